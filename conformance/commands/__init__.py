@@ -1,0 +1,1 @@
+"""One module per ``hanota`` subcommand (see ``conformance.cli``)."""
