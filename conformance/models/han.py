@@ -1,0 +1,182 @@
+"""The Home Area Network as the reference world sees it: ZCL frames with ZigBee addressing,
+delivered between sans-I/O nodes in a deterministic order, every frame recorded as evidence.
+
+Nothing here knows the OTA cluster: a frame is addressing plus opaque ZCL bytes, exactly what
+the DUT bridge carries. The network never sleeps; ``run_until_idle`` advances the shared
+:class:`~conformance.models.clock.VirtualClock` to the next timer when nothing is in flight.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import deque
+from dataclasses import dataclass
+from typing import Protocol
+
+from protocol.errors import HarnessUsageError
+
+from .clock import VirtualClock
+
+__all__ = [
+    "BROADCAST",
+    "HA_PROFILE_ID",
+    "OTA_ENDPOINT",
+    "SE_PROFILE_ID",
+    "HanFrame",
+    "HanNetwork",
+    "HanNode",
+]
+
+SE_PROFILE_ID = 0x0109
+HA_PROFILE_ID = 0x0104
+OTA_ENDPOINT = 1
+BROADCAST = 0xFFFF_FFFF_FFFF_FFFF
+"""Destination that reaches every attached node except the sender."""
+
+
+@dataclass(frozen=True)
+class HanFrame:
+    """One ZCL frame on the HAN with ZigBee addressing (EUI-64s as ints)."""
+
+    src: int
+    dst: int
+    src_endpoint: int
+    dst_endpoint: int
+    profile_id: int
+    cluster_id: int
+    payload: bytes
+
+    def to_bytes(self) -> bytes:
+        """Stable serialisation for logs and determinism checks (not a wire format)."""
+        head = struct.pack("<QQBBHHI", self.src, self.dst, self.src_endpoint, self.dst_endpoint,
+                           self.profile_id, self.cluster_id, len(self.payload))
+        return head + self.payload
+
+
+class HanNode(Protocol):
+    """What :class:`HanNetwork` needs from a node (device, hub, HHT, DUT adapter)."""
+
+    @property
+    def eui64(self) -> int: ...
+
+    def receive(self, frame: HanFrame) -> None: ...
+
+    def next_frame(self) -> HanFrame | None: ...
+
+
+class HanNetwork:
+    """Delivers frames between attached nodes.
+
+    Order is deterministic: nodes are polled in attach order, their frames queued FIFO, and
+    each delivery is followed by a fresh poll so replies queue behind earlier frames.
+    A frame to an unknown or unreachable node is recorded in ``log`` and in ``dropped``.
+    """
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+        self._nodes: dict[int, HanNode] = {}
+        self._queue: deque[HanFrame] = deque()
+        self._down: set[int] = set()
+        self.log: list[tuple[int, HanFrame]] = []
+        self.dropped: list[tuple[int, HanFrame]] = []
+
+    # -- topology ------------------------------------------------------------------------
+    def attach(self, node: HanNode) -> None:
+        if node.eui64 in self._nodes:
+            raise HarnessUsageError(f"a node with EUI-64 0x{node.eui64:016x} is already attached")
+        self._nodes[node.eui64] = node
+
+    def detach(self, eui64: int) -> None:
+        self._nodes.pop(eui64, None)
+
+    def link_down(self, eui64: int) -> None:
+        """Cut a node off: frames to or from it are recorded and dropped (an interruption)."""
+        self._down.add(eui64)
+
+    def link_up(self, eui64: int) -> None:
+        self._down.discard(eui64)
+
+    @property
+    def nodes(self) -> tuple[int, ...]:
+        return tuple(self._nodes)
+
+    # -- delivery ------------------------------------------------------------------------
+    def _poll(self) -> None:
+        for node in list(self._nodes.values()):
+            while (frame := node.next_frame()) is not None:
+                self._queue.append(frame)
+
+    def pending(self) -> int:
+        self._poll()
+        return len(self._queue)
+
+    def pump(self, max_frames: int = 100_000) -> int:
+        """Deliver queued frames until none is left or ``max_frames`` were delivered.
+
+        Returns the number of frames taken off the queue (delivered or dropped).
+        """
+        count = 0
+        self._poll()
+        while self._queue and count < max_frames:
+            frame = self._queue.popleft()
+            count += 1
+            self.log.append((self.clock.now_ms, frame))
+            self._deliver(frame)
+            self._poll()
+        return count
+
+    def _deliver(self, frame: HanFrame) -> None:
+        now = self.clock.now_ms
+        if frame.src in self._down:
+            self.dropped.append((now, frame))
+            return
+        if frame.dst == BROADCAST:
+            for eui, node in list(self._nodes.items()):
+                if eui != frame.src and eui not in self._down:
+                    node.receive(frame)
+            return
+        target = self._nodes.get(frame.dst)
+        if target is None or frame.dst in self._down:
+            self.dropped.append((now, frame))
+            return
+        target.receive(frame)
+
+    def run_until_idle(self, max_virtual_ms: int = 3_600_000, max_frames: int = 2_000_000) -> int:
+        """Pump, then advance the clock to the next timer, until no frame and no timer is left.
+
+        Bounded: raises HarnessUsageError if idle is not reached within ``max_virtual_ms`` of
+        virtual time or ``max_frames`` frames (a model looping forever is a bug to report).
+        Returns the number of frames moved.
+        """
+        deadline = self.clock.now_ms + max_virtual_ms
+        moved = 0
+        while True:
+            moved += self.pump(max_frames=max_frames - moved + 1)
+            if moved > max_frames:
+                raise HarnessUsageError(f"network not idle after {max_frames} frames")
+            due = self.clock.next_due_ms()
+            if due is None:
+                return moved
+            if due > deadline:
+                raise HarnessUsageError(
+                    f"network not idle within {max_virtual_ms} virtual ms (next timer at {due} ms)")
+            self.clock.advance_to(due)
+
+    def run_for(self, virtual_ms: int, max_frames: int = 2_000_000) -> int:
+        """Pump and run timers until ``virtual_ms`` have passed (timers beyond stay pending)."""
+        target = self.clock.now_ms + virtual_ms
+        moved = 0
+        while True:
+            moved += self.pump(max_frames=max_frames - moved + 1)
+            if moved > max_frames:
+                raise HarnessUsageError(f"more than {max_frames} frames in {virtual_ms} virtual ms")
+            due = self.clock.next_due_ms()
+            if due is None or due > target:
+                self.clock.advance_to(target)
+                moved += self.pump(max_frames=max_frames)
+                return moved
+            self.clock.advance_to(due)
+
+    def log_bytes(self) -> bytes:
+        """The whole log as bytes: (time u64, frame) records, for byte-for-byte comparisons."""
+        return b"".join(struct.pack("<Q", t) + f.to_bytes() for t, f in self.log)
