@@ -1,0 +1,81 @@
+"""``hanota run``: run the conformance suite and write the report directory.
+
+The suite is a pytest run over ``features/`` (bound by ``steps/test_scenarios.py``) with the
+hanota plugin; JUnit XML, Allure results and ``results.json`` always land in the report
+directory. Exit 0 only when every scenario that ran passed or was not applicable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+NAME = "run"
+HELP = "run the conformance suite against a device and write the report"
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "steps" / "test_scenarios.py"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dut", default="reference",
+                        help="device under test: 'reference' (built-in, default) or tcp://HOST:PORT")
+    parser.add_argument("--pics", default=None, help="the device's PICS file (TOML); see docs/pics.md")
+    parser.add_argument("--report-dir", default=None,
+                        help="where the report is written (default: reports/<timestamp>/)")
+    parser.add_argument("--rules", default="wg-2016", choices=("wg-2016", "as-implemented"),
+                        help="rule set: the 2016 working-group minutes (default) or the SEC as implemented")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the reference world (default 0)")
+    parser.add_argument("--xfails", default=None, help="file of scenarios expected to fail on this device")
+    parser.epilog = "Other arguments (-k EXPR, -m MARKEXPR, -x, -q, -n auto, ...) are passed to pytest."
+    parser.set_defaults(_accepts_extra=True)
+
+
+def default_report_dir() -> Path:
+    return ROOT / "reports" / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+
+
+def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
+    out = [
+        str(SCENARIOS),
+        f"--rootdir={ROOT}",
+        f"--hanota-dut={args.dut}",
+        f"--hanota-rules={args.rules}",
+        f"--hanota-seed={args.seed}",
+        f"--hanota-report-dir={report_dir}",
+        f"--junitxml={report_dir / 'junit.xml'}",
+        f"--alluredir={report_dir / 'allure-results'}",
+        "-o", "junit_family=xunit2",
+        "-p", "no:cacheprovider",
+    ]
+    if args.pics:
+        out.append(f"--hanota-pics={args.pics}")
+    if args.xfails:
+        out.append(f"--hanota-xfails={args.xfails}")
+    return out + list(args.extra)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not SCENARIOS.is_file():
+        print(f"hanota run: the scenarios are not found at {SCENARIOS}; run from a checkout "
+              "installed with 'pip install -e .'", file=sys.stderr)
+        return 2
+    if args.dut != "reference" and not args.dut.startswith("tcp://"):
+        print(f"hanota run: --dut must be 'reference' or tcp://HOST:PORT, got {args.dut!r}", file=sys.stderr)
+        return 2
+    report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
+    report_dir.mkdir(parents=True, exist_ok=True)
+    code = pytest.main(pytest_args(args, report_dir))
+    print(f"hanota run: report written to {report_dir}", file=sys.stderr)
+    if code == pytest.ExitCode.OK:
+        return 0
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        print("hanota run: no scenario was selected, so nothing was verified", file=sys.stderr)
+        return 1
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return 2
+    return 1

@@ -1,0 +1,154 @@
+"""PICS: the device's declaration of what it implements, and the PIXIT parameters of a run.
+
+A PICS file is TOML (see docs/pics.md). Scenarios tagged ``@pics-<item>`` need that item
+declared true; when it is not, the scenario is *not applicable* and the report says why.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from protocol.errors import HarnessUsageError
+
+__all__ = ["OPTIONAL_FEATURES", "Pics", "PicsError", "load_pics", "reference_pics"]
+
+#: Optional features a device may declare; each is a ``@pics-<name>`` tag with ``_`` as ``-``.
+OPTIONAL_FEATURES = ("fragmentation", "consumer_refusal", "device_specific_files")
+DEVICE_KINDS = ("ihd", "ppmid")
+
+
+class PicsError(HarnessUsageError):
+    """The PICS file is malformed; the message names the file, table and key."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    #: Minimum block period the device honours, in milliseconds.
+    block_period_ms: int = 0
+    #: How long the device may take to answer one frame before it counts as silent.
+    response_timeout_ms: int = 5_000
+    #: Delay between the activation command and the device running the new image.
+    activation_delay_ms: int = 0
+
+
+@dataclass(frozen=True)
+class Pics:
+    kind: str = "ppmid"
+    manufacturer_code: int = 0x1234
+    image_type: int = 0x0101
+    file_version: int = 0x00000100
+    hardware_version: int = 1
+    eui64: int = 0x0011_2233_4455_6601
+    #: PEM of the manufacturer's ECDSA P-256 public key (None: the reference test key).
+    public_key_pem: bytes | None = None
+    features: frozenset[str] = frozenset()
+    timing: Timing = field(default_factory=Timing)
+    #: PIXIT: the largest single distributed image, in bytes (768,000 = 750 x 1024 by default).
+    max_image_bytes: int = 768_000
+    source: str = "built-in reference PICS"
+
+    def supports(self, item: str) -> bool:
+        """True when ``item`` (tag spelling, ``-`` or ``_``) is declared by the device."""
+        name = item.replace("-", "_")
+        if name in DEVICE_KINDS:
+            return self.kind == name
+        return name in self.features
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "manufacturer_code": f"0x{self.manufacturer_code:04x}",
+            "image_type": f"0x{self.image_type:04x}",
+            "file_version": f"0x{self.file_version:08x}",
+            "hardware_version": self.hardware_version,
+            "eui64": f"{self.eui64:016x}",
+            "features": sorted(self.features),
+            "max_image_bytes": self.max_image_bytes,
+            "source": self.source,
+        }
+
+
+def reference_pics(kind: str = "ppmid") -> Pics:
+    """The PICS of the built-in reference device: every optional feature implemented."""
+    return Pics(kind=kind, features=frozenset(OPTIONAL_FEATURES))
+
+
+def _int(where: str, value: object, *, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PicsError(f"{where}: expected an integer, got {value!r}")
+    if not lo <= value <= hi:
+        raise PicsError(f"{where}: {value} is outside {lo}..{hi}")
+    return value
+
+
+def load_pics(path: str | Path) -> Pics:
+    """Read and validate a PICS TOML file; every problem names the file, table and key."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PicsError(f"{p}: no such PICS file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise PicsError(f"{p}: not valid TOML: {err}") from None
+    unknown = set(data) - {"device", "features", "timing", "pixit"}
+    if unknown:
+        raise PicsError(f"{p}: unknown table(s) {sorted(unknown)}; expected device, features, timing, pixit")
+    dev = data.get("device")
+    if not isinstance(dev, dict):
+        raise PicsError(f"{p}: missing [device] table")
+    known_dev = {"kind", "manufacturer_code", "image_type", "file_version", "hardware_version", "eui64",
+                 "public_key"}
+    if extra := set(dev) - known_dev:
+        raise PicsError(f"{p}: [device] unknown key(s) {sorted(extra)}")
+    for key in ("kind", "manufacturer_code", "image_type", "file_version"):
+        if key not in dev:
+            raise PicsError(f"{p}: [device] {key} is required")
+    kind = dev["kind"]
+    if kind not in DEVICE_KINDS:
+        raise PicsError(f"{p}: [device] kind must be one of {DEVICE_KINDS}, got {kind!r}")
+    public_key_pem: bytes | None = None
+    if "public_key" in dev:
+        text = str(dev["public_key"])
+        if "BEGIN PUBLIC KEY" in text:
+            public_key_pem = text.encode()
+        else:
+            key_path = (p.parent / text).resolve()
+            try:
+                public_key_pem = key_path.read_bytes()
+            except OSError as err:
+                raise PicsError(f"{p}: [device] public_key: cannot read {key_path}: {err.strerror}") from None
+    feats = data.get("features", {})
+    if not isinstance(feats, dict):
+        raise PicsError(f"{p}: [features] must be a table")
+    for name, value in feats.items():
+        if name not in OPTIONAL_FEATURES:
+            known = ", ".join(OPTIONAL_FEATURES)
+            raise PicsError(f"{p}: [features] unknown feature {name!r}; known: {known}")
+        if not isinstance(value, bool):
+            raise PicsError(f"{p}: [features] {name} must be true or false")
+    timing_in = data.get("timing", {})
+    timing_names = {f.name for f in fields(Timing)}
+    if extra := set(timing_in) - timing_names:
+        raise PicsError(f"{p}: [timing] unknown key(s) {sorted(extra)}; known: {sorted(timing_names)}")
+    timing = Timing(**{k: _int(f"{p}: [timing] {k}", v, lo=0, hi=86_400_000) for k, v in timing_in.items()})
+    pixit = data.get("pixit", {})
+    if extra := set(pixit) - {"max_image_bytes"}:
+        raise PicsError(f"{p}: [pixit] unknown key(s) {sorted(extra)}")
+    return Pics(
+        kind=kind,
+        manufacturer_code=_int(f"{p}: [device] manufacturer_code", dev["manufacturer_code"], lo=0, hi=0xFFFF),
+        image_type=_int(f"{p}: [device] image_type", dev["image_type"], lo=0, hi=0xFFFF),
+        file_version=_int(f"{p}: [device] file_version", dev["file_version"], lo=0, hi=0xFFFFFFFF),
+        hardware_version=_int(f"{p}: [device] hardware_version", dev.get("hardware_version", 1),
+                              lo=0, hi=0xFFFF),
+        eui64=_int(f"{p}: [device] eui64", dev.get("eui64", Pics.eui64), lo=0, hi=2**64 - 1),
+        public_key_pem=public_key_pem,
+        features=frozenset(k for k, v in feats.items() if v),
+        timing=timing,
+        max_image_bytes=_int(f"{p}: [pixit] max_image_bytes", pixit.get("max_image_bytes", 768_000),
+                             lo=1024, hi=16 * 1024 * 1024),
+        source=str(p),
+    )

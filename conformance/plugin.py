@@ -1,0 +1,231 @@
+"""pytest plugin (entry point ``pytest11: hanota``): requirement tags, PICS gating, verdicts.
+
+- ``pytest_bdd_apply_tag`` turns Gherkin tags into registered markers, so ``--strict-markers``
+  stays on and a mistyped tag is an error: ``@SECMP7-IMG-001`` → ``requirement("SECMP7-IMG-001")``,
+  ``@pics-fragmentation`` → ``pics("fragmentation")``, ``@rules-wg-2016`` → ``rules("wg-2016")``,
+  ``@side-device`` → ``side("device")``.
+- A scenario whose PICS item the device does not declare, or whose rule set is not the run's,
+  is skipped with a reason starting ``not applicable:``; the report counts it as such.
+- Every scenario's verdict (pass / fail / not-applicable / error) is recorded with its
+  requirements, steps and evidence, written to ``results.json`` in ``--hanota-report-dir``,
+  and summarised per requirement at the end of the run.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from protocol.errors import DeviceViolationError
+
+from .pics import Pics, PicsError, load_pics, reference_pics
+from .verdicts import ScenarioResult, Verdict, requirement_verdicts, write_results
+
+REQ_TAG = re.compile(r"^SECMP7-[A-Z]+-\d{3}$")
+RULE_SETS = ("wg-2016", "as-implemented")
+SIDES = ("device", "dcc")
+NOT_APPLICABLE = "not applicable: "
+
+_results_key = pytest.StashKey[list[ScenarioResult]]()
+_scenario_key = pytest.StashKey[dict[str, Any]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("hanota", "hanota conformance suite")
+    group.addoption("--hanota-dut", default="reference",
+                    help="device under test: 'reference' (in-process) or tcp://HOST:PORT (DUT bridge)")
+    group.addoption("--hanota-pics", default=None, help="PICS file (TOML) of the device under test")
+    group.addoption("--hanota-rules", default="wg-2016", choices=RULE_SETS,
+                    help="rule set: the 2016 working-group minutes or the SEC as implemented")
+    group.addoption("--hanota-seed", type=int, default=0, help="seed of the reference world")
+    group.addoption("--hanota-report-dir", default=None, help="where results.json is written")
+    group.addoption("--hanota-xfails", default=None,
+                    help="file of scenario names expected to fail on this device (strict xfail)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in (
+        "requirement(id): the catalogue requirement a scenario verifies",
+        "pics(item): a PICS item the scenario needs the device to declare",
+        "rules(name): the rule set (wg-2016 or as-implemented) the scenario's verdict depends on",
+        "side(name): the system under test the scenario checks (device or dcc)",
+        "tentative: the requirement is an open question left to consultation",
+        "load: load scenarios, not in the default quick run",
+    ):
+        config.addinivalue_line("markers", line)
+    config.stash[_results_key] = []
+    pics_path = config.getoption("--hanota-pics")
+    try:
+        config.hanota_pics = load_pics(pics_path) if pics_path else reference_pics()  # type: ignore[attr-defined]
+    except PicsError as err:
+        raise pytest.UsageError(str(err)) from None
+    config.hanota_xfails = _load_xfails(config.getoption("--hanota-xfails"))  # type: ignore[attr-defined]
+
+
+def _load_xfails(path: str | None) -> dict[str, str]:
+    if not path:
+        return {}
+    out: dict[str, str] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise pytest.UsageError(f"--hanota-xfails: cannot read {path}: {err.strerror}") from None
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, why = line.partition("#")
+            out[name.strip()] = why.strip() or "expected to fail on this device"
+    return out
+
+
+def pytest_bdd_apply_tag(tag: str, function: Any) -> bool | None:
+    if REQ_TAG.match(tag):
+        mark = pytest.mark.requirement(tag)
+    elif tag.startswith("pics-"):
+        mark = pytest.mark.pics(tag.removeprefix("pics-"))
+    elif tag.startswith("rules-") and tag.removeprefix("rules-") in RULE_SETS:
+        mark = pytest.mark.rules(tag.removeprefix("rules-"))
+    elif tag.startswith("side-") and tag.removeprefix("side-") in SIDES:
+        mark = pytest.mark.side(tag.removeprefix("side-"))
+    elif tag in ("tentative", "slow", "load"):
+        mark = getattr(pytest.mark, tag)
+    else:
+        return None  # pytest-bdd's default: an unregistered marker, refused by --strict-markers
+    mark(function)
+    return True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    xfails = config.hanota_xfails  # type: ignore[attr-defined]
+    for item in items:
+        for name, why in xfails.items():
+            if name == item.name or name in item.nodeid:
+                item.add_marker(pytest.mark.xfail(reason=why, strict=True))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    pics: Pics = item.config.hanota_pics  # type: ignore[attr-defined]
+    for mark in item.iter_markers("pics"):
+        needed = str(mark.args[0])
+        if not pics.supports(needed):
+            pytest.skip(f"{NOT_APPLICABLE}the device does not declare PICS item '{needed}' ({pics.source})")
+    rules = item.config.getoption("--hanota-rules")
+    wanted = {str(m.args[0]) for m in item.iter_markers("rules")}
+    if wanted and rules not in wanted:
+        pytest.skip(f"{NOT_APPLICABLE}scenario belongs to rule set {sorted(wanted)}; this run uses '{rules}'")
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    request.node.stash[_scenario_key] = {"feature": feature.name, "scenario": scenario.name, "steps": []}
+
+
+def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                          step_func: Any, step_func_args: Any) -> None:
+    info = request.node.stash.get(_scenario_key, None)
+    if info is not None:
+        info["steps"].append({"keyword": step.keyword, "text": step.name, "status": "passed"})
+
+
+def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                          step_func: Any, step_func_args: Any, exception: BaseException) -> None:
+    info = request.node.stash.get(_scenario_key, None)
+    if info is not None:
+        info["steps"].append({"keyword": step.keyword, "text": step.name, "status": "failed",
+                              "error": str(exception)})
+
+
+def _verdict(report: pytest.TestReport, call_excinfo: Any) -> tuple[Verdict, str]:
+    if report.skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if hasattr(report, "wasxfail"):
+            return Verdict.FAIL, f"expected failure (xfail): {report.wasxfail}"
+        if not reason.startswith(NOT_APPLICABLE):
+            # A skip that is not a declared not-applicable is not a pass either.
+            return Verdict.NOT_TESTED, reason
+        return Verdict.NOT_APPLICABLE, reason.removeprefix(NOT_APPLICABLE)
+    if report.failed:
+        text = call_excinfo.exconly() if call_excinfo is not None else str(report.longrepr)
+        if report.when == "call" and call_excinfo is not None and call_excinfo.errisinstance(
+            (AssertionError, DeviceViolationError)
+        ):
+            return Verdict.FAIL, text
+        return Verdict.ERROR, text
+    return Verdict.PASS, ""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    info = item.stash.get(_scenario_key, None)
+    requirements = [str(m.args[0]) for m in item.iter_markers("requirement")]
+    if info is None and not requirements:
+        return  # not a scenario (a unit test of the suite itself)
+    is_final = report.when == "call" or (report.when == "setup" and (report.failed or report.skipped)) \
+        or (report.when == "teardown" and report.failed)
+    if not is_final:
+        return
+    verdict, reason = _verdict(report, call.excinfo)
+    results = item.config.stash[_results_key]
+    if report.when == "teardown" and results and results[-1].nodeid == item.nodeid:
+        results[-1].verdict, results[-1].reason = Verdict.ERROR, reason
+        return
+    evidence: list[dict[str, Any]] = []
+    harness = getattr(item, "funcargs", {}).get("harness")
+    if harness is not None and hasattr(harness, "evidence"):
+        evidence = harness.evidence()
+    info = info or {"feature": item.parent.name if item.parent else "", "scenario": item.name, "steps": []}
+    results.append(ScenarioResult(
+        nodeid=item.nodeid, feature=info["feature"], scenario=info["scenario"],
+        requirements=sorted(set(requirements)), verdict=verdict, reason=reason,
+        duration_s=round(report.duration, 4), steps=info["steps"], evidence=evidence,
+    ))
+
+
+def _catalogue_ids(results: list[ScenarioResult]) -> list[str]:
+    """Every catalogue requirement (so unexercised ones show as not tested), then any extra tags."""
+    from .catalogue import load_catalogue
+
+    ids = [r.id for r in load_catalogue().requirements]
+    extra = sorted({req for r in results for req in r.requirements} - set(ids))
+    return ids + extra
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    results = config.stash.get(_results_key, [])
+    if not results:
+        return
+    reqs = requirement_verdicts(_catalogue_ids(results), results)
+    tr = terminalreporter
+    tr.section("hanota verdicts per requirement")
+    for rv in reqs:
+        tr.write_line(f"{rv.verdict.value.upper():15} {rv.requirement}  ({len(rv.scenarios)} scenario(s))")
+    tally: dict[str, int] = {}
+    for rv in reqs:
+        tally[rv.verdict.value] = tally.get(rv.verdict.value, 0) + 1
+    tr.write_line("requirements: " + ", ".join(f"{n} {k}" for k, n in sorted(tally.items())))
+    report_dir = config.getoption("--hanota-report-dir")
+    if report_dir:
+        out = Path(report_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        pics: Pics = config.hanota_pics  # type: ignore[attr-defined]
+        write_results(out / "results.json", {
+            "suite_version": _suite_version(),
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "dut": config.getoption("--hanota-dut"),
+            "rules": config.getoption("--hanota-rules"),
+            "seed": config.getoption("--hanota-seed"),
+            "pics": pics.summary(),
+        }, results, reqs)
+        tr.write_line(f"results: {out / 'results.json'}")
+
+
+def _suite_version() -> str:
+    from . import __version__
+    return __version__
