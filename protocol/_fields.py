@@ -40,7 +40,7 @@ def _reason(err: c.ConstructError) -> str:
     return msg.strip() or type(err).__name__
 
 
-def decode(fmt: c.Construct, data: bytes, *, base_offset: int = 0, what: str = "") -> Any:
+def decode(fmt: c.Construct[Any, Any], data: bytes, *, base_offset: int = 0, what: str = "") -> Any:
     """Parse ``data`` completely with the interpreted form of ``fmt``.
 
     Raises DecodeError (field path, byte offset) for truncation, a wrong constant,
@@ -65,15 +65,15 @@ def decode(fmt: c.Construct, data: bytes, *, base_offset: int = 0, what: str = "
     return obj
 
 
-def encode(fmt: c.Construct, obj: Any, *, what: str = "") -> bytes:
-    """Build bytes from ``obj``; a value that does not fit raises HarnessUsageError-free DecodeError."""
+def encode(fmt: c.Construct[Any, Any], obj: Any, *, what: str = "") -> bytes:
+    """Build bytes from ``obj``; a value that does not fit raises DecodeError naming the field."""
     try:
         return bytes(fmt.build(obj))
     except c.ConstructError as err:
         raise DecodeError(_reason(err), field=_path(err) or what) from None
 
 
-class _EUI64Adapter(c.Adapter):  # type: ignore[misc]
+class _EUI64Adapter(c.Adapter):  # type: ignore[type-arg]
     """EUI-64 as 8 little-endian bytes on air, an int in Python (as zigpy shows it)."""
 
     def _decode(self, obj: bytes, context: Any, path: str) -> int:
