@@ -1,0 +1,620 @@
+"""OTA Upgrade cluster (0x0019) commands in both directions, and whole ZCL frames of them.
+
+Source: ZigBee document 095264 (OTA Upgrade Cluster) 6.10 / ZCL chapter 11; field names are
+the spec's in snake_case, as zigpy spells them (except ``request_node_address``).
+
+Every command is declared once with construct (the ``*_FORMAT`` constants) and that one
+declaration parses and builds it; in Python each is a frozen dataclass. Client = the device being
+upgraded, server = the Communications Hub.
+
+* :func:`encode_command` builds a whole ZCL frame; the frame type and direction come from the
+  command's class. It refuses (``HarnessUsageError``) a command that would not decode back to
+  itself, e.g. a field given that its status or field-control bits leave off the wire.
+* :func:`decode_command` is strict: unknown command id, wrong direction for the id, truncated
+  or trailing bytes, a data size that disagrees with the data, an undefined status or reserved
+  bit each raise a :class:`~protocol.errors.ProtocolError` subclass naming field and frame offset.
+* The hot message, a SUCCESS Image Block Response, takes a fast path in both functions: a
+  ``struct`` format derived from the same construct declaration, used only when explicit checks
+  show the frame has exactly the shape the interpreted parse would accept; anything else goes
+  to the interpreted parse, which decides. Tests feed truncations and mutations of valid frames
+  to both and show identical results (``tests/protocol/test_ota_commands.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import struct
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import construct as c
+
+from ._fields import EUI64, decode
+from .errors import DecodeError, HarnessUsageError, ProtocolError, ValidationError
+from .zcl import (
+    DEFAULT_RESPONSE,
+    READ_ATTRIBUTES,
+    READ_ATTRIBUTES_RESPONSE,
+    ZCL_HEADER,
+    AsDataclass,
+    DefaultResponse,
+    Direction,
+    EnumField,
+    FrameType,
+    IntRange,
+    ReadAttributes,
+    ReadAttributesResponse,
+    ReservedBits,
+    Status,
+    ZclHeader,
+)
+
+__all__ = [
+    "MAX_IMAGE_DATA",
+    "UPGRADE_TIME_WAIT_FOR_COMMAND",
+    "Command",
+    "CommandId",
+    "DefaultResponse",
+    "ImageBlockRequest",
+    "ImageBlockResponse",
+    "ImageNotify",
+    "ImageNotifyPayloadType",
+    "ImagePageRequest",
+    "QueryDeviceSpecificFileRequest",
+    "QueryDeviceSpecificFileResponse",
+    "QueryNextImageRequest",
+    "QueryNextImageResponse",
+    "ReadAttributes",
+    "ReadAttributesResponse",
+    "UpgradeEndRequest",
+    "UpgradeEndResponse",
+    "command_format",
+    "decode_command",
+    "encode_command",
+]
+
+#: Upgrade End Response ``upgrade_time`` meaning "do not upgrade until a further command".
+UPGRADE_TIME_WAIT_FOR_COMMAND = 0xFFFFFFFF
+#: Largest ``image_data`` an Image Block Response can carry (its data size is one octet).
+MAX_IMAGE_DATA = 0xFF
+
+
+class CommandId(enum.IntEnum):
+    """OTA cluster-specific command identifiers (095264 table 6-??, both directions)."""
+
+    IMAGE_NOTIFY = 0x00
+    QUERY_NEXT_IMAGE_REQUEST = 0x01
+    QUERY_NEXT_IMAGE_RESPONSE = 0x02
+    IMAGE_BLOCK_REQUEST = 0x03
+    IMAGE_PAGE_REQUEST = 0x04
+    IMAGE_BLOCK_RESPONSE = 0x05
+    UPGRADE_END_REQUEST = 0x06
+    UPGRADE_END_RESPONSE = 0x07
+    QUERY_DEVICE_SPECIFIC_FILE_REQUEST = 0x08
+    QUERY_DEVICE_SPECIFIC_FILE_RESPONSE = 0x09
+
+
+class ImageNotifyPayloadType(enum.IntEnum):
+    """How many optional fields an Image Notify carries after the query jitter."""
+
+    QUERY_JITTER = 0
+    MANUFACTURER_CODE = 1
+    IMAGE_TYPE = 2
+    NEW_FILE_VERSION = 3
+
+
+_S2C = Direction.SERVER_TO_CLIENT
+_C2S = Direction.CLIENT_TO_SERVER
+
+
+# --------------------------------------------------------------------------------------------
+# Python types
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ImageNotify:
+    """0x00 server→client. Fields after ``query_jitter`` present by ``payload_type`` (0-3)."""
+
+    payload_type: ImageNotifyPayloadType
+    query_jitter: int
+    manufacturer_code: int | None = None
+    image_type: int | None = None
+    new_file_version: int | None = None
+
+    COMMAND_ID: ClassVar[int] = CommandId.IMAGE_NOTIFY
+    DIRECTION: ClassVar[Direction] = _S2C
+
+
+@dataclass(frozen=True, slots=True)
+class QueryNextImageRequest:
+    """0x01 client→server; field control bit 0 is set iff ``hardware_version`` is given."""
+
+    manufacturer_code: int
+    image_type: int
+    current_file_version: int
+    hardware_version: int | None = None
+
+    COMMAND_ID: ClassVar[int] = CommandId.QUERY_NEXT_IMAGE_REQUEST
+    DIRECTION: ClassVar[Direction] = _C2S
+
+
+@dataclass(frozen=True, slots=True)
+class QueryNextImageResponse:
+    """0x02 server→client; the image fields are present only when ``status`` is SUCCESS."""
+
+    status: Status
+    manufacturer_code: int | None = None
+    image_type: int | None = None
+    file_version: int | None = None
+    image_size: int | None = None
+
+    COMMAND_ID: ClassVar[int] = CommandId.QUERY_NEXT_IMAGE_RESPONSE
+    DIRECTION: ClassVar[Direction] = _S2C
+
+
+@dataclass(frozen=True, slots=True)
+class ImageBlockRequest:
+    """0x03 client→server; field control bit 0 iff ``request_node_address``, bit 1 iff
+    ``minimum_block_period``."""
+
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+    file_offset: int
+    maximum_data_size: int
+    request_node_address: int | None = None
+    minimum_block_period: int | None = None
+
+    COMMAND_ID: ClassVar[int] = CommandId.IMAGE_BLOCK_REQUEST
+    DIRECTION: ClassVar[Direction] = _C2S
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePageRequest:
+    """0x04 client→server; field control bit 0 iff ``request_node_address``."""
+
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+    file_offset: int
+    maximum_data_size: int
+    page_size: int
+    response_spacing: int
+    request_node_address: int | None = None
+
+    COMMAND_ID: ClassVar[int] = CommandId.IMAGE_PAGE_REQUEST
+    DIRECTION: ClassVar[Direction] = _C2S
+
+
+@dataclass(frozen=True, slots=True)
+class ImageBlockResponse:
+    """0x05 server→client, three forms chosen by ``status``:
+
+    SUCCESS: manufacturer_code, image_type, file_version, file_offset, image_data (its one-octet
+    data size is computed); WAIT_FOR_DATA: current_time, request_time, minimum_block_period;
+    ABORT: nothing more.
+    """
+
+    status: Status
+    manufacturer_code: int | None = None
+    image_type: int | None = None
+    file_version: int | None = None
+    file_offset: int | None = None
+    image_data: bytes | None = None
+    current_time: int | None = None
+    request_time: int | None = None
+    minimum_block_period: int | None = None
+
+    COMMAND_ID: ClassVar[int] = CommandId.IMAGE_BLOCK_RESPONSE
+    DIRECTION: ClassVar[Direction] = _S2C
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeEndRequest:
+    """0x06 client→server; status SUCCESS, INVALID_IMAGE, REQUIRE_MORE_IMAGE or ABORT."""
+
+    status: Status
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+
+    COMMAND_ID: ClassVar[int] = CommandId.UPGRADE_END_REQUEST
+    DIRECTION: ClassVar[Direction] = _C2S
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeEndResponse:
+    """0x07 server→client. ``upgrade_time`` UPGRADE_TIME_WAIT_FOR_COMMAND: wait for a further
+    command; ``current_time`` 0: ``upgrade_time`` is an offset in seconds from now."""
+
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+    current_time: int
+    upgrade_time: int
+
+    COMMAND_ID: ClassVar[int] = CommandId.UPGRADE_END_RESPONSE
+    DIRECTION: ClassVar[Direction] = _S2C
+
+
+@dataclass(frozen=True, slots=True)
+class QueryDeviceSpecificFileRequest:
+    """0x08 client→server."""
+
+    request_node_address: int
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+    current_zigbee_stack_version: int
+
+    COMMAND_ID: ClassVar[int] = CommandId.QUERY_DEVICE_SPECIFIC_FILE_REQUEST
+    DIRECTION: ClassVar[Direction] = _C2S
+
+
+@dataclass(frozen=True, slots=True)
+class QueryDeviceSpecificFileResponse:
+    """0x09 server→client; the file fields are present only when ``status`` is SUCCESS."""
+
+    status: Status
+    manufacturer_code: int | None = None
+    image_type: int | None = None
+    file_version: int | None = None
+    image_size: int | None = None
+
+    COMMAND_ID: ClassVar[int] = CommandId.QUERY_DEVICE_SPECIFIC_FILE_RESPONSE
+    DIRECTION: ClassVar[Direction] = _S2C
+
+
+Command = (ImageNotify | QueryNextImageRequest | QueryNextImageResponse | ImageBlockRequest
+           | ImagePageRequest | ImageBlockResponse | UpgradeEndRequest | UpgradeEndResponse
+           | QueryDeviceSpecificFileRequest | QueryDeviceSpecificFileResponse
+           | ReadAttributes | ReadAttributesResponse | DefaultResponse)
+
+
+# --------------------------------------------------------------------------------------------
+# Wire declarations (one per command, used for parse and build)
+# --------------------------------------------------------------------------------------------
+
+_u8, _u16, _u32 = c.Int8ul, c.Int16ul, c.Int32ul
+_this = c.this
+
+
+def _bit(mask: int, name: str) -> Any:
+    """Condition "field-control bit ``mask`` is set" (parse) / "``name`` given" (build)."""
+    return lambda ctx: bool(ctx.field_control & mask)
+
+
+def _field_control(*bits: tuple[int, str]) -> Any:
+    """A field-control octet computed from which optional fields are given; reserved bits 0."""
+    mask = 0
+    for bit, _ in bits:
+        mask |= bit
+
+    def rebuild(ctx: Any) -> int:
+        return sum(bit for bit, name in bits if ctx.get(name) is not None)
+
+    return c.Rebuild(ReservedBits(_u8, mask), rebuild)
+
+
+_STATUS_ANSWER = (Status.SUCCESS, Status.NO_IMAGE_AVAILABLE, Status.NOT_AUTHORIZED)
+
+
+def _image_answer(dc_type: type[Any]) -> Any:
+    """Query Next Image / Query Device Specific File responses share one shape."""
+    success = _this.status == Status.SUCCESS
+    return AsDataclass(c.Struct(
+        "status" / EnumField(_u8, Status, _STATUS_ANSWER),
+        "manufacturer_code" / c.If(success, _u16),
+        "image_type" / c.If(success, _u16),
+        "file_version" / c.If(success, _u32),
+        "image_size" / c.If(success, _u32),
+    ), dc_type)
+
+
+IMAGE_NOTIFY_FORMAT = AsDataclass(c.Struct(
+    "payload_type" / EnumField(_u8, ImageNotifyPayloadType),
+    "query_jitter" / IntRange(_u8, 1, 100),
+    "manufacturer_code" / c.If(_this.payload_type >= 1, _u16),
+    "image_type" / c.If(_this.payload_type >= 2, _u16),
+    "new_file_version" / c.If(_this.payload_type >= 3, _u32),
+), ImageNotify)
+
+QUERY_NEXT_IMAGE_REQUEST_FORMAT = AsDataclass(c.Struct(
+    "field_control" / _field_control((0x01, "hardware_version")),
+    "manufacturer_code" / _u16,
+    "image_type" / _u16,
+    "current_file_version" / _u32,
+    "hardware_version" / c.If(_bit(0x01, "hardware_version"), _u16),
+), QueryNextImageRequest)
+
+QUERY_NEXT_IMAGE_RESPONSE_FORMAT = _image_answer(QueryNextImageResponse)
+
+IMAGE_BLOCK_REQUEST_FORMAT = AsDataclass(c.Struct(
+    "field_control" / _field_control((0x01, "request_node_address"), (0x02, "minimum_block_period")),
+    "manufacturer_code" / _u16,
+    "image_type" / _u16,
+    "file_version" / _u32,
+    "file_offset" / _u32,
+    "maximum_data_size" / _u8,
+    "request_node_address" / c.If(_bit(0x01, "request_node_address"), EUI64),
+    "minimum_block_period" / c.If(_bit(0x02, "minimum_block_period"), _u16),
+), ImageBlockRequest)
+
+IMAGE_PAGE_REQUEST_FORMAT = AsDataclass(c.Struct(
+    "field_control" / _field_control((0x01, "request_node_address")),
+    "manufacturer_code" / _u16,
+    "image_type" / _u16,
+    "file_version" / _u32,
+    "file_offset" / _u32,
+    "maximum_data_size" / _u8,
+    "page_size" / _u16,
+    "response_spacing" / _u16,
+    "request_node_address" / c.If(_bit(0x01, "request_node_address"), EUI64),
+), ImagePageRequest)
+
+_BLOCK_SUCCESS = _this.status == Status.SUCCESS
+_BLOCK_WAIT = _this.status == Status.WAIT_FOR_DATA
+
+#: The Image Block Response payload as a plain Struct (the fast path derives its format from it).
+IMAGE_BLOCK_RESPONSE_STRUCT = c.Struct(
+    "status" / EnumField(_u8, Status, (Status.SUCCESS, Status.WAIT_FOR_DATA, Status.ABORT)),
+    "manufacturer_code" / c.If(_BLOCK_SUCCESS, _u16),
+    "image_type" / c.If(_BLOCK_SUCCESS, _u16),
+    "file_version" / c.If(_BLOCK_SUCCESS, _u32),
+    "file_offset" / c.If(_BLOCK_SUCCESS, _u32),
+    "data_size" / c.If(_BLOCK_SUCCESS, c.Rebuild(_u8, c.len_(_this.image_data))),
+    "image_data" / c.If(_BLOCK_SUCCESS, c.Bytes(_this.data_size)),
+    "current_time" / c.If(_BLOCK_WAIT, _u32),
+    "request_time" / c.If(_BLOCK_WAIT, _u32),
+    "minimum_block_period" / c.If(_BLOCK_WAIT, _u16),
+)
+IMAGE_BLOCK_RESPONSE_FORMAT = AsDataclass(IMAGE_BLOCK_RESPONSE_STRUCT, ImageBlockResponse)
+
+UPGRADE_END_REQUEST_FORMAT = AsDataclass(c.Struct(
+    "status" / EnumField(_u8, Status, (Status.SUCCESS, Status.INVALID_IMAGE,
+                                       Status.REQUIRE_MORE_IMAGE, Status.ABORT)),
+    "manufacturer_code" / _u16,
+    "image_type" / _u16,
+    "file_version" / _u32,
+), UpgradeEndRequest)
+
+UPGRADE_END_RESPONSE_FORMAT = AsDataclass(c.Struct(
+    "manufacturer_code" / _u16,
+    "image_type" / _u16,
+    "file_version" / _u32,
+    "current_time" / _u32,
+    "upgrade_time" / _u32,
+), UpgradeEndResponse)
+
+QUERY_DEVICE_SPECIFIC_FILE_REQUEST_FORMAT = AsDataclass(c.Struct(
+    "request_node_address" / EUI64,
+    "manufacturer_code" / _u16,
+    "image_type" / _u16,
+    "file_version" / _u32,
+    "current_zigbee_stack_version" / _u16,
+), QueryDeviceSpecificFileRequest)
+
+QUERY_DEVICE_SPECIFIC_FILE_RESPONSE_FORMAT = _image_answer(QueryDeviceSpecificFileResponse)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    cls: type[Any]
+    frame_type: FrameType
+    command_id: int
+    direction: Direction | None  # None: global command, either direction
+    fmt: Any
+
+
+_ENTRIES = [
+    _Entry(ImageNotify, FrameType.CLUSTER_SPECIFIC, 0x00, _S2C, IMAGE_NOTIFY_FORMAT),
+    _Entry(QueryNextImageRequest, FrameType.CLUSTER_SPECIFIC, 0x01, _C2S,
+           QUERY_NEXT_IMAGE_REQUEST_FORMAT),
+    _Entry(QueryNextImageResponse, FrameType.CLUSTER_SPECIFIC, 0x02, _S2C,
+           QUERY_NEXT_IMAGE_RESPONSE_FORMAT),
+    _Entry(ImageBlockRequest, FrameType.CLUSTER_SPECIFIC, 0x03, _C2S, IMAGE_BLOCK_REQUEST_FORMAT),
+    _Entry(ImagePageRequest, FrameType.CLUSTER_SPECIFIC, 0x04, _C2S, IMAGE_PAGE_REQUEST_FORMAT),
+    _Entry(ImageBlockResponse, FrameType.CLUSTER_SPECIFIC, 0x05, _S2C, IMAGE_BLOCK_RESPONSE_FORMAT),
+    _Entry(UpgradeEndRequest, FrameType.CLUSTER_SPECIFIC, 0x06, _C2S, UPGRADE_END_REQUEST_FORMAT),
+    _Entry(UpgradeEndResponse, FrameType.CLUSTER_SPECIFIC, 0x07, _S2C, UPGRADE_END_RESPONSE_FORMAT),
+    _Entry(QueryDeviceSpecificFileRequest, FrameType.CLUSTER_SPECIFIC, 0x08, _C2S,
+           QUERY_DEVICE_SPECIFIC_FILE_REQUEST_FORMAT),
+    _Entry(QueryDeviceSpecificFileResponse, FrameType.CLUSTER_SPECIFIC, 0x09, _S2C,
+           QUERY_DEVICE_SPECIFIC_FILE_RESPONSE_FORMAT),
+    _Entry(ReadAttributes, FrameType.GLOBAL, 0x00, None, READ_ATTRIBUTES),
+    _Entry(ReadAttributesResponse, FrameType.GLOBAL, 0x01, None, READ_ATTRIBUTES_RESPONSE),
+    _Entry(DefaultResponse, FrameType.GLOBAL, 0x0B, None, DEFAULT_RESPONSE),
+]
+_BY_CLASS = {e.cls: e for e in _ENTRIES}
+_BY_ID = {(e.frame_type, e.command_id): e for e in _ENTRIES}
+
+
+def command_format(cls: type[Any]) -> Any:
+    """The construct declaration of a command class's payload (for tests and tools)."""
+    return _BY_CLASS[cls].fmt
+
+
+# --------------------------------------------------------------------------------------------
+# The hot path: SUCCESS Image Block Response
+# --------------------------------------------------------------------------------------------
+
+def _struct_code(sub: Any) -> str:
+    """The struct format letter of a fixed-width integer field, unwrapping construct wrappers."""
+    while not isinstance(sub, c.FormatField):
+        if isinstance(sub, c.IfThenElse):
+            sub = sub.thensubcon
+        elif isinstance(sub, c.Transformed) and sub.sizeof() == 1:
+            return "B"
+        elif hasattr(sub, "subcon"):
+            sub = sub.subcon
+        else:
+            raise TypeError(f"{sub!r} is not a fixed-width integer field")
+    fmt: str = sub.fmtstr
+    return fmt[1:]
+
+
+def _fast_block_format() -> struct.Struct:
+    """Derive the SUCCESS form's fixed part from the declarations: header without manufacturer
+    code (frame control, tsn, command id), then status .. data_size."""
+    header = ZCL_HEADER.subcon.subcons  # type: ignore[attr-defined]
+    codes = [_struct_code(header[0]), _struct_code(header[2]), _struct_code(header[3])]
+    for sub in IMAGE_BLOCK_RESPONSE_STRUCT.subcons:
+        if sub.name == "image_data":
+            break
+        codes.append(_struct_code(sub))
+    return struct.Struct("<" + "".join(codes))
+
+
+_FAST_BLOCK = _fast_block_format()
+_FAST_LEN = _FAST_BLOCK.size  # 17: 3 header + 1 status + 12 image fields + 1 data size
+# frame control of a cluster-specific, server→client, not manufacturer-specific frame (± bit 4)
+_FC_BLOCK = int(FrameType.CLUSTER_SPECIFIC) | int(_S2C) << 3
+_FC_BLOCK_NO_DR = _FC_BLOCK | 0x10
+_BLOCK_ID = int(CommandId.IMAGE_BLOCK_RESPONSE)
+
+
+def _decode_block_fast(frame: bytes) -> tuple[ZclHeader, ImageBlockResponse] | None:
+    """Decode a SUCCESS Image Block Response if the frame has exactly the shape the
+    interpreted parse accepts; return None to let the interpreted parse decide otherwise."""
+    if len(frame) < _FAST_LEN:
+        return None
+    fc, tsn, cid, status, mfr, itype, version, offset, size = _FAST_BLOCK.unpack_from(frame)
+    if cid != _BLOCK_ID or status != 0 or size != len(frame) - _FAST_LEN:
+        return None
+    if fc != _FC_BLOCK and fc != _FC_BLOCK_NO_DR:
+        return None
+    return (ZclHeader(FrameType.CLUSTER_SPECIFIC, _S2C, fc == _FC_BLOCK_NO_DR, None, tsn, cid),
+            ImageBlockResponse(Status.SUCCESS, mfr, itype, version, offset, bytes(frame[_FAST_LEN:])))
+
+
+def _encode_block_fast(cmd: ImageBlockResponse, tsn: int, disable_default_response: bool,
+                       manufacturer_code: int | None) -> bytes | None:
+    """Build a SUCCESS Image Block Response when every field plainly fits; otherwise None and
+    the interpreted build decides (and names what is wrong)."""
+    data = cmd.image_data
+    if (manufacturer_code is not None or cmd.status != 0 or type(data) is not bytes
+            or len(data) > MAX_IMAGE_DATA or cmd.current_time is not None
+            or cmd.request_time is not None or cmd.minimum_block_period is not None):
+        return None
+    fields = (tsn, cmd.manufacturer_code, cmd.image_type, cmd.file_version, cmd.file_offset)
+    if any(type(v) is not int for v in fields):
+        return None
+    try:
+        head = _FAST_BLOCK.pack(_FC_BLOCK_NO_DR if disable_default_response else _FC_BLOCK,
+                                tsn, _BLOCK_ID, 0, cmd.manufacturer_code, cmd.image_type,
+                                cmd.file_version, cmd.file_offset, len(data))
+    except struct.error:
+        return None
+    return head + data
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+def encode_command(command: Command, *, tsn: int, disable_default_response: bool = False,
+                   manufacturer_code: int | None = None) -> bytes:
+    """The whole ZCL frame for ``command``: header (frame type and direction from the command's
+    class) then payload. Raises HarnessUsageError for values that do not fit their fields or
+    that would not decode back to the same command."""
+    if type(command) is ImageBlockResponse:
+        fast = _encode_block_fast(command, tsn, disable_default_response, manufacturer_code)
+        if fast is not None:
+            return fast
+    entry = _BY_CLASS.get(type(command))
+    if entry is None:
+        raise HarnessUsageError(f"{type(command).__name__} is not an OTA cluster command")
+    direction: Direction = (entry.direction if entry.direction is not None
+                            else getattr(command, "direction"))  # noqa: B009 - global commands
+    name = type(command).__name__
+    try:
+        header = ZCL_HEADER.build(ZclHeader(entry.frame_type, direction,
+                                            bool(disable_default_response), manufacturer_code,
+                                            tsn, entry.command_id))
+        payload = entry.fmt.build(command)
+    except (c.ConstructError, struct.error, TypeError, ValueError, AttributeError,
+            OverflowError) as err:
+        raise HarnessUsageError(f"cannot encode {name}: {_why(err)}") from None
+    frame = bytes(header) + bytes(payload)
+    # A field the status or field control leaves off the wire would silently vanish: refuse it.
+    try:
+        _, back = _decode_interpreted(frame)
+    except ProtocolError as err:
+        raise HarnessUsageError(f"cannot encode {name}: {err}") from None
+    if back != command:
+        raise HarnessUsageError(f"cannot encode {name}: it would decode as {back!r}, not as "
+                                f"{command!r} (a field its form leaves off the wire, or a "
+                                f"value of the wrong type)")
+    return frame
+
+
+def decode_command(frame: bytes) -> tuple[ZclHeader, Command]:
+    """Decode one whole ZCL frame of the OTA cluster, strictly (see the module docstring)."""
+    fast = _decode_block_fast(frame)
+    if fast is not None:
+        return fast
+    return _decode_interpreted(frame)
+
+
+def _decode_interpreted(frame: bytes) -> tuple[ZclHeader, Command]:
+    """The reference decode: interpreted construct parse of header then payload."""
+    frame = bytes(frame)
+    header_len = 3
+    if len(frame) >= 1 and frame[0] & 0x04:
+        header_len = 5
+    try:
+        header: ZclHeader = decode(ZCL_HEADER, frame[:header_len], what="header")
+    except ProtocolError as err:
+        raise _within(err, "header") from None
+    id_offset = header_len - 1
+    entry = _BY_ID.get((header.frame_type, header.command_id))
+    if entry is None:
+        kind = "global" if header.frame_type is FrameType.GLOBAL else "OTA cluster"
+        raise DecodeError(f"0x{header.command_id:02x} is not an {kind} command this codec knows",
+                          field="header.command_id", offset=id_offset)
+    if entry.direction is not None and entry.direction is not header.direction:
+        raise ValidationError(
+            f"{entry.cls.__name__} (0x{entry.command_id:02x}) is sent "
+            f"{_arrow(entry.direction)}, but the frame says {_arrow(header.direction)}",
+            field="header.frame_control.direction", offset=0)
+    name = entry.cls.__name__
+    if entry.cls is ImageBlockResponse:
+        _check_data_size(frame, header_len)
+    try:
+        command = decode(entry.fmt, frame[header_len:], base_offset=header_len, what=name)
+    except ProtocolError as err:
+        raise _within(err, name) from None
+    if entry.direction is None:
+        command = dataclasses.replace(command, direction=header.direction)
+    return header, command
+
+
+def _check_data_size(frame: bytes, header_len: int) -> None:
+    """A SUCCESS Image Block Response's data size must equal the image data that follows:
+    say so by name rather than as a truncation or as trailing bytes."""
+    size_at = header_len + _FAST_LEN - 3 - 1  # status + 12 octets of image fields
+    if len(frame) > size_at and frame[header_len] == Status.SUCCESS:
+        follows = len(frame) - size_at - 1
+        if frame[size_at] != follows:
+            raise DecodeError(f"data_size {frame[size_at]} disagrees with the {follows} octets of "
+                              f"image data that follow", field="ImageBlockResponse.data_size",
+                              offset=size_at)
+
+
+def _within(err: ProtocolError, name: str) -> ProtocolError:
+    """The same error with its field path rooted at ``name`` (the header or the command)."""
+    field = err.field if err.field == name or err.field.startswith(name + ".") else f"{name}.{err.field}"
+    return type(err)(err.message, field=field, offset=err.offset)
+
+
+def _arrow(direction: Direction) -> str:
+    return "server→client" if direction is Direction.SERVER_TO_CLIENT else "client→server"
+
+
+def _why(err: Exception) -> str:
+    text = str(err)
+    if isinstance(err, c.ConstructError) and "\n" in text:
+        path, _, msg = text.partition("\n")
+        return f"{path.removeprefix('Error in path (building) -> ')}: {msg}"
+    return text or type(err).__name__
