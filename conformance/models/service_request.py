@@ -1,0 +1,255 @@
+"""The DCC's firmware Service Request for HAN devices, its responses and the alerts it sends.
+
+Fields follow SR 11.4 'Update PPMID Firmware' (SECMP0007 as implemented: FirmwareImage,
+FirmwareVersion, DeviceIDList; Import or Gas Supplier) and the minutes' 'Send PPMID / IHD
+Firmware' variant. Names of alert records describe their meaning; they are this project's
+names, never official DUIS alert codes. Where the as-implemented rules map one onto a DCC
+alert code (N60 firmware delivered, N61 not delivered) the record carries that code in
+``dcc_alert_code`` and says so.
+
+FirmwareVersion byte order (a documented choice, see docs/reference-dcc.md): the 4 octets of
+FirmwareVersion are the OTA header's 32-bit ``file_version`` written most significant octet
+first, so ``file_version`` 0x01020304 is FirmwareVersion ``01 02 03 04`` as it reads in a hex
+dump of the DUIS XML. The OTA header itself stores it little-endian on the HAN.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+from dataclasses import dataclass, field
+
+from protocol.errors import HarnessUsageError
+
+__all__ = [
+    "Acknowledged",
+    "Alert",
+    "AlertKind",
+    "DeviceRejection",
+    "FirmwareConfirmedAlert",
+    "RejectReason",
+    "Rejected",
+    "RequestProcessedAlert",
+    "RequestVariant",
+    "ServiceRequestResponse",
+    "SupplierRole",
+    "TransferOutcomeAlert",
+    "UpdateFirmwareRequest",
+    "WarningResponse",
+    "file_version_to_firmware_version",
+    "firmware_version_to_file_version",
+]
+
+
+class SupplierRole(enum.StrEnum):
+    """The DCC user roles allowed to send the request (SR 11.4: Import Supplier, Gas Supplier)."""
+
+    IMPORT_SUPPLIER = "import-supplier"
+    GAS_SUPPLIER = "gas-supplier"
+
+
+class RequestVariant(enum.StrEnum):
+    """Which definition of the request this is."""
+
+    #: SR 11.4 'Update PPMID Firmware' (as implemented, PPMIDs only).
+    SR_11_4_UPDATE_PPMID_FIRMWARE = "sr-11.4-update-ppmid-firmware"
+    #: The minutes' 'Send PPMID / IHD Firmware' (wg-2016, PPMIDs and IHDs).
+    SEND_PPMID_IHD_FIRMWARE = "send-ppmid-ihd-firmware"
+
+
+def firmware_version_to_file_version(firmware_version: bytes) -> int:
+    """FirmwareVersion (4 octets) to the OTA header file_version: most significant octet first."""
+    if len(firmware_version) != 4:
+        raise HarnessUsageError(f"FirmwareVersion is 4 octets, got {len(firmware_version)}")
+    return int.from_bytes(firmware_version, "big")
+
+
+def file_version_to_firmware_version(file_version: int) -> bytes:
+    """The OTA header file_version as the 4 FirmwareVersion octets (most significant first)."""
+    if not 0 <= file_version <= 0xFFFFFFFF:
+        raise HarnessUsageError(f"file_version {file_version} does not fit 32 bits")
+    return file_version.to_bytes(4, "big")
+
+
+@dataclass(frozen=True)
+class UpdateFirmwareRequest:
+    """One firmware Service Request from a Supplier to the DCC.
+
+    ``firmware_image`` is the GBCS Upgrade Image (base64 in DUIS; raw bytes here, see
+    :attr:`firmware_image_base64`). ``fragments`` carries an image above the size limit as
+    fragments each within it (``protocol.fragments``); then ``firmware_image`` is empty.
+    ``device_ids`` are EUI-64s as ints (DeviceIDList).
+    """
+
+    request_id: str
+    requester: str
+    requester_role: SupplierRole
+    firmware_image: bytes
+    firmware_version: bytes
+    device_ids: tuple[int, ...]
+    variant: RequestVariant = RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE
+    fragments: tuple[bytes, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.firmware_version) != 4:
+            raise HarnessUsageError("firmware_version is 4 octets (FirmwareVersion)")
+        if not self.device_ids:
+            raise HarnessUsageError("device_ids (DeviceIDList) must name at least one device")
+        if any(not 0 <= d < 1 << 64 for d in self.device_ids):
+            raise HarnessUsageError("device_ids are EUI-64s (0 <= id < 2**64)")
+
+    @property
+    def file_version(self) -> int:
+        return firmware_version_to_file_version(self.firmware_version)
+
+    @property
+    def firmware_image_base64(self) -> str:
+        """FirmwareImage as DUIS carries it."""
+        return base64.b64encode(self.firmware_image).decode("ascii")
+
+
+class RejectReason(enum.StrEnum):
+    """Why the DCC refused a request, or one device of it. Our names, not DUIS response codes."""
+
+    REQUESTER_NOT_A_SUPPLIER = "requester-not-a-supplier"
+    ROLE_NOT_HELD = "requester-does-not-hold-that-role"
+    VARIANT_NOT_SUPPORTED = "request-variant-not-supported-under-these-rules"
+    DUPLICATE_REQUEST_ID = "duplicate-request-id"
+    UNKNOWN_DEVICE = "unknown-device"
+    NOT_A_HAN_FIRMWARE_TARGET = "device-is-not-a-ppmid-or-ihd"
+    DEVICE_KIND_OUT_OF_SCOPE = "device-kind-out-of-scope-under-these-rules"
+    NOT_PAIRED_TO_HUB = "device-not-paired-to-the-premises-hub"
+    NOT_RESPONSIBLE_SUPPLIER = "requester-not-responsible-for-a-meter-at-the-premises"
+    IMAGE_TOO_LARGE = "image-over-the-size-limit-and-not-fragmented"
+    IMAGE_MALFORMED = "image-does-not-parse"
+    FRAGMENTS_INVALID = "fragments-do-not-reassemble"
+    FIRMWARE_VERSION_MISMATCH = "firmware-version-differs-from-image-header"
+    IMAGE_NOT_FOR_DEVICE = "image-manufacturer-or-type-does-not-match-device"
+    SIGNATURE_MISSING = "image-not-signed"
+    SIGNATURE_INVALID = "signature-does-not-verify-with-manufacturer-key"
+    DISTRIBUTION_IN_PROGRESS = "another-distribution-to-this-device-in-progress"
+    NO_VALID_DEVICES = "no-valid-device-in-device-id-list"
+
+
+@dataclass(frozen=True)
+class DeviceRejection:
+    """One device of the DeviceIDList the DCC could not act on, and why."""
+
+    device: int
+    reason: RejectReason
+    detail: str
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """Accepted for every listed device."""
+
+    request_id: str
+    devices: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class WarningResponse:
+    """Accepted for ``devices``; ``invalid`` lists the device IDs it was not (SR 11.4 warning)."""
+
+    request_id: str
+    devices: tuple[int, ...]
+    invalid: tuple[DeviceRejection, ...]
+
+    @property
+    def invalid_device_ids(self) -> tuple[int, ...]:
+        return tuple(r.device for r in self.invalid)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Refused as a whole: nothing distributed, no alert will follow."""
+
+    request_id: str
+    reason: RejectReason
+    detail: str
+    invalid: tuple[DeviceRejection, ...] = ()
+
+
+ServiceRequestResponse = Acknowledged | WarningResponse | Rejected
+
+
+class AlertKind(enum.StrEnum):
+    """The alerts the DCC sends a Supplier (the minutes' lettering where there is one)."""
+
+    #: (a) the DCC has successfully processed the request for the image's distribution.
+    REQUEST_PROCESSED = "a-request-processed"
+    #: (c) a short time after the upgrade was due to activate: the version read from the device.
+    FIRMWARE_CONFIRMED = "c-firmware-version-confirmed"
+    #: as-implemented only: the hub's CCS08 Firmware Transfer Alert passed on per device
+    #: (success = DCC alert N60 'delivered', failure such as Image Discarded = N61 'not
+    #: delivered'). The minutes' removed requirement (b) covered the discard case, so the
+    #: wg-2016 rules never send it.
+    TRANSFER_OUTCOME = "ccs08-transfer-outcome"
+
+
+@dataclass(frozen=True)
+class _AlertBase:
+    """Common fields: who gets it, about which device and request, when raised and delivered.
+
+    ``recipients`` is ``(supplier,)`` for an individual alert; a grouped alert (a fault the
+    working group ruled out) names several. ``time_ms`` is when the DCC raised it;
+    ``delivered_ms`` when it reached the Supplier (the stagger falls between the two).
+    """
+
+    supplier: str
+    device: int
+    request_id: str
+    time_ms: int
+    delivered_ms: int
+    recipients: tuple[str, ...] = field(default=())
+    #: the DCC alert code under the as-implemented rules (N60/N61), else None.
+    dcc_alert_code: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestProcessedAlert(_AlertBase):
+    """Alert (a). Evidence: the hub accepted the whole image (``image_bytes``, ``blocks``)."""
+
+    kind: AlertKind = AlertKind.REQUEST_PROCESSED
+    image_bytes: int = 0
+    blocks: int = 0
+    file_version: int = 0
+
+
+@dataclass(frozen=True)
+class FirmwareConfirmedAlert(_AlertBase):
+    """Alert (c). Evidence: the version read from the device (CS08) and the one before.
+
+    ``firmware_version`` is None when the read failed. ``changed`` says whether it differs
+    from the version the inventory held; ``matches_request`` whether it is the one requested.
+    """
+
+    kind: AlertKind = AlertKind.FIRMWARE_CONFIRMED
+    firmware_version: int | None = None
+    previous_version: int | None = None
+    requested_version: int = 0
+    changed: bool = False
+    matches_request: bool = False
+    read_ms: int = 0
+
+
+@dataclass(frozen=True)
+class TransferOutcomeAlert(_AlertBase):
+    """The hub's CCS08 outcome for one device passed on (as-implemented rules only).
+
+    ``dcc_alert_code`` is N60 (delivered) for response code 0, N61 (not delivered) otherwise.
+    """
+
+    kind: AlertKind = AlertKind.TRANSFER_OUTCOME
+    #: CCS08 response code (comms_hub.TransferResponseCode): 0 Success, 1 Image Discarded,
+    #: 2 Hardware Version Mismatch, 3 File Transfer Failure.
+    response_code: int = 0
+    hub_time_ms: int = 0
+
+    @property
+    def delivered(self) -> bool:
+        return self.response_code == 0
+
+
+Alert = RequestProcessedAlert | FirmwareConfirmedAlert | TransferOutcomeAlert
