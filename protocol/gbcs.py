@@ -169,7 +169,7 @@ class _Window(io.BytesIO):
         return super().read(size)
 
 
-class _BerLength(c.Construct[Any, Any]):
+class _BerLength(c.Construct):  # type: ignore[type-arg]
     """BER definite length (X.690 8.1.3; A-XDR uses the same form), shortest form only,
     1 to 3 extra length octets, and never more than the bytes left in the enclosing part."""
 
@@ -211,7 +211,7 @@ class _BerLength(c.Construct[Any, Any]):
 BER_LENGTH: Final = _BerLength()
 
 
-class _Bounded(c.Subconstruct[Any, Any, Any, Any]):
+class _Bounded(c.Subconstruct):  # type: ignore[type-arg]
     """A BER length, then ``subcon`` parsed from exactly that many bytes (nothing left over)."""
 
     def _parse(self, stream: Any, context: Any, path: str) -> Any:
@@ -240,7 +240,7 @@ class _Bounded(c.Subconstruct[Any, Any, Any, Any]):
         raise c.SizeofError("a length-prefixed part has no fixed size", path=path)
 
 
-class _AbsoluteTell(c.Construct[Any, Any]):
+class _AbsoluteTell(c.Construct):  # type: ignore[type-arg]
     """Where the stream stands in the whole input (windows included); builds nothing."""
 
     flagbuildnone = True
@@ -266,7 +266,7 @@ def _present(name: str) -> Callable[[Any], bool]:
     return cond
 
 
-class _Enum(c.Adapter[Any, Any, Any, Any]):
+class _Enum(c.Adapter):  # type: ignore[type-arg]
     """An integer restricted to an IntEnum (optionally to some of its members)."""
 
     def __init__(self, subcon: c.Construct[Any, Any], enum: type[IntEnum],
@@ -286,7 +286,7 @@ class _Enum(c.Adapter[Any, Any, Any, Any]):
         return int(obj)
 
 
-class _OneOf(c.Adapter[Any, Any, Any, Any]):
+class _OneOf(c.Adapter):  # type: ignore[type-arg]
     def __init__(self, subcon: c.Construct[Any, Any], allowed: tuple[int, ...]) -> None:
         super().__init__(subcon)
         self.allowed = allowed
@@ -306,7 +306,7 @@ def _tlv(tag: int, subcon: c.Construct[Any, Any]) -> c.Construct[Any, Any]:
     return c.FocusedSeq("value", "tag" / c.Const(bytes([tag])), "value" / _Bounded(subcon))
 
 
-class _DerUnsigned(c.Adapter[Any, Any, Any, Any]):
+class _DerUnsigned(c.Adapter):  # type: ignore[type-arg]
     """Contents of a DER INTEGER holding a non-negative value: minimal two's complement."""
 
     def __init__(self, max_octets: int) -> None:
@@ -338,7 +338,7 @@ class _DerUnsigned(c.Adapter[Any, Any, Any, Any]):
 _GENERALIZED_TIME = re.compile(rb"[0-9]{14}Z\Z")
 
 
-class _GeneralizedTime(c.Adapter[Any, Any, Any, Any]):
+class _GeneralizedTime(c.Adapter):  # type: ignore[type-arg]
     """GeneralizedTime as GBCS uses it: exactly ``YYYYMMDDHHMMSSZ`` (UTC, no fraction)."""
 
     def __init__(self) -> None:
