@@ -1,0 +1,102 @@
+"""``hanota inspect`` and ``hanota build-image``: exit codes, the one-line error, JSON fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.cli import main
+
+VECTORS = Path(__file__).resolve().parents[1] / ".." / "shared" / "vectors"
+
+
+def _build(tmp_path, *extra):
+    payload = tmp_path / "payload.bin"
+    payload.write_bytes(b"Critical firmware " * 10)
+    out = tmp_path / "image.bin"
+    code = main(["build-image", "--payload", str(payload), "--manufacturer-code", "0x121d",
+                 "--image-type", "0x84", "--file-version", "0xacdcacdc", "--min-hw-version", "0x1111",
+                 "--max-hw-version", "0x1211", "--out", str(out), *extra])
+    return code, out
+
+
+def test_build_signed_gbcs_and_inspect_json(tmp_path, capsys):
+    key = tmp_path / "test-key.pem"
+    code, out = _build(tmp_path, "--new-key", str(key))
+    assert code == 0 and key.exists() and Path(str(key) + ".pub").exists()
+    capsys.readouterr()
+    assert main(["inspect", str(out), "--json", "--public-key", str(key) + ".pub"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["format"] == "gbcs-upgrade-image" and info["sub_elements"] == []
+    assert info["manufacturer_code"] == 0x121D and info["image_type"] == 0x84
+    assert info["file_version"] == 0xACDCACDC and info["minimum_hardware_version"] == 0x1111
+    assert info["signature_present"] is True and info["signature_verdict"] == "valid"
+    assert len(info["manufacturer_image_sha256"]) == 64
+
+
+def test_inspect_wrong_key_exits_1_with_one_line(tmp_path, capsys):
+    _, out = _build(tmp_path, "--new-key", str(tmp_path / "a.pem"))
+    main(["build-image", "--payload", str(out), "--manufacturer-code", "1", "--image-type", "1",
+          "--file-version", "1", "--new-key", str(tmp_path / "b.pem"), "--out", str(tmp_path / "other.bin")])
+    capsys.readouterr()
+    assert main(["inspect", str(out), "--public-key", str(tmp_path / "b.pem.pub")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "field signature" in err[0] and "offset" in err[0]
+
+
+def test_inspect_invalid_image_exits_1(tmp_path, capsys):
+    _, out = _build(tmp_path)
+    data = bytearray(out.read_bytes())
+    data[52] ^= 1
+    out.write_bytes(bytes(data))
+    assert main(["inspect", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "header.total_image_size" in err[0] and "offset 52" in err[0]
+
+
+def test_zigbee_build_and_inspect(tmp_path, capsys):
+    code, out = _build(tmp_path, "--format", "zigbee", "--integrity-code")
+    assert code == 0
+    capsys.readouterr()
+    assert main(["inspect", str(out), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["format"] == "zigbee-ota" and [e["tag"] for e in info["sub_elements"]] == [0, 3]
+    assert info["integrity_variant"] == "before-sub-element"
+    assert main(["inspect", str(out), "--format", "gbcs"]) == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["inspect", "/nonexistent/image.bin"],
+    ["inspect"],
+    ["build-image", "--payload", "/nonexistent", "--manufacturer-code", "1", "--image-type", "1",
+     "--file-version", "1", "--out", "/tmp/x.bin"],
+])
+def test_usage_errors_exit_2(argv):
+    try:
+        assert main(argv) == 2
+    except SystemExit as exit_:  # argparse's own usage errors
+        assert exit_.code == 2
+
+
+def test_zigbee_with_key_is_usage_error(tmp_path):
+    code, _ = _build(tmp_path, "--format", "zigbee", "--new-key", str(tmp_path / "k.pem"))
+    assert code == 2
+
+
+def test_bad_public_key_is_usage_error(tmp_path):
+    _, out = _build(tmp_path)
+    bad = tmp_path / "bad.pem"
+    bad.write_text("nonsense")
+    assert main(["inspect", str(out), "--public-key", str(bad)]) == 2
+
+
+@pytest.mark.skipif(not VECTORS.is_dir(), reason=f"shared vectors folder absent: {VECTORS}")
+def test_inspect_gbcs_sample(capsys):
+    assert main(["inspect", str(VECTORS / "gbcs" / "esme-upgrade-image.bin"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    sha = "7542f475e3f12eae887d81e32c46d313741d67076b13caec2f82e00ba5e1bb36"
+    assert info["manufacturer_image_sha256"] == sha
+    assert info["signature_present"] is True and info["signature_verdict"] == "not-checked"
+    assert info["total_image_size"] == 361
