@@ -187,7 +187,7 @@ class ImagePageRequest:
     DIRECTION: ClassVar[Direction] = _C2S
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ImageBlockResponse:
     """0x05 server→client, three forms chosen by ``status``:
 
@@ -208,6 +208,26 @@ class ImageBlockResponse:
 
     COMMAND_ID: ClassVar[int] = CommandId.IMAGE_BLOCK_RESPONSE
     DIRECTION: ClassVar[Direction] = _S2C
+
+    # The hot message: ~12,000 of these carry one 750 kB image. A frozen dataclass's generated
+    # __init__ pays object.__setattr__ per field; filling the instance dict directly is about
+    # 3x cheaper and still frozen (FrozenInstanceError on assignment). A test keeps this
+    # signature identical to the dataclass fields.
+    def __init__(self, status: Status, manufacturer_code: int | None = None,
+                 image_type: int | None = None, file_version: int | None = None,
+                 file_offset: int | None = None, image_data: bytes | None = None,
+                 current_time: int | None = None, request_time: int | None = None,
+                 minimum_block_period: int | None = None) -> None:
+        d = self.__dict__
+        d["status"] = status
+        d["manufacturer_code"] = manufacturer_code
+        d["image_type"] = image_type
+        d["file_version"] = file_version
+        d["file_offset"] = file_offset
+        d["image_data"] = image_data
+        d["current_time"] = current_time
+        d["request_time"] = request_time
+        d["minimum_block_period"] = minimum_block_period
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,31 +494,43 @@ _FC_BLOCK_NO_DR = _FC_BLOCK | 0x10
 _BLOCK_ID = int(CommandId.IMAGE_BLOCK_RESPONSE)
 
 
+# Headers are immutable, so the fast path shares one per (frame control, tsn): 512 in all.
+_BLOCK_HEADERS = {
+    (fc, tsn): ZclHeader(FrameType.CLUSTER_SPECIFIC, _S2C, fc == _FC_BLOCK_NO_DR, None, tsn, _BLOCK_ID)
+    for fc in (_FC_BLOCK, _FC_BLOCK_NO_DR) for tsn in range(256)
+}
+
+
 def _decode_block_fast(frame: bytes) -> tuple[ZclHeader, ImageBlockResponse] | None:
     """Decode a SUCCESS Image Block Response if the frame has exactly the shape the
-    interpreted parse accepts; return None to let the interpreted parse decide otherwise."""
+    interpreted parse accepts; return None to let the interpreted parse decide otherwise.
+
+    Accepts only: length >= 17; frame control 0x09 or 0x19 (cluster-specific, server→client,
+    no manufacturer code, reserved bits 0); command id 0x05; status SUCCESS; data size equal
+    to the octets that follow. Every such frame is one the interpreted parse accepts with the
+    same values, and every other frame is left to it.
+    """
     if len(frame) < _FAST_LEN:
         return None
     fc, tsn, cid, status, mfr, itype, version, offset, size = _FAST_BLOCK.unpack_from(frame)
     if cid != _BLOCK_ID or status != 0 or size != len(frame) - _FAST_LEN:
         return None
-    if fc != _FC_BLOCK and fc != _FC_BLOCK_NO_DR:
+    header = _BLOCK_HEADERS.get((fc, tsn))
+    if header is None:
         return None
-    return (ZclHeader(FrameType.CLUSTER_SPECIFIC, _S2C, fc == _FC_BLOCK_NO_DR, None, tsn, cid),
-            ImageBlockResponse(Status.SUCCESS, mfr, itype, version, offset, bytes(frame[_FAST_LEN:])))
+    return header, ImageBlockResponse(Status.SUCCESS, mfr, itype, version, offset,
+                                      bytes(frame[_FAST_LEN:]))
 
 
 def _encode_block_fast(cmd: ImageBlockResponse, tsn: int, disable_default_response: bool,
                        manufacturer_code: int | None) -> bytes | None:
     """Build a SUCCESS Image Block Response when every field plainly fits; otherwise None and
-    the interpreted build decides (and names what is wrong)."""
+    the interpreted build decides (and names what is wrong). ``struct`` refuses what does not
+    fit its format (out of range, not an integer), exactly as construct's integer fields do."""
     data = cmd.image_data
     if (manufacturer_code is not None or cmd.status != 0 or type(data) is not bytes
             or len(data) > MAX_IMAGE_DATA or cmd.current_time is not None
             or cmd.request_time is not None or cmd.minimum_block_period is not None):
-        return None
-    fields = (tsn, cmd.manufacturer_code, cmd.image_type, cmd.file_version, cmd.file_offset)
-    if any(type(v) is not int for v in fields):
         return None
     try:
         head = _FAST_BLOCK.pack(_FC_BLOCK_NO_DR if disable_default_response else _FC_BLOCK,
