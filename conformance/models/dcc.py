@@ -1,0 +1,565 @@
+"""The reference DCC: the HAN-device firmware Service Request, alerts to Suppliers, inventory.
+
+Sans-I/O and driven by the shared virtual clock. The DCC talks to each premises'
+Communications Hub only through the hub's DCC-side methods (``start_distribution``,
+``receive_wan_block`` with ``protocol.gbt`` blocks, ``read_firmware_version`` (CS08) and
+``next_event``); the harness calls :meth:`Dcc.poll` to let it consume hub events.
+
+What it does, by rule set (``wg-2016`` = the minutes, ``as-implemented`` = SECMP0007 as it
+went live; docs/reference-dcc.md has the table):
+
+* validates each request and answers Acknowledged, WarningResponse (some device IDs invalid)
+  or Rejected, with a reason from :class:`RejectReason`;
+* distributes the image to each target's hub in GBT blocks; one distribution per hub at a
+  time (the hub holds one HAN image, a second would discard the first), later ones queue;
+  a request for a device whose distribution is still in progress is refused for that device
+  (no Supplier's request overrides another's);
+* alert (a) once the hub holds the whole image; alert (c) ``confirm_delay_ms`` after the
+  upgrade was due to activate, with the version read from the device (CS08), then the
+  inventory is updated from that read and nothing else;
+* ``wg-2016``: no alert when an image is discarded (requirement (b) removed);
+  ``as-implemented``: each CCS08 outcome is passed on (N60 delivered / N61 not delivered);
+* every alert goes to each Supplier concerned with the device individually, delayed by a
+  seeded random stagger within ``alert_window_ms``, always within ``service_level_ms``.
+
+``faults`` switches on deliberate deviations for the mutation tests (see :data:`FAULTS`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from conformance.models.clock import VirtualClock
+from conformance.models.inventory import SmartMeteringInventory
+from conformance.models.service_request import (
+    Acknowledged,
+    Alert,
+    DeviceRejection,
+    FirmwareConfirmedAlert,
+    Rejected,
+    RejectReason,
+    RequestProcessedAlert,
+    RequestVariant,
+    ServiceRequestResponse,
+    SupplierRole,
+    TransferOutcomeAlert,
+    UpdateFirmwareRequest,
+    WarningResponse,
+)
+from protocol.errors import HarnessUsageError, ProtocolError, SignatureMissingError
+from protocol.gbt import split
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+from protocol.ota_image import ImageFormat, OtaImage, parse_image
+from protocol.signatures import verify_image
+
+__all__ = [
+    "DEFAULT_MAX_IMAGE_BYTES",
+    "FAULTS",
+    "Dcc",
+    "DeviceRecord",
+    "HubPort",
+    "MeterRecord",
+    "Rules",
+]
+
+Rules = Literal["wg-2016", "as-implemented"]
+
+#: Deliberate deviations, each one a DCC the suite must catch.
+FAULTS: dict[str, str] = {
+    "group-alerts": "one alert per device naming every Supplier, delivered to the first only",
+    "send-alert-b": "under wg-2016, still tells Suppliers when the hub discards an image",
+    "inventory-from-request": "writes the requested version into the inventory on acceptance, "
+                              "never the version read back",
+    "no-alert-a": "never sends alert (a)",
+    "no-alert-c": "never sends alert (c)",
+    "allow-override": "distributes at once even if another distribution is in progress",
+    "accept-oversize": "skips the image size limit",
+    "skip-signature-check": "skips the manufacturer signature check",
+    "no-stagger": "delivers every alert the moment it is raised",
+    "accept-non-supplier": "skips the requester checks (Supplier, role, responsibility)",
+    "alert-c-too-late": "delivers alert (c) after its service level",
+}
+
+_TARGET_KINDS = frozenset({"ihd", "ppmid"})
+_NEVER_TIMEOUT = 0
+
+
+class HubPort(Protocol):
+    """The DCC-side (WAN) face of a Communications Hub, as the DCC uses it."""
+
+    @property
+    def eui64(self) -> int: ...
+
+    def start_distribution(self, request_id: str, targets: Sequence[int]) -> None: ...
+
+    def receive_wan_block(self, block: bytes) -> None: ...
+
+    def read_firmware_version(self, device: int) -> int | None: ...
+
+    def next_event(self) -> Any: ...
+
+
+@runtime_checkable
+class _TransferAlertEvent(Protocol):
+    """CCS08 Firmware Transfer Alert (comms_hub.FirmwareTransferAlert)."""
+
+    request_id: str
+    device: int
+    response_code: int
+    time_ms: int
+
+
+@runtime_checkable
+class _VersionAlertEvent(Protocol):
+    """0x8F8B after activation (comms_hub.FirmwareVersionAlert)."""
+
+    request_id: str
+    device: int
+    firmware_version: int
+    activated: bool
+    time_ms: int
+
+
+@dataclass(frozen=True)
+class MeterRecord:
+    """An ESME or GSME at a premises and the Supplier responsible for it."""
+
+    eui64: int
+    fuel: Literal["electricity", "gas"]
+    supplier: str
+
+
+@dataclass
+class DeviceRecord:
+    """What the DCC knows of a HAN device (from commissioning)."""
+
+    eui64: int
+    kind: str
+    premises_id: str
+    manufacturer_code: int
+    image_type: int
+    public_key: Any
+    paired: bool = True
+
+
+@dataclass
+class _Premises:
+    premises_id: str
+    hub: HubPort
+    meters: tuple[MeterRecord, ...]
+    busy: _Distribution | None = None
+    queue: deque[_Distribution] = field(default_factory=deque)
+
+
+@dataclass
+class _Distribution:
+    request: UpdateFirmwareRequest
+    premises: _Premises
+    targets: tuple[int, ...]
+    image: bytes
+    pending: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _DeviceProgress:
+    request: UpdateFirmwareRequest
+    distribution: _Distribution
+    timeout: Any = None
+    resolved: bool = False
+
+
+class Dcc:
+    """The DCC: takes firmware Service Requests, distributes, alerts, keeps the inventory."""
+
+    def __init__(
+        self,
+        clock: VirtualClock,
+        *,
+        rules: Rules = "wg-2016",
+        rng: random.Random,
+        alert_window_ms: int = 60_000,
+        service_level_ms: int = 300_000,
+        confirm_delay_ms: int = 60_000,
+        activation_timeout_ms: int = 86_400_000,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        gbt_block_size: int = 1024,
+        faults: frozenset[str] = frozenset(),
+        inventory: SmartMeteringInventory | None = None,
+    ) -> None:
+        if rules not in ("wg-2016", "as-implemented"):
+            raise HarnessUsageError(f"unknown rule set {rules!r}")
+        unknown = set(faults) - FAULTS.keys()
+        if unknown:
+            raise HarnessUsageError(f"unknown DCC faults: {sorted(unknown)}")
+        if not 0 <= alert_window_ms <= service_level_ms:
+            raise HarnessUsageError("alert_window_ms must lie within service_level_ms")
+        self.clock = clock
+        self.rules: Rules = rules
+        self.rng = rng
+        self.alert_window_ms = alert_window_ms
+        self.service_level_ms = service_level_ms
+        self.confirm_delay_ms = confirm_delay_ms
+        self.activation_timeout_ms = activation_timeout_ms
+        self.max_image_bytes = max_image_bytes
+        self.gbt_block_size = gbt_block_size
+        self.faults = frozenset(faults)
+        self.inventory = inventory if inventory is not None else SmartMeteringInventory()
+        self._premises: dict[str, _Premises] = {}
+        self._devices: dict[int, DeviceRecord] = {}
+        self._suppliers: set[str] = set()
+        self._responses: dict[str, ServiceRequestResponse] = {}
+        self._progress: dict[int, _DeviceProgress] = {}
+        self._mailboxes: dict[str, list[Alert]] = {}
+        self._subscribers: list[Callable[[Alert], None]] = []
+        #: every alert in delivery order (evidence; the determinism tests compare it).
+        self.delivered: list[Alert] = []
+        #: distributions the hub refused (request_id, premises_id, error line).
+        self.distribution_errors: list[tuple[str, str, str]] = []
+
+    # -- registry (commissioning) --------------------------------------------------------
+    def register_supplier(self, supplier: str) -> None:
+        """A DCC user holding a Supplier role, whether or not it supplies a premises yet."""
+        self._suppliers.add(supplier)
+        self._mailboxes.setdefault(supplier, [])
+
+    def register_premises(self, premises_id: str, hub: HubPort, meters: Iterable[MeterRecord]) -> None:
+        if premises_id in self._premises:
+            raise HarnessUsageError(f"premises {premises_id!r} is already registered")
+        record = _Premises(premises_id, hub, tuple(meters))
+        self._premises[premises_id] = record
+        for meter in record.meters:
+            self.register_supplier(meter.supplier)
+
+    def register_device(self, record: DeviceRecord, *, firmware_version: int) -> None:
+        """Commission a HAN device: the DCC's record and the inventory's first entry."""
+        if record.premises_id not in self._premises:
+            raise HarnessUsageError(f"unknown premises {record.premises_id!r}")
+        if record.eui64 in self._devices:
+            raise HarnessUsageError(f"device {record.eui64:#018x} is already registered")
+        self._devices[record.eui64] = record
+        self.inventory.commission(record.eui64, kind=record.kind, premises_id=record.premises_id,
+                                  firmware_version=firmware_version, time_ms=self.clock.now_ms)
+
+    def set_paired(self, device: int, paired: bool) -> None:
+        self._device(device).paired = paired
+
+    def device(self, device: int) -> DeviceRecord:
+        return self._device(device)
+
+    def _device(self, device: int) -> DeviceRecord:
+        try:
+            return self._devices[device]
+        except KeyError:
+            raise HarnessUsageError(f"unknown device {device:#018x}") from None
+
+    def suppliers_concerned(self, device: int) -> tuple[str, ...]:
+        """Each Supplier responsible for a meter at the device's premises, electricity first."""
+        premises = self._premises[self._device(device).premises_id]
+        seen: list[str] = []
+        for meter in sorted(premises.meters, key=lambda m: m.fuel != "electricity"):
+            if meter.supplier not in seen:
+                seen.append(meter.supplier)
+        return tuple(seen)
+
+    # -- the Service Request ---------------------------------------------------------------
+    def submit(self, request: UpdateFirmwareRequest) -> ServiceRequestResponse:
+        """Validate, answer, and (when accepted) start or queue the distribution."""
+        response = self._validate(request)
+        if request.request_id not in self._responses:
+            self._responses[request.request_id] = response
+        if isinstance(response, Rejected):
+            return response
+        accepted = response.devices
+        image = request.firmware_image
+        by_premises: dict[str, list[int]] = {}
+        for device in accepted:
+            by_premises.setdefault(self._devices[device].premises_id, []).append(device)
+        for premises_id, targets in by_premises.items():
+            premises = self._premises[premises_id]
+            dist = _Distribution(request, premises, tuple(targets), image, set(targets))
+            for device in targets:
+                self._progress[device] = _DeviceProgress(request, dist)
+                if "inventory-from-request" in self.faults:
+                    self.inventory._record_unconfirmed(device, request.file_version,
+                                                       time_ms=self.clock.now_ms,
+                                                       request_id=request.request_id)
+            if premises.busy is None or "allow-override" in self.faults:
+                self._start(dist)
+            else:
+                premises.queue.append(dist)
+        return response
+
+    def response(self, request_id: str) -> ServiceRequestResponse | None:
+        return self._responses.get(request_id)
+
+    def _validate(self, request: UpdateFirmwareRequest) -> ServiceRequestResponse:
+        rid = request.request_id
+
+        def reject(reason: RejectReason, detail: str,
+                   invalid: tuple[DeviceRejection, ...] = ()) -> Rejected:
+            return Rejected(rid, reason, detail, invalid)
+
+        if rid in self._responses:
+            return reject(RejectReason.DUPLICATE_REQUEST_ID, f"request_id {rid!r} was already used")
+        check_requester = "accept-non-supplier" not in self.faults
+        if check_requester and request.requester not in self._suppliers:
+            return reject(RejectReason.REQUESTER_NOT_A_SUPPLIER,
+                          f"{request.requester!r} holds no Supplier role at the DCC")
+        if (self.rules == "as-implemented"
+                and request.variant is not RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE):
+            return reject(RejectReason.VARIANT_NOT_SUPPORTED,
+                          "as implemented, only SR 11.4 'Update PPMID Firmware' exists")
+        parsed = self._check_image(request)
+        if isinstance(parsed, Rejected):
+            return parsed
+        valid: list[int] = []
+        invalid: list[DeviceRejection] = []
+        key_verdicts: dict[int, DeviceRejection | None] = {}
+        for device in dict.fromkeys(request.device_ids):
+            problem = self._check_device(request, device, parsed, key_verdicts, check_requester)
+            if problem is None:
+                valid.append(device)
+            else:
+                invalid.append(problem)
+        if not valid:
+            reasons = {p.reason for p in invalid}
+            reason = reasons.pop() if len(reasons) == 1 else RejectReason.NO_VALID_DEVICES
+            detail = "; ".join(f"{d.device:#018x}: {d.detail}" for d in invalid)
+            return reject(reason, detail, tuple(invalid))
+        if invalid:
+            return WarningResponse(rid, tuple(valid), tuple(invalid))
+        return Acknowledged(rid, tuple(valid))
+
+    def _check_image(self, request: UpdateFirmwareRequest) -> OtaImage | Rejected:
+        """The parsed image, or the Rejected answer."""
+        rid = request.request_id
+        image = request.firmware_image
+        if request.fragments:
+            return Rejected(rid, RejectReason.FRAGMENTS_INVALID,
+                            "fragmented images are not distributed by this reference DCC yet")
+        limit = self.max_image_bytes
+        if len(image) > limit and "accept-oversize" not in self.faults:
+            return Rejected(rid, RejectReason.IMAGE_TOO_LARGE,
+                            f"image is {len(image)} bytes, the limit is {limit}; send it fragmented")
+        try:
+            parsed = parse_image(image, max_size=max(limit, len(image)), expected_format=ImageFormat.GBCS)
+        except ProtocolError as err:
+            return Rejected(rid, RejectReason.IMAGE_MALFORMED, err.describe())
+        if parsed.header.file_version != request.file_version:
+            return Rejected(rid, RejectReason.FIRMWARE_VERSION_MISMATCH,
+                            f"FirmwareVersion {request.firmware_version.hex()} is file_version "
+                            f"{request.file_version:#010x}, the image header says "
+                            f"{parsed.header.file_version:#010x}")
+        return parsed
+
+    def _check_device(self, request: UpdateFirmwareRequest, device: int, parsed: OtaImage,
+                      key_verdicts: dict[int, DeviceRejection | None],
+                      check_requester: bool) -> DeviceRejection | None:
+        header = parsed.header
+        def bad(reason: RejectReason, detail: str) -> DeviceRejection:
+            return DeviceRejection(device, reason, detail)
+
+        record = self._devices.get(device)
+        if record is None:
+            return bad(RejectReason.UNKNOWN_DEVICE, "not in the Smart Metering Inventory")
+        if record.kind not in _TARGET_KINDS:
+            return bad(RejectReason.NOT_A_HAN_FIRMWARE_TARGET, f"a {record.kind}, not a PPMID or IHD")
+        if record.kind == "ihd" and self.rules == "as-implemented":
+            return bad(RejectReason.DEVICE_KIND_OUT_OF_SCOPE,
+                       "IHDs left the scope of SECMP0007 as implemented (PPMIDs only)")
+        if not record.paired:
+            return bad(RejectReason.NOT_PAIRED_TO_HUB, "not paired to its premises' Communications Hub")
+        if check_requester:
+            premises = self._premises[record.premises_id]
+            fuels = {m.fuel for m in premises.meters if m.supplier == request.requester}
+            if not fuels:
+                return bad(RejectReason.NOT_RESPONSIBLE_SUPPLIER,
+                           f"{request.requester!r} supplies no meter at premises {record.premises_id!r}")
+            wanted = "electricity" if request.requester_role is SupplierRole.IMPORT_SUPPLIER else "gas"
+            if wanted not in fuels:
+                return bad(RejectReason.ROLE_NOT_HELD,
+                           f"{request.requester!r} is not the {wanted} Supplier at {record.premises_id!r}")
+        if (header.manufacturer_code, header.image_type) != (record.manufacturer_code, record.image_type):
+            return bad(RejectReason.IMAGE_NOT_FOR_DEVICE,
+                       f"image is for manufacturer {header.manufacturer_code:#06x} type "
+                       f"{header.image_type:#06x}, the device is {record.manufacturer_code:#06x} "
+                       f"type {record.image_type:#06x}")
+        if "skip-signature-check" not in self.faults:
+            verdict = key_verdicts.get(id(record.public_key), _UNSET)
+            if verdict is _UNSET:
+                verdict = self._check_signature(device, parsed, record.public_key)
+                key_verdicts[id(record.public_key)] = verdict
+            if verdict is not None:
+                return DeviceRejection(device, verdict.reason, verdict.detail)
+        progress = self._progress.get(device)
+        if progress is not None and not progress.resolved and "allow-override" not in self.faults:
+            return bad(RejectReason.DISTRIBUTION_IN_PROGRESS,
+                       "a distribution to this device is in progress; no request overrides another")
+        return None
+
+    @staticmethod
+    def _check_signature(device: int, parsed: OtaImage, public_key: Any) -> DeviceRejection | None:
+        try:
+            verify_image(parsed, public_key)
+        except SignatureMissingError as err:
+            return DeviceRejection(device, RejectReason.SIGNATURE_MISSING, err.describe())
+        except ProtocolError as err:
+            return DeviceRejection(device, RejectReason.SIGNATURE_INVALID, err.describe())
+        return None
+
+    # -- distribution ------------------------------------------------------------------------
+    def _start(self, dist: _Distribution) -> None:
+        premises = dist.premises
+        premises.busy = dist
+        rid = dist.request.request_id
+        try:
+            blocks = split(dist.image, block_size=self.gbt_block_size)
+            premises.hub.start_distribution(rid, dist.targets)
+            for block in blocks:
+                premises.hub.receive_wan_block(block)
+        except ProtocolError as err:
+            # The hub refused the image: nothing was processed, so no alert (a); each target
+            # is resolved now and alert (c) will say its version did not change.
+            self.distribution_errors.append((rid, premises.premises_id, err.describe()))
+            for device in dist.targets:
+                self._resolve(device, self.clock.now_ms, read_after_ms=self.confirm_delay_ms)
+            return
+        now = self.clock.now_ms
+        for device in dist.targets:
+            progress = self._progress[device]
+            if self.activation_timeout_ms != _NEVER_TIMEOUT:
+                progress.timeout = self.clock.call_later(self.activation_timeout_ms,
+                                                         partial(self._on_timeout, device))
+            if "no-alert-a" not in self.faults:
+                self._raise_alert(RequestProcessedAlert(
+                    supplier="", device=device, request_id=rid, time_ms=now, delivered_ms=now,
+                    image_bytes=len(dist.image), blocks=len(blocks),
+                    file_version=dist.request.file_version))
+
+    def _on_timeout(self, device: int) -> None:
+        """No word from the hub in time: treat the upgrade as due now and read the version."""
+        self._resolve(device, self.clock.now_ms, read_after_ms=0)
+
+    def _release(self, dist: _Distribution, device: int) -> None:
+        dist.pending.discard(device)
+        premises = dist.premises
+        if dist.pending or premises.busy is not dist:
+            return
+        premises.busy = None
+        if premises.queue:
+            self._start(premises.queue.popleft())
+
+    # -- hub events ------------------------------------------------------------------------
+    def poll(self) -> int:
+        """Consume every pending hub event; returns how many were handled."""
+        handled = 0
+        for premises in self._premises.values():
+            while (event := premises.hub.next_event()) is not None:
+                handled += 1
+                self._on_hub_event(event)
+        return handled
+
+    def _on_hub_event(self, event: Any) -> None:
+        if isinstance(event, _VersionAlertEvent):
+            self._resolve(event.device, event.time_ms, read_after_ms=self.confirm_delay_ms,
+                          request_id=event.request_id)
+        elif isinstance(event, _TransferAlertEvent):
+            self._on_transfer_alert(event)
+        else:
+            raise HarnessUsageError(f"unexpected hub event {event!r}")
+
+    def _on_transfer_alert(self, event: _TransferAlertEvent) -> None:
+        code = int(event.response_code)
+        pass_on = self.rules == "as-implemented" or ("send-alert-b" in self.faults and code == 1)
+        progress = self._progress.get(event.device)
+        if pass_on and progress is not None and progress.request.request_id == event.request_id:
+            now = self.clock.now_ms
+            self._raise_alert(TransferOutcomeAlert(
+                supplier="", device=event.device, request_id=event.request_id, time_ms=now,
+                delivered_ms=now, dcc_alert_code=("N60" if code == 0 else "N61"),
+                response_code=code, hub_time_ms=event.time_ms))
+        if code != 0:
+            # The image will not activate on this device: its upgrade is over now.
+            self._resolve(event.device, event.time_ms, read_after_ms=self.confirm_delay_ms,
+                          request_id=event.request_id)
+
+    def _resolve(self, device: int, due_ms: int, *, read_after_ms: int,
+                 request_id: str | None = None) -> None:
+        """The upgrade was due at ``due_ms``: read the version after the delay, send (c)."""
+        progress = self._progress.get(device)
+        if progress is None or progress.resolved:
+            return
+        if request_id is not None and progress.request.request_id != request_id:
+            return
+        progress.resolved = True
+        if progress.timeout is not None:
+            self.clock.cancel(progress.timeout)
+        self._release(progress.distribution, device)
+        when = max(self.clock.now_ms, due_ms + read_after_ms)
+        self.clock.call_at(when, partial(self._confirm, device, progress))
+
+    def _confirm(self, device: int, progress: _DeviceProgress) -> None:
+        now = self.clock.now_ms
+        request = progress.request
+        hub = progress.distribution.premises.hub
+        version = hub.read_firmware_version(device)
+        previous = self.inventory.firmware_version(device)
+        changed = version is not None and version != previous
+        if version is not None and "inventory-from-request" not in self.faults:
+            self.inventory.confirm(device, version, time_ms=now, request_id=request.request_id)
+        if "no-alert-c" in self.faults:
+            return
+        self._raise_alert(FirmwareConfirmedAlert(
+            supplier="", device=device, request_id=request.request_id, time_ms=now,
+            delivered_ms=now, firmware_version=version, previous_version=previous,
+            requested_version=request.file_version, changed=changed,
+            matches_request=version == request.file_version, read_ms=now),
+            late="alert-c-too-late" in self.faults)
+
+    # -- alerts ----------------------------------------------------------------------------
+    def _raise_alert(self, template: Alert, *, late: bool = False) -> None:
+        """One copy of ``template`` per Supplier concerned, each staggered on its own."""
+        suppliers = self.suppliers_concerned(template.device)
+        if "group-alerts" in self.faults:
+            batches: list[tuple[str, tuple[str, ...]]] = [(suppliers[0], suppliers)]
+        else:
+            batches = [(s, (s,)) for s in suppliers]
+        for supplier, recipients in batches:
+            offset = 0
+            if "no-stagger" not in self.faults and self.alert_window_ms > 0:
+                offset = self.rng.randrange(self.alert_window_ms)
+            if late:
+                offset += self.service_level_ms + 1
+            due = template.time_ms + offset
+            alert = replace(template, supplier=supplier, delivered_ms=due, recipients=recipients)
+            self.clock.call_at(due, partial(self._deliver, alert))
+
+    def _deliver(self, alert: Alert) -> None:
+        self._mailboxes.setdefault(alert.supplier, []).append(alert)
+        self.delivered.append(alert)
+        for callback in self._subscribers:
+            callback(alert)
+
+    def subscribe(self, callback: Callable[[Alert], None]) -> None:
+        """Call ``callback`` with each alert as it is delivered (bindings use this)."""
+        self._subscribers.append(callback)
+
+    def alerts_for(self, supplier: str) -> list[Alert]:
+        """The alerts delivered to ``supplier`` so far, in delivery order."""
+        return list(self._mailboxes.get(supplier, []))
+
+    def in_progress(self, device: int) -> bool:
+        progress = self._progress.get(device)
+        return progress is not None and not progress.resolved
+
+    def busy(self) -> bool:
+        """True while any distribution is unresolved (timers may still deliver alerts)."""
+        return any(not p.resolved for p in self._progress.values())
+
+
+_UNSET: Any = object()
