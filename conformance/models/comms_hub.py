@@ -1,0 +1,758 @@
+"""The reference Communications Hub: the OTA Upgrade *server* of the HAN, sans-I/O.
+
+WAN side (from the DCC): ``start_distribution`` then ``receive_wan_block`` for each GBCS General
+Block Transfer block; the reassembled GBCS Upgrade Image is stored (one HAN-device image of up to
+``max_image_bytes``) and announced with Image Notify to the devices the request targeted.
+HAN side: a :class:`~conformance.models.han.HanNetwork` node answering Query Next Image, Image
+Block Request and Upgrade End Request, managing activation the GBCS way (Upgrade End Response
+upgrade_time 0xFFFFFFFF, then a later activating Upgrade End Response), reading the firmware
+version back (CS08) and raising the CCS08 Firmware Transfer Alert and the 0x8F8B version alert
+as :class:`HubEvent` values from ``next_event()``.
+
+Each targeted device's transfer is a small state machine whose every transition is in
+:data:`TARGET_TRANSITIONS` (one table, one file). A frame a device sends out of turn is
+answered as ZCL says and recorded in ``violations``; it never changes a transfer's state.
+
+Storage rules (also in docs/reference-models.md):
+
+1. One HAN-device image slot. A second image stored while one is held replaces it; every
+   target of the replaced image that had not completed its transfer (no Upgrade End Request
+   SUCCESS yet) gets FirmwareTransferAlert(IMAGE_DISCARDED) under the replaced request's id,
+   and from then on Query Next Image from it is answered from the new image only (if it is a
+   target of it) or NO_IMAGE_AVAILABLE. Targets that had completed keep their activation.
+2. A target that answered REQUIRE_MORE_IMAGE (it holds one fragment of a larger image) is not
+   discarded by the next image: if it is a target of the new one it is notified again.
+3. Meter firmware (ESME/GSME) is held in its own slot (``store_meter_image``) and never
+   displaces or is displaced by the HAN-device image.
+4. An image over ``max_image_bytes`` or that does not parse is not stored (the slot keeps its
+   previous image) and every target of it gets FirmwareTransferAlert(FILE_TRANSFER_FAILURE).
+5. The stored image stays until it is replaced; it is served only to the current targets.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import random
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from protocol import ota_commands as oc
+from protocol import ota_image
+from protocol.errors import HarnessUsageError, ProtocolError
+from protocol.zcl import (
+    OTA_CLUSTER_ID,
+    DefaultResponse,
+    Direction,
+    OtaAttribute,
+    ReadAttributes,
+    ReadAttributesResponse,
+    Status,
+)
+
+from .clock import VirtualClock
+from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame
+
+__all__ = [
+    "FirmwareTransferAlert",
+    "FirmwareVersionAlert",
+    "CommsHub",
+    "HUB_FAULTS",
+    "HandHeldTerminal",
+    "HubEvent",
+    "TARGET_TRANSITIONS",
+    "TargetInput",
+    "TargetState",
+    "TransferResponseCode",
+    "UTC_EPOCH_OFFSET_S",
+]
+
+UPGRADE_TIME_WAIT = 0xFFFF_FFFF
+#: ZCL UTCTime of virtual time 0 (seconds since 2000-01-01; here 2022-03-07). Non-zero, so the
+#: hub's times are absolute and never the "current_time 0: offset" form unless asked.
+UTC_EPOCH_OFFSET_S = 700_000_000
+
+
+class TransferResponseCode(enum.IntEnum):
+    """CCS08 Firmware Transfer Alert response codes (SEC as implemented, domain 2b)."""
+
+    SUCCESS = 0
+    IMAGE_DISCARDED = 1
+    HARDWARE_VERSION_MISMATCH = 2
+    FILE_TRANSFER_FAILURE = 3
+
+
+@dataclass(frozen=True)
+class FirmwareTransferAlert:
+    """CCS08: a device finished (SUCCESS) or failed its transfer of the image of ``request_id``."""
+
+    request_id: str
+    device: int
+    response_code: TransferResponseCode
+    time_ms: int
+
+
+@dataclass(frozen=True)
+class FirmwareVersionAlert:
+    """0x8F8B: the firmware version read back from a device after its activation was due."""
+
+    request_id: str
+    device: int
+    firmware_version: int
+    activated: bool
+    time_ms: int
+
+
+HubEvent = FirmwareTransferAlert | FirmwareVersionAlert
+
+HUB_FAULTS: dict[str, str] = {
+    "serve-untargeted": "offers the image to any paired device, not only the request's targets",
+    "serve-unpaired": "answers OTA requests from devices it is not paired with",
+    "skip-hardware-check": "offers the image to a device whose hardware version it excludes",
+    "send-misplaced-block": "answers Image Block Requests with data from the next offset",
+    "send-oversize-block": "sends one byte more than the device asked for",
+    "activate-on-end-request": "answers Upgrade End Request SUCCESS with an immediate upgrade "
+                               "time instead of 0xFFFFFFFF",
+    "no-readback": "raises the version alert with the image's version without reading the device",
+}
+
+
+class TargetState(enum.Enum):
+    NOTIFIED = "notified"
+    DOWNLOADING = "downloading"
+    WAIT_MORE = "wait-more"
+    AWAITING_ACTIVATION = "awaiting-activation"
+    READBACK = "readback"
+    DONE = "done"
+    FAILED = "failed"
+    DISCARDED = "discarded"
+
+
+class TargetInput(enum.Enum):
+    QUERY = "Query Next Image Request"
+    BLOCK_REQUEST = "Image Block Request"
+    END_SUCCESS = "Upgrade End Request SUCCESS"
+    END_REQUIRE_MORE = "Upgrade End Request REQUIRE_MORE_IMAGE"
+    END_FAILURE = "Upgrade End Request INVALID_IMAGE / ABORT"
+    STALL_TIMER = "no word from the device for stall_timeout_ms (timer)"
+    ACTIVATION_TIMER = "activation time reached (timer)"
+    READ_RESPONSE = "Read Attributes Response"
+    READBACK_TIMER = "no Read Attributes Response in time (timer)"
+    IMAGE_REPLACED = "another image stored"
+    NEXT_FRAGMENT = "the next image stored, this device a target of it"
+
+
+@dataclass(frozen=True)
+class _Row:
+    next_states: frozenset[TargetState]
+    action: str
+
+
+def _r(action: str, *states: TargetState) -> _Row:
+    return _Row(frozenset(states), action)
+
+
+T, TI = TargetState, TargetInput
+
+#: Every transition of one device's transfer. Pairs absent here: the frame is answered as ZCL
+#: says (NO_IMAGE_AVAILABLE, ABORT or a Default Response), recorded, and the state is unchanged.
+TARGET_TRANSITIONS: dict[tuple[TargetState, TargetInput], _Row] = {
+    (T.NOTIFIED, TI.QUERY): _r(
+        "hardware version outside the image's range: NO_IMAGE_AVAILABLE and CCS08 "
+        "HARDWARE_VERSION_MISMATCH; else offer the image (Query Next Image Response SUCCESS)",
+        T.DOWNLOADING, T.FAILED),
+    (T.NOTIFIED, TI.STALL_TIMER): _r("notify again; after max_notifies CCS08 FILE_TRANSFER_FAILURE",
+                                     T.NOTIFIED, T.FAILED),
+    (T.NOTIFIED, TI.END_FAILURE): _r("the device refused the offer: CCS08 FILE_TRANSFER_FAILURE",
+                                     T.FAILED),
+    (T.NOTIFIED, TI.IMAGE_REPLACED): _r("CCS08 IMAGE_DISCARDED", T.DISCARDED),
+    (T.DOWNLOADING, TI.QUERY): _r("offer the image again (the device resumes)", T.DOWNLOADING),
+    (T.DOWNLOADING, TI.BLOCK_REQUEST): _r(
+        "first request (if a MinimumBlockPeriod or a wait is configured): WAIT_FOR_DATA; else "
+        "the block at the asked offset, at most the asked size; note a request sooner than "
+        "MinimumBlockPeriod or the WAIT_FOR_DATA time as a violation", T.DOWNLOADING),
+    (T.DOWNLOADING, TI.END_SUCCESS): _r(
+        "Upgrade End Response upgrade_time 0xFFFFFFFF (wait); CCS08 SUCCESS; schedule the "
+        "activating Upgrade End Response", T.AWAITING_ACTIVATION),
+    (T.DOWNLOADING, TI.END_REQUIRE_MORE): _r("the device holds a fragment: wait for the next image",
+                                             T.WAIT_MORE),
+    (T.DOWNLOADING, TI.END_FAILURE): _r(
+        "CCS08 FILE_TRANSFER_FAILURE (HARDWARE_VERSION_MISMATCH if the device's hardware version "
+        "is outside the image's range)", T.FAILED),
+    (T.DOWNLOADING, TI.STALL_TIMER): _r("notify again; after max_notifies CCS08 FILE_TRANSFER_FAILURE",
+                                        T.DOWNLOADING, T.FAILED),
+    (T.DOWNLOADING, TI.IMAGE_REPLACED): _r("CCS08 IMAGE_DISCARDED", T.DISCARDED),
+    (T.WAIT_MORE, TI.NEXT_FRAGMENT): _r("notify the device of the next image", T.NOTIFIED),
+    (T.WAIT_MORE, TI.IMAGE_REPLACED): _r("CCS08 IMAGE_DISCARDED", T.DISCARDED),
+    (T.AWAITING_ACTIVATION, TI.ACTIVATION_TIMER): _r(
+        "send the activating Upgrade End Response (upgrade_time = now + activation_offset_s); "
+        "schedule the read-back", T.READBACK),
+    (T.READBACK, TI.READ_RESPONSE): _r(
+        "0x8F8B FirmwareVersionAlert with the version read; activated = it is the image's",
+        T.DONE),
+    (T.READBACK, TI.READBACK_TIMER): _r(
+        "send Read Attributes (CurrentFileVersion, ImageUpgradeStatus); on the last try without "
+        "answer, 0x8F8B with the last known version, activated = False", T.READBACK, T.DONE),
+}
+
+
+@dataclass
+class _Target:
+    device: int
+    request_id: str
+    state: TargetState = TargetState.NOTIFIED
+    notifies: int = 0
+    timer: Any = None
+    last_block_ms: int | None = None
+    not_before_ms: int = 0
+    waited: bool = False
+    reads: int = 0
+    hardware_version: int | None = None
+    image: ota_image.OtaImage | None = None
+
+
+@dataclass
+class _Stored:
+    request_id: str
+    data: bytes
+    image: ota_image.OtaImage
+    targets: dict[int, _Target] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HubViolation:
+    time_ms: int
+    device: int
+    reason: str
+
+
+class CommsHub:
+    """The reference Communications Hub (see the module docstring)."""
+
+    def __init__(
+        self,
+        clock: VirtualClock,
+        *,
+        eui64: int,
+        max_image_bytes: int = 768_000,
+        rules: str = "wg-2016",
+        rng: random.Random,
+        minimum_block_period_ms: int = 0,
+        wait_for_data_s: int = 0,
+        max_block_data: int = oc.MAX_IMAGE_DATA,
+        query_jitter: int = 100,
+        activation_delay_ms: int = 1_000,
+        activation_offset_s: int = 0,
+        readback_delay_ms: int = 5_000,
+        readback_timeout_ms: int = 10_000,
+        readback_tries: int = 3,
+        stall_timeout_ms: int = 60_000,
+        max_notifies: int = 3,
+        endpoint: int = OTA_ENDPOINT,
+        faults: frozenset[str] = frozenset(),
+    ) -> None:
+        if rules not in ("wg-2016", "as-implemented"):
+            raise HarnessUsageError(f"rules must be 'wg-2016' or 'as-implemented', not {rules!r}")
+        unknown = set(faults) - set(HUB_FAULTS)
+        if unknown:
+            raise HarnessUsageError(f"unknown hub faults: {', '.join(sorted(unknown))}")
+        if not 1 <= query_jitter <= 100:
+            raise HarnessUsageError("query_jitter must be 1..100")
+        self.clock = clock
+        self.eui64 = eui64
+        self.max_image_bytes = max_image_bytes
+        self.rules = rules
+        self.rng = rng
+        self.minimum_block_period_ms = minimum_block_period_ms
+        self.wait_for_data_s = wait_for_data_s
+        self.max_block_data = max_block_data
+        self.query_jitter = query_jitter
+        self.activation_delay_ms = activation_delay_ms
+        self.activation_offset_s = activation_offset_s
+        self.readback_delay_ms = readback_delay_ms
+        self.readback_timeout_ms = readback_timeout_ms
+        self.readback_tries = readback_tries
+        self.stall_timeout_ms = stall_timeout_ms
+        self.max_notifies = max_notifies
+        self.endpoint = endpoint
+        self.faults = frozenset(faults)
+
+        self.paired: dict[int, str] = {}
+        self.known_versions: dict[int, int] = {}
+        self.stored: _Stored | None = None
+        self.meter_image: bytes | None = None
+        self.violations: list[HubViolation] = []
+        self._finished: dict[int, _Target] = {}  # targets of replaced images still activating
+        self._wan: tuple[str, tuple[int, ...], Any] | None = None
+        self._out: deque[HanFrame] = deque()
+        self._events: deque[HubEvent] = deque()
+        self._tsn = 0
+
+    # ================================================================ DCC (WAN) side
+    def pair(self, device_eui64: int, kind: str) -> None:
+        if kind not in ("ihd", "ppmid", "hcalcs"):
+            raise HarnessUsageError(f"unknown HAN device kind {kind!r}")
+        self.paired[device_eui64] = kind
+
+    def unpair(self, device_eui64: int) -> None:
+        self.paired.pop(device_eui64, None)
+
+    def start_distribution(self, request_id: str, targets: Sequence[int]) -> None:
+        """Expect the GBT blocks of one image for ``targets`` (abandons an unfinished reception)."""
+        if self._wan is not None:
+            self._fail_all(self._wan[0], self._wan[1], TransferResponseCode.FILE_TRANSFER_FAILURE)
+        gbt = importlib.import_module("protocol.gbt")
+        self._wan = (request_id, tuple(targets), gbt.GbtReassembler(self.max_image_bytes))
+
+    def receive_wan_block(self, block: bytes) -> None:
+        """One GBT block. A block that breaks the GBT rules or overflows the limit ends the
+        distribution: every target gets FirmwareTransferAlert(FILE_TRANSFER_FAILURE)."""
+        if self._wan is None:
+            raise HarnessUsageError("receive_wan_block before start_distribution")
+        request_id, targets, reassembler = self._wan
+        try:
+            whole = reassembler.receive(block)
+        except ProtocolError:
+            self._wan = None
+            self._fail_all(request_id, targets, TransferResponseCode.FILE_TRANSFER_FAILURE)
+            return
+        if whole is not None:
+            self._wan = None
+            self.store_image(request_id, targets, bytes(whole))
+
+    def store_image(self, request_id: str, targets: Sequence[int], data: bytes) -> bool:
+        """Store a whole image for ``targets`` and notify them (the end of a WAN distribution;
+        also the harness's way to load the hub directly). Returns whether it was stored."""
+        try:
+            image = ota_image.parse_image(data, max_size=self.max_image_bytes)
+        except ProtocolError:
+            self._fail_all(request_id, tuple(targets), TransferResponseCode.FILE_TRANSFER_FAILURE)
+            return False
+        old = self.stored
+        new = _Stored(request_id, data, image)
+        continuing: set[int] = set()
+        if old is not None:
+            for target in old.targets.values():
+                if target.state is T.WAIT_MORE and target.device in targets:
+                    continuing.add(target.device)
+                    self._step(target, TI.NEXT_FRAGMENT)
+                    new.targets[target.device] = target
+                    target.request_id = request_id
+                elif (target.state, TI.IMAGE_REPLACED) in TARGET_TRANSITIONS:
+                    self._step(target, TI.IMAGE_REPLACED)
+                elif target.state in (T.AWAITING_ACTIVATION, T.READBACK):
+                    self._finished[target.device] = target
+        self.stored = new
+        for device in targets:
+            if device in continuing:
+                target = new.targets[device]
+            else:
+                target = _Target(device, request_id)
+                new.targets[device] = target
+            target.image = image
+            if device not in self.paired:
+                target.state = T.FAILED
+                self._alert(target, TransferResponseCode.FILE_TRANSFER_FAILURE)
+                continue
+            self._notify(target)
+        return True
+
+    def store_meter_image(self, data: bytes) -> None:
+        """Meter (ESME/GSME) firmware: its own slot; the HAN-device image is untouched (rule 3)."""
+        self.meter_image = bytes(data)
+
+    def read_firmware_version(self, device: int) -> int | None:
+        """CS08: the device's last known CurrentFileVersion (from its last Read Attributes Response
+        or Query Next Image Request), and a fresh Read Attributes is sent to refresh it."""
+        if device not in self.paired:
+            return None
+        self._send(device, ReadAttributes(attribute_ids=(
+            OtaAttribute.CURRENT_FILE_VERSION, OtaAttribute.IMAGE_UPGRADE_STATUS)))
+        return self.known_versions.get(device)
+
+    def next_event(self) -> HubEvent | None:
+        return self._events.popleft() if self._events else None
+
+    def target_state(self, device: int) -> TargetState | None:
+        if self.stored is not None and device in self.stored.targets:
+            return self.stored.targets[device].state
+        finished = self._finished.get(device)
+        return finished.state if finished is not None else None
+
+    # ================================================================ HAN side
+    def next_frame(self) -> HanFrame | None:
+        return self._out.popleft() if self._out else None
+
+    def receive(self, frame: HanFrame) -> None:
+        if frame.cluster_id != OTA_CLUSTER_ID:
+            return
+        try:
+            header, decoded = oc.decode_command(frame.payload)
+        except ProtocolError as err:
+            self._violation(frame.src, f"malformed frame: {err}")
+            if len(frame.payload) >= 3:
+                self._reply(frame, frame.payload[1], DefaultResponse(
+                    command_id=frame.payload[2], status=Status.MALFORMED_COMMAND,
+                    direction=Direction.SERVER_TO_CLIENT))
+            return
+        cmd: Any = decoded
+        tsn = header.tsn
+        if isinstance(cmd, DefaultResponse):
+            return
+        if isinstance(cmd, ReadAttributesResponse):
+            self._on_read_response(frame.src, cmd)
+            return
+        if frame.src not in self.paired and "serve-unpaired" not in self.faults:
+            self._violation(frame.src, f"{type(cmd).__name__} from a device not paired with this hub")
+            if isinstance(cmd, oc.QueryNextImageRequest):
+                self._reply(frame, tsn, oc.QueryNextImageResponse(status=Status.NOT_AUTHORIZED))
+            else:
+                self._reply(frame, tsn, DefaultResponse(command_id=header.command_id,
+                                                        status=Status.NOT_AUTHORIZED,
+                                                        direction=Direction.SERVER_TO_CLIENT))
+            return
+        if isinstance(cmd, oc.QueryNextImageRequest):
+            self.known_versions[frame.src] = cmd.current_file_version
+            self._on_query(frame, tsn, cmd)
+        elif isinstance(cmd, oc.ImageBlockRequest):
+            self._on_block_request(frame, tsn, cmd)
+        elif isinstance(cmd, oc.UpgradeEndRequest):
+            self._on_end_request(frame, tsn, cmd)
+        else:
+            self._violation(frame.src, f"{type(cmd).__name__} is not a request an OTA server takes")
+            self._reply(frame, tsn, DefaultResponse(command_id=header.command_id,
+                                                    status=Status.UNSUP_CLUSTER_COMMAND,
+                                                    direction=Direction.SERVER_TO_CLIENT))
+
+    # ---------------------------------------------------------------- handlers
+    def _target_for(self, device: int) -> _Target | None:
+        stored = self.stored
+        if stored is None:
+            return None
+        target = stored.targets.get(device)
+        if target is None and "serve-untargeted" in self.faults:
+            target = _Target(device, stored.request_id, image=stored.image)
+            stored.targets[device] = target
+        return target
+
+    def _on_query(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+        target = self._target_for(frame.src)
+        no_image = oc.QueryNextImageResponse(status=Status.NO_IMAGE_AVAILABLE)
+        if target is None or not self._allowed(target, TI.QUERY):
+            self._reply(frame, tsn, no_image)
+            return
+        stored = self.stored
+        assert stored is not None
+        target.hardware_version = cmd.hardware_version
+        self._touch(target)
+        if not self._hardware_fits(target) and "skip-hardware-check" not in self.faults:
+            self._reply(frame, tsn, no_image)
+            self._step(target, TI.QUERY, T.FAILED)
+            self._alert(target, TransferResponseCode.HARDWARE_VERSION_MISMATCH)
+            return
+        h = stored.image.header
+        self._reply(frame, tsn, oc.QueryNextImageResponse(
+            status=Status.SUCCESS, manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+            file_version=h.file_version, image_size=len(stored.data)))
+        self._step(target, TI.QUERY, T.DOWNLOADING)
+
+    def _on_block_request(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+        target = self._target_for(frame.src)
+        stored = self.stored
+        abort = oc.ImageBlockResponse(status=Status.ABORT)
+        if target is None or stored is None or not self._allowed(target, TI.BLOCK_REQUEST):
+            self._violation(frame.src, "Image Block Request with no transfer in progress")
+            self._reply(frame, tsn, abort)
+            return
+        h = stored.image.header
+        if (cmd.manufacturer_code, cmd.image_type, cmd.file_version) != (
+                h.manufacturer_code, h.image_type, h.file_version) or cmd.file_offset >= len(stored.data):
+            self._violation(frame.src, "Image Block Request for another image or past its end")
+            self._reply(frame, tsn, abort)
+            return
+        now = self.clock.now_ms
+        if now < target.not_before_ms:
+            self._violation(frame.src, f"Image Block Request {target.not_before_ms - now} ms before "
+                                       "the WAIT_FOR_DATA time or MinimumBlockPeriod allowed")
+        if target.last_block_ms is not None and self.minimum_block_period_ms and \
+                now - target.last_block_ms < self.minimum_block_period_ms:
+            self._violation(frame.src, f"Image Block Requests {now - target.last_block_ms} ms apart, "
+                                       f"MinimumBlockPeriod is {self.minimum_block_period_ms} ms")
+        target.last_block_ms = now
+        self._touch(target)
+        if not target.waited and (self.wait_for_data_s or self.minimum_block_period_ms):
+            target.waited = True
+            target.last_block_ms = None  # the retry after WAIT_FOR_DATA is timed by request_time
+            utc = self._utc_now()
+            target.not_before_ms = now + self.wait_for_data_s * 1000
+            self._reply(frame, tsn, oc.ImageBlockResponse(
+                status=Status.WAIT_FOR_DATA, current_time=utc, request_time=utc + self.wait_for_data_s,
+                minimum_block_period=self.minimum_block_period_ms))
+            self._step(target, TI.BLOCK_REQUEST)
+            return
+        size = min(cmd.maximum_data_size, self.max_block_data)
+        offset = cmd.file_offset
+        if "send-misplaced-block" in self.faults:
+            offset += 1
+        if "send-oversize-block" in self.faults:
+            size = min(size + 1, oc.MAX_IMAGE_DATA)
+        data = stored.data[offset:offset + size]
+        self._reply(frame, tsn, oc.ImageBlockResponse(
+            status=Status.SUCCESS, manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+            file_version=h.file_version, file_offset=offset, image_data=data))
+        self._step(target, TI.BLOCK_REQUEST)
+
+    def _on_end_request(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+        target = self._target_for(frame.src)
+        status = Status(cmd.status)
+        event = {Status.SUCCESS: TI.END_SUCCESS, Status.REQUIRE_MORE_IMAGE: TI.END_REQUIRE_MORE}.get(
+            status, TI.END_FAILURE)
+        stored = self.stored
+        if target is None or stored is None or not self._allowed(target, event):
+            self._violation(frame.src, f"Upgrade End Request {status.name} out of turn")
+            self._reply(frame, tsn, DefaultResponse(command_id=oc.CommandId.UPGRADE_END_REQUEST,
+                                                    status=Status.FAILURE,
+                                                    direction=Direction.SERVER_TO_CLIENT))
+            return
+        self._cancel(target)
+        h = stored.image.header
+        if event is TI.END_SUCCESS:
+            utc = self._utc_now()
+            upgrade_time = utc if "activate-on-end-request" in self.faults else UPGRADE_TIME_WAIT
+            self._reply(frame, tsn, oc.UpgradeEndResponse(
+                manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+                file_version=h.file_version, current_time=utc, upgrade_time=upgrade_time))
+            self._step(target, event, T.AWAITING_ACTIVATION)
+            self._alert(target, TransferResponseCode.SUCCESS)
+            target.timer = self.clock.call_later(
+                self.activation_delay_ms, lambda: self._timer(target, TI.ACTIVATION_TIMER))
+            return
+        self._reply(frame, tsn, DefaultResponse(command_id=oc.CommandId.UPGRADE_END_REQUEST,
+                                                status=Status.SUCCESS,
+                                                direction=Direction.SERVER_TO_CLIENT))
+        if event is TI.END_REQUIRE_MORE:
+            self._step(target, event, T.WAIT_MORE)
+            return
+        self._step(target, event, T.FAILED)
+        code = (TransferResponseCode.HARDWARE_VERSION_MISMATCH if not self._hardware_fits(target)
+                else TransferResponseCode.FILE_TRANSFER_FAILURE)
+        self._alert(target, code)
+
+    def _on_read_response(self, device: int, cmd: Any) -> None:
+        version: int | None = None
+        for record in cmd.records:
+            if record.attribute_id == OtaAttribute.CURRENT_FILE_VERSION and record.status == Status.SUCCESS:
+                version = record.value
+        if version is None:
+            self._violation(device, "Read Attributes Response without CurrentFileVersion")
+            return
+        self.known_versions[device] = version
+        target = self._finished.get(device)
+        if self.stored is not None and device in self.stored.targets:
+            target = self.stored.targets[device]
+        if target is None or target.state is not T.READBACK:
+            return  # an answer to a CS08 read outside a transfer
+        self._cancel(target)
+        self._step(target, TI.READ_RESPONSE, T.DONE)
+        self._version_alert(target, version)
+
+    # ---------------------------------------------------------------- timers
+    def _timer(self, target: _Target, event: TargetInput) -> None:
+        target.timer = None
+        if event is TI.STALL_TIMER:
+            if target.notifies < self.max_notifies:
+                self._step(target, event, target.state)
+                self._notify(target)
+            else:
+                self._step(target, event, T.FAILED)
+                self._alert(target, TransferResponseCode.FILE_TRANSFER_FAILURE)
+        elif event is TI.ACTIVATION_TIMER:
+            self._step(target, event, T.READBACK)
+            stored = self._image_of(target)
+            h = stored.header
+            utc = self._utc_now()
+            self._send(target.device, oc.UpgradeEndResponse(
+                manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+                file_version=h.file_version, current_time=utc,
+                upgrade_time=utc + self.activation_offset_s))
+            delay = self.activation_offset_s * 1000 + self.readback_delay_ms
+            target.timer = self.clock.call_later(delay, lambda: self._timer(target, TI.READBACK_TIMER))
+        elif event is TI.READBACK_TIMER:
+            if "no-readback" in self.faults:
+                self._step(target, event, T.DONE)
+                self._version_alert(target, self._image_of(target).header.file_version)
+                return
+            if target.reads >= self.readback_tries:
+                self._step(target, event, T.DONE)
+                self._version_alert(target, self.known_versions.get(target.device, 0), activated=False)
+                return
+            self._step(target, event, T.READBACK)
+            target.reads += 1
+            self._send(target.device, ReadAttributes(attribute_ids=(
+                OtaAttribute.CURRENT_FILE_VERSION, OtaAttribute.IMAGE_UPGRADE_STATUS)))
+            target.timer = self.clock.call_later(self.readback_timeout_ms,
+                                                 lambda: self._timer(target, TI.READBACK_TIMER))
+
+    # ---------------------------------------------------------------- helpers
+    def _allowed(self, target: _Target, event: TargetInput) -> bool:
+        return (target.state, event) in TARGET_TRANSITIONS
+
+    def _step(self, target: _Target, event: TargetInput, new_state: TargetState | None = None) -> None:
+        row = TARGET_TRANSITIONS.get((target.state, event))
+        if row is None:
+            raise HarnessUsageError(f"hub: {event.value} in state {target.state.value} is not in the table")
+        if new_state is None:
+            new_state = next(iter(row.next_states)) if len(row.next_states) == 1 else target.state
+        if new_state not in row.next_states:
+            raise HarnessUsageError(f"hub: {target.state.value} -> {new_state.value} on {event.value} "
+                                    "is not in the table")
+        if event is TI.IMAGE_REPLACED:
+            self._cancel(target)
+            self._alert(target, TransferResponseCode.IMAGE_DISCARDED)
+        target.state = new_state
+
+    @staticmethod
+    def _image_of(target: _Target) -> ota_image.OtaImage:
+        if target.image is None:
+            raise HarnessUsageError("hub: no image recorded for this target")
+        return target.image
+
+    def _hardware_fits(self, target: _Target) -> bool:
+        stored = self.stored
+        hw = target.hardware_version
+        if stored is None or hw is None:
+            return True
+        low = stored.image.header.minimum_hardware_version
+        high = stored.image.header.maximum_hardware_version
+        return (low is None or hw >= low) and (high is None or hw <= high)
+
+    def _notify(self, target: _Target) -> None:
+        stored = self.stored
+        assert stored is not None
+        h = stored.image.header
+        target.notifies += 1
+        self._send(target.device, oc.ImageNotify(
+            payload_type=oc.ImageNotifyPayloadType.NEW_FILE_VERSION, query_jitter=self.query_jitter,
+            manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+            new_file_version=h.file_version))
+        self._touch(target)
+
+    def _touch(self, target: _Target) -> None:
+        """Re-arm the stall timer: no word for stall_timeout_ms means notify again or give up."""
+        self._cancel(target)
+        target.timer = self.clock.call_later(self.stall_timeout_ms,
+                                             lambda: self._timer(target, TI.STALL_TIMER))
+
+    def _cancel(self, target: _Target) -> None:
+        if target.timer is not None:
+            self.clock.cancel(target.timer)
+            target.timer = None
+
+    def _alert(self, target: _Target, code: TransferResponseCode) -> None:
+        self._events.append(FirmwareTransferAlert(target.request_id, target.device, code,
+                                                  self.clock.now_ms))
+
+    def _version_alert(self, target: _Target, version: int, *, activated: bool | None = None) -> None:
+        expected = self._image_of(target).header.file_version
+        self._events.append(FirmwareVersionAlert(
+            target.request_id, target.device, version,
+            version == expected if activated is None else activated, self.clock.now_ms))
+        self._finished.pop(target.device, None)
+
+    def _fail_all(self, request_id: str, targets: Sequence[int], code: TransferResponseCode) -> None:
+        for device in targets:
+            self._events.append(FirmwareTransferAlert(request_id, device, code, self.clock.now_ms))
+
+    def _violation(self, device: int, reason: str) -> None:
+        self.violations.append(HubViolation(self.clock.now_ms, device, reason))
+
+    def _utc_now(self) -> int:
+        return UTC_EPOCH_OFFSET_S + self.clock.now_ms // 1000
+
+    def _send(self, device: int, cmd: Any) -> None:
+        self._tsn = (self._tsn + 1) & 0xFF
+        self._out.append(HanFrame(self.eui64, device, self.endpoint, OTA_ENDPOINT, SE_PROFILE_ID,
+                                  OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=self._tsn)))
+
+    def _reply(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+        self._out.append(HanFrame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
+                                  frame.profile_id, OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))
+
+
+class HandHeldTerminal:
+    """An installer's Hand Held Terminal offering an image locally, as an OTA server would.
+
+    It sends Image Notify to a device and serves Query Next Image, blocks and Upgrade End with
+    immediate activation. The working group banned such local upgrades: a conforming device
+    refuses every one of these frames (the HHT records what it receives as evidence).
+    """
+
+    def __init__(self, clock: VirtualClock, *, eui64: int, image: bytes,
+                 max_image_bytes: int = 16 * 1024 * 1024) -> None:
+        self.clock = clock
+        self.eui64 = eui64
+        self.data = bytes(image)
+        self.image = ota_image.parse_image(self.data, max_size=max_image_bytes)
+        self.received: list[tuple[int, HanFrame]] = []
+        self.upgrade_ends: list[tuple[int, Status]] = []
+        self._out: deque[HanFrame] = deque()
+        self._tsn = 0
+
+    def offer(self, device: int, *, query_jitter: int = 100) -> None:
+        h = self.image.header
+        self._send(device, self._next_tsn(), oc.ImageNotify(
+            payload_type=oc.ImageNotifyPayloadType.NEW_FILE_VERSION, query_jitter=query_jitter,
+            manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+            new_file_version=h.file_version))
+
+    def push_block(self, device: int, offset: int = 0, size: int = 64) -> None:
+        """An unsolicited Image Block Response (a local tool pushing data)."""
+        h = self.image.header
+        self._send(device, self._next_tsn(), oc.ImageBlockResponse(
+            status=Status.SUCCESS, manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+            file_version=h.file_version, file_offset=offset, image_data=self.data[offset:offset + size]))
+
+    def push_activation(self, device: int) -> None:
+        """An unsolicited Upgrade End Response telling the device to activate now."""
+        h = self.image.header
+        self._send(device, self._next_tsn(), oc.UpgradeEndResponse(
+            manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+            file_version=h.file_version, current_time=0, upgrade_time=0))
+
+    def next_frame(self) -> HanFrame | None:
+        return self._out.popleft() if self._out else None
+
+    def receive(self, frame: HanFrame) -> None:
+        self.received.append((self.clock.now_ms, frame))
+        try:
+            header, decoded = oc.decode_command(frame.payload)
+        except ProtocolError:
+            return
+        cmd: Any = decoded
+        h = self.image.header
+        if isinstance(cmd, oc.QueryNextImageRequest):
+            self._send(frame.src, header.tsn, oc.QueryNextImageResponse(
+                status=Status.SUCCESS, manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+                file_version=h.file_version, image_size=len(self.data)))
+        elif isinstance(cmd, oc.ImageBlockRequest):
+            offset = cmd.file_offset
+            self._send(frame.src, header.tsn, oc.ImageBlockResponse(
+                status=Status.SUCCESS, manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+                file_version=h.file_version, file_offset=offset,
+                image_data=self.data[offset:offset + cmd.maximum_data_size]))
+        elif isinstance(cmd, oc.UpgradeEndRequest):
+            self.upgrade_ends.append((self.clock.now_ms, Status(cmd.status)))
+            if cmd.status == Status.SUCCESS:
+                self._send(frame.src, header.tsn, oc.UpgradeEndResponse(
+                    manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+                    file_version=h.file_version, current_time=0, upgrade_time=0))
+
+    def _next_tsn(self) -> int:
+        self._tsn = (self._tsn + 1) & 0xFF
+        return self._tsn
+
+    def _send(self, device: int, tsn: int, cmd: Any) -> None:
+        self._out.append(HanFrame(self.eui64, device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
+                                  OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))

@@ -1,0 +1,785 @@
+"""The reference IHD/PPMID: a ZigBee OTA Upgrade *client* (ZigBee 095264), sans-I/O.
+
+It is the device the suite is proven against and the default device under test. Every
+transition is in :data:`TRANSITIONS` below (one table, one file: h11 rule 1); an input the
+table does not allow in the current state raises :class:`IllegalEventError` and leaves the
+state unchanged. On the network side :meth:`OtaDevice.receive` never raises for a peer's
+fault: it records the refusal in ``violations`` (and answers a Default Response where ZCL
+says so), which is what an observer of the HAN sees.
+
+The device takes firmware only from the OTA server of the Communications Hub it is paired to
+(``paired_hub``): the working group banned local upgrades via Hand Held Terminals. It can break
+the specification on purpose through named ``faults`` (see :data:`FAULTS`), so mutation tests can
+prove that each scenario catches the deviation it is written for (tuf-conformance).
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from protocol import ota_commands as oc
+from protocol import ota_image, signatures
+from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
+from protocol.zcl import (
+    OTA_ATTRIBUTE_TYPES,
+    OTA_CLUSTER_ID,
+    AttributeRecord,
+    DefaultResponse,
+    Direction,
+    ImageUpgradeStatus,
+    OtaAttribute,
+    ReadAttributes,
+    ReadAttributesResponse,
+    Status,
+)
+
+from .clock import VirtualClock
+from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame
+
+__all__ = [
+    "FAULTS",
+    "TRANSITIONS",
+    "DeviceInput",
+    "DeviceState",
+    "IllegalEventError",
+    "OtaDevice",
+    "RefusedSourceError",
+    "Transition",
+    "UPGRADE_TIME_WAIT",
+]
+
+UPGRADE_TIME_WAIT = 0xFFFF_FFFF
+"""Upgrade End Response upgrade_time meaning 'wait for a further command' (GBCS hub)."""
+_WILDCARD_16 = 0xFFFF
+_WILDCARD_32 = 0xFFFF_FFFF
+_NO_SERVER = 0xFFFF_FFFF_FFFF_FFFF
+ZIGBEE_PRO_STACK = 0x0002
+
+#: Named deviations from the specification, for mutation tests. Default: none.
+FAULTS: dict[str, str] = {
+    "accept-oversize-image":
+        "downloads and installs an image larger than max_image_bytes",
+    "accept-from-any-server":
+        "takes Image Notify and OTA server responses from any node (e.g. an HHT), "
+        "not only from its paired hub",
+    "skip-signature-check":
+        "does not verify the manufacturer signature",
+    "allow-downgrade":
+        "accepts an image whose file version is lower than or equal to the running one",
+    "report-old-version-after-activation":
+        "after activation, Read Attributes still reports the previous CurrentFileVersion",
+    "ignore-min-block-period":
+        "sends Image Block Requests back to back, ignoring MinimumBlockPeriod",
+    "ignore-wait-for-data":
+        "answers WAIT_FOR_DATA by retrying at once instead of after the stated delay",
+    "no-resume":
+        "after an interrupted download, starts again at offset 0 instead of its FileOffset",
+    "activate-immediately":
+        "activates on Upgrade End Response upgrade_time 0xFFFFFFFF instead of waiting",
+    "wrong-upgrade-end-status":
+        "reports Upgrade End Request SUCCESS even when verification failed (it still "
+        "never installs the failed image)",
+    "accept-wrong-manufacturer":
+        "accepts an image whose manufacturer code or image type is not its own",
+    "accept-wrong-hardware-version":
+        "accepts an image whose hardware version range excludes it",
+    "accept-misplaced-block":
+        "stores an Image Block Response at an offset it did not ask for or larger than asked",
+}
+
+
+class DeviceState(enum.Enum):
+    IDLE = "idle"
+    QUERY_SCHEDULED = "query-scheduled"
+    QUERYING = "querying"
+    BLOCK_REQUESTED = "block-requested"
+    BLOCK_WAIT = "block-wait"
+    END_REQUESTED = "end-requested"
+    WAITING_TO_UPGRADE = "waiting-to-upgrade"
+    COUNTDOWN = "countdown"
+
+
+class DeviceInput(enum.Enum):
+    """What can happen to the device: a frame from its OTA server, a timer, or a local act."""
+
+    QUERY_NOW = "query-now (local)"
+    IMAGE_NOTIFY = "Image Notify"
+    QUERY_RESPONSE_SUCCESS = "Query Next Image Response SUCCESS"
+    QUERY_RESPONSE_NO_IMAGE = "Query Next Image Response not SUCCESS"
+    BLOCK_RESPONSE_SUCCESS = "Image Block Response SUCCESS"
+    BLOCK_RESPONSE_WAIT = "Image Block Response WAIT_FOR_DATA"
+    BLOCK_RESPONSE_ABORT = "Image Block Response ABORT"
+    UPGRADE_END_RESPONSE = "Upgrade End Response"
+    QUERY_TIMER = "query jitter delay elapsed (timer)"
+    BLOCK_TIMER = "block wait elapsed (timer)"
+    RESPONSE_TIMEOUT = "response timeout (timer)"
+    ACTIVATION_TIMER = "upgrade time reached (timer)"
+
+
+@dataclass(frozen=True)
+class Transition:
+    next_states: frozenset[DeviceState]
+    action: str
+
+
+def _t(action: str, *states: DeviceState) -> Transition:
+    return Transition(frozenset(states), action)
+
+
+S, I = DeviceState, DeviceInput  # noqa: E741 - table shorthand
+
+_IGNORE_BUSY = "ignored: an upgrade is already under way"
+
+#: Every transition of the device. Read Attributes and Default Response are answered/accepted in
+#: every state and change nothing, so they are not rows. A (state, input) pair absent here is
+#: illegal: IllegalEventError, state unchanged.
+TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
+    (S.IDLE, I.QUERY_NOW): _t("send Query Next Image Request", S.QUERYING),
+    (S.IDLE, I.IMAGE_NOTIFY): _t(
+        "check payload type fields; draw 1..100, answer only if <= query jitter: "
+        "schedule Query Next Image after a random delay", S.QUERY_SCHEDULED, S.IDLE),
+    (S.QUERY_SCHEDULED, I.QUERY_TIMER): _t("send Query Next Image Request", S.QUERYING),
+    (S.QUERY_SCHEDULED, I.QUERY_NOW): _t("send Query Next Image Request now", S.QUERYING),
+    (S.QUERY_SCHEDULED, I.IMAGE_NOTIFY): _t("ignored: a query is already scheduled",
+                                             S.QUERY_SCHEDULED),
+    (S.QUERYING, I.QUERY_RESPONSE_SUCCESS): _t(
+        "check the offer (manufacturer, image type, version, size); resume from FileOffset if it "
+        "is the interrupted image, else start at 0; send Image Block Request — or refuse the "
+        "offer with Upgrade End Request INVALID_IMAGE", S.BLOCK_REQUESTED, S.IDLE),
+    (S.QUERYING, I.QUERY_RESPONSE_NO_IMAGE): _t("nothing to do", S.IDLE),
+    (S.QUERYING, I.RESPONSE_TIMEOUT): _t("resend Query Next Image; give up after max_retries",
+                                         S.QUERYING, S.IDLE),
+    (S.QUERYING, I.IMAGE_NOTIFY): _t("ignored: a query is outstanding", S.QUERYING),
+    (S.QUERYING, I.QUERY_NOW): _t("ignored: a query is outstanding", S.QUERYING),
+    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_SUCCESS): _t(
+        "refuse a block at another offset, larger than asked or past the image (state kept; the "
+        "timeout re-requests); else store it, advance FileOffset; when complete verify and send "
+        "Upgrade End Request; else request the next block, waiting MinimumBlockPeriod",
+        S.BLOCK_REQUESTED, S.BLOCK_WAIT, S.END_REQUESTED, S.IDLE),
+    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_WAIT): _t(
+        "take MinimumBlockPeriod from the response; retry the same offset after "
+        "request_time - current_time", S.BLOCK_WAIT),
+    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_ABORT): _t("server aborted: discard the download", S.IDLE),
+    (S.BLOCK_REQUESTED, I.RESPONSE_TIMEOUT): _t(
+        "re-request at FileOffset; after max_retries give up, keeping the partial download "
+        "to resume", S.BLOCK_REQUESTED, S.IDLE),
+    (S.BLOCK_REQUESTED, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.BLOCK_REQUESTED),
+    (S.BLOCK_REQUESTED, I.QUERY_NOW): _t(_IGNORE_BUSY, S.BLOCK_REQUESTED),
+    (S.BLOCK_WAIT, I.BLOCK_TIMER): _t("send Image Block Request at FileOffset", S.BLOCK_REQUESTED),
+    (S.BLOCK_WAIT, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.BLOCK_WAIT),
+    (S.BLOCK_WAIT, I.QUERY_NOW): _t(_IGNORE_BUSY, S.BLOCK_WAIT),
+    (S.END_REQUESTED, I.UPGRADE_END_RESPONSE): _t(
+        "upgrade_time 0xFFFFFFFF: wait for a further command; else count down to the upgrade "
+        "time (current_time 0: an offset) and activate", S.WAITING_TO_UPGRADE, S.COUNTDOWN,
+        S.IDLE),
+    (S.END_REQUESTED, I.RESPONSE_TIMEOUT): _t(
+        "resend Upgrade End Request; after max_retries discard the image", S.END_REQUESTED, S.IDLE),
+    (S.END_REQUESTED, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.END_REQUESTED),
+    (S.END_REQUESTED, I.QUERY_NOW): _t(_IGNORE_BUSY, S.END_REQUESTED),
+    (S.WAITING_TO_UPGRADE, I.UPGRADE_END_RESPONSE): _t(
+        "the hub's activating command: count down to the upgrade time, or keep waiting on "
+        "0xFFFFFFFF", S.WAITING_TO_UPGRADE, S.COUNTDOWN, S.IDLE),
+    (S.WAITING_TO_UPGRADE, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.WAITING_TO_UPGRADE),
+    (S.WAITING_TO_UPGRADE, I.QUERY_NOW): _t(_IGNORE_BUSY, S.WAITING_TO_UPGRADE),
+    (S.COUNTDOWN, I.ACTIVATION_TIMER): _t("activate the verified image", S.IDLE),
+    (S.COUNTDOWN, I.UPGRADE_END_RESPONSE): _t("reschedule (or wait on 0xFFFFFFFF)",
+                                              S.WAITING_TO_UPGRADE, S.COUNTDOWN, S.IDLE),
+    (S.COUNTDOWN, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.COUNTDOWN),
+    (S.COUNTDOWN, I.QUERY_NOW): _t(_IGNORE_BUSY, S.COUNTDOWN),
+}
+
+_UPGRADE_STATUS: dict[DeviceState, ImageUpgradeStatus] = {
+    S.IDLE: ImageUpgradeStatus.NORMAL,
+    S.QUERY_SCHEDULED: ImageUpgradeStatus.NORMAL,
+    S.QUERYING: ImageUpgradeStatus.NORMAL,
+    S.BLOCK_REQUESTED: ImageUpgradeStatus.DOWNLOAD_IN_PROGRESS,
+    S.BLOCK_WAIT: ImageUpgradeStatus.DOWNLOAD_IN_PROGRESS,
+    S.END_REQUESTED: ImageUpgradeStatus.DOWNLOAD_COMPLETE,
+    S.WAITING_TO_UPGRADE: ImageUpgradeStatus.WAITING_TO_UPGRADE,
+    S.COUNTDOWN: ImageUpgradeStatus.COUNT_DOWN,
+}
+
+
+class IllegalEventError(DeviceViolationError):
+    """An input the transition table does not allow in the current state (state unchanged)."""
+
+
+class RefusedSourceError(DeviceViolationError):
+    """An OTA server command from a node that is not the paired hub's OTA server."""
+
+
+@dataclass(frozen=True)
+class _Offer:
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+    image_size: int
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A frame the device refused, as evidence: when, from whom, and why."""
+
+    time_ms: int
+    src: int
+    reason: str
+
+
+class OtaDevice:
+    """The reference IHD / PPMID OTA client.
+
+    ``faults`` names deviations from :data:`FAULTS`. ``consumer_refusal`` enables the optional
+    consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
+    False, a verified image is refused with Upgrade End Request status ABORT (0x95) and the
+    running firmware is kept.
+    """
+
+    def __init__(
+        self,
+        clock: VirtualClock,
+        *,
+        eui64: int,
+        kind: Literal["ihd", "ppmid"],
+        manufacturer_code: int,
+        image_type: int,
+        file_version: int,
+        hardware_version: int,
+        public_key: Any,
+        paired_hub: int | None,
+        rng: random.Random,
+        supports_fragmentation: bool = False,
+        consumer_refusal: bool = False,
+        consumer_accepts: bool = True,
+        max_image_bytes: int = 768_000,
+        max_data_size: int = 64,
+        minimum_block_period_ms: int = 0,
+        response_timeout_ms: int = 5_000,
+        max_retries: int = 3,
+        max_query_delay_ms: int = 1_000,
+        expected_format: ota_image.ImageFormat | None = None,
+        endpoint: int = OTA_ENDPOINT,
+        faults: frozenset[str] = frozenset(),
+    ) -> None:
+        if kind not in ("ihd", "ppmid"):
+            raise HarnessUsageError(f"device kind must be 'ihd' or 'ppmid', not {kind!r}")
+        unknown = set(faults) - set(FAULTS)
+        if unknown:
+            raise HarnessUsageError(f"unknown device faults: {', '.join(sorted(unknown))}")
+        if not 1 <= max_data_size <= 255:
+            raise HarnessUsageError("max_data_size must be 1..255 (a uint8 on the wire)")
+        self.clock = clock
+        self.eui64 = eui64
+        self.kind = kind
+        self.manufacturer_code = manufacturer_code
+        self.image_type = image_type
+        self.firmware_version = file_version
+        self.hardware_version = hardware_version
+        self.public_key = public_key
+        self.paired_hub = paired_hub
+        self.rng = rng
+        self.supports_fragmentation = supports_fragmentation
+        self.consumer_refusal = consumer_refusal
+        self.consumer_accepts = consumer_accepts
+        self.max_image_bytes = max_image_bytes
+        self.max_data_size = max_data_size
+        self.minimum_block_period_ms = minimum_block_period_ms
+        self.response_timeout_ms = response_timeout_ms
+        self.max_retries = max_retries
+        self.max_query_delay_ms = max_query_delay_ms
+        self.expected_format = expected_format
+        self.endpoint = endpoint
+        self.faults = frozenset(faults)
+
+        self.state = DeviceState.IDLE
+        self._out: deque[HanFrame] = deque()
+        self._tsn = 0
+        self._timer: Any = None
+        self._retries = 0
+        self._server: int | None = paired_hub
+        self._offer: _Offer | None = None
+        self._buffer = bytearray()
+        self._requested: tuple[int, int] | None = None  # (offset, max size) of the open request
+        self._last_block_request_ms: int | None = None
+        self._verified = False
+        self._reported_version = file_version
+        self._fragments: list[bytes] = []
+        self.violations: list[Violation] = []
+        self.last_verification: str | None = None
+        self.activations: list[tuple[int, int]] = []  # (time_ms, new file version)
+
+    # ---------------------------------------------------------------- HanNode side
+    def next_frame(self) -> HanFrame | None:
+        return self._out.popleft() if self._out else None
+
+    def receive(self, frame: HanFrame) -> None:
+        """Take one frame from the HAN. Never raises for a peer's fault: refusals are recorded."""
+        try:
+            self.process(frame)
+        except DeviceViolationError as err:
+            self.violations.append(Violation(self.clock.now_ms, frame.src, str(err)))
+
+    def process(self, frame: HanFrame) -> None:
+        """Take one frame; raise a DeviceViolationError (state unchanged) if it is refused."""
+        if frame.cluster_id != OTA_CLUSTER_ID:
+            raise RefusedSourceError(f"cluster 0x{frame.cluster_id:04x} is not served here")
+        try:
+            header, decoded = oc.decode_command(frame.payload)
+        except ProtocolError as err:
+            self._reply(frame, DefaultResponse(command_id=_command_id(frame.payload),
+                                               status=Status.MALFORMED_COMMAND), tsn=_tsn(frame))
+            raise DeviceViolationError(f"malformed frame: {err}") from None
+        cmd: Any = decoded
+        if isinstance(cmd, ReadAttributes):
+            self._answer_read(frame, header.tsn, cmd)
+            return
+        if isinstance(cmd, DefaultResponse):
+            return
+        event = _INPUT_OF.get(type(cmd))
+        if event is None:
+            raise IllegalEventError(f"{type(cmd).__name__} is not a command an OTA client takes")
+        if event is I.QUERY_RESPONSE_SUCCESS and cmd.status != Status.SUCCESS:
+            event = I.QUERY_RESPONSE_NO_IMAGE
+        elif event is I.BLOCK_RESPONSE_SUCCESS:
+            if cmd.status == Status.WAIT_FOR_DATA:
+                event = I.BLOCK_RESPONSE_WAIT
+            elif cmd.status != Status.SUCCESS:
+                event = I.BLOCK_RESPONSE_ABORT
+        if not self._from_server(frame.src, event):
+            self._reply(frame, DefaultResponse(command_id=header.command_id,
+                                               status=Status.NOT_AUTHORIZED), tsn=header.tsn)
+            raise RefusedSourceError(
+                f"{type(cmd).__name__} from 0x{frame.src:016x}, which is not the OTA server of the "
+                f"paired hub" + (f" 0x{self.paired_hub:016x}" if self.paired_hub is not None else ""))
+        self._dispatch(event, cmd, frame.src)
+
+    def _from_server(self, src: int, event: DeviceInput) -> bool:
+        if "accept-from-any-server" in self.faults:
+            if event is I.IMAGE_NOTIFY and self.state is S.IDLE:
+                self._server = src
+            return True
+        return self.paired_hub is not None and src == self.paired_hub
+
+    # ---------------------------------------------------------------- local acts
+    def query_now(self) -> None:
+        """Local act: ask the paired hub for an image now (the periodic query of a real device)."""
+        self._dispatch(I.QUERY_NOW, None, None)
+
+    def read_attribute(self, attribute: OtaAttribute) -> int:
+        """The attribute as Read Attributes reports it."""
+        return self._attributes()[attribute]
+
+    @property
+    def image_upgrade_status(self) -> ImageUpgradeStatus:
+        if self.state is S.IDLE and self._fragments:
+            return ImageUpgradeStatus.WAIT_FOR_MORE
+        return _UPGRADE_STATUS[self.state]
+
+    @property
+    def file_offset(self) -> int:
+        return len(self._buffer)
+
+    # ---------------------------------------------------------------- the machine
+    def _dispatch(self, event: DeviceInput, cmd: Any, src: int | None) -> None:
+        transition = TRANSITIONS.get((self.state, event))
+        if transition is None:
+            raise IllegalEventError(f"{event.value} is not allowed in state {self.state.value}")
+        handler: Callable[[Any], DeviceState] = getattr(self, _HANDLERS[event])
+        new_state = handler(cmd)  # may raise DeviceViolationError before changing anything
+        if new_state not in transition.next_states:  # a model bug, not a peer's fault
+            raise HarnessUsageError(
+                f"device went {self.state.value} -> {new_state.value} on {event.value}, "
+                "which the transition table does not list")
+        self.state = new_state
+
+    def _on_query_now(self, _cmd: None) -> DeviceState:
+        if self.state in (S.IDLE, S.QUERY_SCHEDULED):
+            self._send_query()
+            return S.QUERYING
+        return self.state
+
+    def _on_image_notify(self, cmd: Any) -> DeviceState:
+        if self.state is not S.IDLE:
+            return self.state
+        payload_type = int(cmd.payload_type)
+        if payload_type >= 1 and cmd.manufacturer_code not in (self.manufacturer_code, _WILDCARD_16):
+            return S.IDLE
+        if payload_type >= 2 and cmd.image_type not in (self.image_type, _WILDCARD_16):
+            return S.IDLE
+        if payload_type >= 3 and cmd.new_file_version == self.firmware_version:
+            return S.IDLE  # 095264: the same version is not queried
+        if self.rng.randint(1, 100) > cmd.query_jitter:
+            return S.IDLE
+        delay = self.rng.randint(0, self.max_query_delay_ms)
+        self._set_timer(delay, I.QUERY_TIMER)
+        return S.QUERY_SCHEDULED
+
+    def _on_query_timer(self, _cmd: None) -> DeviceState:
+        self._send_query()
+        return S.QUERYING
+
+    def _on_query_response(self, cmd: Any) -> DeviceState:
+        offer = _Offer(cmd.manufacturer_code, cmd.image_type, cmd.file_version, cmd.image_size)
+        self._cancel_timer()
+        refusal = self._check_offer(offer)
+        if refusal is not None:
+            self.last_verification = refusal
+            self._send_upgrade_end(Status.INVALID_IMAGE, offer)
+            self._drop_download()
+            return S.IDLE
+        if offer != self._offer or "no-resume" in self.faults:
+            self._buffer = bytearray()
+            self._verified = False
+        self._offer = offer
+        self._retries = 0
+        if len(self._buffer) >= offer.image_size:
+            return self._complete()
+        self._send_block_request()
+        return S.BLOCK_REQUESTED
+
+    def _on_query_no_image(self, _cmd: Any) -> DeviceState:
+        self._cancel_timer()
+        return S.IDLE
+
+    def _on_block(self, cmd: Any) -> DeviceState:
+        offer, requested = self._offer, self._requested
+        assert offer is not None and requested is not None
+        data = bytes(cmd.image_data)
+        offset, asked = requested
+        if (cmd.manufacturer_code, cmd.image_type, cmd.file_version) != (
+                offer.manufacturer_code, offer.image_type, offer.file_version):
+            raise DeviceViolationError("Image Block Response for another image than requested",
+                                       field="image_block_response.file_version")
+        if "accept-misplaced-block" not in self.faults:
+            if cmd.file_offset != offset:
+                raise DeviceViolationError(
+                    f"block at offset {cmd.file_offset}, asked for {offset}",
+                    field="image_block_response.file_offset")
+            if len(data) > asked:
+                raise DeviceViolationError(f"block of {len(data)} bytes, asked for at most {asked}",
+                                           field="image_block_response.data_size")
+            if not data or offset + len(data) > offer.image_size:
+                raise DeviceViolationError(
+                    f"block of {len(data)} bytes at {offset} does not fit an image of "
+                    f"{offer.image_size} bytes", field="image_block_response.data_size")
+        else:
+            del self._buffer[min(cmd.file_offset, len(self._buffer)):]
+        self._cancel_timer()
+        self._buffer += data
+        self._requested = None
+        self._retries = 0
+        if len(self._buffer) >= offer.image_size:
+            return self._complete()
+        return self._next_block()
+
+    def _on_block_wait(self, cmd: Any) -> DeviceState:
+        self._cancel_timer()
+        self._requested = None
+        mbp = getattr(cmd, "minimum_block_period", None)
+        if mbp is not None:
+            self.minimum_block_period_ms = int(mbp)
+        if cmd.current_time == 0:
+            delay_s = int(cmd.request_time)
+        else:
+            delay_s = max(0, int(cmd.request_time) - int(cmd.current_time))
+        delay_ms = 0 if "ignore-wait-for-data" in self.faults else delay_s * 1000
+        self._set_timer(delay_ms, I.BLOCK_TIMER)
+        return S.BLOCK_WAIT
+
+    def _on_block_abort(self, _cmd: Any) -> DeviceState:
+        self._cancel_timer()
+        self._drop_download()
+        return S.IDLE
+
+    def _on_block_timer(self, _cmd: None) -> DeviceState:
+        self._send_block_request()
+        return S.BLOCK_REQUESTED
+
+    def _on_timeout(self, _cmd: None) -> DeviceState:
+        self._timer = None
+        self._retries += 1
+        give_up = self._retries > self.max_retries
+        if self.state is S.QUERYING:
+            if give_up:
+                return S.IDLE
+            self._send_query(resend=True)
+            return S.QUERYING
+        if self.state is S.BLOCK_REQUESTED:
+            if give_up:
+                self._requested = None
+                return S.IDLE  # keep _offer and _buffer: the next offer of this image resumes
+            self._send_block_request()
+            return S.BLOCK_REQUESTED
+        # END_REQUESTED
+        if give_up:
+            self._drop_download()
+            return S.IDLE
+        assert self._offer is not None
+        self._send_upgrade_end(Status.SUCCESS, self._offer, await_response=True)
+        return S.END_REQUESTED
+
+    def _on_upgrade_end_response(self, cmd: Any) -> DeviceState:
+        offer = self._offer
+        assert offer is not None
+        if cmd.manufacturer_code not in (offer.manufacturer_code, _WILDCARD_16) \
+                or cmd.image_type not in (offer.image_type, _WILDCARD_16) \
+                or cmd.file_version not in (offer.file_version, _WILDCARD_32):
+            raise DeviceViolationError("Upgrade End Response names another image",
+                                       field="upgrade_end_response.file_version")
+        self._cancel_timer()
+        if cmd.upgrade_time == UPGRADE_TIME_WAIT and "activate-immediately" not in self.faults:
+            return S.WAITING_TO_UPGRADE
+        if cmd.upgrade_time == UPGRADE_TIME_WAIT:
+            delay_s = 0
+        elif cmd.current_time == 0:
+            delay_s = int(cmd.upgrade_time)
+        else:
+            delay_s = max(0, int(cmd.upgrade_time) - int(cmd.current_time))
+        if delay_s == 0:
+            self._activate()
+            return S.IDLE
+        self._set_timer(delay_s * 1000, I.ACTIVATION_TIMER)
+        return S.COUNTDOWN
+
+    def _on_activation_timer(self, _cmd: None) -> DeviceState:
+        self._timer = None
+        self._activate()
+        return S.IDLE
+
+    # ---------------------------------------------------------------- checks
+    def _check_offer(self, offer: _Offer) -> str | None:
+        """The checks a Query Next Image Response allows before any byte is fetched."""
+        if "accept-wrong-manufacturer" not in self.faults:
+            if offer.manufacturer_code != self.manufacturer_code:
+                return f"offer: manufacturer code 0x{offer.manufacturer_code:04x} is not ours"
+            if offer.image_type != self.image_type:
+                return f"offer: image type 0x{offer.image_type:04x} is not ours"
+        if "allow-downgrade" not in self.faults and offer.file_version <= self.firmware_version:
+            return f"offer: file version 0x{offer.file_version:08x} is not newer than ours"
+        if offer.image_size > self.max_image_bytes and "accept-oversize-image" not in self.faults:
+            return f"offer: image of {offer.image_size} bytes is over the {self.max_image_bytes} limit"
+        if offer.image_size == 0:
+            return "offer: empty image"
+        return None
+
+    def _complete(self) -> DeviceState:
+        """The whole file is here: reassemble fragments, verify, report in Upgrade End Request."""
+        offer = self._offer
+        assert offer is not None
+        data = bytes(self._buffer[: offer.image_size])
+        if self.supports_fragmentation:
+            more = self._take_fragment(data)
+            if more is None:  # a fragment stored, the rest still to come
+                self._send_upgrade_end(Status.REQUIRE_MORE_IMAGE, offer)
+                self._buffer = bytearray()
+                self._offer = None
+                return S.IDLE
+            data = more
+        refusal = self._verify(data, offer)
+        self.last_verification = refusal or "verified"
+        self._verified = refusal is None
+        if refusal is None and self.consumer_refusal and not self.consumer_accepts:
+            self.last_verification = "refused by the consumer"
+            self._send_upgrade_end(Status.ABORT, offer)
+            self._drop_download()
+            return S.IDLE
+        if refusal is not None and "wrong-upgrade-end-status" not in self.faults:
+            self._send_upgrade_end(Status.INVALID_IMAGE, offer)
+            self._drop_download()
+            return S.IDLE
+        self._retries = 0
+        self._send_upgrade_end(Status.SUCCESS, offer, await_response=True)
+        return S.END_REQUESTED
+
+    def _verify(self, data: bytes, offer: _Offer) -> str | None:
+        limit = self.max_image_bytes
+        if "accept-oversize-image" in self.faults:
+            limit = max(limit, len(data))
+        try:
+            image = ota_image.parse_image(data, max_size=limit, expected_format=self.expected_format)
+        except ProtocolError as err:
+            return f"image: {err}"
+        h = image.header
+        if "accept-wrong-manufacturer" not in self.faults:
+            if h.manufacturer_code != self.manufacturer_code:
+                return f"image: manufacturer code 0x{h.manufacturer_code:04x} is not ours"
+            if h.image_type != self.image_type:
+                return f"image: image type 0x{h.image_type:04x} is not ours"
+        if h.file_version != offer.file_version:
+            return "image: file version differs from the one offered"
+        if "allow-downgrade" not in self.faults and h.file_version <= self.firmware_version:
+            return f"image: file version 0x{h.file_version:08x} is not newer than ours"
+        if "accept-wrong-hardware-version" not in self.faults:
+            low = getattr(h, "minimum_hardware_version", None)
+            high = getattr(h, "maximum_hardware_version", None)
+            if (low is not None and self.hardware_version < low) or \
+                    (high is not None and self.hardware_version > high):
+                return f"image: hardware version {self.hardware_version} outside {low}..{high}"
+        if "skip-signature-check" not in self.faults:
+            if self.public_key is None:
+                return "image: no manufacturer key provisioned, nothing can be verified"
+            try:
+                signatures.verify_image(image, self.public_key)
+            except ProtocolError as err:
+                return f"image: signature: {err}"
+        return None
+
+    def _take_fragment(self, data: bytes) -> bytes | None:
+        """Fragmentation hook: store a fragment and return the whole image once all are here.
+
+        A plain (unfragmented) image is returned as is. Uses ``protocol.fragments`` when present.
+        """
+        try:
+            from protocol import fragments
+        except ImportError:
+            return data
+        return _fragment_step(fragments, self._fragments, data, self.max_image_bytes)
+
+    # ---------------------------------------------------------------- effects
+    def _activate(self) -> None:
+        offer = self._offer
+        if self._verified and offer is not None:
+            if "report-old-version-after-activation" not in self.faults:
+                self._reported_version = offer.file_version
+            self.firmware_version = offer.file_version
+            self.activations.append((self.clock.now_ms, offer.file_version))
+        self._drop_download()
+
+    def _drop_download(self) -> None:
+        self._offer = None
+        self._buffer = bytearray()
+        self._requested = None
+        self._verified = False
+
+    def _next_block(self) -> DeviceState:
+        wait = 0
+        if self._last_block_request_ms is not None and "ignore-min-block-period" not in self.faults:
+            wait = self._last_block_request_ms + self.minimum_block_period_ms - self.clock.now_ms
+        if wait > 0:
+            self._set_timer(wait, I.BLOCK_TIMER)
+            return S.BLOCK_WAIT
+        self._send_block_request()
+        return S.BLOCK_REQUESTED
+
+    def _send_query(self, *, resend: bool = False) -> None:
+        if not resend:
+            self._retries = 0
+        self._send(oc.QueryNextImageRequest(
+            manufacturer_code=self.manufacturer_code, image_type=self.image_type,
+            current_file_version=self.firmware_version, hardware_version=self.hardware_version))
+        self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
+
+    def _send_block_request(self) -> None:
+        offer = self._offer
+        assert offer is not None
+        offset = len(self._buffer)
+        self._requested = (offset, self.max_data_size)
+        self._last_block_request_ms = self.clock.now_ms
+        self._send(oc.ImageBlockRequest(
+            manufacturer_code=offer.manufacturer_code, image_type=offer.image_type,
+            file_version=offer.file_version, file_offset=offset,
+            maximum_data_size=self.max_data_size, request_node_address=None,
+            minimum_block_period=self.minimum_block_period_ms))
+        self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
+
+    def _send_upgrade_end(self, status: Status, offer: _Offer, *, await_response: bool = False) -> None:
+        self._send(oc.UpgradeEndRequest(
+            status=status, manufacturer_code=offer.manufacturer_code, image_type=offer.image_type,
+            file_version=offer.file_version))
+        if await_response:
+            self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
+
+    def _send(self, cmd: Any) -> None:
+        if self._server is None:
+            raise HarnessUsageError("the device is not paired with any hub")
+        self._tsn = (self._tsn + 1) & 0xFF
+        self._out.append(HanFrame(self.eui64, self._server, self.endpoint, OTA_ENDPOINT,
+                                  SE_PROFILE_ID, OTA_CLUSTER_ID,
+                                  oc.encode_command(cmd, tsn=self._tsn)))
+
+    def _reply(self, frame: HanFrame, cmd: Any, *, tsn: int) -> None:
+        self._out.append(HanFrame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
+                                  frame.profile_id, frame.cluster_id, oc.encode_command(cmd, tsn=tsn)))
+
+    def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
+        values = self._attributes()
+        records = []
+        for attr_id in cmd.attribute_ids:
+            try:
+                attr = OtaAttribute(attr_id)
+            except ValueError:
+                records.append(AttributeRecord(attr_id, Status.UNSUPPORTED_ATTRIBUTE))
+                continue
+            records.append(AttributeRecord(attr_id, Status.SUCCESS, OTA_ATTRIBUTE_TYPES[attr],
+                                           values[attr]))
+        self._reply(frame, ReadAttributesResponse(records=tuple(records),
+                                                  direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
+
+    def _attributes(self) -> dict[OtaAttribute, int]:
+        offer = self._offer
+        return {
+            OtaAttribute.UPGRADE_SERVER_ID: self._server if self._server is not None else _NO_SERVER,
+            OtaAttribute.FILE_OFFSET: len(self._buffer),
+            OtaAttribute.CURRENT_FILE_VERSION: self._reported_version,
+            OtaAttribute.CURRENT_ZIGBEE_STACK_VERSION: ZIGBEE_PRO_STACK,
+            OtaAttribute.DOWNLOADED_FILE_VERSION: offer.file_version if offer else _WILDCARD_32,
+            OtaAttribute.DOWNLOADED_ZIGBEE_STACK_VERSION: ZIGBEE_PRO_STACK if offer else _WILDCARD_16,
+            OtaAttribute.IMAGE_UPGRADE_STATUS: int(self.image_upgrade_status),
+            OtaAttribute.MANUFACTURER_ID: self.manufacturer_code,
+            OtaAttribute.IMAGE_TYPE_ID: self.image_type,
+            OtaAttribute.MINIMUM_BLOCK_PERIOD: self.minimum_block_period_ms,
+        }
+
+    # ---------------------------------------------------------------- timers
+    def _set_timer(self, delay_ms: int, event: DeviceInput) -> None:
+        self._cancel_timer()
+        self._timer = self.clock.call_later(delay_ms, lambda: self._fire(event))
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self.clock.cancel(self._timer)
+            self._timer = None
+
+    def _fire(self, event: DeviceInput) -> None:
+        self._timer = None
+        self._dispatch(event, None, None)
+
+
+def _fragment_step(fragments: Any, held: list[bytes], data: bytes, max_bytes: int) -> bytes | None:
+    """Placeholder until protocol.fragments lands: every image is whole."""
+    return data
+
+
+def _command_id(payload: bytes) -> int:
+    return payload[2] if len(payload) >= 3 else 0
+
+
+def _tsn(frame: HanFrame) -> int:
+    return frame.payload[1] if len(frame.payload) >= 2 else 0
+
+
+_INPUT_OF: dict[type, DeviceInput] = {
+    oc.ImageNotify: I.IMAGE_NOTIFY,
+    oc.QueryNextImageResponse: I.QUERY_RESPONSE_SUCCESS,
+    oc.ImageBlockResponse: I.BLOCK_RESPONSE_SUCCESS,
+    oc.UpgradeEndResponse: I.UPGRADE_END_RESPONSE,
+}
+
+_HANDLERS: dict[DeviceInput, str] = {
+    I.QUERY_NOW: "_on_query_now",
+    I.IMAGE_NOTIFY: "_on_image_notify",
+    I.QUERY_RESPONSE_SUCCESS: "_on_query_response",
+    I.QUERY_RESPONSE_NO_IMAGE: "_on_query_no_image",
+    I.BLOCK_RESPONSE_SUCCESS: "_on_block",
+    I.BLOCK_RESPONSE_WAIT: "_on_block_wait",
+    I.BLOCK_RESPONSE_ABORT: "_on_block_abort",
+    I.UPGRADE_END_RESPONSE: "_on_upgrade_end_response",
+    I.QUERY_TIMER: "_on_query_timer",
+    I.BLOCK_TIMER: "_on_block_timer",
+    I.RESPONSE_TIMEOUT: "_on_timeout",
+    I.ACTIVATION_TIMER: "_on_activation_timer",
+}
