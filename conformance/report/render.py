@@ -64,7 +64,12 @@ def load_requirements() -> tuple[list[RequirementInfo], dict[str, str]] | None:
         from conformance.catalogue import load_catalogue
     except ImportError:
         return None
-    cat = load_catalogue()
+    from protocol.errors import HarnessUsageError
+
+    try:
+        cat = load_catalogue()
+    except HarnessUsageError as err:  # CatalogueError: the catalogue or a feature is malformed
+        raise ReportError(f"the requirement catalogue cannot be loaded: {err}") from None
     reqs = []
     for r in getattr(cat, "requirements", []):
         rid = str(r.id)
@@ -203,19 +208,24 @@ def filter_controls(families: Sequence[tuple[str, str]], verdicts: Sequence[str]
     Returns (controls HTML, CSS rules). Elements to filter carry ``class="filterable"``,
     ``data-verdict`` and ``data-family`` (space-separated family codes).
     """
-    parts = ['<nav class="filters" aria-label="filters"><fieldset><strong>Verdict:</strong> ']
+    parts = ['<nav class="filters" aria-label="filters"><fieldset>']
+    if verdicts:
+        parts.append("<strong>Verdict:</strong> ")
     css = []
     for v in verdicts:
         parts.append(f'<label><input type="checkbox" id="fv-{v}" checked> {badge(v)}</label>')
         css.append(f'body:has(#fv-{v}:not(:checked)) .filterable[data-verdict="{v}"]{{display:none}}')
-    parts.append('</fieldset> <fieldset><strong>Family:</strong> '
-                 '<label><input type="radio" name="ff" id="ff-all" checked> all</label>')
+    parts.append("</fieldset> ")
+    if families:
+        parts.append('<fieldset><strong>Family:</strong> '
+                     '<label><input type="radio" name="ff" id="ff-all" checked> all</label>')
     for code, title in families:
         safe = _SAFE_ID.sub("_", code)
         parts.append(f'<label title="{esc(title)}"><input type="radio" name="ff" id="ff-{safe}"> '
                      f'{esc(code)}</label>')
         css.append(f'body:has(#ff-{safe}:checked) .filterable:not([data-family~="{safe}"]){{display:none}}')
-    parts.append("</fieldset>")
+    if families:
+        parts.append("</fieldset>")
     if count_selector:
         parts.append(f' <span class="note" data-count="{esc(count_selector)}"></span>')
     parts.append("</nav>")
