@@ -1,0 +1,1 @@
+"""Thin step definitions binding features/ to the harness and codec."""

@@ -1,0 +1,1 @@
+"""Shared step definitions and fixtures, loaded for every scenario through the root conftest."""
