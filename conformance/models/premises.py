@@ -217,7 +217,8 @@ class World:
                            file_version=spec.file_version, hardware_version=spec.hardware_version,
                            public_key=self.public_key, paired_hub=premises.hub.eui64, rng=rng,
                            supports_fragmentation=supports_fragmentation,
-                           consumer_refusal=consumer_refusal, **extra)
+                           consumer_refusal=consumer_refusal, max_image_bytes=self.max_image_bytes,
+                           **extra)
         premises.network.attach(device)
         return device
 
@@ -275,6 +276,15 @@ class World:
             request_id = f"sr-{self._request_seq:06d}"
         return UpdateFirmwareRequest(request_id, requester, role, image,
                                      file_version_to_firmware_version(firmware_version), euis, **kwargs)
+
+    def hand_held_terminal(self, image: bytes, premises: Premises | None = None) -> Any:
+        """An installer's HHT on the premises' HAN, holding ``image`` (for the local-upgrade ban)."""
+        from conformance.models.comms_hub import HandHeldTerminal
+
+        where = premises or self.first
+        hht = HandHeldTerminal(self.clock, eui64=_EUI_BASE | (where.index + 1) << 16 | 0xEE, image=image)
+        where.network.attach(hht)
+        return hht
 
     def submit(self, request: UpdateFirmwareRequest) -> ServiceRequestResponse:
         return self.dcc.submit(request)

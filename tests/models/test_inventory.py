@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,7 +69,7 @@ def test_history_replays_to_the_current_version(reads):
         inv.confirm(DEV, version, time_ms=i, request_id=f"r{i}")
     history = inv.history(DEV)
     assert history[-1].new_version == inv.firmware_version(DEV)
-    assert all(a.new_version == b.old_version for a, b in zip(history, history[1:], strict=False))
+    assert all(a.new_version == b.old_version for a, b in itertools.pairwise(history))
     assert all(c.old_version != c.new_version for c in history[1:])
 
 
