@@ -1,0 +1,632 @@
+"""Fragments: delivering an image above the size limit as several images within it.
+
+Source: SECMP0007 working group minutes, section 1.2, first row ("mechanisms to support
+fragmentation of images sent to PPMIDs and IHDs"); the layout is this project's reference
+profile (no standard defines one), documented with a worked example in ``docs/fragments.md``.
+
+A fragment is itself a valid ZigBee OTA Upgrade Image no larger than the limit, so a
+Communications Hub that stores and serves one image needs no change::
+
+    OTA header (identity of the whole image; header string "HANOTA-FRAGMENT i/n")
+    sub-element 0xFFF0, length 66: fragment descriptor (below)
+    sub-element 0x0000, length n:  bytes [offset, offset + n) of the whole image file
+
+The whole image (ZigBee OTA file or GBCS Upgrade Image, header included) is cut into slices;
+the descriptor tells a device where its slice goes and which whole image it belongs to. The
+same two-element layout serves both whole-image formats (for a GBCS image the fragment's
+Manufacturer Image starts with the descriptor element), so every fragment parses in any
+ZigBee OTA tool. Fragments are not signed: the whole image's SHA-256 (and, for GBCS, its
+signature) is checked once the image is whole.
+
+Reassembly is sans-I/O (:class:`Reassembler`); memory is bounded by ``max_whole_bytes``,
+checked against the declared total before anything is kept.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import construct as c
+
+from ._fields import decode, encode
+from .errors import (
+    DecodeError,
+    HarnessUsageError,
+    ImageHashMismatchError,
+    SizeLimitError,
+    ValidationError,
+)
+from .limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES, check_image_size
+from .ota_image import OTA_HEADER, SUB_ELEMENT_HEADER, ImageFormat, OtaHeader, parse_image
+from .ota_image import _parse_header as parse_header  # the strict header check, not yet public
+from .signatures import verify_image
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+
+__all__ = [
+    "DESCRIPTOR",
+    "DESCRIPTOR_MAGIC",
+    "DESCRIPTOR_SIZE",
+    "DESCRIPTOR_VERSION",
+    "FRAGMENT_DESCRIPTOR_TAG",
+    "FRAGMENT_HEADER_STRING_PREFIX",
+    "MAX_FRAGMENT_OVERHEAD",
+    "STATE_HEADER",
+    "UPGRADE_IMAGE_TAG",
+    "ForeignFragmentError",
+    "Fragment",
+    "FragmentBoundsError",
+    "FragmentConflictError",
+    "FragmentCorruptError",
+    "FragmentCountChangedError",
+    "FragmentDescriptor",
+    "FragmentFormatError",
+    "FragmentInconsistentError",
+    "FragmentMissingError",
+    "FragmentOverlapError",
+    "Reassembler",
+    "WholeImageDigestError",
+    "WHOLE_FORMATS",
+    "fragments_needed",
+    "parse_fragment",
+    "reassemble",
+    "split_image",
+]
+
+#: Sub-element tag of the descriptor, from the manufacturer-specific range 0xF000-0xFFFF.
+#: Manufacturers number their own tags from 0xF000 up; the top of the range is the least
+#: likely to collide, and the magic and version inside the value guard against the rest.
+FRAGMENT_DESCRIPTOR_TAG = 0xFFF0
+#: Upgrade Image sub-element (095264): carries this fragment's slice of the whole image.
+UPGRADE_IMAGE_TAG = 0x0000
+DESCRIPTOR_MAGIC = b"HOFD"
+DESCRIPTOR_VERSION = 1
+#: Informative: fragments' header strings start with this (32-byte field, NUL padded).
+FRAGMENT_HEADER_STRING_PREFIX = "HANOTA-FRAGMENT "
+
+# Sub-element framing: tag uint16 + length uint32.
+_ELEMENT_HEADER = 6
+
+
+#: Descriptor byte ``whole_format``: the whole image's format, so a device knows how to check it.
+WHOLE_FORMATS: dict[str, int] = {"zigbee-ota": 0, "gbcs-upgrade-image": 1}
+_FORMAT_BY_CODE = {v: k for k, v in WHOLE_FORMATS.items()}
+
+
+class FragmentFormatError(DecodeError):
+    """The bytes are an OTA image but not a fragment (no descriptor, wrong layout, magic, version)."""
+
+
+class FragmentInconsistentError(ValidationError):
+    """A fragment disagrees with itself: index not below count, lengths or identity differ."""
+
+
+class FragmentBoundsError(ValidationError):
+    """A fragment's offset and length run past the whole image's declared total size."""
+
+
+class FragmentCorruptError(ValidationError):
+    """A fragment's slice does not match the CRC-32 in its descriptor (damaged in transit)."""
+
+
+class FragmentConflictError(ValidationError):
+    """A second fragment with an index already held carries different content."""
+
+
+class ForeignFragmentError(ValidationError):
+    """A fragment belongs to another whole image (identity, size, format or digest differ)."""
+
+
+class FragmentCountChangedError(ValidationError):
+    """A fragment of the same whole image declares a different fragment count."""
+
+
+class FragmentOverlapError(ValidationError):
+    """A fragment's byte range overlaps the range of a fragment with another index."""
+
+
+class FragmentMissingError(ValidationError):
+    """The result was asked for while fragments (or bytes of the whole image) are missing."""
+
+
+class WholeImageDigestError(ImageHashMismatchError):
+    """The reassembled image's SHA-256 differs from the digest every fragment declared."""
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentDescriptor:
+    """Where a fragment's slice belongs and which whole image it is part of."""
+
+    fragment_index: int
+    fragment_count: int
+    fragment_offset: int
+    fragment_length: int
+    total_size: int
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+    whole_format: str
+    fragment_crc32: int
+    whole_sha256: bytes
+
+    @property
+    def image_key(self) -> tuple[Any, ...]:
+        """What identifies the whole image (everything but this fragment's place and count)."""
+        return (self.whole_format, self.manufacturer_code, self.image_type, self.file_version,
+                self.total_size, self.whole_sha256)
+
+    def to_bytes(self) -> bytes:
+        return encode(DESCRIPTOR, self, what="descriptor")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, base_offset: int = 0) -> FragmentDescriptor:
+        return decode(DESCRIPTOR, data, base_offset=base_offset, what="descriptor")  # type: ignore[no-any-return]
+
+
+class _DescriptorAdapter(c.Adapter):  # type: ignore[type-arg]
+    def _decode(self, obj: Any, context: Any, path: str) -> FragmentDescriptor:
+        code = obj.whole_format
+        if code not in _FORMAT_BY_CODE:
+            raise c.ValidationError(f"unknown whole_format {code}", path=f"{path} -> whole_format")
+        return FragmentDescriptor(
+            fragment_index=obj.fragment_index, fragment_count=obj.fragment_count,
+            fragment_offset=obj.fragment_offset, fragment_length=obj.fragment_length,
+            total_size=obj.total_size, manufacturer_code=obj.manufacturer_code,
+            image_type=obj.image_type, file_version=obj.file_version,
+            whole_format=_FORMAT_BY_CODE[code], fragment_crc32=obj.fragment_crc32,
+            whole_sha256=bytes(obj.whole_sha256))
+
+    def _encode(self, obj: FragmentDescriptor, context: Any, path: str) -> dict[str, Any]:
+        return {
+            "fragment_index": obj.fragment_index, "fragment_count": obj.fragment_count,
+            "fragment_offset": obj.fragment_offset, "fragment_length": obj.fragment_length,
+            "total_size": obj.total_size, "manufacturer_code": obj.manufacturer_code,
+            "image_type": obj.image_type, "file_version": obj.file_version,
+            "whole_format": WHOLE_FORMATS[obj.whole_format], "fragment_crc32": obj.fragment_crc32,
+            "whole_sha256": obj.whole_sha256,
+        }
+
+
+#: The fragment descriptor, little-endian like the rest of a ZigBee OTA file (66 bytes).
+DESCRIPTOR = _DescriptorAdapter(c.Struct(
+    "magic" / c.Const(DESCRIPTOR_MAGIC),
+    "descriptor_version" / c.Const(DESCRIPTOR_VERSION, c.Int8ul),
+    "whole_format" / c.Int8ul,
+    "fragment_index" / c.Int16ul,
+    "fragment_count" / c.Int16ul,
+    "fragment_offset" / c.Int32ul,
+    "fragment_length" / c.Int32ul,
+    "total_size" / c.Int32ul,
+    "manufacturer_code" / c.Int16ul,
+    "image_type" / c.Int16ul,
+    "file_version" / c.Int32ul,
+    "fragment_crc32" / c.Int32ul,
+    "whole_sha256" / c.Bytes(32),
+))
+DESCRIPTOR_SIZE = 66
+
+# Byte offset of each descriptor field inside the descriptor, for error reports.
+_FIELD_AT = {
+    "magic": 0, "descriptor_version": 4, "whole_format": 5, "fragment_index": 6, "fragment_count": 8,
+    "fragment_offset": 10, "fragment_length": 14, "total_size": 18, "manufacturer_code": 22,
+    "image_type": 24, "file_version": 26, "fragment_crc32": 30, "whole_sha256": 34,
+}
+# Largest header (all optional fields) + descriptor element + upgrade-image element header.
+_MAX_HEADER_LENGTH = 56 + 1 + 8 + 4
+MAX_FRAGMENT_OVERHEAD = _MAX_HEADER_LENGTH + _ELEMENT_HEADER + DESCRIPTOR_SIZE + _ELEMENT_HEADER
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """A parsed fragment: its own OTA header, its descriptor and its slice of the whole image."""
+
+    header: OtaHeader
+    descriptor: FragmentDescriptor
+    #: A read-only view into the fragment file (no copy).
+    payload: memoryview
+    #: Where the descriptor value starts in the fragment file (for error offsets).
+    descriptor_at: int
+    #: Where the payload starts in the fragment file.
+    payload_at: int
+
+
+def _descriptor_error(cls: type[ValidationError], message: str, name: str, at: int) -> ValidationError:
+    return cls(message, field=f"descriptor.{name}", offset=at + _FIELD_AT[name])
+
+
+def parse_fragment(data: bytes, *, max_bytes: int | None = DEFAULT_MAX_IMAGE_BYTES,
+                   max_whole_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES) -> Fragment:
+    """Parse one fragment file strictly and check everything it can check on its own.
+
+    ``max_bytes`` is the size rule for one distributed image (None: no per-fragment rule);
+    ``max_whole_bytes`` caps the whole image a fragment may declare. Raises DecodeError /
+    FragmentFormatError for bytes that are not a fragment, SizeLimitError, and
+    FragmentInconsistentError, FragmentBoundsError or FragmentCorruptError.
+
+    The header goes through the image codec's strict header check; the rest of the layout is
+    fixed (exactly the descriptor element, then the upgrade-image element to the end of the
+    file), so it is read in place and the payload is a view of ``data``, not a copy.
+    """
+    raw = bytes(data)
+    if max_bytes is not None:
+        check_image_size(len(raw), max_bytes, field="fragment", offset=max_bytes)
+    header = parse_header(raw, max_whole_bytes + MAX_FRAGMENT_OVERHEAD)
+    pos = header.header_length
+    desc_el = _element_header(raw, pos, 0, FRAGMENT_DESCRIPTOR_TAG, "the fragment descriptor")
+    if desc_el.length != DESCRIPTOR_SIZE:
+        raise FragmentFormatError(
+            f"the descriptor is {DESCRIPTOR_SIZE} bytes, the sub-element declares {desc_el.length}",
+            field="sub_elements[0].length", offset=pos + 2)
+    at = pos + _ELEMENT_HEADER
+    if len(raw) - at < DESCRIPTOR_SIZE:
+        raise FragmentFormatError(f"the file ends {len(raw) - at} bytes into the {DESCRIPTOR_SIZE}-byte "
+                                  "descriptor", field="descriptor", offset=len(raw))
+    try:
+        desc = FragmentDescriptor.from_bytes(raw[at:at + DESCRIPTOR_SIZE], base_offset=at)
+    except DecodeError as err:
+        name = err.field if err.field.startswith("descriptor") else f"descriptor.{err.field}".rstrip(".")
+        raise FragmentFormatError(err.message, field=name, offset=err.offset) from None
+    _check_descriptor(desc, at, max_whole_bytes)
+    pos = at + DESCRIPTOR_SIZE
+    payload_el = _element_header(raw, pos, 1, UPGRADE_IMAGE_TAG, "the upgrade image")
+    payload_at = pos + _ELEMENT_HEADER
+    left = len(raw) - payload_at
+    if payload_el.length != left:  # checked before the payload is touched
+        raise FragmentFormatError(
+            f"the upgrade-image sub-element declares {payload_el.length} bytes; a fragment ends with it, "
+            f"and {left} bytes remain", field="sub_elements[1].length", offset=pos + 2)
+    if desc.fragment_length != left:
+        raise _descriptor_error(
+            FragmentInconsistentError,
+            f"declares {desc.fragment_length} bytes but the upgrade-image sub-element holds {left}",
+            "fragment_length", at)
+    for name in ("manufacturer_code", "image_type", "file_version"):
+        if getattr(header, name) != getattr(desc, name):
+            raise FragmentInconsistentError(
+                f"the fragment's header says 0x{getattr(header, name):x}, its descriptor "
+                f"0x{getattr(desc, name):x}", field=f"header.{name}", offset=_HEADER_FIELD_AT[name])
+    payload = memoryview(raw)[payload_at:]
+    crc = zlib.crc32(payload)
+    if crc != desc.fragment_crc32:
+        raise FragmentCorruptError(
+            f"slice CRC-32 is 0x{crc:08x}, the descriptor says 0x{desc.fragment_crc32:08x}",
+            field="sub_elements[1].value", offset=payload_at)
+    return Fragment(header=header, descriptor=desc, payload=payload, descriptor_at=at, payload_at=payload_at)
+
+
+def _element_header(raw: bytes, pos: int, index: int, tag: int, what: str) -> Any:
+    name = f"sub_elements[{index}]"
+    if len(raw) - pos < _ELEMENT_HEADER:
+        raise FragmentFormatError(
+            f"not a fragment: sub-element {index} must be 0x{tag:04x} ({what}), but the file ends",
+            field=name, offset=pos)
+    head = decode(SUB_ELEMENT_HEADER, raw[pos:pos + _ELEMENT_HEADER], base_offset=pos, what=name)
+    if head.tag != tag:
+        raise FragmentFormatError(
+            f"not a fragment: sub-element {index} must be 0x{tag:04x} ({what}), found 0x{head.tag:04x}",
+            field=f"{name}.tag", offset=pos)
+    return head
+
+
+_HEADER_FIELD_AT = {"manufacturer_code": 10, "image_type": 12, "file_version": 14}
+
+
+def _check_descriptor(desc: FragmentDescriptor, at: int, max_whole_bytes: int) -> None:
+    """The rules one descriptor must keep on its own (size cap first: nothing is allocated by it)."""
+    if desc.total_size > max_whole_bytes:
+        raise _descriptor_error(
+            SizeLimitError, f"declares a {desc.total_size}-byte whole image, over the {max_whole_bytes}-byte "
+            "limit of this reassembler", "total_size", at)
+    if desc.fragment_count == 0:
+        raise _descriptor_error(FragmentInconsistentError, "fragment count is 0", "fragment_count", at)
+    if desc.fragment_index >= desc.fragment_count:
+        raise _descriptor_error(
+            FragmentInconsistentError,
+            f"fragment index {desc.fragment_index} is not below the count {desc.fragment_count}",
+            "fragment_index", at)
+    if desc.fragment_length == 0:
+        raise _descriptor_error(FragmentInconsistentError, "a fragment carries at least one byte",
+                                "fragment_length", at)
+    if desc.fragment_offset + desc.fragment_length > desc.total_size:
+        raise _descriptor_error(
+            FragmentBoundsError,
+            f"bytes [{desc.fragment_offset}, {desc.fragment_offset + desc.fragment_length}) run past the "
+            f"declared total of {desc.total_size}", "fragment_offset", at)
+
+
+# --- splitting ---------------------------------------------------------------------------------
+
+
+def _header_string(index: int, count: int) -> bytes:
+    return f"{FRAGMENT_HEADER_STRING_PREFIX}{index + 1}/{count}".encode("ascii")
+
+
+def split_image(image: bytes, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES, fmt: ImageFormat | None = None,
+                max_whole_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES) -> list[bytes]:
+    """Cut ``image`` into fragments of at most ``max_bytes`` each (list of fragment files).
+
+    The image is parsed first (``fmt`` names its format; None decides as ``parse_image`` does).
+    An image of at most ``max_bytes`` needs no fragments and is returned alone, unchanged.
+    Raises ProtocolError for an image that does not parse, HarnessUsageError when ``max_bytes``
+    leaves no room for a slice or the image needs more than 65535 fragments.
+    """
+    data = bytes(image)
+    parsed = parse_image(data, max_size=max_whole_bytes, expected_format=fmt)
+    if len(data) <= max_bytes:
+        return [data]
+    h = parsed.header
+    header_obj: dict[str, Any] = {
+        "manufacturer_code": h.manufacturer_code, "image_type": h.image_type,
+        "file_version": h.file_version, "zigbee_stack_version": h.zigbee_stack_version,
+        "header_string": b"", "total_image_size": 0,
+        "security_credential_version": h.security_credential_version,
+        "upgrade_file_destination": h.upgrade_file_destination,
+        "minimum_hardware_version": h.minimum_hardware_version,
+        "maximum_hardware_version": h.maximum_hardware_version,
+    }
+    overhead = h.header_length + 2 * _ELEMENT_HEADER + DESCRIPTOR_SIZE
+    room = max_bytes - overhead
+    if room < 1:
+        raise HarnessUsageError(f"max_bytes {max_bytes} leaves no room for a slice: a fragment's "
+                                f"header and descriptor take {overhead} bytes")
+    count = -(-len(data) // room)
+    if count > 0xFFFF:
+        raise HarnessUsageError(f"{count} fragments needed; the descriptor counts at most 65535")
+    digest = hashlib.sha256(data).digest()
+    view = memoryview(data)
+    desc_head = encode(SUB_ELEMENT_HEADER, {"tag": FRAGMENT_DESCRIPTOR_TAG, "length": DESCRIPTOR_SIZE})
+    out: list[bytes] = []
+    for index in range(count):
+        offset = index * room
+        piece = view[offset:offset + room]
+        desc = FragmentDescriptor(
+            fragment_index=index, fragment_count=count, fragment_offset=offset, fragment_length=len(piece),
+            total_size=len(data), manufacturer_code=h.manufacturer_code, image_type=h.image_type,
+            file_version=h.file_version, whole_format=parsed.format.value,
+            fragment_crc32=zlib.crc32(piece), whole_sha256=digest)
+        header_obj["header_string"] = _header_string(index, count).ljust(32, b"\x00")
+        header_obj["total_image_size"] = overhead + len(piece)
+        out.append(b"".join((
+            encode(OTA_HEADER, header_obj, what="header"), desc_head, desc.to_bytes(),
+            encode(SUB_ELEMENT_HEADER, {"tag": UPGRADE_IMAGE_TAG, "length": len(piece)}), piece)))
+    return out
+
+
+# --- reassembly --------------------------------------------------------------------------------
+
+_STATE_MAGIC = b"HORS"
+_STATE_VERSION = 1
+#: Resumable reassembly state: the descriptors and slices already verified, in offset order.
+STATE_HEADER = c.Struct(
+    "magic" / c.Const(_STATE_MAGIC),
+    "state_version" / c.Const(_STATE_VERSION, c.Int8ul),
+    "entry_count" / c.Int16ul,
+)
+_STATE_HEADER_SIZE = 7
+
+
+class Reassembler:
+    """Rebuild one whole image from its fragments, in any order, duplicates allowed (sans-I/O).
+
+    ``add`` either keeps a fragment or raises a named error and changes nothing, so a device
+    keeps what it has verified and carries on with its current firmware. Memory held is the
+    slices kept, at most the whole image's declared total, itself at most ``max_whole_bytes``
+    (checked before anything is kept). ``state()`` / ``from_state()`` carry the verified
+    fragments across an interruption.
+    """
+
+    def __init__(self, *, max_whole_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES,
+                 max_fragment_bytes: int | None = DEFAULT_MAX_IMAGE_BYTES,
+                 public_key: EllipticCurvePublicKey | None = None) -> None:
+        self.max_whole_bytes = max_whole_bytes
+        self.max_fragment_bytes = max_fragment_bytes
+        self.public_key = public_key
+        self._first: FragmentDescriptor | None = None
+        self._held: dict[int, tuple[FragmentDescriptor, bytes | memoryview]] = {}
+        self._starts: list[int] = []  # sorted slice starts
+        self._by_start: dict[int, FragmentDescriptor] = {}
+
+    # -- what has been received --
+
+    @property
+    def descriptor(self) -> FragmentDescriptor | None:
+        """The first descriptor kept: the whole image's identity, size, digest and count."""
+        return self._first
+
+    @property
+    def expected_count(self) -> int | None:
+        return None if self._first is None else self._first.fragment_count
+
+    @property
+    def received(self) -> list[int]:
+        return sorted(self._held)
+
+    @property
+    def complete(self) -> bool:
+        """Every fragment index has arrived (``result()`` still checks coverage and digest)."""
+        return self._first is not None and len(self._held) == self._first.fragment_count
+
+    def missing(self) -> list[int]:
+        """Indices not yet received; empty before the first fragment (the count is unknown)."""
+        if self._first is None:
+            return []
+        return [i for i in range(self._first.fragment_count) if i not in self._held]
+
+    def reset(self) -> None:
+        """Forget everything (after a digest or signature failure, start over)."""
+        self._first = None
+        self._held.clear()
+        self._starts.clear()
+        self._by_start.clear()
+
+    # -- input --
+
+    def add(self, fragment: bytes) -> None:
+        """Verify one fragment file and keep it; an identical duplicate changes nothing."""
+        frag = parse_fragment(fragment, max_bytes=self.max_fragment_bytes,
+                              max_whole_bytes=self.max_whole_bytes)
+        self._accept(frag.descriptor, frag.payload, frag.descriptor_at)
+
+    def _accept(self, desc: FragmentDescriptor, payload: bytes | memoryview, at: int) -> None:
+        """Check ``desc`` against what is held, then keep it. Raises with nothing changed."""
+        first = self._first
+        if first is not None:
+            for name in ("whole_format", "manufacturer_code", "image_type", "file_version", "total_size",
+                         "whole_sha256"):
+                if getattr(desc, name) != getattr(first, name):
+                    raise _descriptor_error(
+                        ForeignFragmentError,
+                        f"belongs to another image: {name} {_show(getattr(desc, name))} differs from "
+                        f"{_show(getattr(first, name))} of the image being reassembled", name, at)
+            if desc.fragment_count != first.fragment_count:
+                raise _descriptor_error(
+                    FragmentCountChangedError,
+                    f"fragment count {desc.fragment_count} differs from the {first.fragment_count} declared "
+                    "by the fragments already held", "fragment_count", at)
+        held = self._held.get(desc.fragment_index)
+        if held is not None:
+            if held[0] == desc and held[1] == payload:
+                return  # identical duplicate: harmless
+            name = "fragment_offset" if held[0].fragment_offset != desc.fragment_offset else (
+                "fragment_length" if held[0].fragment_length != desc.fragment_length else "fragment_crc32")
+            raise _descriptor_error(
+                FragmentConflictError,
+                f"fragment {desc.fragment_index} is already held with different content", name, at)
+        start, end = desc.fragment_offset, desc.fragment_offset + desc.fragment_length
+        pos = bisect.bisect_left(self._starts, start)
+        neighbours = []
+        if pos > 0:
+            neighbours.append(self._by_start[self._starts[pos - 1]])
+        if pos < len(self._starts):
+            neighbours.append(self._by_start[self._starts[pos]])
+        for other in neighbours:
+            if other.fragment_offset < end and start < other.fragment_offset + other.fragment_length:
+                raise _descriptor_error(
+                    FragmentOverlapError,
+                    f"bytes [{start}, {end}) overlap fragment {other.fragment_index}'s "
+                    f"[{other.fragment_offset}, {other.fragment_offset + other.fragment_length})",
+                    "fragment_offset", at)
+        # All checks passed: keep it.
+        if first is None:
+            self._first = desc
+        self._held[desc.fragment_index] = (desc, payload)
+        self._starts.insert(pos, start)
+        self._by_start[start] = desc
+
+    # -- output --
+
+    def result(self) -> bytes:
+        """The whole image, after checking every byte is present, its SHA-256 and, with a public
+        key, its signature. FragmentMissingError, WholeImageDigestError, SignatureMissingError or
+        SignatureInvalidError otherwise (what is held is kept; ``reset()`` to start over)."""
+        first = self._first
+        if first is None:
+            raise FragmentMissingError("no fragment received", field="fragments")
+        missing = self.missing()
+        if missing:
+            shown = ", ".join(str(i) for i in missing[:10]) + (", ..." if len(missing) > 10 else "")
+            raise FragmentMissingError(
+                f"{len(missing)} of {first.fragment_count} fragments missing (indices {shown})",
+                field="fragments")
+        expect = 0
+        for start in self._starts:
+            if start != expect:
+                raise FragmentMissingError(
+                    f"bytes [{expect}, {start}) of the whole image are in no fragment",
+                    field="whole_image", offset=expect)
+            expect = start + self._by_start[start].fragment_length
+        if expect != first.total_size:
+            raise FragmentMissingError(
+                f"bytes [{expect}, {first.total_size}) of the whole image are in no fragment",
+                field="whole_image", offset=expect)
+        whole = b"".join(self._held[self._by_start[s].fragment_index][1] for s in self._starts)
+        actual = hashlib.sha256(whole).digest()
+        if actual != first.whole_sha256:
+            raise WholeImageDigestError(
+                f"reassembled image SHA-256 {actual.hex()} differs from the declared "
+                f"{first.whole_sha256.hex()}", field="descriptor.whole_sha256", offset=0)
+        if self.public_key is not None:
+            image = parse_image(whole, max_size=self.max_whole_bytes,
+                                expected_format=ImageFormat(first.whole_format))
+            verify_image(image, self.public_key)
+        return whole
+
+    # -- resuming --
+
+    def state(self) -> bytes:
+        """Bytes to store so reassembly can resume: header, then each held descriptor and slice."""
+        head = encode(STATE_HEADER, {"entry_count": len(self._held)}, what="state")
+        parts: list[bytes | memoryview] = [head]
+        for start in self._starts:
+            desc, payload = self._held[self._by_start[start].fragment_index]
+            parts += [desc.to_bytes(), payload]
+        return b"".join(parts)
+
+    @classmethod
+    def from_state(cls, state: bytes, *, max_whole_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES,
+                   max_fragment_bytes: int | None = DEFAULT_MAX_IMAGE_BYTES,
+                   public_key: EllipticCurvePublicKey | None = None) -> Reassembler:
+        """Resume from :meth:`state`; every entry is checked again (CRC, bounds, consistency)."""
+        self = cls(max_whole_bytes=max_whole_bytes, max_fragment_bytes=max_fragment_bytes,
+                   public_key=public_key)
+        data = bytes(state)
+        head = decode(STATE_HEADER, data[:_STATE_HEADER_SIZE], what="state")
+        pos = _STATE_HEADER_SIZE
+        for n in range(head.entry_count):
+            name = f"state.entries[{n}]"
+            if len(data) - pos < DESCRIPTOR_SIZE:
+                raise DecodeError(f"state ends after {n} of {head.entry_count} entries",
+                                  field=name, offset=pos)
+            try:
+                desc = FragmentDescriptor.from_bytes(data[pos:pos + DESCRIPTOR_SIZE], base_offset=pos)
+            except DecodeError as err:
+                raise DecodeError(err.message, field=f"{name}.{err.field}", offset=err.offset) from None
+            _check_descriptor(desc, pos, max_whole_bytes)
+            at = pos
+            pos += DESCRIPTOR_SIZE
+            if desc.fragment_length > len(data) - pos:  # checked before slicing
+                raise DecodeError(f"entry declares {desc.fragment_length} bytes, {len(data) - pos} remain",
+                                  field=f"{name}.payload", offset=pos)
+            payload = data[pos:pos + desc.fragment_length]
+            if zlib.crc32(payload) != desc.fragment_crc32:
+                raise FragmentCorruptError("stored slice does not match its CRC-32", field=f"{name}.payload",
+                                           offset=pos)
+            pos += desc.fragment_length
+            self._accept(desc, payload, at)
+        if pos != len(data):
+            raise DecodeError(f"{len(data) - pos} unexpected bytes after the last entry", field="state",
+                              offset=pos)
+        return self
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.hex()[:16] + "..."
+    if isinstance(value, int):
+        return f"0x{value:x}"
+    return str(value)
+
+
+def reassemble(fragments: Iterable[bytes], **kw: Any) -> bytes:
+    """Rebuild and verify a whole image from its fragment files (see :class:`Reassembler`)."""
+    r = Reassembler(**kw)
+    for fragment in fragments:
+        r.add(fragment)
+    return r.result()
+
+
+def fragments_needed(size: int, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES, header_length: int = 56) -> int:
+    """How many fragments an image of ``size`` bytes becomes (1: it fits and is sent as it is)."""
+    if size <= max_bytes:
+        return 1
+    room = max_bytes - header_length - 2 * _ELEMENT_HEADER - DESCRIPTOR_SIZE
+    if room < 1:
+        raise HarnessUsageError(f"max_bytes {max_bytes} leaves no room for a slice")
+    return -(-size // room)
+
