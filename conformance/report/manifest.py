@@ -232,6 +232,15 @@ def _fail(problem: str, fp: str = "", source: str = "") -> VerifyResult:
     return VerifyResult(valid=False, problem=problem, key_fingerprint=fp, key_source=source)
 
 
+def _b64(text: object) -> bytes:
+    """Strict base64: the unused low bits of the last character let two spellings decode to the
+    same bytes, so only the canonical spelling is accepted (any changed byte must be noticed)."""
+    raw = base64.b64decode(str(text), validate=True)
+    if base64.b64encode(raw).decode("ascii") != text:
+        raise ValueError("non-canonical base64")
+    return raw
+
+
 def verify_manifest(report_dir: Path, public_key: Ed25519PublicKey | None = None) -> VerifyResult:
     """Check the signature (against ``public_key``, else the recorded key) and every file's hash."""
     report_dir = Path(report_dir)
@@ -256,9 +265,8 @@ def verify_manifest(report_dir: Path, public_key: Ed25519PublicKey | None = None
     if signed.get("format") != FORMAT or sig.get("algorithm") != "ed25519":
         return _fail(f"{MANIFEST}: unknown format {signed.get('format')!r}; expected {FORMAT}")
     try:
-        recorded = Ed25519PublicKey.from_public_bytes(base64.b64decode(str(sig.get("public_key")),
-                                                                       validate=True))
-        value = base64.b64decode(str(sig.get("value")), validate=True)
+        recorded = Ed25519PublicKey.from_public_bytes(_b64(sig.get("public_key")))
+        value = _b64(sig.get("value"))
     except (binascii.Error, ValueError):
         return _fail(f"{MANIFEST}: changed since signing (recorded key or signature unreadable)")
     key, source = (public_key, "given") if public_key is not None else (recorded, "manifest")

@@ -183,7 +183,8 @@ def render_spec(out: Path, *, requirements: Sequence[RequirementInfo] | None = N
             sc = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in links.get(r.id, []))
             sc = f"<ul>{sc}</ul>" if sc else '<span class="note">no scenario</span>'
             quote = f'<p class="quote">{esc(r.quote)}</p>' if r.quote else ""
-            rows.append(f'<tr class="filterable req" id="{anchor("r", r.id)}" data-family="{esc(fam)}">'
+            rows.append(f'<tr class="filterable req" id="{anchor("r", r.id)}" data-req="{esc(r.id)}" '
+                        f'data-family="{esc(fam)}">'
                         f'<td><code>{esc(r.id)}</code></td><td class="level">{esc(r.level)}</td>'
                         f"<td>{esc(r.side)}</td><td>{esc(r.source)}</td>"
                         f'<td><div class="req-title">{esc(r.title)}</div>{esc(r.statement)}{quote}</td>'
