@@ -1,0 +1,579 @@
+"""The reference OTA client, one transition at a time, driven by hand-made hub frames."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from conformance.models.clock import VirtualClock
+from conformance.models.device import (
+    FAULTS,
+    TRANSITIONS,
+    DeviceInput,
+    DeviceState,
+    IllegalEventError,
+    OtaDevice,
+)
+from conformance.models.han import HanFrame
+from protocol import ota_commands as oc
+from protocol import ota_image, signatures
+from protocol.errors import HarnessUsageError
+from protocol.zcl import (
+    OTA_CLUSTER_ID,
+    SMART_ENERGY_PROFILE_ID,
+    ImageUpgradeStatus,
+    OtaAttribute,
+    ReadAttributes,
+    ReadAttributesResponse,
+    Status,
+)
+
+HUB = 0x0012_4B00_0000_0001
+DEV = 0x0012_4B00_0000_0002
+HHT = 0x0012_4B00_0000_00FF
+MFR, TYPE, OLD, NEW, HW = 0x1234, 0x0001, 0x0000_0100, 0x0000_0200, 2
+
+KEY = signatures.generate_test_key()
+OTHER_KEY = signatures.generate_test_key()
+
+
+def image(*, version: int = NEW, mfr: int = MFR, itype: int = TYPE, hw: tuple[int, int] = (1, 3),
+          size: int = 200, key: Any = KEY) -> bytes:
+    return ota_image.build_gbcs_image(
+        manufacturer_code=mfr, image_type=itype, file_version=version,
+        manufacturer_image=bytes(random.Random(size).randbytes(size)), private_key=key,
+        minimum_hardware_version=hw[0], maximum_hardware_version=hw[1])
+
+
+IMAGE = image()
+
+
+def make(**kw: Any) -> tuple[VirtualClock, OtaDevice]:
+    clock = VirtualClock()
+    args: dict[str, Any] = dict(eui64=DEV, kind="ppmid", manufacturer_code=MFR, image_type=TYPE,
+                                file_version=OLD, hardware_version=HW, public_key=KEY.public_key(),
+                                paired_hub=HUB, rng=random.Random(7), max_query_delay_ms=0)
+    args.update(kw)
+    return clock, OtaDevice(clock, **args)
+
+
+def send(dev: OtaDevice, cmd: Any, *, src: int = HUB, tsn: int = 9) -> None:
+    dev.receive(HanFrame(src, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID,
+                         oc.encode_command(cmd, tsn=tsn)))
+
+
+def sent(dev: OtaDevice) -> list[Any]:
+    out = []
+    while (frame := dev.next_frame()) is not None:
+        out.append(oc.decode_command(frame.payload)[1])
+    return out
+
+
+def notify(jitter: int = 100, version: int = NEW) -> oc.ImageNotify:
+    return oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.NEW_FILE_VERSION, query_jitter=jitter,
+                          manufacturer_code=MFR, image_type=TYPE, new_file_version=version)
+
+
+def offer(data: bytes = IMAGE, *, version: int = NEW, mfr: int = MFR, itype: int = TYPE,
+          size: int | None = None) -> oc.QueryNextImageResponse:
+    return oc.QueryNextImageResponse(status=Status.SUCCESS, manufacturer_code=mfr, image_type=itype,
+                                     file_version=version, image_size=len(data) if size is None else size)
+
+
+def block(data: bytes, offset: int, size: int = 64, *, version: int = NEW) -> oc.ImageBlockResponse:
+    return oc.ImageBlockResponse(status=Status.SUCCESS, manufacturer_code=MFR, image_type=TYPE,
+                                 file_version=version, file_offset=offset,
+                                 image_data=data[offset:offset + size])
+
+
+def end_response(upgrade_time: int, current_time: int = 1_000, version: int = NEW) -> oc.UpgradeEndResponse:
+    return oc.UpgradeEndResponse(manufacturer_code=MFR, image_type=TYPE, file_version=version,
+                                 current_time=current_time, upgrade_time=upgrade_time)
+
+
+def serve(dev: OtaDevice, clock: VirtualClock, data: bytes = IMAGE, *, version: int = NEW,
+          until: DeviceState = DeviceState.END_REQUESTED) -> list[Any]:
+    """Answer the device's requests like a well-behaved hub until it reaches ``until``."""
+    log: list[Any] = []
+    for _ in range(100_000):
+        if dev.state is until:
+            return log + sent(dev)
+        frames = sent(dev)
+        log += frames
+        for cmd in frames:
+            if isinstance(cmd, oc.QueryNextImageRequest):
+                send(dev, offer(data, version=version))
+            elif isinstance(cmd, oc.ImageBlockRequest):
+                send(dev, block(data, cmd.file_offset, cmd.maximum_data_size, version=version))
+        if not frames:
+            due = clock.next_due_ms()
+            if due is None or dev.state is DeviceState.IDLE:
+                return log
+            clock.advance_to(due)
+    raise AssertionError("serve did not finish")
+
+
+def at(state: DeviceState, **kw: Any) -> tuple[VirtualClock, OtaDevice]:
+    """A device driven into ``state``."""
+    clock, dev = make(**kw)
+    if state is DeviceState.IDLE:
+        return clock, dev
+    if state is DeviceState.QUERY_SCHEDULED:
+        send(dev, notify())
+        return clock, dev
+    dev.query_now()
+    if state is DeviceState.QUERYING:
+        return clock, dev
+    send(dev, offer())
+    if state is DeviceState.BLOCK_REQUESTED:
+        return clock, dev
+    if state is DeviceState.BLOCK_WAIT:
+        send(dev, oc.ImageBlockResponse(status=Status.WAIT_FOR_DATA, current_time=100, request_time=160,
+                                        minimum_block_period=0))
+        return clock, dev
+    serve(dev, clock)
+    if state is DeviceState.END_REQUESTED:
+        return clock, dev
+    if state is DeviceState.WAITING_TO_UPGRADE:
+        send(dev, end_response(0xFFFFFFFF))
+        return clock, dev
+    send(dev, end_response(1_010, 1_000))
+    assert state is DeviceState.COUNTDOWN
+    return clock, dev
+
+
+# ------------------------------------------------------------------ construction
+def test_unknown_fault_is_a_usage_error():
+    with pytest.raises(HarnessUsageError):
+        make(faults=frozenset({"no-such-fault"}))
+
+
+def test_every_fault_is_documented():
+    assert all(text for text in FAULTS.values())
+
+
+# ------------------------------------------------------------------ Image Notify
+def test_notify_with_full_jitter_schedules_a_query_to_the_hub():
+    clock, dev = make(max_query_delay_ms=300)
+    send(dev, notify())
+    assert dev.state is DeviceState.QUERY_SCHEDULED
+    clock.advance(300)
+    (query,) = sent(dev)
+    assert isinstance(query, oc.QueryNextImageRequest)
+    assert (query.manufacturer_code, query.current_file_version, query.hardware_version) == (MFR, OLD, HW)
+    assert dev.state is DeviceState.QUERYING
+
+
+def test_query_jitter_is_drawn_from_the_seeded_rng():
+    answered = []
+    for seed in range(200):
+        _, dev = make(rng=random.Random(seed))
+        send(dev, notify(jitter=10))
+        answered.append(dev.state is DeviceState.QUERY_SCHEDULED)
+    assert 5 <= sum(answered) <= 40  # about 10 %
+    again = []
+    for seed in range(200):
+        _, dev = make(rng=random.Random(seed))
+        send(dev, notify(jitter=10))
+        again.append(dev.state is DeviceState.QUERY_SCHEDULED)
+    assert again == answered
+
+
+@pytest.mark.parametrize("cmd", [
+    oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.MANUFACTURER_CODE, query_jitter=100,
+                   manufacturer_code=0x9999),
+    oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.IMAGE_TYPE, query_jitter=100,
+                   manufacturer_code=MFR, image_type=0x0042),
+    oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.NEW_FILE_VERSION, query_jitter=100,
+                   manufacturer_code=MFR, image_type=TYPE, new_file_version=OLD),
+])
+def test_notify_not_for_this_device_is_ignored(cmd):
+    _, dev = make()
+    send(dev, cmd)
+    assert dev.state is DeviceState.IDLE and sent(dev) == []
+
+
+def test_notify_wildcards_are_honoured():
+    _, dev = make()
+    send(dev, oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.IMAGE_TYPE, query_jitter=100,
+                             manufacturer_code=0xFFFF, image_type=0xFFFF))
+    assert dev.state is DeviceState.QUERY_SCHEDULED
+
+
+# ------------------------------------------------------------------ the paired hub only
+@pytest.mark.parametrize("cmd", [notify(), offer(), block(IMAGE, 0), end_response(0, 0)])
+def test_frames_from_an_hht_are_refused_and_change_nothing(cmd):
+    _, dev = make()
+    before = (dev.state, dev.firmware_version, dev.file_offset)
+    send(dev, cmd, src=HHT)
+    assert (dev.state, dev.firmware_version, dev.file_offset) == before
+    (answer,) = sent(dev)
+    assert answer.status == Status.NOT_AUTHORIZED
+    assert dev.violations and dev.violations[0].src == HHT
+
+
+def test_unpaired_device_refuses_everything():
+    _, dev = make(paired_hub=None)
+    send(dev, notify())
+    assert dev.state is DeviceState.IDLE and dev.violations
+
+
+def test_fault_accept_from_any_server_follows_the_hht():
+    clock, dev = make(faults=frozenset({"accept-from-any-server"}))
+    send(dev, notify(), src=HHT)
+    clock.advance(1)
+    (query,) = [f for f in iter(dev.next_frame, None)]
+    assert query.dst == HHT
+
+
+# ------------------------------------------------------------------ query and offer
+def test_offer_starts_the_download_at_offset_zero_with_the_configured_size():
+    _, dev = make(max_data_size=50)
+    dev.query_now()
+    sent(dev)
+    send(dev, offer())
+    (req,) = sent(dev)
+    assert isinstance(req, oc.ImageBlockRequest)
+    assert (req.file_offset, req.maximum_data_size, req.file_version) == (0, 50, NEW)
+    assert dev.read_attribute(OtaAttribute.IMAGE_UPGRADE_STATUS) == ImageUpgradeStatus.DOWNLOAD_IN_PROGRESS
+
+
+def test_no_image_available_returns_to_idle():
+    _, dev = at(DeviceState.QUERYING)
+    send(dev, oc.QueryNextImageResponse(status=Status.NO_IMAGE_AVAILABLE))
+    assert dev.state is DeviceState.IDLE
+
+
+@pytest.mark.parametrize(("kw", "fault"), [
+    ({"mfr": 0x9999}, "accept-wrong-manufacturer"),
+    ({"itype": 0x0042}, "accept-wrong-manufacturer"),
+    ({"version": OLD}, "allow-downgrade"),
+    ({"version": OLD - 1}, "allow-downgrade"),
+    ({"size": 768_001}, "accept-oversize-image"),
+])
+def test_bad_offer_is_refused_with_invalid_image_unless_the_fault_is_on(kw, fault):
+    _, dev = at(DeviceState.QUERYING)
+    sent(dev)
+    send(dev, offer(**kw))
+    (end,) = sent(dev)
+    assert isinstance(end, oc.UpgradeEndRequest) and end.status == Status.INVALID_IMAGE
+    assert dev.state is DeviceState.IDLE
+    _, faulty = at(DeviceState.QUERYING, faults=frozenset({fault}))
+    sent(faulty)
+    send(faulty, offer(**kw))
+    assert faulty.state is DeviceState.BLOCK_REQUESTED
+
+
+def test_query_timeout_resends_then_gives_up():
+    clock, dev = at(DeviceState.QUERYING, max_retries=2, response_timeout_ms=100)
+    sent(dev)
+    clock.advance(100)
+    assert len(sent(dev)) == 1 and dev.state is DeviceState.QUERYING
+    clock.advance(100)
+    clock.advance(100)
+    assert dev.state is DeviceState.IDLE
+
+
+# ------------------------------------------------------------------ blocks
+def test_blocks_advance_file_offset_and_complete_with_success():
+    clock, dev = at(DeviceState.BLOCK_REQUESTED)
+    log = serve(dev, clock)
+    offsets = [c.file_offset for c in log if isinstance(c, oc.ImageBlockRequest)]
+    assert offsets == list(range(0, len(IMAGE), 64))
+    end = log[-1]
+    assert isinstance(end, oc.UpgradeEndRequest) and end.status == Status.SUCCESS
+    assert dev.state is DeviceState.END_REQUESTED
+    assert dev.read_attribute(OtaAttribute.FILE_OFFSET) == len(IMAGE)
+    assert dev.read_attribute(OtaAttribute.IMAGE_UPGRADE_STATUS) == ImageUpgradeStatus.DOWNLOAD_COMPLETE
+
+
+@pytest.mark.parametrize("bad", [
+    block(IMAGE, 64),                      # another offset
+    block(IMAGE, 0, 65),                   # larger than asked
+    block(IMAGE, 0, version=NEW + 1),      # another image
+])
+def test_misplaced_or_oversize_block_is_rejected_with_state_unchanged(bad):
+    _, dev = at(DeviceState.BLOCK_REQUESTED)
+    sent(dev)
+    send(dev, bad)
+    assert dev.state is DeviceState.BLOCK_REQUESTED and dev.file_offset == 0
+    assert dev.violations and sent(dev) == []
+
+
+def test_fault_accept_misplaced_block_stores_it():
+    _, dev = at(DeviceState.BLOCK_REQUESTED, faults=frozenset({"accept-misplaced-block"}))
+    send(dev, block(IMAGE, 0, 65))
+    assert dev.file_offset == 65
+
+
+def test_minimum_block_period_spaces_requests():
+    clock, dev = at(DeviceState.BLOCK_REQUESTED, minimum_block_period_ms=250)
+    sent(dev)
+    send(dev, block(IMAGE, 0))
+    assert dev.state is DeviceState.BLOCK_WAIT and sent(dev) == []
+    clock.advance(249)
+    assert sent(dev) == []
+    clock.advance(1)
+    (req,) = sent(dev)
+    assert req.file_offset == 64 and req.minimum_block_period == 250
+
+
+def test_fault_ignore_min_block_period_sends_back_to_back():
+    clock, dev = at(DeviceState.BLOCK_REQUESTED, minimum_block_period_ms=250,
+                    faults=frozenset({"ignore-min-block-period"}))
+    serve(dev, clock)
+    assert clock.now_ms == 0
+
+
+def test_wait_for_data_retries_the_same_offset_after_the_delay_and_takes_the_block_period():
+    clock, dev = at(DeviceState.BLOCK_REQUESTED)
+    sent(dev)
+    send(dev, oc.ImageBlockResponse(status=Status.WAIT_FOR_DATA, current_time=100, request_time=130,
+                                    minimum_block_period=40))
+    assert dev.state is DeviceState.BLOCK_WAIT
+    assert dev.read_attribute(OtaAttribute.MINIMUM_BLOCK_PERIOD) == 40
+    clock.advance(29_999)
+    assert sent(dev) == []
+    clock.advance(1)
+    (req,) = sent(dev)
+    assert req.file_offset == 0 and dev.state is DeviceState.BLOCK_REQUESTED
+
+
+def test_wait_for_data_with_current_time_zero_is_an_offset():
+    clock, dev = at(DeviceState.BLOCK_REQUESTED)
+    sent(dev)
+    send(dev, oc.ImageBlockResponse(status=Status.WAIT_FOR_DATA, current_time=0, request_time=5,
+                                    minimum_block_period=0))
+    clock.advance(4_999)
+    assert dev.state is DeviceState.BLOCK_WAIT
+    clock.advance(1)
+    assert dev.state is DeviceState.BLOCK_REQUESTED
+
+
+def test_fault_ignore_wait_for_data_retries_at_once():
+    clock, dev = at(DeviceState.BLOCK_REQUESTED, faults=frozenset({"ignore-wait-for-data"}))
+    sent(dev)
+    send(dev, oc.ImageBlockResponse(status=Status.WAIT_FOR_DATA, current_time=100, request_time=130,
+                                    minimum_block_period=0))
+    clock.advance(0)
+    assert len(sent(dev)) == 1
+
+
+def test_abort_discards_the_download():
+    _, dev = at(DeviceState.BLOCK_REQUESTED)
+    send(dev, oc.ImageBlockResponse(status=Status.ABORT))
+    assert dev.state is DeviceState.IDLE and dev.file_offset == 0
+
+
+def test_interrupted_download_resumes_from_file_offset():
+    clock, dev = at(DeviceState.BLOCK_REQUESTED, max_retries=1, response_timeout_ms=100)
+    sent(dev)
+    send(dev, block(IMAGE, 0))
+    send(dev, block(IMAGE, 64))
+    assert dev.file_offset == 128
+    sent(dev)
+    clock.advance(100)
+    (retry,) = sent(dev)
+    assert retry.file_offset == 128  # the timeout re-requests at FileOffset
+    clock.advance(100)
+    assert dev.state is DeviceState.IDLE and dev.read_attribute(OtaAttribute.FILE_OFFSET) == 128
+    dev.query_now()
+    sent(dev)
+    send(dev, offer())
+    (resume,) = sent(dev)
+    assert resume.file_offset == 128
+
+
+def test_fault_no_resume_starts_again_at_zero():
+    clock, dev = at(DeviceState.BLOCK_REQUESTED, max_retries=0, response_timeout_ms=100,
+                    faults=frozenset({"no-resume"}))
+    send(dev, block(IMAGE, 0))
+    sent(dev)
+    clock.advance(100)
+    dev.query_now()
+    sent(dev)
+    send(dev, offer())
+    (again,) = sent(dev)
+    assert again.file_offset == 0
+
+
+def test_a_different_offer_after_interruption_starts_at_zero():
+    clock, dev = at(DeviceState.BLOCK_REQUESTED, max_retries=0, response_timeout_ms=100)
+    send(dev, block(IMAGE, 0))
+    clock.advance(100)
+    dev.query_now()
+    other = image(version=NEW + 1)
+    sent(dev)
+    send(dev, offer(other, version=NEW + 1))
+    (req,) = sent(dev)
+    assert req.file_offset == 0
+
+
+# ------------------------------------------------------------------ verification
+def _verify(data: bytes, *, version: int = NEW, **kw: Any) -> tuple[OtaDevice, Any]:
+    clock, dev = make(**kw)
+    dev.query_now()
+    log = serve(dev, clock, data, version=version, until=DeviceState.END_REQUESTED)
+    return dev, [c for c in log if isinstance(c, oc.UpgradeEndRequest)][-1]
+
+
+def test_verified_image_is_reported_success():
+    dev, end = _verify(IMAGE)
+    assert end.status == Status.SUCCESS and dev.last_verification == "verified"
+
+
+@pytest.mark.parametrize(("data", "fault"), [
+    (image(key=OTHER_KEY), "skip-signature-check"),
+    (image(key=None), "skip-signature-check"),
+    (image(hw=(3, 4)), "accept-wrong-hardware-version"),
+    (image(mfr=0x9999), "accept-wrong-manufacturer"),
+])
+def test_failed_verification_is_reported_invalid_image_unless_the_fault_is_on(data, fault):
+    # The offer is made in the device's own name so only the image's own content is wrong.
+    dev, end = _verify(data)
+    assert end.status == Status.INVALID_IMAGE and dev.state is DeviceState.IDLE
+    assert dev.firmware_version == OLD
+    faulty, end = _verify(data, faults=frozenset({fault}))
+    assert end.status == Status.SUCCESS and faulty.state is DeviceState.END_REQUESTED
+
+
+def test_garbage_image_is_invalid():
+    dev, end = _verify(b"\x00" * 300)
+    assert end.status == Status.INVALID_IMAGE and dev.last_verification.startswith("image:")
+
+
+def test_image_version_must_match_the_offer():
+    _, end = _verify(image(version=NEW + 1))
+    assert end.status == Status.INVALID_IMAGE
+
+
+def test_fault_wrong_upgrade_end_status_lies_but_never_installs():
+    clock, dev = make(faults=frozenset({"wrong-upgrade-end-status"}))
+    dev.query_now()
+    log = serve(dev, clock, image(key=OTHER_KEY))
+    assert log[-1].status == Status.SUCCESS
+    send(dev, end_response(0, 0))
+    assert dev.firmware_version == OLD
+
+
+def test_consumer_refusal_aborts_and_keeps_firmware():
+    dev, end = _verify(IMAGE, consumer_refusal=True, consumer_accepts=False)
+    assert end.status == Status.ABORT and dev.firmware_version == OLD
+    assert dev.state is DeviceState.IDLE
+
+
+# ------------------------------------------------------------------ activation
+def test_wait_for_further_command_then_activation():
+    clock, dev = at(DeviceState.END_REQUESTED)
+    send(dev, end_response(0xFFFFFFFF))
+    assert dev.state is DeviceState.WAITING_TO_UPGRADE
+    assert dev.read_attribute(OtaAttribute.IMAGE_UPGRADE_STATUS) == ImageUpgradeStatus.WAITING_TO_UPGRADE
+    clock.advance(10_000_000)
+    assert dev.firmware_version == OLD
+    send(dev, end_response(2_000, 2_000))
+    assert dev.firmware_version == NEW and dev.state is DeviceState.IDLE
+    assert dev.read_attribute(OtaAttribute.CURRENT_FILE_VERSION) == NEW
+    assert dev.read_attribute(OtaAttribute.IMAGE_UPGRADE_STATUS) == ImageUpgradeStatus.NORMAL
+
+
+def test_real_upgrade_time_counts_down():
+    clock, dev = at(DeviceState.END_REQUESTED)
+    send(dev, end_response(1_030, 1_000))
+    assert dev.state is DeviceState.COUNTDOWN
+    clock.advance(29_999)
+    assert dev.firmware_version == OLD
+    clock.advance(1)
+    assert dev.firmware_version == NEW
+
+
+def test_current_time_zero_means_upgrade_time_is_an_offset():
+    clock, dev = at(DeviceState.WAITING_TO_UPGRADE)
+    send(dev, end_response(5, 0))
+    clock.advance(5_000)
+    assert dev.firmware_version == NEW
+
+
+def test_countdown_can_be_put_back_to_waiting():
+    clock, dev = at(DeviceState.COUNTDOWN)
+    send(dev, end_response(0xFFFFFFFF))
+    clock.advance(100_000)
+    assert dev.state is DeviceState.WAITING_TO_UPGRADE and dev.firmware_version == OLD
+
+
+def test_fault_activate_immediately_ignores_the_wait():
+    _, dev = at(DeviceState.END_REQUESTED, faults=frozenset({"activate-immediately"}))
+    send(dev, end_response(0xFFFFFFFF))
+    assert dev.firmware_version == NEW
+
+
+def test_fault_report_old_version_after_activation():
+    _, dev = at(DeviceState.WAITING_TO_UPGRADE, faults=frozenset({"report-old-version-after-activation"}))
+    send(dev, end_response(0, 0))
+    assert dev.firmware_version == NEW
+    assert dev.read_attribute(OtaAttribute.CURRENT_FILE_VERSION) == OLD
+
+
+def test_upgrade_end_response_for_another_image_is_rejected():
+    _, dev = at(DeviceState.WAITING_TO_UPGRADE)
+    send(dev, end_response(0, 0, version=NEW + 5))
+    assert dev.state is DeviceState.WAITING_TO_UPGRADE and dev.violations
+
+
+def test_end_request_timeout_resends():
+    clock, dev = at(DeviceState.END_REQUESTED, response_timeout_ms=100)
+    sent(dev)
+    clock.advance(100)
+    (again,) = sent(dev)
+    assert isinstance(again, oc.UpgradeEndRequest) and again.status == Status.SUCCESS
+
+
+# ------------------------------------------------------------------ Read Attributes
+def test_read_attributes_over_zcl():
+    _, dev = make()
+    send(dev, ReadAttributes(attribute_ids=(0x0002, 0x0006, 0x0000, 0x1234)))
+    (resp,) = sent(dev)
+    assert isinstance(resp, ReadAttributesResponse)
+    values = {r.attribute_id: (r.status, r.value) for r in resp.records}
+    assert values[0x0002] == (Status.SUCCESS, OLD)
+    assert values[0x0006] == (Status.SUCCESS, 0)
+    assert values[0x0000] == (Status.SUCCESS, HUB)
+    assert values[0x1234][0] == Status.UNSUPPORTED_ATTRIBUTE
+
+
+def test_malformed_frame_is_answered_malformed_command():
+    _, dev = make()
+    dev.receive(HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID, b"\x19\x01\x00\x00"))
+    (answer,) = sent(dev)
+    assert answer.status == Status.MALFORMED_COMMAND and dev.violations
+
+
+# ------------------------------------------------------------------ the table itself
+STATES = list(DeviceState)
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("event", list(DeviceInput))
+def test_every_pair_outside_the_table_raises_with_state_unchanged(state, event):
+    _, dev = at(state)
+    if (state, event) in TRANSITIONS:
+        return
+    snapshot = (dev.state, dev.file_offset, dev.firmware_version, dev._offer)
+    with pytest.raises(IllegalEventError):
+        dev._dispatch(event, None, None)
+    assert (dev.state, dev.file_offset, dev.firmware_version, dev._offer) == snapshot
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_at_builds_each_state(state):
+    assert at(state)[1].state is state
+
+
+def test_unsolicited_responses_from_the_hub_raise_through_process():
+    _, dev = make()
+    frame = HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID,
+                     oc.encode_command(block(IMAGE, 0), tsn=1))
+    with pytest.raises(IllegalEventError):
+        dev.process(frame)
+    assert dev.state is DeviceState.IDLE
