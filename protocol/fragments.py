@@ -73,6 +73,7 @@ __all__ = [
     "Reassembler",
     "WholeImageDigestError",
     "WHOLE_FORMATS",
+    "build_fragment",
     "fragments_needed",
     "parse_fragment",
     "reassemble",
@@ -344,7 +345,7 @@ def _check_descriptor(desc: FragmentDescriptor, at: int, max_whole_bytes: int) -
 
 
 def _header_string(index: int, count: int) -> bytes:
-    return f"{FRAGMENT_HEADER_STRING_PREFIX}{index + 1}/{count}".encode("ascii")
+    return f"{FRAGMENT_HEADER_STRING_PREFIX}{index + 1}/{count}".encode("ascii").ljust(32, b"\x00")
 
 
 def split_image(image: bytes, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES, fmt: ImageFormat | None = None,
@@ -360,17 +361,7 @@ def split_image(image: bytes, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES, fmt: 
     parsed = parse_image(data, max_size=max_whole_bytes, expected_format=fmt)
     if len(data) <= max_bytes:
         return [data]
-    h = parsed.header
-    header_obj: dict[str, Any] = {
-        "manufacturer_code": h.manufacturer_code, "image_type": h.image_type,
-        "file_version": h.file_version, "zigbee_stack_version": h.zigbee_stack_version,
-        "header_string": b"", "total_image_size": 0,
-        "security_credential_version": h.security_credential_version,
-        "upgrade_file_destination": h.upgrade_file_destination,
-        "minimum_hardware_version": h.minimum_hardware_version,
-        "maximum_hardware_version": h.maximum_hardware_version,
-    }
-    overhead = h.header_length + 2 * _ELEMENT_HEADER + DESCRIPTOR_SIZE
+    overhead = parsed.header.header_length + 2 * _ELEMENT_HEADER + DESCRIPTOR_SIZE
     room = max_bytes - overhead
     if room < 1:
         raise HarnessUsageError(f"max_bytes {max_bytes} leaves no room for a slice: a fragment's "
@@ -378,9 +369,9 @@ def split_image(image: bytes, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES, fmt: 
     count = -(-len(data) // room)
     if count > 0xFFFF:
         raise HarnessUsageError(f"{count} fragments needed; the descriptor counts at most 65535")
+    h = parsed.header
     digest = hashlib.sha256(data).digest()
     view = memoryview(data)
-    desc_head = encode(SUB_ELEMENT_HEADER, {"tag": FRAGMENT_DESCRIPTOR_TAG, "length": DESCRIPTOR_SIZE})
     out: list[bytes] = []
     for index in range(count):
         offset = index * room
@@ -390,12 +381,39 @@ def split_image(image: bytes, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES, fmt: 
             total_size=len(data), manufacturer_code=h.manufacturer_code, image_type=h.image_type,
             file_version=h.file_version, whole_format=parsed.format.value,
             fragment_crc32=zlib.crc32(piece), whole_sha256=digest)
-        header_obj["header_string"] = _header_string(index, count).ljust(32, b"\x00")
-        header_obj["total_image_size"] = overhead + len(piece)
-        out.append(b"".join((
-            encode(OTA_HEADER, header_obj, what="header"), desc_head, desc.to_bytes(),
-            encode(SUB_ELEMENT_HEADER, {"tag": UPGRADE_IMAGE_TAG, "length": len(piece)}), piece)))
+        out.append(build_fragment(desc, piece, template=h))
     return out
+
+
+def build_fragment(descriptor: FragmentDescriptor, payload: bytes | memoryview, *,
+                   template: OtaHeader | None = None) -> bytes:
+    """One fragment file: header, descriptor element, upgrade-image element holding ``payload``.
+
+    The header takes the whole image's identity from ``descriptor``; the stack version and the
+    optional fields (hardware versions, destination, credential version) come from ``template``
+    (the whole image's header) so a hub targets the fragment as it would the image. Nothing is
+    checked here: test harnesses build broken fragments with it on purpose.
+    """
+    t = template
+    header = {
+        "manufacturer_code": descriptor.manufacturer_code, "image_type": descriptor.image_type,
+        "file_version": descriptor.file_version,
+        "zigbee_stack_version": t.zigbee_stack_version if t else 0x0002,
+        "header_string": _header_string(descriptor.fragment_index, descriptor.fragment_count),
+        "security_credential_version": t.security_credential_version if t else None,
+        "upgrade_file_destination": t.upgrade_file_destination if t else None,
+        "minimum_hardware_version": t.minimum_hardware_version if t else None,
+        "maximum_hardware_version": t.maximum_hardware_version if t else None,
+        "total_image_size": 0,
+    }
+    header_length = len(encode(OTA_HEADER, header, what="header"))
+    header["total_image_size"] = header_length + 2 * _ELEMENT_HEADER + DESCRIPTOR_SIZE + len(payload)
+    return b"".join((
+        encode(OTA_HEADER, header, what="header"),
+        encode(SUB_ELEMENT_HEADER, {"tag": FRAGMENT_DESCRIPTOR_TAG, "length": DESCRIPTOR_SIZE}),
+        descriptor.to_bytes(),
+        encode(SUB_ELEMENT_HEADER, {"tag": UPGRADE_IMAGE_TAG, "length": len(payload)}),
+        payload))
 
 
 # --- reassembly --------------------------------------------------------------------------------
