@@ -32,16 +32,15 @@ Storage rules (also in docs/reference-models.md):
 from __future__ import annotations
 
 import enum
-import importlib
 import random
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from protocol import gbt, ota_image
 from protocol import ota_commands as oc
-from protocol import ota_image
-from protocol.errors import HarnessUsageError, ProtocolError
+from protocol.errors import HarnessUsageError, ProtocolError, SizeLimitError
 from protocol.zcl import (
     OTA_CLUSTER_ID,
     DefaultResponse,
@@ -198,6 +197,9 @@ TARGET_TRANSITIONS: dict[tuple[TargetState, TargetInput], _Row] = {
 }
 
 
+_TERMINAL = frozenset({TargetState.DONE, TargetState.FAILED, TargetState.DISCARDED})
+
+
 @dataclass
 class _Target:
     device: int
@@ -284,8 +286,10 @@ class CommsHub:
         self.stored: _Stored | None = None
         self.meter_image: bytes | None = None
         self.violations: list[HubViolation] = []
+        self.wan_errors: list[tuple[int, str]] = []
         self._finished: dict[int, _Target] = {}  # targets of replaced images still activating
-        self._wan: tuple[str, tuple[int, ...], Any] | None = None
+        self._wan: tuple[str, tuple[int, ...], gbt.GbtReassembler] | None = None
+        self._wan_started = False
         self._out: deque[HanFrame] = deque()
         self._events: deque[HubEvent] = deque()
         self._tsn = 0
@@ -303,20 +307,28 @@ class CommsHub:
         """Expect the GBT blocks of one image for ``targets`` (abandons an unfinished reception)."""
         if self._wan is not None:
             self._fail_all(self._wan[0], self._wan[1], TransferResponseCode.FILE_TRANSFER_FAILURE)
-        gbt = importlib.import_module("protocol.gbt")
+        self._wan_started = True
         self._wan = (request_id, tuple(targets), gbt.GbtReassembler(self.max_image_bytes))
 
     def receive_wan_block(self, block: bytes) -> None:
-        """One GBT block. A block that breaks the GBT rules or overflows the limit ends the
-        distribution: every target gets FirmwareTransferAlert(FILE_TRANSFER_FAILURE)."""
+        """One GBT block. A block over the size limit ends the distribution (every target gets
+        FirmwareTransferAlert(FILE_TRANSFER_FAILURE)); a block that breaks another GBT rule is
+        refused and recorded in ``wan_errors``, and the distribution goes on."""
         if self._wan is None:
-            raise HarnessUsageError("receive_wan_block before start_distribution")
+            if not self._wan_started:
+                raise HarnessUsageError("receive_wan_block before start_distribution")
+            self.wan_errors.append((self.clock.now_ms, "block after the distribution ended: ignored"))
+            return
         request_id, targets, reassembler = self._wan
         try:
             whole = reassembler.receive(block)
-        except ProtocolError:
+        except SizeLimitError as err:
             self._wan = None
+            self.wan_errors.append((self.clock.now_ms, str(err)))
             self._fail_all(request_id, targets, TransferResponseCode.FILE_TRANSFER_FAILURE)
+            return
+        except ProtocolError as err:  # a bad block is refused; the DCC may send it again
+            self.wan_errors.append((self.clock.now_ms, str(err)))
             return
         if whole is not None:
             self._wan = None
@@ -609,8 +621,9 @@ class CommsHub:
             raise HarnessUsageError(f"hub: {target.state.value} -> {new_state.value} on {event.value} "
                                     "is not in the table")
         if event is TI.IMAGE_REPLACED:
-            self._cancel(target)
             self._alert(target, TransferResponseCode.IMAGE_DISCARDED)
+        if new_state in _TERMINAL:
+            self._cancel(target)
         target.state = new_state
 
     @staticmethod
