@@ -3,6 +3,7 @@ storage rules, alerts, the local-upgrade ban, interruption and determinism."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Any
 
@@ -261,7 +262,7 @@ def test_wait_for_data_and_minimum_block_period_are_honoured_by_the_reference_de
     assert w.hub.violations == []
     reqs = [t for t, _, _ in decoded(w.net.log, oc.ImageBlockRequest)]
     assert reqs[1] - reqs[0] >= 3_000
-    assert all(b - a >= 50 for a, b in zip(reqs[1:], reqs[2:], strict=False))
+    assert all(b - a >= 50 for a, b in itertools.pairwise(reqs[1:]))
     assert w.devices[PPMID].firmware_version == NEW
 
 
