@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
+from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.gherkin_parser import get_gherkin_document
 
 from protocol.errors import HarnessUsageError
@@ -454,8 +455,9 @@ def _tag_names(tags: Iterable[Any]) -> frozenset[str]:
 def _index_feature(path: Path, index: ScenarioIndex) -> None:
     try:
         doc = get_gherkin_document(str(path))
-    except Exception as exc:  # pytest-bdd raises its own GherkinParseError family
-        index.problems.append(f"{path.name}: Gherkin does not parse: {exc}")
+    except GherkinParseError as exc:
+        message = " ".join(exc.message.split())
+        index.problems.append(f"{path.name}:{exc.line}: Gherkin does not parse: {message}")
         return
     feature = doc.feature
     if feature is None:
