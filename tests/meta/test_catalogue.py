@@ -8,6 +8,7 @@ catalogues and features written to ``tmp_path``.
 from __future__ import annotations
 
 import dataclasses
+import re
 import textwrap
 from pathlib import Path
 
@@ -502,3 +503,35 @@ def test_plain_mapping_index_checks_presence_only(tmp_path: Path) -> None:
     )
     assert any(p.startswith("unknown requirement tag @SECMP7-IMG-777") for p in problems)
     assert sum("has no scenario" in p for p in problems) == 2  # IMG-002 and IMG-006
+
+
+# ----------------------------------------------------------------- step phrasings
+
+
+def _readme_phrasings() -> list[re.Pattern[str]]:
+    text = (FEATURES_DIR / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Every distinct step phrasing", 1)[1]
+    out = []
+    for line in section.splitlines():
+        m = re.match(r"^\d+\. `([^`]+)`", line)
+        if m:
+            parts = re.split(r"\{[^}]+\}", m.group(1))
+            out.append(re.compile("^" + "(.+?)".join(re.escape(p) for p in parts) + "$"))
+    return out
+
+
+def test_every_step_uses_a_listed_phrasing() -> None:
+    phrasings = _readme_phrasings()
+    assert 30 <= len(phrasings) <= 60
+    unlisted = []
+    for path in sorted(FEATURES_DIR.glob("*.feature")):
+        feature = FeatureParser(str(FEATURES_DIR), path.name).parse()
+        steps = list(feature.background.steps) if feature.background else []
+        for template in feature.scenarios.values():
+            steps += template._steps
+        unlisted += [
+            f"{path.name}:{s.line_number}: {s.name}"
+            for s in steps
+            if not any(p.match(s.name) for p in phrasings)
+        ]
+    assert not unlisted, "\n".join(unlisted)
