@@ -81,7 +81,7 @@ MAX_IMAGE_DATA = 0xFF
 
 
 class CommandId(enum.IntEnum):
-    """OTA cluster-specific command identifiers (095264 table 6-??, both directions)."""
+    """OTA cluster-specific command identifiers (095264 6.10, both directions)."""
 
     IMAGE_NOTIFY = 0x00
     QUERY_NEXT_IMAGE_REQUEST = 0x01
@@ -300,8 +300,9 @@ _u8, _u16, _u32 = c.Int8ul, c.Int16ul, c.Int32ul
 _this = c.this
 
 
-def _bit(mask: int, name: str) -> Any:
-    """Condition "field-control bit ``mask`` is set" (parse) / "``name`` given" (build)."""
+def _bit(mask: int) -> Any:
+    """Condition "field-control bit ``mask`` is set"; on build the bit was computed by
+    ``_field_control`` from the fields given, so the same test decides both directions."""
     return lambda ctx: bool(ctx.field_control & mask)
 
 
@@ -345,7 +346,7 @@ QUERY_NEXT_IMAGE_REQUEST_FORMAT = AsDataclass(c.Struct(
     "manufacturer_code" / _u16,
     "image_type" / _u16,
     "current_file_version" / _u32,
-    "hardware_version" / c.If(_bit(0x01, "hardware_version"), _u16),
+    "hardware_version" / c.If(_bit(0x01), _u16),
 ), QueryNextImageRequest)
 
 QUERY_NEXT_IMAGE_RESPONSE_FORMAT = _image_answer(QueryNextImageResponse)
@@ -357,8 +358,8 @@ IMAGE_BLOCK_REQUEST_FORMAT = AsDataclass(c.Struct(
     "file_version" / _u32,
     "file_offset" / _u32,
     "maximum_data_size" / _u8,
-    "request_node_address" / c.If(_bit(0x01, "request_node_address"), EUI64),
-    "minimum_block_period" / c.If(_bit(0x02, "minimum_block_period"), _u16),
+    "request_node_address" / c.If(_bit(0x01), EUI64),
+    "minimum_block_period" / c.If(_bit(0x02), _u16),
 ), ImageBlockRequest)
 
 IMAGE_PAGE_REQUEST_FORMAT = AsDataclass(c.Struct(
@@ -370,7 +371,7 @@ IMAGE_PAGE_REQUEST_FORMAT = AsDataclass(c.Struct(
     "maximum_data_size" / _u8,
     "page_size" / _u16,
     "response_spacing" / _u16,
-    "request_node_address" / c.If(_bit(0x01, "request_node_address"), EUI64),
+    "request_node_address" / c.If(_bit(0x01), EUI64),
 ), ImagePageRequest)
 
 _BLOCK_SUCCESS = _this.status == Status.SUCCESS
