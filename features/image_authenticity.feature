@@ -33,7 +33,7 @@ Feature: Image authenticity and applicability
   Rule: SECMP7-AUTH-002 An image without a valid manufacturer signature is refused
     The reference profile: ECDSA P-256 over SHA-256 in the Upgrade Image trailer.
 
-    @SECMP7-AUTH-002 @side-device @pics-signature
+    @SECMP7-AUTH-002 @side-device
     Scenario Outline: The device refuses an image when <defect>
       Given image "new" is altered so that "<defect>"
       When the hub offers image "new" to the device
@@ -66,7 +66,7 @@ Feature: Image authenticity and applicability
   Rule: SECMP7-AUTH-004 The image's hardware version range is respected
     As implemented, the hub reports CCS08 response code 2 'Hardware Version Mismatch'.
 
-    @SECMP7-AUTH-004 @side-device @pics-hardware-version
+    @SECMP7-AUTH-004 @side-device
     Scenario Outline: The device does not install an image when <defect>
       Given image "new" is altered so that "<defect>"
       When the hub offers image "new" to the device
