@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conformance.cli import main
 from conformance.report.render import (
@@ -211,3 +213,26 @@ def test_hanota_spec_command(tmp_path):
     out = tmp_path / "spec.html"
     assert main(["spec", "--out", str(out)]) == 0
     assert "traceability" not in out.read_text() and "SECMP7-IMG-001" in out.read_text()
+
+
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+_verdict = st.sampled_from(["pass", "fail", "error", "not-applicable", "not-tested"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=st.lists(st.tuples(_verdict, st.sets(st.sampled_from([r.id for r in CATALOGUE]), max_size=3),
+                                _text), max_size=12))
+def test_any_results_are_stated_exactly(tmp_path_factory, specs):
+    scen = [scenario(i, v, sorted(reqs), scenario=title, reason=title,
+                     evidence=[{"hex": "00ff", "decoded": title}])
+            for i, (v, reqs, title) in enumerate(specs)]
+    payload = results(scen)
+    d = make_report_dir(tmp_path_factory.mktemp("run"), payload)
+    page = parse(render_report(d, requirements=CATALOGUE).read_text())
+    shown = {a["data-nodeid"]: a["data-verdict"] for t, a in page.with_attr("data-nodeid") if t == "article"}
+    assert shown == {s["nodeid"]: s["verdict"] for s in scen}
+    reqs = {a["data-req"]: a["data-verdict"] for _, a in page.with_attr("data-req")}
+    want = {r.id: "not-tested" for r in CATALOGUE} | {r["requirement"]: r["verdict"]
+                                                     for r in payload["requirements"]}
+    assert reqs == want
+    assert page.scripts == 1
