@@ -46,6 +46,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hanota-report-dir", default=None, help="where results.json is written")
     group.addoption("--hanota-xfails", default=None,
                     help="file of scenario names expected to fail on this device (strict xfail)")
+    group.addoption("--hanota-requirements", default=None,
+                    help="comma-separated requirement IDs or prefixes (e.g. SECMP7-IMG): run only their scenarios")
+    # For the suite's own mutation tests: make the reference world break a rule on purpose.
+    group.addoption("--hanota-device-fault", action="append", default=[],
+                    help="(suite self-test) a named fault of the reference device; repeatable")
+    group.addoption("--hanota-dcc-fault", action="append", default=[],
+                    help="(suite self-test) a named fault of the reference DCC; repeatable")
+    group.addoption("--hanota-hub-fault", action="append", default=[],
+                    help="(suite self-test) a named fault of the reference Communications Hub; repeatable")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -101,6 +110,16 @@ def pytest_bdd_apply_tag(tag: str, function: Any) -> bool | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("--hanota-requirements")
+    if wanted:
+        prefixes = tuple(w.strip() for w in wanted.split(",") if w.strip())
+        keep, drop = [], []
+        for item in items:
+            reqs = [str(m.args[0]) for m in item.iter_markers("requirement")]
+            (keep if any(r.startswith(prefixes) for r in reqs) else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
     xfails = config.hanota_xfails  # type: ignore[attr-defined]
     for item in items:
         for name, why in xfails.items():
@@ -192,7 +211,7 @@ def _catalogue_ids(results: list[ScenarioResult]) -> list[str]:
     """Every catalogue requirement (so unexercised ones show as not tested), then any extra tags."""
     from .catalogue import load_catalogue
 
-    ids = [r.id for r in load_catalogue().requirements]
+    ids = [r.id for r in load_catalogue()]
     extra = sorted({req for r in results for req in r.requirements} - set(ids))
     return ids + extra
 
