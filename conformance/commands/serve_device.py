@@ -1,0 +1,126 @@
+"""``hanota serve-device``: the reference IHD/PPMID as a separate process speaking the DUT bridge.
+
+It is the example a manufacturer's bridge is written against (``docs/dut-bridge.md``) and what
+the suite is tested against over a real socket: ``hanota run --dut tcp://HOST:PORT``. The device
+runs on a virtual clock moved only by the client's ADVANCE controls. Prints the address it
+listens on (``--listen 127.0.0.1:0`` picks a free port) and serves until interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from protocol.errors import HarnessUsageError, ProtocolError
+
+from ..adapters.reference import (
+    DEFAULT_DEVICE_EUI64,
+    DEFAULT_HUB_EUI64,
+    ReferenceAdapter,
+    ReferenceDeviceConfig,
+)
+from ..adapters.server import BridgeServer
+
+NAME = "serve-device"
+HELP = "serve the reference IHD/PPMID over the DUT bridge protocol (TCP)"
+
+
+def _int(text: str) -> int:
+    """Decimal or 0x-prefixed hexadecimal."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _hex64(text: str) -> int:
+    """An EUI-64: 16 hex digits, optionally with ':' or '-' separators or a 0x prefix."""
+    digits = text.lower().removeprefix("0x").replace(":", "").replace("-", "")
+    try:
+        value = int(digits, 16)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an EUI-64: {text!r}") from None
+    if len(digits) > 16:
+        raise argparse.ArgumentTypeError(f"an EUI-64 has 16 hex digits: {text!r}")
+    return value
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) -> (host, port)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65_535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    return host.strip("[]"), int(port)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--listen", required=True, type=parse_listen, metavar="HOST:PORT",
+                        help="address to listen on; port 0 picks a free port (printed)")
+    parser.add_argument("--kind", required=True, choices=("ihd", "ppmid"), help="device kind")
+    parser.add_argument("--manufacturer-code", type=_int, default=0x1234, metavar="N")
+    parser.add_argument("--image-type", type=_int, default=0x0101, metavar="N")
+    parser.add_argument("--file-version", type=_int, default=0x0000_0100, metavar="N",
+                        help="the running firmware's file version")
+    parser.add_argument("--hardware-version", type=_int, default=1, metavar="N")
+    parser.add_argument("--public-key", type=Path, default=None, metavar="PEM",
+                        help="manufacturer's public key (PEM) the device verifies images with "
+                        "(default: the deterministic test key of --seed)")
+    parser.add_argument("--eui64", type=_hex64, default=DEFAULT_DEVICE_EUI64, metavar="HEX",
+                        help=f"the device's EUI-64 (default {DEFAULT_DEVICE_EUI64:016x})")
+    parser.add_argument("--paired-hub", type=_hex64, default=DEFAULT_HUB_EUI64, metavar="HEX",
+                        help=f"EUI-64 of the hub it is paired to (default {DEFAULT_HUB_EUI64:016x})")
+    parser.add_argument("--seed", type=_int, default=0, metavar="N",
+                        help="seed of the device's random choices and of the default test key")
+    parser.add_argument("--max-data-size", type=_int, default=64, metavar="N",
+                        help="Image Block Request maximum data size (1..255, default 64)")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="break the specification on purpose (repeatable); see "
+                        "conformance.models.device.FAULTS")
+
+
+def build_config(args: argparse.Namespace) -> ReferenceDeviceConfig:
+    public_key = None
+    if args.public_key is not None:
+        from protocol.signatures import load_public_key_pem
+        try:
+            pem = args.public_key.read_bytes()
+        except OSError as err:
+            raise HarnessUsageError(f"--public-key: cannot read {args.public_key}: {err.strerror}") from None
+        public_key = load_public_key_pem(pem)
+    return ReferenceDeviceConfig(
+        kind=args.kind, eui64=args.eui64, manufacturer_code=args.manufacturer_code,
+        image_type=args.image_type, file_version=args.file_version,
+        hardware_version=args.hardware_version, paired_hub=args.paired_hub,
+        public_key=public_key, seed=args.seed, faults=frozenset(args.fault),
+        options={"max_data_size": args.max_data_size})
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = build_config(args)
+        adapter = ReferenceAdapter(config)
+    except (HarnessUsageError, ProtocolError) as err:
+        print(f"hanota serve-device: {err}", file=sys.stderr)
+        return 2
+    host, port = args.listen
+    try:
+        server = BridgeServer(adapter, host, port,
+                              log=lambda line: print(f"hanota serve-device: {line}", file=sys.stderr))
+    except OSError as err:
+        print(f"hanota serve-device: cannot listen on {host}:{port}: {err.strerror}", file=sys.stderr)
+        return 2
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"listening on {server.url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    print("hanota serve-device: stopped", file=sys.stderr)
+    return 0
