@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hanota-xfails", default=None,
                     help="file of scenario names expected to fail on this device (strict xfail)")
     group.addoption("--hanota-requirements", default=None,
-                    help="comma-separated requirement IDs or prefixes (e.g. SECMP7-IMG): only their scenarios")
+                    help="requirement IDs or prefixes, comma-separated (SECMP7-IMG): only their scenarios")
     # For the suite's own mutation tests: make the reference world break a rule on purpose.
     group.addoption("--hanota-device-fault", action="append", default=[],
                     help="(suite self-test) a named fault of the reference device; repeatable")
