@@ -26,7 +26,8 @@ __all__ = [
 VERDICTS = ("pass", "fail", "error", "not-applicable", "not-tested")
 LABELS = {"pass": "Pass", "fail": "Fail", "error": "Error", "not-applicable": "Not applicable",
           "not-tested": "Not tested"}
-#: A scenario's evidence table stops after this many frames (the rest stay in results.json).
+#: A scenario's evidence table shows at most this many frames: the first third and the last
+#: two thirds (a failure is usually at the end); the rest stay in results.json.
 MAX_FRAMES_SHOWN = 300
 #: A frame's hex is cut after this many bytes in the page (the whole frame is in results.json).
 MAX_HEX_BYTES_SHOWN = 256
@@ -335,7 +336,17 @@ def _evidence(frames: Sequence[Any]) -> str:
     if not frames:
         return '<p class="note">No frames were recorded for this scenario.</p>'
     rows = []
-    for i, f in enumerate(frames[:MAX_FRAMES_SHOWN]):
+    head = MAX_FRAMES_SHOWN // 3
+    omitted = max(0, len(frames) - MAX_FRAMES_SHOWN)
+    shown = list(enumerate(frames)) if not omitted else \
+        list(enumerate(frames[:head])) + [(-1, None)] + \
+        [(i + head + omitted, f) for i, f in enumerate(frames[head + omitted:])]
+    for i, f in shown:
+        if f is None:
+            rows.append(f'<tr class="omitted"><td colspan="6" class="note">… {omitted} frame(s) '
+                        f"not shown here ({head + 1} to {head + omitted}); results.json has them all …"
+                        "</td></tr>")
+            continue
         if not isinstance(f, Mapping):
             rows.append(f"<tr><td>{i + 1}</td><td colspan=\"5\"><code>{esc(f)}</code></td></tr>")
             continue
@@ -351,9 +362,8 @@ def _evidence(frames: Sequence[Any]) -> str:
                     f"<td>{esc(f.get('cluster', ''))}</td><td>{_hex_cell(f.get('hex', ''))}</td>"
                     f"<td>{decoded}</td></tr>")
     more = ""
-    if len(frames) > MAX_FRAMES_SHOWN:
-        more = (f'<p class="note">{len(frames) - MAX_FRAMES_SHOWN} more frame(s) are recorded in '
-                "results.json.</p>")
+    if omitted:
+        more = f'<p class="note">{omitted} of {len(frames)} frames are recorded in results.json only.</p>'
     return ('<table class="evidence"><thead><tr><th>#</th><th>time (ms)</th><th>direction</th>'
             "<th>cluster</th><th>frame (hex)</th><th>decoded</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>" + more)

@@ -103,7 +103,10 @@ def test_evidence_is_capped_and_says_so(tmp_path):
     frames = [{"time_ms": i, "hex": "00" * 300, "decoded": "x"} for i in range(MAX_FRAMES_SHOWN + 5)]
     d = make_report_dir(tmp_path / "run", results([scenario(1, "fail", ["SECMP7-IMG-001"], evidence=frames)]))
     text = render_report(d, requirements=CATALOGUE).read_text()
-    assert "5 more frame(s) are recorded in results.json" in text
+    assert "5 of 305 frames are recorded in results.json only" in text
+    assert "… 5 frame(s) not shown here (101 to 105)" in text
+    # the last frame (often where a failure is) is shown, numbered as in results.json
+    assert f"<tr><td>{MAX_FRAMES_SHOWN + 5}</td><td>{MAX_FRAMES_SHOWN + 4}</td>" in text
     assert "(44 more bytes in results.json)" in text
 
 
