@@ -16,6 +16,10 @@ from .errors import (
     SizeLimitError,
     ValidationError,
 )
+from .ota_commands import Command, decode_command, encode_command
+from .ota_image import ImageFormat, OtaHeader, OtaImage, build_gbcs_image, build_zigbee_image, parse_image
+from .signatures import verify_image
+from .zcl import Status, ZclHeader
 
 #: The editions of the sources this codec implements.
 SOURCES = {
@@ -26,6 +30,18 @@ SOURCES = {
 
 __all__ = [
     "SOURCES",
+    "Command",
+    "ImageFormat",
+    "OtaHeader",
+    "OtaImage",
+    "Status",
+    "ZclHeader",
+    "build_gbcs_image",
+    "build_zigbee_image",
+    "decode_command",
+    "encode_command",
+    "parse_image",
+    "verify_image",
     "DecodeError",
     "DeviceViolationError",
     "HarnessUsageError",
