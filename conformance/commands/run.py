@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", default="wg-2016", choices=("wg-2016", "as-implemented"),
                         help="rule set: the 2016 working-group minutes (default) or the SEC as implemented")
     parser.add_argument("--seed", type=int, default=0, help="seed of the reference world (default 0)")
+    parser.add_argument("--requirements", default=None,
+                        help="only the scenarios of these requirement IDs or prefixes, comma-separated "
+                        "(e.g. SECMP7-IMG,SECMP7-ALERT-002)")
     parser.add_argument("--xfails", default=None, help="file of scenarios expected to fail on this device")
     parser.epilog = "Other arguments (-k EXPR, -m MARKEXPR, -x, -q, -n auto, ...) are passed to pytest."
     parser.set_defaults(_accepts_extra=True)
@@ -56,6 +59,8 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
         out.append(f"--hanota-pics={args.pics}")
     if args.xfails:
         out.append(f"--hanota-xfails={args.xfails}")
+    if args.requirements:
+        out.append(f"--hanota-requirements={args.requirements}")
     return out + list(args.extra)
 
 
