@@ -8,7 +8,6 @@ from pathlib import Path
 
 from conformance import __version__
 from conformance.report import ReportError, suite_commit
-from conformance.report.spec import render_spec
 
 NAME = "spec"
 HELP = "render the requirement catalogue and the feature files as one HTML specification"
@@ -21,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from conformance.report.spec import render_spec  # pytest-bdd's parser: only when needed
+
     features = Path(args.features) if args.features else None
     if features is not None and not features.is_dir():
         print(f"hanota spec: {features}: not a directory", file=sys.stderr)
