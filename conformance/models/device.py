@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from protocol import fragments, ota_image, signatures
 from protocol import ota_commands as oc
-from protocol import ota_image, signatures
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
 from protocol.zcl import (
     OTA_ATTRIBUTE_TYPES,
@@ -256,6 +256,7 @@ class OtaDevice:
         consumer_refusal: bool = False,
         consumer_accepts: bool = True,
         max_image_bytes: int = 768_000,
+        max_whole_image_bytes: int = 16 * 1024 * 1024,
         max_data_size: int = 64,
         minimum_block_period_ms: int = 0,
         response_timeout_ms: int = 5_000,
@@ -286,6 +287,7 @@ class OtaDevice:
         self.consumer_refusal = consumer_refusal
         self.consumer_accepts = consumer_accepts
         self.max_image_bytes = max_image_bytes
+        self.max_whole_image_bytes = max_whole_image_bytes
         self.max_data_size = max_data_size
         self.minimum_block_period_ms = minimum_block_period_ms
         self.response_timeout_ms = response_timeout_ms
@@ -307,7 +309,8 @@ class OtaDevice:
         self._last_block_request_ms: int | None = None
         self._verified = False
         self._reported_version = file_version
-        self._fragments: list[bytes] = []
+        self._reassembler = fragments.Reassembler(max_whole_bytes=max_whole_image_bytes,
+                                                  max_fragment_bytes=max_image_bytes)
         self.violations: list[Violation] = []
         self.last_verification: str | None = None
         self.activations: list[tuple[int, int]] = []  # (time_ms, new file version)
@@ -375,7 +378,7 @@ class OtaDevice:
 
     @property
     def image_upgrade_status(self) -> ImageUpgradeStatus:
-        if self.state is S.IDLE and self._fragments:
+        if self.state is S.IDLE and self._reassembler.received:
             return ImageUpgradeStatus.WAIT_FOR_MORE
         return _UPGRADE_STATUS[self.state]
 
@@ -571,15 +574,18 @@ class OtaDevice:
         offer = self._offer
         assert offer is not None
         data = bytes(self._buffer[: offer.image_size])
+        limit = self.max_image_bytes
         if self.supports_fragmentation:
-            more = self._take_fragment(data)
-            if more is None:  # a fragment stored, the rest still to come
+            whole, refusal = self._take_fragment(data)
+            if whole is None and refusal is None:  # a fragment kept, the rest still to come
                 self._send_upgrade_end(Status.REQUIRE_MORE_IMAGE, offer)
-                self._buffer = bytearray()
-                self._offer = None
+                self._drop_download()
                 return S.IDLE
-            data = more
-        refusal = self._verify(data, offer)
+            if whole is not None and whole is not data:
+                data, limit = whole, self.max_whole_image_bytes
+        else:
+            refusal = None
+        refusal = refusal or self._verify(data, offer, limit)
         self.last_verification = refusal or "verified"
         self._verified = refusal is None
         if refusal is None and self.consumer_refusal and not self.consumer_accepts:
@@ -595,8 +601,7 @@ class OtaDevice:
         self._send_upgrade_end(Status.SUCCESS, offer, await_response=True)
         return S.END_REQUESTED
 
-    def _verify(self, data: bytes, offer: _Offer) -> str | None:
-        limit = self.max_image_bytes
+    def _verify(self, data: bytes, offer: _Offer, limit: int) -> str | None:
         if "accept-oversize-image" in self.faults:
             limit = max(limit, len(data))
         try:
@@ -628,16 +633,30 @@ class OtaDevice:
                 return f"image: signature: {err}"
         return None
 
-    def _take_fragment(self, data: bytes) -> bytes | None:
-        """Fragmentation hook: store a fragment and return the whole image once all are here.
-
-        A plain (unfragmented) image is returned as is. Uses ``protocol.fragments`` when present.
-        """
+    def _take_fragment(self, data: bytes) -> tuple[bytes | None, str | None]:
+        """Fragmentation (protocol.fragments): keep a fragment, return the whole image once all
+        are here. Returns (image, None) for a whole image (or an unfragmented one), (None, None)
+        when more fragments are needed, (None, reason) for a fragment that is refused."""
         try:
-            from protocol import fragments
-        except ImportError:
-            return data
-        return _fragment_step(fragments, self._fragments, data, self.max_image_bytes)
+            fragments.parse_fragment(data, max_bytes=self.max_image_bytes,
+                                     max_whole_bytes=self.max_whole_image_bytes)
+        except fragments.FragmentFormatError:
+            return data, None  # not a fragment: an ordinary image
+        except ProtocolError as err:
+            return None, f"fragment: {err}"
+        try:
+            self._reassembler.add(data)
+        except ProtocolError as err:
+            return None, f"fragment: {err}"
+        if not self._reassembler.complete:
+            return None, None
+        try:
+            whole = self._reassembler.result()
+        except ProtocolError as err:
+            self._reassembler.reset()
+            return None, f"reassembled image: {err}"
+        self._reassembler.reset()
+        return whole, None
 
     # ---------------------------------------------------------------- effects
     def _activate(self) -> None:
@@ -747,11 +766,6 @@ class OtaDevice:
     def _fire(self, event: DeviceInput) -> None:
         self._timer = None
         self._dispatch(event, None, None)
-
-
-def _fragment_step(fragments: Any, held: list[bytes], data: bytes, max_bytes: int) -> bytes | None:
-    """Placeholder until protocol.fragments lands: every image is whole."""
-    return data
 
 
 def _command_id(payload: bytes) -> int:

@@ -22,7 +22,7 @@ from conformance.models.comms_hub import (
 )
 from conformance.models.device import DeviceState, OtaDevice
 from conformance.models.han import HanFrame, HanNetwork
-from protocol import gbt, ota_image, signatures
+from protocol import fragments, gbt, ota_image, signatures
 from protocol import ota_commands as oc
 from protocol.errors import HarnessUsageError
 from protocol.zcl import OTA_CLUSTER_ID, SMART_ENERGY_PROFILE_ID, OtaAttribute, Status
@@ -380,3 +380,33 @@ def test_hub_answers_requests_out_of_turn_and_records_them():
 def test_hub_table_and_faults_are_documented():
     assert all(row.action for row in TARGET_TRANSITIONS.values())
     assert all(HUB_FAULTS.values())
+
+
+# ------------------------------------------------------------------ fragmentation
+def _fragmented_upgrade(supports: bool) -> World:
+    whole = image(size=2_500)
+    parts = fragments.split_image(whole, max_bytes=1_000)
+    assert len(parts) > 1
+    w = World(hub={"max_image_bytes": 1_000},
+              devices={PPMID: {"max_image_bytes": 1_000, "supports_fragmentation": supports}})
+    for index, part in enumerate(parts):
+        w.distribute(part, [PPMID], f"req-frag-{index}")
+        w.net.run_until_idle()
+    return w
+
+
+def test_fragments_are_reassembled_by_a_device_that_supports_them():
+    w = _fragmented_upgrade(True)
+    dev = w.devices[PPMID]
+    assert dev.firmware_version == NEW and dev.last_verification == "verified"
+    statuses = [c.status for *_, c in decoded(w.net.log, oc.UpgradeEndRequest)]
+    assert statuses[:-1] == [Status.REQUIRE_MORE_IMAGE] * (len(statuses) - 1)
+    assert statuses[-1] == Status.SUCCESS
+    codes = [e.response_code for e in w.events() if isinstance(e, FirmwareTransferAlert)]
+    assert codes == [TransferResponseCode.SUCCESS]  # no discard: the device held each fragment
+
+
+def test_a_device_without_fragmentation_refuses_a_fragment():
+    w = _fragmented_upgrade(False)
+    assert w.devices[PPMID].firmware_version == OLD
+    assert Status.INVALID_IMAGE in [c.status for *_, c in decoded(w.net.log, oc.UpgradeEndRequest)]
