@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--requirements", default=None,
                         help="only the scenarios of these requirement IDs or prefixes, comma-separated "
                         "(e.g. SECMP7-IMG,SECMP7-ALERT-002)")
+    parser.add_argument("--signing-key", default=None, metavar="PEM",
+                        help="Ed25519 private key (PEM) that signs the report's manifest; default: the "
+                        "installation key (~/.config/hanota/signing-key.pem, created on first use)")
     parser.add_argument("--xfails", default=None, help="file of scenarios expected to fail on this device")
     parser.epilog = "Other arguments (-k EXPR, -m MARKEXPR, -x, -q, -n auto, ...) are passed to pytest."
     parser.set_defaults(_accepts_extra=True)
@@ -72,10 +75,27 @@ def run(args: argparse.Namespace) -> int:
     if args.dut != "reference" and not args.dut.startswith("tcp://"):
         print(f"hanota run: --dut must be 'reference' or tcp://HOST:PORT, got {args.dut!r}", file=sys.stderr)
         return 2
+    from conformance.report import ManifestError, ReportError, finish_report
+    from conformance.report.manifest import load_private_key
+
+    if args.signing_key:
+        try:  # a bad key must not waste a whole run
+            load_private_key(args.signing_key)
+        except (ReportError, ManifestError) as err:
+            print(f"hanota run: --signing-key: {err}", file=sys.stderr)
+            return 2
     report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
     report_dir.mkdir(parents=True, exist_ok=True)
     code = pytest.main(pytest_args(args, report_dir))
-    print(f"hanota run: report written to {report_dir}", file=sys.stderr)
+    if (report_dir / "results.json").is_file():
+        try:
+            finish_report(report_dir, signing_key_path=args.signing_key)
+        except (ReportError, ManifestError) as err:
+            print(f"hanota run: the report could not be finished: {err}", file=sys.stderr)
+            return 2
+        print(f"hanota run: report written to {report_dir / 'report.html'}", file=sys.stderr)
+    else:
+        print(f"hanota run: no results were recorded; see the output above ({report_dir})", file=sys.stderr)
     if code == pytest.ExitCode.OK:
         return 0
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
