@@ -7,6 +7,7 @@ signed image to a device reached through any DUT adapter, and the HAN log is the
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from conformance.adapters.base import DutAdapter, DutLink
 from conformance.adapters.reference import DEFAULT_HUB_EUI64, ReferenceDeviceConfig
@@ -28,14 +29,14 @@ def make_image(size: int = 1_000, *, config: ReferenceDeviceConfig = CONFIG,
 
 
 def download(dut: DutAdapter, image: bytes, *, max_virtual_ms: int = 3_600_000,
-             max_block_data: int = 64) -> tuple[HanNetwork, CommsHub]:
+             quiet_ms: int | None = None, **hub_options: Any) -> tuple[HanNetwork, CommsHub]:
     """The reference hub, paired with the DUT, stores ``image`` for it; run until idle."""
     clock = VirtualClock()
     network = HanNetwork(clock)
     hub = CommsHub(clock, eui64=dut.identity.paired_hub or DEFAULT_HUB_EUI64,
-                   rng=random.Random(1), max_block_data=max_block_data)
+                   rng=random.Random(1), **hub_options)
     network.attach(hub)
-    link = DutLink(dut)
+    link = DutLink(dut, quiet_ms=quiet_ms)
     network.attach(link)
     hub.pair(link.eui64, dut.identity.kind)
     assert hub.store_image("request-1", [link.eui64], image)
