@@ -236,6 +236,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         pics: Pics = config.hanota_pics  # type: ignore[attr-defined]
         write_results(out / "results.json", {
             "suite_version": _suite_version(),
+            "suite_commit": _suite_commit(),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "dut": config.getoption("--hanota-dut"),
             "rules": config.getoption("--hanota-rules"),
@@ -243,6 +244,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             "pics": pics.summary(),
         }, results, reqs)
         tr.write_line(f"results: {out / 'results.json'}")
+
+
+def _suite_commit() -> str | None:
+    from .report import suite_commit
+
+    return suite_commit()
 
 
 def _suite_version() -> str:
