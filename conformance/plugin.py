@@ -113,7 +113,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wanted = config.getoption("--hanota-requirements")
     if wanted:
         prefixes = tuple(w.strip() for w in wanted.split(",") if w.strip())
-        keep, drop = [], []
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
         for item in items:
             reqs = [str(m.args[0]) for m in item.iter_markers("requirement")]
             (keep if any(r.startswith(prefixes) for r in reqs) else drop).append(item)
