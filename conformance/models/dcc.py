@@ -170,6 +170,9 @@ class _DeviceProgress:
     request: UpdateFirmwareRequest
     distribution: _Distribution
     timeout: Any = None
+    #: the upgrade was due (activated, failed or timed out): the hub may take the next image.
+    due: bool = False
+    #: alert (c) raised: the device is free for another request.
     resolved: bool = False
 
 
@@ -492,11 +495,11 @@ class Dcc:
                  request_id: str | None = None) -> None:
         """The upgrade was due at ``due_ms``: read the version after the delay, send (c)."""
         progress = self._progress.get(device)
-        if progress is None or progress.resolved:
+        if progress is None or progress.due:
             return
         if request_id is not None and progress.request.request_id != request_id:
             return
-        progress.resolved = True
+        progress.due = True
         if progress.timeout is not None:
             self.clock.cancel(progress.timeout)
         self._release(progress.distribution, device)
@@ -505,6 +508,7 @@ class Dcc:
 
     def _confirm(self, device: int, progress: _DeviceProgress) -> None:
         now = self.clock.now_ms
+        progress.resolved = True
         request = progress.request
         hub = progress.distribution.premises.hub
         version = hub.read_firmware_version(device)

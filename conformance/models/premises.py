@@ -438,6 +438,10 @@ class ScriptedHub:
         self.outcomes: dict[int, int] = {}
         self.distributions: list[tuple[str, tuple[int, ...]]] = []
         self.blocks = 0
+        #: (request_id, device) pairs whose image was discarded by a later one (evidence).
+        self.discarded: list[tuple[str, int]] = []
+        #: (device, version) for every activation (evidence).
+        self.activated: list[tuple[int, int]] = []
         self._held: _Held | None = None
         self._events: deque[Any] = deque()
 
@@ -452,6 +456,7 @@ class ScriptedHub:
             for device in held.targets:
                 if device not in held.done:
                     held.done.add(device)
+                    self.discarded.append((held.request_id, device))
                     self._events.append(ScriptedTransferAlert(held.request_id, device, 1, self.clock.now_ms))
         self._held = _Held(request_id, tuple(targets), GbtReassembler(self.max_image_bytes))
         self.distributions.append((request_id, tuple(targets)))
@@ -483,6 +488,7 @@ class ScriptedHub:
     def _activate(self, held: _Held, device: int) -> None:
         assert held.file_version is not None
         self.versions[device] = held.file_version
+        self.activated.append((device, held.file_version))
         self._events.append(ScriptedVersionAlert(held.request_id, device, held.file_version, True,
                                                  self.clock.now_ms))
 
