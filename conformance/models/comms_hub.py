@@ -66,6 +66,8 @@ __all__ = [
     "TargetState",
     "TransferResponseCode",
     "UTC_EPOCH_OFFSET_S",
+    "hub_faults_markdown",
+    "target_transitions_markdown",
 ]
 
 UPGRADE_TIME_WAIT = 0xFFFF_FFFF
@@ -769,3 +771,18 @@ class HandHeldTerminal:
     def _send(self, device: int, tsn: int, cmd: Any) -> None:
         self._out.append(HanFrame(self.eui64, device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
                                   OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))
+
+
+def target_transitions_markdown() -> str:
+    """The hub's per-device transfer table as Markdown (for docs/reference-models.md)."""
+    lines = ["| state | input | next state(s) | action |", "|---|---|---|---|"]
+    for (state, event), row in TARGET_TRANSITIONS.items():
+        nexts = ", ".join(s.value for s in TargetState if s in row.next_states)
+        lines.append(f"| {state.value} | {event.value} | {nexts} | {row.action} |")
+    return "\n".join(lines) + "\n"
+
+
+def hub_faults_markdown() -> str:
+    lines = ["| fault | the hub then |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in HUB_FAULTS.items()]
+    return "\n".join(lines) + "\n"

@@ -51,6 +51,8 @@ __all__ = [
     "RefusedSourceError",
     "Transition",
     "UPGRADE_TIME_WAIT",
+    "faults_markdown",
+    "transitions_markdown",
 ]
 
 UPGRADE_TIME_WAIT = 0xFFFF_FFFF
@@ -797,3 +799,18 @@ _HANDLERS: dict[DeviceInput, str] = {
     I.RESPONSE_TIMEOUT: "_on_timeout",
     I.ACTIVATION_TIMER: "_on_activation_timer",
 }
+
+
+def transitions_markdown() -> str:
+    """The device's transition table as Markdown (docs/reference-models.md is made from it)."""
+    lines = ["| state | input | next state(s) | action |", "|---|---|---|---|"]
+    for (state, event), row in TRANSITIONS.items():
+        nexts = ", ".join(s.value for s in DeviceState if s in row.next_states)
+        lines.append(f"| {state.value} | {event.value} | {nexts} | {row.action} |")
+    return "\n".join(lines) + "\n"
+
+
+def faults_markdown() -> str:
+    lines = ["| fault | the device then |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in FAULTS.items()]
+    return "\n".join(lines) + "\n"

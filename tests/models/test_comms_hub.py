@@ -4,7 +4,9 @@ storage rules, alerts, the local-upgrade ban, interruption and determinism."""
 from __future__ import annotations
 
 import itertools
+import os
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -410,3 +412,32 @@ def test_a_device_without_fragmentation_refuses_a_fragment():
     w = _fragmented_upgrade(False)
     assert w.devices[PPMID].firmware_version == OLD
     assert Status.INVALID_IMAGE in [c.status for *_, c in decoded(w.net.log, oc.UpgradeEndRequest)]
+
+
+# ------------------------------------------------------------------ docs made from the tables
+DOC = Path(__file__).resolve().parents[2] / "docs" / "reference-models.md"
+
+
+def _generated_sections() -> dict[str, str]:
+    from conformance.models import comms_hub, device
+
+    return {
+        "device transitions": device.transitions_markdown(),
+        "device faults": device.faults_markdown(),
+        "hub transitions": comms_hub.target_transitions_markdown(),
+        "hub faults": comms_hub.hub_faults_markdown(),
+    }
+
+
+def test_reference_models_doc_tables_are_generated_from_the_tables():
+    text = DOC.read_text(encoding="utf-8")
+    fresh = text
+    for name, body in _generated_sections().items():
+        begin, end = f"<!-- BEGIN generated: {name} -->\n", f"<!-- END generated: {name} -->"
+        head, rest = fresh.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        fresh = head + begin + body + end + tail
+    if os.environ.get("HANOTA_UPDATE_DOCS"):
+        DOC.write_text(fresh, encoding="utf-8")
+        return
+    assert text == fresh, "docs/reference-models.md is stale: rerun with HANOTA_UPDATE_DOCS=1"
