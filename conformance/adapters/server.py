@@ -153,6 +153,8 @@ class BridgeServer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.connections = 0
+        #: The session class each connection gets (a subclass can record or alter traffic).
+        self.session_class: type[BridgeSession] = BridgeSession
 
     @property
     def address(self) -> tuple[str, int]:
@@ -204,7 +206,7 @@ class BridgeServer:
         """Run one session until the peer closes, an ERROR is sent, or shutdown."""
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn.settimeout(self.send_timeout_s)  # bounds sendall to a client that stops reading
-        session = BridgeSession(self.dut)
+        session = self.session_class(self.dut)
         reader = b.MessageReader()
         waited = 0.0
         while not self._stop.is_set() and not session.closed:

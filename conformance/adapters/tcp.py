@@ -85,6 +85,7 @@ class TcpAdapter:
         self._now_ms = 0
         self._next_due: int | None = None
         self._wall0 = time.monotonic()
+        self._msg_offset = 0  # stream offset of the last envelope read (for error messages)
         self.reconnects = 0
         if connect:
             self.connect()
@@ -236,7 +237,7 @@ class TcpAdapter:
         if reply.request_id != rid or reply.op is not op:
             self._violation(DutProtocolError(
                 f"CONTROL_REPLY for request {reply.request_id} ({reply.op.name}), expected "
-                f"{rid} ({op.name})", field="control_reply.request_id"))
+                f"{rid} ({op.name})", field="control_reply.request_id", offset=self._msg_offset + 5))
         if reply.status is b.ControlStatus.ERROR:
             raise DutProtocolError(f"the bridge refused CONTROL {op.name}: {reply.reason}",
                                    field="control_reply.status")
@@ -280,11 +281,13 @@ class TcpAdapter:
             if isinstance(msg, kind):
                 return msg
             self._violation(DutProtocolError(
-                f"{type(msg).__name__} while waiting for {what}", field="envelope.type"))
+                f"{type(msg).__name__} while waiting for {what}", field="envelope.type",
+                offset=self._msg_offset + 4))
 
     def _next_message(self) -> b.Message | None:
         """The next non-FRAME message, queueing frames; None when the buffer has no more."""
         while True:
+            self._msg_offset = self._reader.stream_offset
             try:
                 msg = self._reader.next_message()
             except ProtocolError as err:
@@ -307,7 +310,7 @@ class TcpAdapter:
             msg = self._next_message()
             if msg is not None:
                 self._violation(DutProtocolError(f"unexpected {type(msg).__name__}",
-                                                 field="envelope.type"))
+                                                 field="envelope.type", offset=self._msg_offset + 4))
             left = end - time.monotonic()
             if left <= 0:
                 return
