@@ -14,7 +14,7 @@ from conformance.adapters.reference import DEFAULT_HUB_EUI64, ReferenceDeviceCon
 from conformance.models.clock import VirtualClock
 from conformance.models.comms_hub import CommsHub
 from conformance.models.han import HanNetwork
-from conformance.models.premises import deterministic_key
+from conformance.models.premises import deterministic_key, sign_deterministically
 from protocol.ota_image import build_gbcs_image
 
 CONFIG = ReferenceDeviceConfig()
@@ -23,9 +23,11 @@ CONFIG = ReferenceDeviceConfig()
 def make_image(size: int = 1_000, *, config: ReferenceDeviceConfig = CONFIG,
                version_step: int = 1) -> bytes:
     payload = random.Random(size).randbytes(size)
-    return build_gbcs_image(manufacturer_code=config.manufacturer_code, image_type=config.image_type,
-                            file_version=config.file_version + version_step,
-                            manufacturer_image=payload, private_key=deterministic_key(config.seed))
+    key = deterministic_key(config.seed)
+    image = build_gbcs_image(manufacturer_code=config.manufacturer_code, image_type=config.image_type,
+                             file_version=config.file_version + version_step,
+                             manufacturer_image=payload, private_key=key)
+    return sign_deterministically(image, key)  # same bytes every run (RFC 6979)
 
 
 def download(dut: DutAdapter, image: bytes, *, max_virtual_ms: int = 3_600_000,

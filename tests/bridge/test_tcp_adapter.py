@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -23,7 +24,7 @@ from conformance.adapters import (
     parse_tcp_url,
 )
 from conformance.adapters.base import DutIdentity
-from conformance.adapters.server import BridgeServer
+from conformance.adapters.server import BridgeServer, BridgeSession
 from conformance.cli import main as cli_main
 from conformance.models.han import HanFrame
 from protocol import bridge as b
@@ -210,3 +211,61 @@ def test_serve_device_usage_errors(argv: list[str], capsys: pytest.CaptureFixtur
     assert cli_main(["serve-device", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("hanota serve-device: ") and err.count("\n") == 1
+
+
+# ------------------------------------------------------------ docs/dut-bridge.md worked example
+DOC = ROOT / "docs" / "dut-bridge.md"
+START, END = "<!-- worked-example:start -->", "<!-- worked-example:end -->"
+
+
+class RecordingSession(BridgeSession):
+    """Records every message the bridge takes and sends, in the order it handles them."""
+
+    log: ClassVar[list[tuple[str, b.Message]]] = []
+
+    def handle(self, msg: b.Message) -> list[b.Message]:
+        out = super().handle(msg)
+        RecordingSession.log += [("C>B", msg)] + [("B>C", m) for m in out]
+        return out
+
+
+def _describe(msg: b.Message) -> str:
+    if isinstance(msg, b.Frame):
+        from protocol.ota_commands import decode_command
+
+        return f"FRAME {type(decode_command(msg.payload)[1]).__name__}"
+    if isinstance(msg, b.Control):
+        return f"CONTROL {msg.op.name} {msg.argument}" if msg.op is b.ControlOp.ADVANCE \
+            else f"CONTROL {msg.op.name}"
+    if isinstance(msg, b.ControlReply):
+        due = "none" if msg.next_due_ms == b.NO_TIMER else str(msg.next_due_ms)
+        return f"CONTROL_REPLY {msg.status.name} now={msg.now_ms} next_due={due}"
+    return type(msg).__name__.upper().replace("DEVICEHELLO", "DEVICE_HELLO")
+
+
+def worked_example() -> str:
+    """The whole exchange of a small block download, one envelope per line, from the codec."""
+    RecordingSession.log = []
+    with BridgeServer(ReferenceAdapter(), poll_s=0.01) as srv:
+        srv.session_class = RecordingSession
+        dut = TcpAdapter.from_url(srv.url, response_timeout_ms=2_000)
+        download(dut, make_image(8), readback_delay_ms=1_000)
+        dut.close()
+    lines = []
+    for n, (way, msg) in enumerate(RecordingSession.log, 1):
+        lines.append(f"{n:02d} {way} {_describe(msg)}")
+        lines.append(f"   {b.encode_message(msg).hex()}")
+    return "```\n" + "\n".join(lines) + "\n```"
+
+
+def test_the_worked_example_in_the_docs_is_what_the_codec_produces() -> None:
+    """Regenerate with HANOTA_UPDATE_DOCS=1 pytest tests/bridge/test_tcp_adapter.py -k worked."""
+    import os
+
+    text = DOC.read_text(encoding="utf-8")
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    fresh = worked_example()
+    if os.environ.get("HANOTA_UPDATE_DOCS"):
+        DOC.write_text(f"{head}{START}\n{fresh}\n{END}{tail}", encoding="utf-8")
+    assert f"{START}\n{fresh}\n{END}" in DOC.read_text(encoding="utf-8")
