@@ -52,6 +52,7 @@ from conformance.models.service_request import (
     WarningResponse,
 )
 from protocol.errors import HarnessUsageError, ProtocolError, SignatureMissingError
+from protocol.fragments import parse_fragment, reassemble
 from protocol.gbt import split
 from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 from protocol.ota_image import ImageFormat, OtaImage, parse_image
@@ -161,8 +162,11 @@ class _Distribution:
     request: UpdateFirmwareRequest
     premises: _Premises
     targets: tuple[int, ...]
-    image: bytes
+    #: the image alone, or its fragments in order (each one distributed as one image).
+    pieces: tuple[bytes, ...]
     pending: set[int] = field(default_factory=set)
+    sent: int = 0
+    blocks: int = 0
 
 
 @dataclass
@@ -278,13 +282,13 @@ class Dcc:
         if isinstance(response, Rejected):
             return response
         accepted = response.devices
-        image = request.firmware_image
+        pieces = request.fragments or (request.firmware_image,)
         by_premises: dict[str, list[int]] = {}
         for device in accepted:
             by_premises.setdefault(self._devices[device].premises_id, []).append(device)
         for premises_id, targets in by_premises.items():
             premises = self._premises[premises_id]
-            dist = _Distribution(request, premises, tuple(targets), image, set(targets))
+            dist = _Distribution(request, premises, tuple(targets), pieces, set(targets))
             for device in targets:
                 self._progress[device] = _DeviceProgress(request, dist)
                 if "inventory-from-request" in self.faults:
@@ -342,11 +346,19 @@ class Dcc:
         """The parsed image, or the Rejected answer."""
         rid = request.request_id
         image = request.firmware_image
-        if request.fragments:
-            return Rejected(rid, RejectReason.FRAGMENTS_INVALID,
-                            "fragmented images are not distributed by this reference DCC yet")
         limit = self.max_image_bytes
-        if len(image) > limit and "accept-oversize" not in self.faults:
+        if request.fragments:
+            try:
+                for i, fragment in enumerate(request.fragments):
+                    try:
+                        parse_fragment(fragment, max_bytes=limit)
+                    except ProtocolError as err:
+                        err.field = f"fragments[{i}].{err.field}" if err.field else f"fragments[{i}]"
+                        raise
+                image = reassemble(request.fragments)
+            except ProtocolError as err:
+                return Rejected(rid, RejectReason.FRAGMENTS_INVALID, err.describe())
+        if not request.fragments and len(image) > limit and "accept-oversize" not in self.faults:
             return Rejected(rid, RejectReason.IMAGE_TOO_LARGE,
                             f"image is {len(image)} bytes, the limit is {limit}; send it fragmented")
         try:
@@ -419,10 +431,21 @@ class Dcc:
     def _start(self, dist: _Distribution) -> None:
         premises = dist.premises
         premises.busy = dist
+        for device in dist.targets:
+            if self.activation_timeout_ms != _NEVER_TIMEOUT:
+                self._progress[device].timeout = self.clock.call_later(
+                    self.activation_timeout_ms, partial(self._on_timeout, device))
+        self._send_piece(dist)
+
+    def _send_piece(self, dist: _Distribution) -> None:
+        """Hand the next piece (the image, or its next fragment) to the hub in GBT blocks."""
+        premises = dist.premises
         rid = dist.request.request_id
+        piece = dist.pieces[dist.sent]
+        dist.sent += 1
         try:
-            blocks = split(dist.image, block_size=self.gbt_block_size)
-            premises.hub.start_distribution(rid, dist.targets)
+            blocks = split(piece, block_size=self.gbt_block_size)
+            premises.hub.start_distribution(rid, sorted(dist.pending))
             for block in blocks:
                 premises.hub.receive_wan_block(block)
         except ProtocolError as err:
@@ -432,17 +455,25 @@ class Dcc:
             for device in dist.targets:
                 self._resolve(device, self.clock.now_ms, read_after_ms=self.confirm_delay_ms)
             return
+        dist.blocks += len(blocks)
+        if dist.sent < len(dist.pieces) or "no-alert-a" in self.faults:
+            return
         now = self.clock.now_ms
         for device in dist.targets:
-            progress = self._progress[device]
-            if self.activation_timeout_ms != _NEVER_TIMEOUT:
-                progress.timeout = self.clock.call_later(self.activation_timeout_ms,
-                                                         partial(self._on_timeout, device))
-            if "no-alert-a" not in self.faults:
-                self._raise_alert(RequestProcessedAlert(
-                    supplier="", device=device, request_id=rid, time_ms=now, delivered_ms=now,
-                    image_bytes=len(dist.image), blocks=len(blocks),
-                    file_version=dist.request.file_version))
+            self._raise_alert(RequestProcessedAlert(
+                supplier="", device=device, request_id=rid, time_ms=now, delivered_ms=now,
+                image_bytes=sum(len(p) for p in dist.pieces), blocks=dist.blocks,
+                file_version=dist.request.file_version))
+
+    @staticmethod
+    def _ready_for_next_fragment(dist: _Distribution) -> bool:
+        """Every target still in the upgrade holds the last fragment (it answered Upgrade End
+        REQUIRE_MORE_IMAGE), so the next image will not discard anything. A hub that cannot
+        say (no ``target_state``) is sent the fragments one after another."""
+        state_of = getattr(dist.premises.hub, "target_state", None)
+        if state_of is None:
+            return True
+        return all(getattr(state_of(d), "value", None) == "wait-more" for d in dist.pending)
 
     def _on_timeout(self, device: int) -> None:
         """No word from the hub in time: treat the upgrade as due now and read the version."""
@@ -465,6 +496,11 @@ class Dcc:
             while (event := premises.hub.next_event()) is not None:
                 handled += 1
                 self._on_hub_event(event)
+            dist = premises.busy
+            if (dist is not None and dist.pending and dist.sent < len(dist.pieces)
+                    and self._ready_for_next_fragment(dist)):
+                handled += 1
+                self._send_piece(dist)
         return handled
 
     def _on_hub_event(self, event: Any) -> None:

@@ -26,6 +26,8 @@ from conformance.models.service_request import (
     firmware_version_to_file_version,
 )
 from protocol.errors import HarnessUsageError
+from protocol.fragments import split_image
+from protocol.ota_image import ImageFormat
 
 A, B = "Supplier A", "Supplier B"
 LIMIT = 4096
@@ -423,3 +425,42 @@ def test_fault_is_observable_and_absent_without_it(fault):
     clean = World(VirtualClock(), dcc_faults=(), scripted_hubs=True, **big)
     clean.add_premises(electricity_supplier=A, gas_supplier=B)
     assert check(clean) is False
+
+
+# -- fragments ---------------------------------------------------------------------------------
+def _fragments(world: World, payload_size: int = 6000) -> tuple[bytes, ...]:
+    image = world.make_image(world.ppmid, payload_size=payload_size)
+    return tuple(split_image(image, max_bytes=LIMIT, fmt=ImageFormat.GBCS))
+
+
+def test_oversize_rejection_says_to_fragment():
+    world = make_world()
+    r = rejected(world, world.request([world.ppmid], world.make_image(world.ppmid, payload_size=LIMIT)))
+    assert "fragment" in r.detail
+
+
+def test_proper_fragments_are_accepted():
+    world = make_world()
+    fragments = _fragments(world)
+    request = world.request([world.ppmid], b"", firmware_version=0x01000001, fragments=fragments)
+    response = world.submit(request)
+    assert isinstance(response, Acknowledged)
+
+
+def test_a_missing_or_oversize_fragment_is_refused():
+    world = make_world()
+    fragments = _fragments(world)
+    missing = world.request([world.ppmid], b"", firmware_version=0x01000001, fragments=fragments[:-1])
+    assert rejected(world, missing).reason is RejectReason.FRAGMENTS_INVALID
+    big = tuple(split_image(world.make_image(world.ppmid, payload_size=9000), max_bytes=2 * LIMIT,
+                            fmt=ImageFormat.GBCS))
+    r = rejected(world, world.request([world.ppmid], b"", firmware_version=0x01000001, fragments=big))
+    assert r.reason is RejectReason.FRAGMENTS_INVALID and "fragments[0]" in r.detail
+
+
+def test_fragments_of_a_forged_image_are_refused():
+    world = make_world()
+    image = world.make_image(world.ppmid, payload_size=6000, key=deterministic_key(5))
+    fragments = tuple(split_image(image, max_bytes=LIMIT, fmt=ImageFormat.GBCS))
+    r = rejected(world, world.request([world.ppmid], b"", firmware_version=0x01000001, fragments=fragments))
+    assert r.reason is RejectReason.SIGNATURE_INVALID

@@ -15,6 +15,8 @@ from conformance.models.service_request import (
     RequestVariant,
     TransferOutcomeAlert,
 )
+from protocol.fragments import split_image
+from protocol.ota_image import ImageFormat
 
 A, B = "Supplier A", "Supplier B"
 
@@ -138,3 +140,23 @@ def test_two_premises_share_one_dcc():
     assert {a.device for a in world.dcc.alerts_for("Supplier C")} == {second.ppmid.eui64}
     assert {a.device for a in world.dcc.alerts_for(A)} == {second.ppmid.eui64, world.ppmid.eui64}
     assert {a.device for a in world.dcc.alerts_for(B)} == {world.ppmid.eui64}
+
+
+def test_an_image_over_the_limit_goes_as_fragments_to_a_device_that_supports_them():
+    world = build_premises(VirtualClock(), seed=8, max_image_bytes=4096, supports_fragmentation=True)
+    image = world.make_image(world.ppmid, payload_size=10_000)
+    whole = world.submit(world.request([world.ppmid], image))
+    assert isinstance(whole, Rejected) and whole.reason is RejectReason.IMAGE_TOO_LARGE
+    fragments = tuple(split_image(image, max_bytes=4096, fmt=ImageFormat.GBCS))
+    assert len(fragments) == 3
+    request = world.request([world.ppmid], b"", firmware_version=0x01000001, fragments=fragments)
+    response = world.submit(request)
+    assert isinstance(response, Acknowledged)
+    world.run_until_idle()
+    assert world.ppmid.firmware_version == 0x01000001
+    assert world.dcc.inventory.firmware_version(world.ppmid.eui64) == 0x01000001
+    for supplier in (A, B):
+        a, c = world.dcc.alerts_for(supplier)
+        assert a.kind is AlertKind.REQUEST_PROCESSED and a.image_bytes == sum(map(len, fragments))
+        assert isinstance(c, FirmwareConfirmedAlert) and c.changed
+    assert world.hub.violations == []
