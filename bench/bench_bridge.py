@@ -1,0 +1,91 @@
+"""A full 750 kB (768,000-byte) block download over the DUT bridge on loopback, against the
+same download in-process.
+
+The reference hub delivers a signed GBCS image of exactly 768,000 bytes in 64-byte blocks
+(12,000 Image Block Request/Response pairs) to the reference device: once with the device in
+this process (:class:`ReferenceAdapter`), once with it in a ``hanota serve-device`` subprocess
+reached through :class:`TcpAdapter` (one round trip per block). Both HAN logs must be equal.
+
+Figures: ``inprocess_download_s``, ``bridge_download_s`` and ``bridge_vs_inprocess`` (target
+<= 4), each one run (a run takes seconds; the ratio is what matters).
+"""
+
+from __future__ import annotations
+
+import random
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conformance.adapters import DutAdapter, DutLink, ReferenceAdapter, TcpAdapter
+from conformance.models.clock import VirtualClock
+from conformance.models.comms_hub import CommsHub
+from conformance.models.han import HanNetwork
+from conformance.models.premises import deterministic_key, sign_deterministically
+from protocol.ota_image import build_gbcs_image
+
+SIZE = 768_000
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _image() -> bytes:
+    key = deterministic_key(0)
+
+    def build(payload_size: int) -> bytes:
+        return build_gbcs_image(manufacturer_code=0x1234, image_type=0x0101, file_version=0x101,
+                                manufacturer_image=random.Random(1).randbytes(payload_size),
+                                private_key=key)
+
+    overhead = len(build(0))
+    return sign_deterministically(build(SIZE - overhead), key)
+
+
+def _download(dut: DutAdapter, image: bytes) -> tuple[float, bytes]:
+    clock = VirtualClock()
+    network = HanNetwork(clock)
+    hub = CommsHub(clock, eui64=dut.identity.paired_hub or 0, rng=random.Random(1))
+    network.attach(hub)
+    link = DutLink(dut)
+    network.attach(link)
+    hub.pair(link.eui64, dut.identity.kind)
+    start = time.perf_counter()
+    hub.store_image("bench", [link.eui64], image)
+    link.run_until_idle(network)
+    elapsed = time.perf_counter() - start
+    assert hub.violations == [] and network.dropped == []
+    return elapsed, network.log_bytes()
+
+
+def main(emit) -> None:  # type: ignore[no-untyped-def]
+    image = _image()
+    assert len(image) == SIZE
+    ref = ReferenceAdapter()
+    inprocess, log = _download(ref, image)
+    assert ref.device.activations, "the in-process download did not complete"
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        if not select.select([proc.stdout], [], [], 30)[0]:
+            raise RuntimeError("serve-device did not start")
+        url = proc.stdout.readline().strip().removeprefix("listening on ")
+        dut = TcpAdapter.from_url(url, response_timeout_ms=10_000)
+        bridged, bridged_log = _download(dut, image)
+        dut.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert bridged_log == log, "the bridged download differs from the in-process one"
+    emit("blocks_750kb", SIZE // 64)
+    emit("inprocess_download_s", inprocess)
+    emit("bridge_download_s", bridged)
+    emit("bridge_vs_inprocess", bridged / inprocess)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main(lambda name, value: print(f"{name}: {value}"))
