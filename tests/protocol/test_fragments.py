@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import os
 import zlib
+from pathlib import Path
 
 import pytest
 import zigpy.ota.image as zigpy_image
@@ -459,3 +460,22 @@ def test_16_mib_image_fragments_and_reassembles() -> None:
     for p in parts:
         assert zigpy_image.parse_ota_image(p)[1] == b""
     assert reassemble(reversed(parts)) == whole  # about 1.5 s here: not marked slow
+
+
+# --- the worked example in docs/fragments.md ---------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "fragments.md"
+
+
+def test_docs_worked_example_matches_split_image() -> None:
+    payload = (b"HANOTA worked example firmware. " * 8)[:238]
+    whole = build_zigbee_image(manufacturer_code=0x1234, image_type=0x0042, file_version=0x01020304,
+                               sub_elements=[(0x0000, payload)], header_string=b"example image")
+    assert len(whole) == 300
+    text = DOCS.read_text(encoding="utf-8")
+    assert hashlib.sha256(whole).hexdigest() in text
+    block = text.split("<!-- example-fragment-1 -->", 1)[1].split("<!-- /example-fragment-1 -->", 1)[0]
+    documented = bytes.fromhex("".join(line[6:] for line in block.splitlines() if line[:4].isalnum()))
+    parts = split_image(whole, max_bytes=284)
+    assert len(parts) == 2 and documented == parts[0]
+    assert reassemble(parts, max_fragment_bytes=284) == whole
