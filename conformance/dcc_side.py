@@ -1,0 +1,400 @@
+"""The DCC side of the suite: what a Supplier does at the DCC and what it sees come back.
+
+The ``@side-dcc`` scenarios talk to the DCC only through :class:`DccSide`: submit a firmware
+Service Request for a Supplier, read the DCC's answer, the alerts each Supplier received (with
+when they were raised and when they arrived), what reached each premises' Communications Hub
+over the WAN (a whole image, or fragments), and a device's record in the Smart Metering
+Inventory. :class:`ReferenceDccSide` implements it in process over the reference world
+(``conformance.models``); an HTTP binding of a DCC's test system (issue 8) implements the same
+Protocol, so the same steps judge either.
+
+Alerts are classified once, here, in the vocabulary of the features (``features/README.md``):
+
+* ``(a)``: the DCC processed the request (``RequestProcessedAlert``);
+* ``(c)``: the firmware version read from the device after activation was due
+  (``FirmwareConfirmedAlert``);
+* ``Image Discarded``: the as-implemented CCS08 failure passed on, response code 1 (N61);
+* ``(b)``: any alert telling a Supplier that the hub did not deliver the image (a passed-on
+  CCS08 failure, response code other than 0). The working group removed it.
+
+A passed-on CCS08 success (N60) is none of these and is listed as ``transfer outcome``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Protocol
+
+from conformance.models.service_request import (
+    Acknowledged,
+    Alert,
+    FirmwareConfirmedAlert,
+    Rejected,
+    RejectReason,
+    RequestProcessedAlert,
+    RequestVariant,
+    ServiceRequestResponse,
+    TransferOutcomeAlert,
+    WarningResponse,
+)
+from protocol.errors import HarnessUsageError, ProtocolError
+from protocol.fragments import split_image
+from protocol.gbt import GbtReassembler
+from protocol.ota_image import ImageFormat
+
+__all__ = [
+    "ALERT_KINDS",
+    "DISCARD_REASONS",
+    "AlertSeen",
+    "DccSide",
+    "HubDelivery",
+    "ReferenceDccSide",
+    "SubmittedRequest",
+    "describe_response",
+    "format_alerts",
+    "is_kind",
+]
+
+#: The alert names the features use.
+ALERT_KINDS = ("(a)", "(b)", "(c)", "Image Discarded")
+#: Why a hub may drop an image it holds (the minutes' requirement (b) cases).
+DISCARD_REASONS = ("the device did not retrieve it in time", "an electricity meter image took priority")
+#: CCS08 response code 'Image Discarded' (domain.md section 2b).
+_IMAGE_DISCARDED = 1
+#: What the WAN tap will reassemble: generous, the tap only observes what the DCC sent.
+_TAP_MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SubmittedRequest:
+    """One Service Request as a Supplier sent it, and the DCC's answer."""
+
+    request_id: str
+    supplier: str
+    label: str
+    devices: tuple[int, ...]
+    file_version: int
+    image_bytes: int
+    submitted_ms: int
+    response: ServiceRequestResponse
+    fragments: int = 0  # how many fragments carried the image (0: sent whole)
+
+    @property
+    def accepted_devices(self) -> tuple[int, ...]:
+        return () if isinstance(self.response, Rejected) else tuple(self.response.devices)
+
+    def describe(self) -> str:
+        devices = ", ".join(f"{d:#018x}" for d in self.devices)
+        how = f"in {self.fragments} fragments" if self.fragments else "whole"
+        return (f"Service Request {self.request_id} from {self.supplier!r} at {self.submitted_ms} ms: "
+                f"image {self.label!r} ({self.image_bytes} bytes {how}, "
+                f"file version {self.file_version:#010x}) "
+                f"for [{devices}] -> {describe_response(self.response)}")
+
+
+@dataclass(frozen=True)
+class AlertSeen:
+    """One alert as a Supplier received it."""
+
+    supplier: str
+    kind: str  # one of ALERT_KINDS, or "transfer outcome" (an N60 success passed on)
+    request_id: str
+    device: int
+    raised_ms: int
+    delivered_ms: int
+    recipients: tuple[str, ...]
+    #: (c): the version read from the device (None if the read failed); (a): the version requested.
+    file_version: int | None = None
+    response_code: int | None = None
+    dcc_alert_code: str | None = None
+
+    def describe(self) -> str:
+        version = "" if self.file_version is None else f", file version {self.file_version:#010x}"
+        code = "" if self.response_code is None else f", CCS08 response code {self.response_code}"
+        dcc = "" if self.dcc_alert_code is None else f" ({self.dcc_alert_code})"
+        to = ", ".join(self.recipients) or self.supplier
+        return (f"alert {self.kind}{dcc} to {self.supplier!r} (addressed to: {to}) about request "
+                f"{self.request_id}, device {self.device:#018x}{version}{code}; raised at "
+                f"{self.raised_ms} ms, delivered at {self.delivered_ms} ms")
+
+
+@dataclass
+class HubDelivery:
+    """One distribution the DCC sent to a hub over the WAN (GBT blocks), as the hub got it."""
+
+    premises_id: str
+    request_id: str
+    targets: tuple[int, ...]
+    started_ms: int
+    blocks: int = 0
+    payload: bytes | None = None  # the reassembled bytes once the last block arrived
+    stored_by_hub: bool = False
+    _reassembler: GbtReassembler = field(default_factory=lambda: GbtReassembler(_TAP_MAX_BYTES),
+                                         repr=False)
+
+    def describe(self) -> str:
+        size = "incomplete" if self.payload is None else f"{len(self.payload)} bytes"
+        kept = "stored by the hub" if self.stored_by_hub else "not stored by the hub"
+        return (f"{self.premises_id}: request {self.request_id}, {self.blocks} GBT block(s), "
+                f"{size}, {kept}, from {self.started_ms} ms")
+
+
+def describe_response(response: ServiceRequestResponse | None) -> str:
+    if response is None:
+        return "no response"
+    if isinstance(response, Acknowledged):
+        return f"Acknowledged for {len(response.devices)} device(s)"
+    if isinstance(response, WarningResponse):
+        bad = "; ".join(f"{r.device:#018x}: {r.reason.value} ({r.detail})" for r in response.invalid)
+        return f"WarningResponse: accepted {len(response.devices)} device(s), invalid: {bad}"
+    bad = "".join(f"; {r.device:#018x}: {r.reason.value}" for r in response.invalid)
+    return f"Rejected: {response.reason.value} ({response.detail}){bad}"
+
+
+def format_alerts(alerts: Sequence[AlertSeen], limit: int = 20) -> str:
+    """The alerts as indented lines for a failure message (first ``limit``, then a count)."""
+    if not alerts:
+        return "  (none)"
+    lines = [f"  {a.describe()}" for a in alerts[:limit]]
+    if len(alerts) > limit:
+        lines.append(f"  ... and {len(alerts) - limit} more")
+    return "\n".join(lines)
+
+
+class DccSide(Protocol):
+    """What the DCC-side scenarios need of a DCC (in process, or a DCC's test system)."""
+
+    def submit(self, supplier: str, devices: Sequence[int], image: bytes, *, label: str,
+               file_version: int) -> SubmittedRequest: ...
+
+    def requests(self, supplier: str | None = None) -> list[SubmittedRequest]: ...
+
+    def alerts_for(self, supplier: str) -> list[AlertSeen]: ...
+
+    def suppliers(self) -> list[str]: ...
+
+    def hub_deliveries(self) -> list[HubDelivery]: ...
+
+    def inventory_version(self, device: int) -> int | None: ...
+
+    def discard_on_hub(self, request_ids: Sequence[str], reason: str) -> None: ...
+
+    def now_ms(self) -> int: ...
+
+
+class ReferenceDccSide:
+    """:class:`DccSide` over the reference world (``conformance.models.premises.World``).
+
+    It taps each hub's WAN face (``start_distribution`` / ``receive_wan_block`` /
+    ``store_image``) to record what the DCC actually sent: an observer on the link, it never
+    changes what passes.
+    """
+
+    def __init__(self, world: Any, *, rules: str) -> None:
+        self.world = world
+        self.rules = rules
+        self._requests: list[SubmittedRequest] = []
+        self._deliveries: list[HubDelivery] = []
+        self._tapped: set[int] = set()
+        self.discards: list[str] = []  # evidence: what the harness made the hub drop, and why
+
+    # -- acting -------------------------------------------------------------------------------
+    def submit(self, supplier: str, devices: Sequence[int], image: bytes, *, label: str,
+               file_version: int) -> SubmittedRequest:
+        """Send the firmware Service Request of the run's rule set for ``supplier``."""
+        self._tap_hubs()
+        dcc = self.world.dcc
+        # A Supplier of no meter here is still a DCC user with a Supplier role: the request is
+        # then refused for responsibility, not because the DCC has never heard of it.
+        dcc.register_supplier(supplier)
+        variant = (RequestVariant.SEND_PPMID_IHD_FIRMWARE if self.rules == "wg-2016"
+                   else RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE)
+        request = self.world.request(list(devices), image, requester=supplier, variant=variant,
+                                     firmware_version=file_version)
+        sent = self._record(request, label, len(image), dcc.submit(request))
+        refused = sent.response
+        if (self.rules == "wg-2016" and isinstance(refused, Rejected)
+                and refused.reason is RejectReason.IMAGE_TOO_LARGE):
+            # The Supplier does what the answer says: sends the image again, in fragments each
+            # within the limit (the working group's mechanism; SR 11.4 has none).
+            fragments = tuple(split_image(image, max_bytes=self.world.max_image_bytes, fmt=ImageFormat.GBCS))
+            request = self.world.request(list(devices), b"", requester=supplier, variant=variant,
+                                         firmware_version=file_version, fragments=fragments)
+            sent = self._record(request, label, len(image), dcc.submit(request))
+        return sent
+
+    def _record(self, request: Any, label: str, size: int,
+                response: ServiceRequestResponse) -> SubmittedRequest:
+        sent = SubmittedRequest(request.request_id, request.requester, label, tuple(request.device_ids),
+                                request.file_version, size, self.now_ms(), response,
+                                len(request.fragments))
+        self._requests.append(sent)
+        return sent
+
+    def discard_on_hub(self, request_ids: Sequence[str], reason: str) -> None:
+        """Make each hub holding the image of ``request_ids`` drop it, as for ``reason``.
+
+        The reference hub holds one HAN-device image; the harness puts an unrelated image (for
+        no device) in that slot, which is how the hub discards the one it held (storage rule 1,
+        docs/reference-models.md): every target not yet done gets CCS08 'Image Discarded'.
+        Both reasons of the minutes come to that on the hub (the model has no hold timer).
+        """
+        if reason not in DISCARD_REASONS:
+            raise HarnessUsageError(f"unknown discard reason {reason!r}; known: {', '.join(DISCARD_REASONS)}")
+        wanted = set(request_ids)
+        hit = 0
+        for premises in self.world.premises:
+            stored = getattr(premises.hub, "stored", None)
+            if stored is None or stored.request_id not in wanted:
+                continue
+            device = next(iter(premises.devices.values()))
+            filler = self.world.make_image(device, payload_size=16, file_version=0x00000001)
+            premises.hub.store_image(f"harness-discard-{len(self.discards) + 1}", [], filler)
+            self.discards.append(f"{self.now_ms()} ms: {premises.premises_id} dropped request "
+                                 f"{stored.request_id} because {reason}")
+            hit += 1
+        if not hit:
+            raise HarnessUsageError(f"no hub holds the image of request(s) {sorted(wanted)} to discard")
+
+    # -- observing ----------------------------------------------------------------------------
+    def requests(self, supplier: str | None = None) -> list[SubmittedRequest]:
+        return [r for r in self._requests if supplier is None or r.supplier == supplier]
+
+    def alerts_for(self, supplier: str) -> list[AlertSeen]:
+        return [_seen(a, supplier) for a in self.world.dcc.alerts_for(supplier)]
+
+    def suppliers(self) -> list[str]:
+        names = {m.supplier for p in self.world.premises for m in p.meters}
+        names |= {r.supplier for r in self._requests}
+        return sorted(names)
+
+    def hub_deliveries(self) -> list[HubDelivery]:
+        return list(self._deliveries)
+
+    def inventory_version(self, device: int) -> int | None:
+        inventory = self.world.dcc.inventory
+        return inventory.firmware_version(device) if device in inventory else None
+
+    def now_ms(self) -> int:
+        return int(self.world.clock.now_ms)
+
+    def evidence(self) -> list[str]:
+        """Requests, hub deliveries, discards and alerts as lines, for reports."""
+        lines = [r.describe() for r in self._requests]
+        lines += [f"WAN: {d.describe()}" for d in self._deliveries]
+        lines += self.discards
+        for supplier in self.suppliers():
+            lines += [a.describe() for a in self.alerts_for(supplier)]
+        return lines
+
+    # -- the WAN tap --------------------------------------------------------------------------
+    def _tap_hubs(self) -> None:
+        for premises in self.world.premises:
+            hub = premises.hub
+            if id(hub) in self._tapped or not hasattr(hub, "receive_wan_block"):
+                continue
+            self._tapped.add(id(hub))
+            self._tap(hub, premises.premises_id)
+
+    def _tap(self, hub: Any, premises_id: str) -> None:
+        start, receive = hub.start_distribution, hub.receive_wan_block
+        store = getattr(hub, "store_image", None)
+        current: list[HubDelivery] = []
+
+        @wraps(start)
+        def start_distribution(request_id: str, targets: Sequence[int]) -> None:
+            delivery = HubDelivery(premises_id, request_id, tuple(targets), self.now_ms())
+            self._deliveries.append(delivery)
+            current[:] = [delivery]
+            start(request_id, targets)
+
+        @wraps(receive)
+        def receive_wan_block(block: bytes) -> None:
+            if current:
+                delivery = current[0]
+                delivery.blocks += 1
+                try:
+                    whole = delivery._reassembler.receive(block)
+                except ProtocolError:
+                    whole = None
+                if whole is not None:
+                    delivery.payload = bytes(whole)
+            receive(block)
+
+        hub.start_distribution = start_distribution
+        hub.receive_wan_block = receive_wan_block
+        if store is not None:
+            @wraps(store)
+            def store_image(request_id: str, targets: Sequence[int], data: bytes) -> bool:
+                kept = bool(store(request_id, targets, data))
+                for delivery in reversed(self._deliveries):
+                    if delivery.premises_id == premises_id and delivery.request_id == request_id:
+                        delivery.stored_by_hub = kept
+                        break
+                return kept
+
+            hub.store_image = store_image
+
+
+def _seen(alert: Alert, supplier: str) -> AlertSeen:
+    version: int | None = None
+    code: int | None = None
+    if isinstance(alert, RequestProcessedAlert):
+        kind = "(a)"
+        version = alert.file_version
+    elif isinstance(alert, FirmwareConfirmedAlert):
+        kind = "(c)"
+        version = alert.firmware_version
+    elif isinstance(alert, TransferOutcomeAlert):
+        code = int(alert.response_code)
+        kind = "transfer outcome" if code == 0 else ("Image Discarded" if code == _IMAGE_DISCARDED else "(b)")
+    else:  # pragma: no cover - the Alert union is closed
+        raise HarnessUsageError(f"unknown alert {alert!r}")
+    return AlertSeen(supplier, kind, alert.request_id, alert.device, alert.time_ms, alert.delivered_ms,
+                     tuple(alert.recipients), version, code, alert.dcc_alert_code)
+
+
+def is_kind(alert: AlertSeen, wanted: str) -> bool:
+    """Whether ``alert`` counts as the features' ``wanted`` alert (see the module docstring)."""
+    if wanted == "(b)":
+        return alert.response_code is not None and alert.response_code != 0
+    return alert.kind == wanted
+
+
+# -- reference-world actions the DCC-side scenarios need -------------------------------------------
+def make_activation_fail(device: Any) -> None:
+    """Make the reference device fail its next activation: it downloads and verifies the image,
+    the activation time comes, and it keeps running (and reporting) the firmware it had.
+
+    For ``@side-dcc`` scenarios only (alert (c) and the inventory after a failed activation).
+    """
+    drop = getattr(device, "_drop_download", None)
+    if drop is None:
+        raise HarnessUsageError("only the reference device can be made to fail its activation")
+    original = device._activate
+
+    def fail_once() -> None:
+        device._activate = original  # only the next activation fails
+        drop()
+
+    device._activate = fail_once
+
+
+def add_premises_like(world: Any, premises: Any, count: int, *,
+                      device_faults: Sequence[str] = ()) -> list[Any]:
+    """``count`` more premises with the same Suppliers, devices and hub faults as ``premises``."""
+    kinds = tuple(premises.specs[d.eui64].kind for d in premises.devices.values())
+    first = next(iter(premises.devices.values()))
+    added = []
+    for _ in range(count):
+        new = world.add_premises(
+            electricity_supplier=premises.electricity_meter.supplier,
+            gas_supplier=premises.gas_meter.supplier if premises.gas_meter is not None else None,
+            devices=kinds, device_faults=device_faults,
+            supports_fragmentation=bool(getattr(first, "supports_fragmentation", False)))
+        if hasattr(premises.hub, "faults"):
+            new.hub.faults = premises.hub.faults
+        added.append(new)
+    return added
