@@ -1,1 +1,87 @@
-"""Shared step definitions and fixtures, loaded for every scenario through the root conftest."""
+"""Shared fixtures and steps: premises, pairing, images, time, and the running version.
+
+Loaded for every scenario through the root conftest (``pytest_plugins``). Steps stay thin:
+parse (conformance.params), call the harness, assert on a decoded value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from conformance import params as p
+from conformance.harness import Harness, default_pixit_durations
+
+
+@pytest.fixture
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """The scenario's harness, configured from the run's options (see conformance/plugin.py)."""
+    opt = request.config.getoption
+    sides = [str(m.args[0]) for m in request.node.iter_markers("side")]
+    yield Harness(pics=request.config.hanota_pics,  # type: ignore[attr-defined]
+                  rules=opt("--hanota-rules"), seed=opt("--hanota-seed"),
+                  device_faults=opt("--hanota-device-fault"), dcc_faults=opt("--hanota-dcc-fault"),
+                  hub_faults=opt("--hanota-hub-fault"), dut=opt("--hanota-dut"),
+                  side=sides[0] if sides else "device", pixit=default_pixit_durations())
+
+
+# ------------------------------------------------------------------------------ premises
+@given(parsers.parse('a premises whose electricity meter is supplied by "{electricity}" and whose '
+                     'gas meter is supplied by "{gas}"'),
+       converters={"electricity": p.parse_supplier, "gas": p.parse_supplier})
+def premises_dual_fuel(harness: Harness, electricity: str, gas: str) -> None:
+    harness.premises(electricity, gas)
+
+
+@given(parsers.parse('a premises whose electricity meter is supplied by "{electricity}" and which '
+                     'has no gas meter'), converters={"electricity": p.parse_supplier})
+def premises_electricity_only(harness: Harness, electricity: str) -> None:
+    harness.premises(electricity, None)
+
+
+@given(parsers.parse("the {kind} is paired with the hub and every meter at the premises"),
+       converters={"kind": p.parse_kind})
+def paired(harness: Harness, kind: str | None) -> None:
+    harness.pair(kind)
+
+
+# ------------------------------------------------------------------------------ images
+@given(parsers.parse('a signed image "{label}" of "{size}" with a {relation} file version'),
+       converters={"label": p.parse_label, "size": p.parse_size, "relation": p.parse_relation})
+def signed_image(harness: Harness, label: str, size: p.Size, relation: p.Relation) -> None:
+    harness.make_image(label, size, relation)
+
+
+@given(parsers.parse('image "{label}" is altered so that "{defect}"'),
+       converters={"label": p.parse_label, "defect": p.parse_defect})
+def altered_image(harness: Harness, label: str, defect: p.Defect) -> None:
+    harness.alter_image(label, defect)
+
+
+@given(parsers.parse('image "{label}" is split into {count} fragments'),
+       converters={"label": p.parse_label, "count": p.parse_count})
+def split_image(harness: Harness, label: str, count: int) -> None:
+    harness.split_image(label, count)
+
+
+# ------------------------------------------------------------------------------ time
+@when("the download runs to its end")
+def download_runs_to_end(harness: Harness) -> None:
+    harness.run_download_to_end()
+
+
+@when(parsers.parse('"{duration}" pass'), converters={"duration": p.parse_duration})
+def time_passes(harness: Harness, duration: p.Duration) -> None:
+    harness.advance(harness.ms(duration))
+
+
+# ------------------------------------------------------------------------------ the running version
+@given(parsers.parse('the device runs image "{label}"'), converters={"label": p.parse_label})
+@then(parsers.parse('the device runs image "{label}"'), converters={"label": p.parse_label})
+def device_runs_image(harness: Harness, label: str) -> None:
+    expected, read = harness.version_of(label), harness.current_file_version()
+    assert read == expected, (
+        f"expected the device to run image {label!r} (file version 0x{expected:08x}) but "
+        f"CurrentFileVersion read back 0x{read:08x}; {harness.last_frames()}")

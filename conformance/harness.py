@@ -1,0 +1,877 @@
+"""The scenario harness: the reference world a scenario runs in, the hub the suite plays towards
+the device under test, and the evidence an observer of the HAN sees.
+
+One :class:`Harness` per scenario (the ``harness`` fixture of ``steps/common.py``). It owns the
+virtual clock and builds the :class:`~conformance.models.premises.World` lazily from the
+premises and pairing steps. Time moves only in :meth:`Harness.advance` and
+:meth:`Harness.run_download_to_end`.
+
+**Observation goes through the HAN only.** The device under test is read with ZCL Read
+Attributes (CurrentFileVersion, ImageUpgradeStatus) sent by the hub, and judged by the frames
+it sends; never by the model's Python attributes. The same steps therefore work for a device
+reached over the DUT bridge (:mod:`conformance.adapters`): :attr:`Harness.dut` is the seam.
+
+**The hub the suite plays.** :class:`HubPlayer` sits on the HAN in place of the reference
+Communications Hub, with the hub's EUI-64 (the device takes firmware only from its paired hub).
+While the scenario offers an image itself ("the hub offers image X to the device") the player
+answers the device's OTA commands from a script — MinimumBlockPeriod, WAIT_FOR_DATA, a status
+or a raw frame for the next command, the upgrade time, a link loss, fragments in an order.
+Otherwise every frame goes to the reference :class:`~conformance.models.comms_hub.CommsHub`,
+which the DCC drives (Service Requests, GBT, CCS08, 0x8F8B).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from protocol import fragments as fr
+from protocol import ota_commands as oc
+from protocol import ota_image
+from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
+from protocol.zcl import OTA_CLUSTER_ID, DefaultResponse, Direction, ImageUpgradeStatus, OtaAttribute, Status
+
+from .models.clock import VirtualClock
+from .models.comms_hub import HUB_FAULTS, UTC_EPOCH_OFFSET_S, HandHeldTerminal
+from .models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork
+from .models.premises import World, deterministic_key
+from .params import (
+    Defect,
+    DefectKind,
+    Duration,
+    Relation,
+    Size,
+    UpgradeTime,
+    UpgradeTimeKind,
+    parse_duration,
+)
+from .pics import Pics
+
+__all__ = ["DEFAULT_PIXIT_DURATIONS", "DutHandle", "Harness", "HubPlayer", "ImageInfo", "Offer"]
+
+#: PIXIT duration defaults (the catalogue's ``pixit:`` section), used when it cannot be read.
+DEFAULT_PIXIT_DURATIONS = {
+    "alert_service_level_ms": 24 * 3_600_000,
+    "version_confirmation_delay_ms": 30 * 60_000,
+    "alert_stagger_interval_ms": 1_000,
+}
+#: "The download runs to its end" stops after this much virtual time with no word from the device.
+QUIET_MS = 120_000
+#: ... and never runs longer than this (a model that never ends is a bug to report).
+MAX_DOWNLOAD_MS = 3 * 86_400_000
+_EVIDENCE_HEAD = 50
+_EVIDENCE_TAIL = 50
+_OTHER_NODE_EUI_LOW = 0xEF
+_TSN_BASE = 0xC0  # the harness's own reads use TSNs 0xC0-0xFF, away from the hub's counter
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """An image built for the scenario: its bytes and the identity its header claims."""
+
+    data: bytes
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+    payload_size: int
+    hardware_versions: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class DutHandle:
+    """What the steps know of the device under test: its address and declared identity."""
+
+    eui64: int
+    kind: str
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+    hardware_version: int
+
+
+class OfferState(enum.Enum):
+    NOTIFIED = "notified"
+    DOWNLOADING = "downloading"
+    ENDED = "ended"          # Upgrade End exchange done, refused, aborted or scripted to stop
+
+
+@dataclass
+class Offer:
+    """One offer the played hub makes: the parts to serve (one image, or fragments in order)."""
+
+    label: str
+    parts: list[bytes]
+    info: ImageInfo
+    index: int = 0
+    state: OfferState = OfferState.NOTIFIED
+    withdrawn: bool = False          # after a scripted answer: NO_IMAGE_AVAILABLE / ABORT
+    ended_because: str = ""
+    served_end: int = 0              # furthest byte of the current part served
+    served_total: int = 0            # bytes served over every part
+    last_activity_ms: int = 0
+    busy_until_ms: int = 0
+    end_statuses: list[Status] = field(default_factory=list)
+    cut_offset: int | None = None    # FileOffset reached when the link was cut
+    link_back_ms: int | None = None
+
+    @property
+    def part(self) -> bytes:
+        return self.parts[self.index]
+
+
+@dataclass
+class HubScript:
+    """How the played hub answers, set by the Given steps before the offer."""
+
+    minimum_block_period_ms: int = 0
+    wait_for_data: deque[int] = field(default_factory=deque)        # seconds, one per request
+    answers: dict[int, Status | bytes] = field(default_factory=dict)  # command id -> answer
+    upgrade_time: UpgradeTime = field(default_factory=lambda: UpgradeTime(UpgradeTimeKind.NOW))
+    cut_after_bytes: int | None = None
+    outage_ms: int = 0
+
+
+class HubPlayer:
+    """The hub the suite plays (a :class:`HanNetwork` node with the hub's EUI-64).
+
+    Frames from the device under test go to the current :class:`Offer` while there is one,
+    answers to the harness's own Read Attributes are kept, and everything else is passed to
+    the reference hub (``inner``). See the module docstring.
+    """
+
+    def __init__(self, inner: Any, network: HanNetwork, dut_eui64: int, upgrade_times: Callable[
+            [UpgradeTime], tuple[int, int]]) -> None:
+        self.inner = inner
+        self.network = network
+        self.clock = network.clock
+        self.eui64: int = inner.eui64
+        self.dut = dut_eui64
+        self.script = HubScript()
+        self.offer: Offer | None = None
+        self.reads: dict[int, Any] = {}
+        self._upgrade_times = upgrade_times
+        self._out: deque[HanFrame] = deque()
+        self._tsn = _TSN_BASE
+        self._mbp_told = False
+
+    # ---------------------------------------------------------------- HanNode
+    def next_frame(self) -> HanFrame | None:
+        if self._out:
+            return self._out.popleft()
+        frame: HanFrame | None = self.inner.next_frame()
+        return frame
+
+    def receive(self, frame: HanFrame) -> None:
+        if frame.src != self.dut or frame.cluster_id != OTA_CLUSTER_ID:
+            self.inner.receive(frame)
+            return
+        try:
+            header, cmd = oc.decode_command(frame.payload)
+        except ProtocolError:
+            self.inner.receive(frame)
+            return
+        if isinstance(cmd, oc.ReadAttributesResponse) and header.tsn in self.reads:
+            self.reads[header.tsn] = cmd
+            return
+        offer = self.offer
+        if offer is None or isinstance(cmd, (oc.ReadAttributesResponse, DefaultResponse)):
+            self.inner.receive(frame)
+            return
+        offer.last_activity_ms = self.clock.now_ms
+        if isinstance(cmd, oc.QueryNextImageRequest):
+            self._on_query(offer, header.tsn, cmd)
+        elif isinstance(cmd, oc.ImageBlockRequest):
+            self._on_block_request(offer, header.tsn, cmd)
+        elif isinstance(cmd, oc.UpgradeEndRequest):
+            self._on_end_request(offer, header.tsn, cmd)
+
+    # ---------------------------------------------------------------- the offer
+    def start(self, offer: Offer) -> None:
+        self.offer = offer
+        self._mbp_told = False
+        offer.last_activity_ms = offer.busy_until_ms = self.clock.now_ms
+        self.notify()
+
+    def notify(self) -> None:
+        info = self._require_offer().info
+        self._send(oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.NEW_FILE_VERSION,
+                                  query_jitter=100, manufacturer_code=info.manufacturer_code,
+                                  image_type=info.image_type, new_file_version=info.file_version))
+
+    def upgrade_end_response(self, when: UpgradeTime) -> None:
+        info = self._require_offer().info
+        current, upgrade = self._upgrade_times(when)
+        self._send(oc.UpgradeEndResponse(manufacturer_code=info.manufacturer_code,
+                                         image_type=info.image_type, file_version=info.file_version,
+                                         current_time=current, upgrade_time=upgrade))
+
+    def read(self, attributes: Iterable[OtaAttribute]) -> int:
+        self._tsn = _TSN_BASE + (self._tsn + 1 - _TSN_BASE) % (0x100 - _TSN_BASE)
+        self.reads[self._tsn] = None
+        self._send(oc.ReadAttributes(attribute_ids=tuple(int(a) for a in attributes)), tsn=self._tsn)
+        return self._tsn
+
+    def _require_offer(self) -> Offer:
+        if self.offer is None:
+            raise HarnessUsageError("the hub has offered no image yet in this scenario")
+        return self.offer
+
+    def _scripted(self, offer: Offer, command_id: int, tsn: int) -> bool:
+        answer = self.script.answers.pop(command_id, None)
+        if answer is None:
+            return False
+        offer.withdrawn = True
+        if isinstance(answer, bytes):  # a raw frame: the request's TSN goes in byte 1
+            self._raw(answer[:1] + bytes([tsn]) + answer[2:])
+        elif command_id == oc.CommandId.QUERY_NEXT_IMAGE_REQUEST:
+            self._send(oc.QueryNextImageResponse(status=answer), tsn=tsn)
+        else:
+            self._send(oc.ImageBlockResponse(status=answer), tsn=tsn)
+        return True
+
+    def _on_query(self, offer: Offer, tsn: int, cmd: oc.QueryNextImageRequest) -> None:
+        if self._scripted(offer, oc.CommandId.QUERY_NEXT_IMAGE_REQUEST, tsn):
+            return
+        if offer.withdrawn or offer.state is OfferState.ENDED:
+            self._send(oc.QueryNextImageResponse(status=Status.NO_IMAGE_AVAILABLE), tsn=tsn)
+            return
+        offer.state = OfferState.DOWNLOADING
+        info = offer.info
+        self._send(oc.QueryNextImageResponse(
+            status=Status.SUCCESS, manufacturer_code=info.manufacturer_code, image_type=info.image_type,
+            file_version=info.file_version, image_size=len(offer.part)), tsn=tsn)
+
+    def _on_block_request(self, offer: Offer, tsn: int, cmd: oc.ImageBlockRequest) -> None:
+        now = self.clock.now_ms
+        script = self.script
+        if script.cut_after_bytes is not None and offer.served_total >= script.cut_after_bytes:
+            # The link goes down after the device received that much: this request is lost.
+            script.cut_after_bytes = None
+            offer.cut_offset = offer.served_end
+            self.network.link_down(self.dut)
+            offer.link_back_ms = now + script.outage_ms
+            offer.busy_until_ms = offer.link_back_ms
+            self.clock.call_later(script.outage_ms, self._link_back)
+            return
+        if self._scripted(offer, oc.CommandId.IMAGE_BLOCK_REQUEST, tsn):
+            return
+        if offer.withdrawn or offer.state is OfferState.ENDED:
+            self._send(oc.ImageBlockResponse(status=Status.ABORT), tsn=tsn)
+            return
+        utc = self._utc()
+        if script.wait_for_data or (script.minimum_block_period_ms and not self._mbp_told):
+            wait_s = script.wait_for_data.popleft() if script.wait_for_data else 0
+            self._mbp_told = True
+            offer.busy_until_ms = now + wait_s * 1000
+            self._send(oc.ImageBlockResponse(status=Status.WAIT_FOR_DATA, current_time=utc,
+                                             request_time=utc + wait_s,
+                                             minimum_block_period=script.minimum_block_period_ms), tsn=tsn)
+            return
+        part = offer.part
+        data = part[cmd.file_offset:cmd.file_offset + min(cmd.maximum_data_size, oc.MAX_IMAGE_DATA)]
+        if not data:
+            self._send(oc.ImageBlockResponse(status=Status.ABORT), tsn=tsn)
+            return
+        info = offer.info
+        end = cmd.file_offset + len(data)
+        offer.served_total += max(0, end - offer.served_end)
+        offer.served_end = max(offer.served_end, end)
+        self._send(oc.ImageBlockResponse(
+            status=Status.SUCCESS, manufacturer_code=info.manufacturer_code, image_type=info.image_type,
+            file_version=info.file_version, file_offset=cmd.file_offset, image_data=data), tsn=tsn)
+
+    def _on_end_request(self, offer: Offer, tsn: int, cmd: oc.UpgradeEndRequest) -> None:
+        status = Status(cmd.status)
+        offer.end_statuses.append(status)
+        if status == Status.SUCCESS and not offer.withdrawn:
+            offer.state = OfferState.ENDED
+            offer.ended_because = "Upgrade End Request SUCCESS answered"
+            self.upgrade_end_response(self.script.upgrade_time)
+            return
+        self._send(DefaultResponse(command_id=oc.CommandId.UPGRADE_END_REQUEST, status=Status.SUCCESS,
+                                   direction=Direction.SERVER_TO_CLIENT), tsn=tsn)
+        if status == Status.REQUIRE_MORE_IMAGE and offer.index + 1 < len(offer.parts):
+            offer.index += 1
+            offer.served_end = 0
+            offer.state = OfferState.NOTIFIED
+            self.notify()
+            return
+        offer.state = OfferState.ENDED
+        offer.ended_because = f"Upgrade End Request {status.name}"
+
+    def _link_back(self) -> None:
+        self.network.link_up(self.dut)
+        if self.offer is not None and self.offer.state is not OfferState.ENDED:
+            self.notify()  # as the hub does when a device falls silent: notify again
+
+    # ---------------------------------------------------------------- sending
+    def _utc(self) -> int:
+        return UTC_EPOCH_OFFSET_S + self.clock.now_ms // 1000
+
+    def _send(self, cmd: Any, *, tsn: int | None = None) -> None:
+        if tsn is None:
+            self._tsn = _TSN_BASE + (self._tsn + 1 - _TSN_BASE) % (0x100 - _TSN_BASE)
+            tsn = self._tsn
+        self._raw(oc.encode_command(cmd, tsn=tsn))
+
+    def _raw(self, payload: bytes) -> None:
+        self._out.append(HanFrame(self.eui64, self.dut, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
+                                  OTA_CLUSTER_ID, payload))
+
+
+@dataclass(frozen=True)
+class SeenFrame:
+    """One frame of the HAN log, decoded on demand."""
+
+    index: int
+    time_ms: int
+    frame: HanFrame
+    command: Any
+
+    @property
+    def name(self) -> str:
+        return type(self.command).__name__
+
+
+class Harness:
+    """Everything a scenario touches (see the module docstring and steps/common.py)."""
+
+    def __init__(self, *, pics: Pics, rules: str = "wg-2016", seed: int = 0,
+                 device_faults: Iterable[str] = (), dcc_faults: Iterable[str] = (),
+                 hub_faults: Iterable[str] = (), dut: str = "reference", side: str = "device",
+                 pixit: dict[str, int] | None = None) -> None:
+        unknown = set(hub_faults) - set(HUB_FAULTS)
+        if unknown:
+            raise HarnessUsageError(f"unknown hub faults: {', '.join(sorted(unknown))}")
+        self.clock = VirtualClock()
+        self.pics = pics
+        self.rules = rules
+        self.seed = seed
+        self.side = side
+        self.dut_spec = dut
+        self.device_faults = frozenset(device_faults)
+        self.dcc_faults = frozenset(dcc_faults)
+        self.hub_faults = frozenset(hub_faults)
+        self.max_image_bytes = pics.max_image_bytes
+        durations = dict(DEFAULT_PIXIT_DURATIONS, **(pixit or {}))
+        self.alert_service_level_ms = durations["alert_service_level_ms"]
+        self.version_confirmation_delay_ms = durations["version_confirmation_delay_ms"]
+        self.alert_stagger_interval_ms = durations["alert_stagger_interval_ms"]
+        self.world: World | None = None
+        self.images: dict[str, bytes] = {}
+        self.image_versions: dict[str, int] = {}
+        self.image_info: dict[str, ImageInfo] = {}
+        self.fragments: dict[str, list[bytes]] = {}
+        self.player: HubPlayer | None = None
+        self.extra_nodes: list[Any] = []
+        #: Callables returning True while a DCC-driven transfer is still under way (dcc_side).
+        self.download_probes: list[Callable[[], bool]] = []
+        #: Callables adding evidence entries (Service Requests, alerts: dcc_side).
+        self.evidence_sources: list[Callable[[], list[dict[str, Any]]]] = []
+        self._suppliers: tuple[str, str | None] | None = None
+        self._device_key = ""
+        self._decoded: dict[int, Any] = {}
+        if dut != "reference":
+            raise HarnessUsageError(
+                f"--hanota-dut {dut}: the scenario harness drives the in-process reference device "
+                "only so far; a bridged device is reached with 'hanota serve-device' tooling "
+                "(conformance.adapters) but is not yet wired into the scenarios")
+
+    # ================================================================ PIXIT and parameters
+    @property
+    def pixit_durations(self) -> dict[str, int]:
+        return {"alert_service_level_ms": self.alert_service_level_ms,
+                "version_confirmation_delay_ms": self.version_confirmation_delay_ms,
+                "alert_stagger_interval_ms": self.alert_stagger_interval_ms}
+
+    def ms(self, duration: Duration) -> int:
+        return duration.resolve(self.pixit_durations)
+
+    def size_bytes(self, size: Size) -> int:
+        return size.resolve(self.max_image_bytes)
+
+    # ================================================================ the premises
+    def premises(self, electricity: str, gas: str | None) -> None:
+        """Record the premises' Suppliers; the world is built when the device is paired."""
+        if self.world is not None:
+            raise HarnessUsageError("the premises are already built in this scenario")
+        self._suppliers = (electricity, gas)
+
+    def pair(self, kind: str | None) -> None:
+        """Build the world: the premises with one device of ``kind`` (None: the PICS kind)."""
+        if self._suppliers is None:
+            raise HarnessUsageError("pairing needs the premises first")
+        if self.world is not None:
+            raise HarnessUsageError("a device is already paired in this scenario")
+        kind = kind or (self.pics.kind if self.side == "device" else "ppmid")
+        world = World(self.clock, rules=self.rules, seed=self.seed,  # type: ignore[arg-type]
+                      dcc_faults=self.dcc_faults, max_image_bytes=self.max_image_bytes,
+                      service_level_ms=self.alert_service_level_ms,
+                      confirm_delay_ms=self.version_confirmation_delay_ms)
+        self.world = world
+        premises = world.add_premises(
+            electricity_supplier=self._suppliers[0], gas_supplier=self._suppliers[1], devices=(kind,),
+            device_faults=self.device_faults,
+            supports_fragmentation=self.pics.supports("fragmentation"),
+            consumer_refusal=self.pics.supports("consumer_refusal"))
+        self._device_key = kind
+        hub = premises.hub
+        hub.faults = self.hub_faults
+        device = premises.devices[kind]
+        # The played hub takes the reference hub's place on the HAN, under the same EUI-64.
+        premises.network.detach(hub.eui64)
+        self.player = HubPlayer(hub, premises.network, device.eui64, self._upgrade_times)
+        premises.network.attach(self.player)
+        self.image_versions["original"] = self.dut.file_version
+
+    def _world(self) -> World:
+        if self.world is None:
+            raise HarnessUsageError("no premises with a paired device yet in this scenario")
+        return self.world
+
+    def _player(self) -> HubPlayer:
+        self._world()
+        assert self.player is not None
+        return self.player
+
+    @property
+    def premises_(self) -> Any:
+        return self._world().first
+
+    @property
+    def hub(self) -> Any:
+        """The reference Communications Hub (DCC side); on the HAN the player stands for it."""
+        return self._world().first.hub
+
+    @property
+    def network(self) -> HanNetwork:
+        return self._world().first.network
+
+    @property
+    def device(self) -> Any:
+        """The scenario's device as the world holds it (use only for its address: ``.eui64``)."""
+        return self._world().first.devices[self._device_key]
+
+    @property
+    def dut(self) -> DutHandle:
+        """The device under test: its address and declared identity (the seam for adapters)."""
+        spec = self._world().spec(self.device.eui64)
+        return DutHandle(spec.eui64, spec.kind, spec.manufacturer_code, spec.image_type,
+                         spec.file_version, spec.hardware_version)
+
+    # ================================================================ images
+    def make_image(self, label: str, size: Size, relation: Relation) -> ImageInfo:
+        world, dut = self._world(), self.dut
+        if label in self.images:
+            raise HarnessUsageError(f"image {label!r} is already defined in this scenario")
+        known = list(self.image_versions.values()) or [dut.file_version]
+        version = {Relation.NEWER: max(known) + 1, Relation.SAME: dut.file_version,
+                   Relation.OLDER: dut.file_version - 1}[relation]
+        overhead = len(world.make_image(self.device, payload_size=1, file_version=version)) - 1
+        payload = 0 if size.header_only else self.size_bytes(size) - overhead
+        if payload < 0:
+            raise HarnessUsageError(f"an image of {self.size_bytes(size)} bytes cannot hold its own "
+                                    f"header and signature ({overhead} bytes)")
+        data = world.make_image(self.device, payload_size=payload, file_version=version)
+        info = ImageInfo(data, dut.manufacturer_code, dut.image_type, version, payload)
+        self._store(label, info)
+        return info
+
+    def _store(self, label: str, info: ImageInfo) -> None:
+        self.images[label] = info.data
+        self.image_versions[label] = info.file_version
+        self.image_info[label] = info
+
+    def version_of(self, label: str) -> int:
+        """The file version of image ``label`` ("original": what the device ran at the start)."""
+        try:
+            return self.image_versions[label]
+        except KeyError:
+            raise HarnessUsageError(f"no image {label!r} in this scenario; known: "
+                                    f"{', '.join(sorted(self.image_versions)) or 'none'}") from None
+
+    def image(self, label: str) -> ImageInfo:
+        try:
+            return self.image_info[label]
+        except KeyError:
+            raise HarnessUsageError(f"no image {label!r} in this scenario; known: "
+                                    f"{', '.join(sorted(self.image_info)) or 'none'}") from None
+
+    def alter_image(self, label: str, defect: Defect) -> None:
+        """Make image ``label`` defective as the feature says (after signing, where it says so)."""
+        info, world, dut = self.image(label), self._world(), self.dut
+        kind = defect.kind
+        if kind is DefectKind.FRAGMENT_BYTE:
+            parts = self.fragments.get(label)
+            if parts is None or defect.fragment is None or defect.fragment > len(parts):
+                raise HarnessUsageError(f"image {label!r} has no fragment {defect.fragment}")
+            part = bytearray(parts[defect.fragment - 1])
+            part[-1] ^= 0xFF  # the last byte of the fragment's slice of the whole image
+            parts[defect.fragment - 1] = bytes(part)
+            return
+        if self.fragments.get(label):
+            raise HarnessUsageError("alter the image before splitting it into fragments")
+        make = dict(payload_size=info.payload_size, file_version=info.file_version)
+        data = bytearray(info.data)
+        header_len = ota_image.parse_image(info.data, max_size=len(info.data)).header.header_length
+        new = info
+        if kind is DefectKind.PAYLOAD_BYTE:
+            data[header_len + info.payload_size // 2] ^= 0x01
+            new = dataclasses.replace(info, data=bytes(data))
+        elif kind is DefectKind.LAST_PAYLOAD_BYTE:
+            data[header_len + info.payload_size - 1] ^= 0x01
+            new = dataclasses.replace(info, data=bytes(data))
+        elif kind is DefectKind.SIGNATURE_MISSING:
+            new = dataclasses.replace(info, data=world.make_image(self.device, signed=False, **make))
+        elif kind is DefectKind.SIGNATURE_OTHER_KEY:
+            other = deterministic_key(self.seed + 0x5EED)
+            new = dataclasses.replace(info, data=world.make_image(self.device, key=other, **make))
+        elif kind is DefectKind.SIGNATURE_TRUNCATED:
+            new = dataclasses.replace(info, data=info.data[:-32])
+        elif kind is DefectKind.OTHER_MANUFACTURER:
+            code = dut.manufacturer_code ^ 0x0F0F
+            new = dataclasses.replace(info, manufacturer_code=code,
+                                      data=world.make_image(self.device, manufacturer_code=code, **make))
+        elif kind is DefectKind.OTHER_IMAGE_TYPE:
+            itype = dut.image_type ^ 0x00F0
+            new = dataclasses.replace(info, image_type=itype,
+                                      data=world.make_image(self.device, image_type=itype, **make))
+        else:
+            hw = dut.hardware_version
+            span = (hw + 1, hw + 5) if kind is DefectKind.HARDWARE_ABOVE else (0, hw - 1)
+            if span[1] < span[0]:
+                raise HarnessUsageError(f"no hardware version lies below the device's ({hw})")
+            new = dataclasses.replace(info, hardware_versions=span, data=world.make_image(
+                self.device, hardware_versions=span, **make))
+        self._store(label, new)
+
+    def split_image(self, label: str, count: int) -> list[bytes]:
+        """Cut image ``label`` into exactly ``count`` fragments, each within the size limit."""
+        data = self.image(label).data
+        header_len = ota_image.parse_image(data, max_size=len(data)).header.header_length
+        room = -(-len(data) // count)
+        max_bytes = header_len + 2 * 6 + fr.DESCRIPTOR_SIZE + room
+        if max_bytes > self.max_image_bytes:
+            raise HarnessUsageError(f"{count} fragments of image {label!r} ({len(data)} bytes) would "
+                                    f"each be over the size limit ({self.max_image_bytes} bytes)")
+        parts = fr.split_image(data, max_bytes=max_bytes, max_whole_bytes=max(len(data), 1))
+        if len(parts) != count:
+            raise HarnessUsageError(f"image {label!r} splits into {len(parts)} fragments, not {count}")
+        self.fragments[label] = parts
+        return parts
+
+    # ================================================================ the played hub
+    @property
+    def script(self) -> HubScript:
+        return self._player().script
+
+    def set_wait_for_data(self, count: int, wait: Duration) -> None:
+        ms = self.ms(wait)
+        if ms % 1000:
+            raise HarnessUsageError(f"WAIT_FOR_DATA times are whole seconds, not {wait}")
+        self.script.wait_for_data.extend([ms // 1000] * count)
+
+    def answer_next(self, command_id: int, answer: Status | bytes) -> None:
+        self.script.answers[command_id] = answer
+
+    def offer(self, label: str, order: tuple[int, ...] | None = None) -> Offer:
+        """The hub notifies the device of image ``label`` (or its fragments in ``order``) and
+        serves it as scripted. Frames in flight are delivered; time does not move."""
+        info = self.image(label)
+        if order is None:
+            parts = [info.data]
+        else:
+            frags = self.fragments.get(label)
+            if frags is None:
+                raise HarnessUsageError(f"image {label!r} has not been split into fragments")
+            if max(order) > len(frags):
+                raise HarnessUsageError(f"order names fragment {max(order)}; image {label!r} has "
+                                        f"{len(frags)}")
+            parts = [frags[i - 1] for i in order]
+        offer = Offer(label, parts, info)
+        self._player().start(offer)
+        self.pump()
+        return offer
+
+    def offer_from_other_node(self, label: str, *, hand_held_terminal: bool) -> None:
+        """A node that is not the device's hub (an installer's HHT, or any other node) offers
+        image ``label``, serving it as an OTA server would."""
+        world = self._world()
+        data = self.image(label).data
+        if hand_held_terminal:
+            node = world.hand_held_terminal(data)
+        else:
+            eui = (self.hub.eui64 & ~0xFF) | _OTHER_NODE_EUI_LOW
+            node = HandHeldTerminal(self.clock, eui64=eui, image=data)
+            self.network.attach(node)
+        self.extra_nodes.append(node)
+        node.offer(self.device.eui64)
+        self.pump()
+
+    def further_upgrade_end_response(self, when: UpgradeTime) -> None:
+        self._player().upgrade_end_response(when)
+        self.pump()
+
+    def lose_link(self, outage: Duration, after: Size) -> None:
+        script = self.script
+        script.cut_after_bytes = self.size_bytes(after)
+        script.outage_ms = self.ms(outage)
+
+    def consumer_refuses(self) -> None:
+        """The consumer declines the upgrade on the device (PICS consumer-refusal).
+
+        A local act on the device: for the reference device its consumer prompt is set to
+        refuse; a bridged device needs an operator or a bridge control for it.
+        """
+        self.device.consumer_accepts = False
+
+    def _upgrade_times(self, when: UpgradeTime) -> tuple[int, int]:
+        utc = UTC_EPOCH_OFFSET_S + self.clock.now_ms // 1000
+        if when.kind is UpgradeTimeKind.NOW:
+            return utc, utc
+        if when.kind is UpgradeTimeKind.WAIT:
+            return utc, oc.UPGRADE_TIME_WAIT_FOR_COMMAND
+        assert when.delay is not None
+        seconds = -(-self.ms(when.delay) // 1000)
+        return (0, seconds) if when.kind is UpgradeTimeKind.OFFSET else (utc, utc + seconds)
+
+    # ================================================================ time
+    def pump(self) -> int:
+        """Deliver every frame in flight and every hub event, without moving time."""
+        world = self._world()
+        moved = 0
+        while got := world.step():
+            moved += got
+        return moved
+
+    def advance(self, ms: int) -> None:
+        """Let ``ms`` of virtual time pass, running every timer due on the way."""
+        self._world().run_for(ms)
+
+    def run_until_idle(self, max_virtual_ms: int = MAX_DOWNLOAD_MS) -> None:
+        self._world().run_until_idle(max_virtual_ms=max_virtual_ms)
+
+    def run_download_to_end(self) -> None:
+        """Advance, timer by timer, until the transfer has ended: the Upgrade End exchange is
+        done, the device refused or aborted it, or the device has been silent for QUIET_MS.
+        Bounded by MAX_DOWNLOAD_MS of virtual time."""
+        world = self._world()
+        start = self.clock.now_ms
+        offer = self.player.offer if self.player else None
+        while True:
+            self.pump()
+            now = self.clock.now_ms
+            if offer is not None:
+                if offer.state is OfferState.ENDED:
+                    return
+                quiet_from = max(offer.last_activity_ms, offer.busy_until_ms)
+            else:
+                if not self._dcc_transfer_pending():
+                    return
+                quiet_from = self._last_frame_ms()
+            if now - quiet_from >= QUIET_MS:
+                return
+            due = self.clock.next_due_ms()
+            horizon = quiet_from + QUIET_MS
+            if now - start > MAX_DOWNLOAD_MS:
+                raise HarnessUsageError(f"the download did not end within {MAX_DOWNLOAD_MS} virtual ms")
+            world.clock.advance_to(min(due, horizon) if due is not None else horizon)
+
+    def _dcc_transfer_pending(self) -> bool:
+        if any(probe() for probe in self.download_probes):
+            return True
+        for premises in self._world().premises:
+            hub = premises.hub
+            if getattr(hub, "_wan", None) is not None:
+                return True
+            stored = getattr(hub, "stored", None)
+            if stored is not None and any(t.state.value in ("notified", "downloading", "wait-more")
+                                          for t in stored.targets.values()):
+                return True
+        return False
+
+    def _last_frame_ms(self) -> int:
+        log = self.network.log
+        return log[-1][0] if log else self.clock.now_ms
+
+    # ================================================================ observing the device
+    def read_attributes(self, *attributes: OtaAttribute) -> dict[OtaAttribute, int]:
+        """Read the device's OTA attributes with ZCL Read Attributes from the hub."""
+        player = self._player()
+        tsn = player.read(attributes)
+        self.pump()
+        waited = 0
+        timeout = self.pics.timing.response_timeout_ms
+        while player.reads.get(tsn) is None and waited < timeout:
+            self.advance(100)
+            waited += 100
+        answer = player.reads.pop(tsn, None)
+        if answer is None:
+            raise DeviceViolationError(f"the device did not answer Read Attributes within {timeout} ms")
+        out: dict[OtaAttribute, int] = {}
+        for record in answer.records:
+            if record.status == Status.SUCCESS and record.value is not None:
+                out[OtaAttribute(record.attribute_id)] = int(record.value)
+        missing = [a.name for a in attributes if a not in out]
+        if missing:
+            raise DeviceViolationError(f"Read Attributes Response lacks {', '.join(missing)}: {answer}")
+        return out
+
+    def current_file_version(self) -> int:
+        return self.read_attributes(OtaAttribute.CURRENT_FILE_VERSION)[OtaAttribute.CURRENT_FILE_VERSION]
+
+    def image_upgrade_status(self) -> ImageUpgradeStatus:
+        value = self.read_attributes(OtaAttribute.IMAGE_UPGRADE_STATUS)[OtaAttribute.IMAGE_UPGRADE_STATUS]
+        try:
+            return ImageUpgradeStatus(value)
+        except ValueError:
+            raise DeviceViolationError(f"ImageUpgradeStatus {value} is not a defined value") from None
+
+    def frames(self, *, sent_by_dut: bool | None = True, kinds: tuple[type, ...] = ()) -> Iterator[SeenFrame]:
+        """Decoded OTA frames of the HAN log, oldest first: sent by the device under test
+        (True), sent to it (False) or either (None); only those of ``kinds`` if given."""
+        eui = self.device.eui64
+        ids = {(1 if k not in (oc.ReadAttributes, oc.ReadAttributesResponse, DefaultResponse) else 0,
+                int(k.COMMAND_ID)) for k in kinds}
+        for index, (time_ms, frame) in enumerate(self.network.log):
+            if frame.cluster_id != OTA_CLUSTER_ID:
+                continue
+            mine = frame.src == eui
+            if (sent_by_dut is True and not mine) or (sent_by_dut is False and frame.dst != eui) \
+                    or (sent_by_dut is None and not (mine or frame.dst == eui)):
+                continue
+            if ids and _frame_key(frame.payload) not in ids:
+                continue
+            command = self._decode(index, frame)
+            if command is not None and (not kinds or isinstance(command, kinds)):
+                yield SeenFrame(index, time_ms, frame, command)
+
+    def _decode(self, index: int, frame: HanFrame) -> Any:
+        if index not in self._decoded:
+            try:
+                self._decoded[index] = oc.decode_command(frame.payload)[1]
+            except ProtocolError:
+                self._decoded[index] = None
+        return self._decoded[index]
+
+    def block_requests(self) -> list[SeenFrame]:
+        return list(self.frames(kinds=(oc.ImageBlockRequest,)))
+
+    def upgrade_end_statuses(self) -> list[Status]:
+        return [Status(f.command.status) for f in self.frames(kinds=(oc.UpgradeEndRequest,))]
+
+    def default_response_statuses(self) -> list[Status]:
+        return [Status(f.command.status) for f in self.frames(kinds=(DefaultResponse,))]
+
+    @property
+    def current_offer(self) -> Offer:
+        return self._player()._require_offer()
+
+    def last_frames(self, count: int = 8, *, sent_by_dut: bool | None = None) -> str:
+        """The last frames to and from the device, decoded, for failure messages."""
+        eui = self.device.eui64
+        log = self.network.log
+        picked: list[str] = []
+        for index in range(len(log) - 1, -1, -1):
+            time_ms, frame = log[index]
+            if frame.src != eui and frame.dst != eui:
+                continue
+            if sent_by_dut is not None and (frame.src == eui) != sent_by_dut:
+                continue
+            picked.append(_describe(time_ms, frame, self._decode(index, frame), eui))
+            if len(picked) >= count:
+                break
+        return "\n  ".join(["last frames:", *picked[::-1]]) if picked else "no frames exchanged"
+
+    # ================================================================ evidence
+    def evidence(self) -> list[dict[str, Any]]:
+        """The frames exchanged on the HAN (first 50 and last 50, numbered), then any other
+        evidence (Service Requests, alerts) its sources add."""
+        if self.world is None:
+            return []
+        out: list[dict[str, Any]] = []
+        for premises in self.world.premises[:1]:
+            log = premises.network.log
+            dropped = {id(f) for _, f in premises.network.dropped}
+            picks = range(len(log)) if len(log) <= _EVIDENCE_HEAD + _EVIDENCE_TAIL else \
+                list(range(_EVIDENCE_HEAD)) + list(range(len(log) - _EVIDENCE_TAIL, len(log)))
+            previous = -1
+            for index in picks:
+                if index != previous + 1:
+                    out.append({"kind": "gap", "text": f"... {index - previous - 1} frames left out ..."})
+                previous = index
+                time_ms, frame = log[index]
+                command = self._decode_any(frame)
+                out.append({"kind": "frame", "n": index + 1, "time_ms": time_ms,
+                            "src": f"{frame.src:016x}", "dst": f"{frame.dst:016x}",
+                            "cluster": f"0x{frame.cluster_id:04x}", "hex": frame.payload[:48].hex(" "),
+                            "text": _text(command) + (" (lost: link down)" if id(frame) in dropped else "")})
+            out.append({"kind": "summary", "frames": len(log), "dropped": len(premises.network.dropped),
+                        "premises": len(self.world.premises)})
+        for source in self.evidence_sources:
+            out.extend(source())
+        return out
+
+    @staticmethod
+    def _decode_any(frame: HanFrame) -> Any:
+        if frame.cluster_id != OTA_CLUSTER_ID:
+            return None
+        try:
+            return oc.decode_command(frame.payload)[1]
+        except ProtocolError as err:
+            return f"undecodable: {err}"
+
+
+def _frame_key(payload: bytes) -> tuple[int, int]:
+    if len(payload) < 3:
+        return (-1, -1)
+    frame_type = payload[0] & 0x03
+    cid_at = 4 if payload[0] & 0x04 else 2
+    return (frame_type, payload[cid_at] if len(payload) > cid_at else -1)
+
+
+def _text(command: Any) -> str:
+    if command is None:
+        return "(not an OTA cluster frame)"
+    if isinstance(command, str):
+        return command
+    fields = []
+    for f in dataclasses.fields(command):
+        value = getattr(command, f.name)
+        if value is None:
+            continue
+        if isinstance(value, (bytes, bytearray)):
+            fields.append(f"{f.name}=<{len(value)} bytes>")
+        elif isinstance(value, enum.Enum):
+            fields.append(f"{f.name}={value.name}")
+        elif isinstance(value, int) and f.name in ("file_version", "current_file_version",
+                                                   "new_file_version", "manufacturer_code", "image_type"):
+            fields.append(f"{f.name}=0x{value:0{8 if 'version' in f.name else 4}x}")
+        else:
+            fields.append(f"{f.name}={value}")
+    return f"{type(command).__name__}({', '.join(fields)})"
+
+
+def _describe(time_ms: int, frame: HanFrame, command: Any, dut: int) -> str:
+    arrow = "device ->" if frame.src == dut else "-> device"
+    return f"t={time_ms} ms {arrow} {_text(command)}"
+
+
+def default_pixit_durations() -> dict[str, int]:
+    """The catalogue's PIXIT duration defaults in ms (falls back to DEFAULT_PIXIT_DURATIONS)."""
+    try:
+        from .catalogue import load_catalogue
+
+        pixit = load_catalogue().pixit
+    except Exception:
+        return dict(DEFAULT_PIXIT_DURATIONS)
+    out = dict(DEFAULT_PIXIT_DURATIONS)
+    for key in list(out):
+        entry = pixit.get(key.removesuffix("_ms"))
+        if entry is not None and "default" in entry:
+            out[key] = parse_duration(str(entry["default"])).resolve({})
+    return out

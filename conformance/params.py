@@ -1,0 +1,368 @@
+"""The parameter types of the features, each parsed once (features/README.md, "Parameter types").
+
+Every parser takes the text as written in the feature (without its quotes) and returns a typed
+value, or raises :class:`~protocol.errors.HarnessUsageError` naming the bad text and what was
+expected: a typo in a feature is a usage error of the suite, never a device's failure.
+
+Sizes and durations may name PIXIT values ("the size limit", "the alert service level"), so
+they parse to small specs resolved against the run's PIXIT by the harness
+(:meth:`Size.resolve`, :meth:`Duration.resolve`).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from protocol.errors import HarnessUsageError
+from protocol.ota_commands import CommandId
+from protocol.zcl import ImageUpgradeStatus, Status
+
+__all__ = [
+    "PIXIT_DURATIONS",
+    "Alert",
+    "Defect",
+    "DefectKind",
+    "DiscardReason",
+    "Duration",
+    "Relation",
+    "Size",
+    "Source",
+    "Target",
+    "UpgradeTime",
+    "parse_alert",
+    "parse_count",
+    "parse_defect",
+    "parse_discard_reason",
+    "parse_duration",
+    "parse_fragment_order",
+    "parse_hex_frame",
+    "parse_kind",
+    "parse_label",
+    "parse_ota_command",
+    "parse_relation",
+    "parse_size",
+    "parse_source",
+    "parse_status",
+    "parse_supplier",
+    "parse_target",
+    "parse_upgrade_status",
+    "parse_upgrade_time",
+]
+
+
+def _bad(what: str, text: str, expected: str) -> HarnessUsageError:
+    return HarnessUsageError(f"{what} {text!r} is not understood; expected {expected}")
+
+
+# ---------------------------------------------------------------------------------- sizes
+_KB = 1024
+_SIZE_EXPECTED = ("'N bytes', 'N kB', 'the size limit', 'the size limit + N byte(s)', "
+                  "'the size limit - N byte(s)', 'K times the size limit' or 'header only'")
+_SIZE_PLAIN = re.compile(r"^(\d+) (bytes?|kB)$")
+_SIZE_LIMIT = re.compile(r"^the size limit(?: ([+-]) (\d+) bytes?)?$")
+_SIZE_TIMES = re.compile(r"^(\d+) times the size limit$")
+
+
+@dataclass(frozen=True)
+class Size:
+    """A size as written: ``limit_times`` times the size limit plus ``extra`` bytes.
+
+    ``header_only`` is the image with an empty payload (its size is the header's, not a number).
+    """
+
+    extra: int = 0
+    limit_times: int = 0
+    header_only: bool = False
+
+    def resolve(self, limit: int) -> int:
+        """Bytes, given the PIXIT size limit (``header_only`` resolves to 0 payload bytes)."""
+        value = self.limit_times * limit + self.extra
+        if value < 0:
+            raise HarnessUsageError(f"size {self} is negative with a size limit of {limit} bytes")
+        return value
+
+
+def parse_size(text: str) -> Size:
+    if text == "header only":
+        return Size(header_only=True)
+    if m := _SIZE_PLAIN.match(text):
+        n = int(m[1])
+        if m[2] == "byte" and n != 1:
+            raise _bad("size", text, _SIZE_EXPECTED)
+        return Size(extra=n * (_KB if m[2] == "kB" else 1))
+    if m := _SIZE_LIMIT.match(text):
+        if m[1] is None:
+            return Size(limit_times=1)
+        n = int(m[2])
+        return Size(limit_times=1, extra=n if m[1] == "+" else -n)
+    if m := _SIZE_TIMES.match(text):
+        if int(m[1]) < 1:
+            raise _bad("size", text, _SIZE_EXPECTED)
+        return Size(limit_times=int(m[1]))
+    raise _bad("size", text, _SIZE_EXPECTED)
+
+
+# ------------------------------------------------------------------------------ durations
+#: PIXIT names a duration may be written as, and the PIXIT key each stands for.
+PIXIT_DURATIONS: dict[str, str] = {
+    "the alert service level": "alert_service_level_ms",
+    "the version confirmation delay": "version_confirmation_delay_ms",
+    "the alert stagger interval": "alert_stagger_interval_ms",
+}
+_UNIT_MS = {"ms": 1, "second": 1_000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000}
+_DURATION = re.compile(r"^(\d+) (ms|seconds?|minutes?|hours?|days?)$")
+_DURATION_EXPECTED = ("'N ms', 'N second(s)', 'N minute(s)', 'N hour(s)', 'N day(s)' or one of "
+                      + ", ".join(repr(k) for k in PIXIT_DURATIONS))
+
+
+@dataclass(frozen=True)
+class Duration:
+    """Milliseconds, or the name of a PIXIT duration resolved by the harness."""
+
+    ms: int | None = None
+    pixit: str | None = None
+
+    def resolve(self, pixit: Mapping[str, int]) -> int:
+        if self.ms is not None:
+            return self.ms
+        assert self.pixit is not None
+        try:
+            return pixit[self.pixit]
+        except KeyError:
+            raise HarnessUsageError(f"no PIXIT value {self.pixit!r} in this run") from None
+
+    def __str__(self) -> str:
+        return f"{self.ms} ms" if self.ms is not None else str(self.pixit)
+
+
+def parse_duration(text: str) -> Duration:
+    if text in PIXIT_DURATIONS:
+        return Duration(pixit=PIXIT_DURATIONS[text])
+    m = _DURATION.match(text)
+    if m is None:
+        raise _bad("duration", text, _DURATION_EXPECTED)
+    n, unit = int(m[1]), m[2]
+    singular = unit.rstrip("s") if unit != "ms" else unit
+    if unit != "ms" and (n == 1) != (unit == singular):
+        raise _bad("duration", text, _DURATION_EXPECTED + " (singular for 1, plural otherwise)")
+    return Duration(ms=n * _UNIT_MS[singular])
+
+
+# -------------------------------------------------------------------------- upgrade times
+class UpgradeTimeKind(enum.Enum):
+    NOW = "now"
+    LATER = "later"            # current time and absolute upgrade time
+    OFFSET = "offset"          # current time 0, upgrade time an offset in seconds
+    WAIT = "wait"              # 0xFFFFFFFF: wait for a further command
+
+
+@dataclass(frozen=True)
+class UpgradeTime:
+    kind: UpgradeTimeKind
+    delay: Duration | None = None
+
+
+_UPGRADE_EXPECTED = ("'now', '<duration> later', '<duration> later, as an offset' or "
+                     "'wait for a further command'")
+
+
+def parse_upgrade_time(text: str) -> UpgradeTime:
+    if text == "now":
+        return UpgradeTime(UpgradeTimeKind.NOW)
+    if text == "wait for a further command":
+        return UpgradeTime(UpgradeTimeKind.WAIT)
+    for suffix, kind in ((" later, as an offset", UpgradeTimeKind.OFFSET),
+                         (" later", UpgradeTimeKind.LATER)):
+        if text.endswith(suffix):
+            try:
+                delay = parse_duration(text.removesuffix(suffix))
+            except HarnessUsageError:
+                break
+            return UpgradeTime(kind, delay)
+    raise _bad("upgrade time", text, _UPGRADE_EXPECTED)
+
+
+# ------------------------------------------------------------------------ fragment orders
+def parse_fragment_order(text: str) -> tuple[int, ...]:
+    """'3,1,2' -> (3, 1, 2): 1-based fragment numbers, each at most once."""
+    parts = [p.strip() for p in text.split(",")]
+    if not parts or not all(p.isdigit() and int(p) >= 1 for p in parts):
+        raise _bad("fragment order", text, "comma-separated fragment numbers from 1, e.g. '3,1,2'")
+    order = tuple(int(p) for p in parts)
+    if len(set(order)) != len(order):
+        raise _bad("fragment order", text, "each fragment number at most once")
+    return order
+
+
+# ------------------------------------------------------------------------------ statuses
+def parse_status(text: str) -> Status:
+    """A ZigBee (ZCL/OTA) status name: 'SUCCESS', 'WAIT_FOR_DATA', 'MALFORMED_COMMAND', ..."""
+    try:
+        return Status[text]
+    except KeyError:
+        raise _bad("status", text, "a ZigBee status name such as SUCCESS, ABORT, INVALID_IMAGE, "
+                   "WAIT_FOR_DATA, NO_IMAGE_AVAILABLE or MALFORMED_COMMAND") from None
+
+
+def parse_upgrade_status(text: str) -> ImageUpgradeStatus:
+    """An ImageUpgradeStatus name, as the features write it ('normal', 'download complete')."""
+    key = text.strip().upper().replace(" ", "_").replace("-", "_")
+    try:
+        return ImageUpgradeStatus[key]
+    except KeyError:
+        names = ", ".join(s.name.lower().replace("_", " ") for s in ImageUpgradeStatus)
+        raise _bad("ImageUpgradeStatus", text, f"one of: {names}") from None
+
+
+_COMMANDS = {
+    "Query Next Image Request": CommandId.QUERY_NEXT_IMAGE_REQUEST,
+    "Image Block Request": CommandId.IMAGE_BLOCK_REQUEST,
+    "Upgrade End Request": CommandId.UPGRADE_END_REQUEST,
+}
+
+
+def parse_ota_command(text: str) -> CommandId:
+    """An OTA command the device sends, by its name in 095264."""
+    try:
+        return _COMMANDS[text]
+    except KeyError:
+        raise _bad("OTA command", text, " or ".join(repr(k) for k in _COMMANDS)) from None
+
+
+# ---------------------------------------------------------------------------- hex frames
+_HEX_FRAME = re.compile(r"^[0-9A-Fa-f]{2}( [0-9A-Fa-f]{2})*$")
+
+
+def parse_hex_frame(text: str) -> bytes:
+    """'19 00 02 00 34 12' -> bytes; hex pairs separated by single spaces, a ZCL header at least."""
+    if not _HEX_FRAME.match(text):
+        raise _bad("hex frame", text, "hex byte pairs separated by single spaces, e.g. '19 00 05 00'")
+    data = bytes.fromhex(text)
+    if len(data) < 3:
+        raise _bad("hex frame", text, "at least the 3 bytes of a ZCL header")
+    return data
+
+
+# ------------------------------------------------------------------- names and choices
+_NAME = re.compile(r"^\S(?:.*\S)?$")
+
+
+def parse_supplier(text: str) -> str:
+    """A Supplier's name as quoted in the feature ('Supplier A')."""
+    if not _NAME.match(text) or not text.startswith("Supplier "):
+        raise _bad("Supplier", text, "a name like 'Supplier A'")
+    return text
+
+
+def parse_label(text: str) -> str:
+    """An image label ('new', 'original')."""
+    if not _NAME.match(text):
+        raise _bad("image label", text, "a non-empty name without surrounding spaces")
+    return text
+
+
+def parse_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise _bad("count", text, "a decimal integer of at least 1")
+    return int(text)
+
+
+class Relation(enum.Enum):
+    NEWER = "newer"
+    SAME = "same"
+    OLDER = "older"
+
+
+class Source(enum.Enum):
+    HUB = "the hub"
+    HHT = "a Hand Held Terminal"
+    OTHER_NODE = "another node of the HAN"
+
+
+class Target(enum.Enum):
+    DEVICE = "the device"
+    EVERY_DEVICE = "every device"
+
+
+class DiscardReason(enum.Enum):
+    NOT_RETRIEVED = "the device did not retrieve it in time"
+    METER_IMAGE_PRIORITY = "an electricity meter image took priority"
+
+
+class Alert(enum.Enum):
+    A = "(a)"
+    B = "(b)"
+    C = "(c)"
+    IMAGE_DISCARDED = "Image Discarded"
+
+
+def _choice(cls: type[enum.Enum], what: str, text: str) -> enum.Enum:
+    try:
+        return cls(text)
+    except ValueError:
+        raise _bad(what, text, " or ".join(repr(m.value) for m in cls)) from None
+
+
+def parse_relation(text: str) -> Relation:
+    return Relation(_choice(Relation, "relation", text).value)
+
+
+def parse_source(text: str) -> Source:
+    return Source(_choice(Source, "source", text).value)
+
+
+def parse_target(text: str) -> Target:
+    return Target(_choice(Target, "target", text).value)
+
+
+def parse_discard_reason(text: str) -> DiscardReason:
+    return DiscardReason(_choice(DiscardReason, "discard reason", text).value)
+
+
+def parse_alert(text: str) -> Alert:
+    return Alert(_choice(Alert, "alert", text).value)
+
+
+def parse_kind(text: str) -> str | None:
+    """'device' -> None (the kind the PICS declares), 'IHD' -> 'ihd', 'PPMID' -> 'ppmid'."""
+    kinds: dict[str, str | None] = {"device": None, "IHD": "ihd", "PPMID": "ppmid"}
+    if text not in kinds:
+        raise _bad("device kind", text, "'device', 'IHD' or 'PPMID'")
+    return kinds[text]
+
+
+# ------------------------------------------------------------------------------- defects
+class DefectKind(enum.Enum):
+    PAYLOAD_BYTE = "a byte of the Manufacturer Image is changed after signing"
+    LAST_PAYLOAD_BYTE = "the last byte of the Manufacturer Image is changed after signing"
+    FRAGMENT_BYTE = "a byte of fragment N is changed after signing"
+    SIGNATURE_MISSING = "the signature is missing"
+    SIGNATURE_OTHER_KEY = "the signature is made with another key"
+    SIGNATURE_TRUNCATED = "the signature is truncated"
+    OTHER_MANUFACTURER = "the manufacturer code is another manufacturer's"
+    OTHER_IMAGE_TYPE = "the image type is another image type"
+    HARDWARE_ABOVE = "the hardware version range is entirely above the device's"
+    HARDWARE_BELOW = "the hardware version range is entirely below the device's"
+
+
+@dataclass(frozen=True)
+class Defect:
+    kind: DefectKind
+    fragment: int | None = None  # 1-based, for FRAGMENT_BYTE
+
+
+_FRAGMENT_BYTE = re.compile(r"^a byte of fragment (\d+) is changed after signing$")
+
+
+def parse_defect(text: str) -> Defect:
+    if m := _FRAGMENT_BYTE.match(text):
+        if int(m[1]) < 1:
+            raise _bad("image defect", text, "a fragment number from 1")
+        return Defect(DefectKind.FRAGMENT_BYTE, int(m[1]))
+    for kind in DefectKind:
+        if kind is not DefectKind.FRAGMENT_BYTE and kind.value == text:
+            return Defect(kind)
+    raise _bad("image defect", text, "one of the defects listed in features/README.md")

@@ -1,0 +1,1 @@
+"""Device-side steps: what the hub the suite plays does, and what the device under test sends."""
