@@ -406,7 +406,7 @@ def build_fragment(descriptor: FragmentDescriptor, payload: bytes | memoryview, 
         "maximum_hardware_version": t.maximum_hardware_version if t else None,
         "total_image_size": 0,
     }
-    header_length = len(encode(OTA_HEADER, header, what="header"))
+    header_length = t.header_length if t else len(encode(OTA_HEADER, header, what="header"))
     header["total_image_size"] = header_length + 2 * _ELEMENT_HEADER + DESCRIPTOR_SIZE + len(payload)
     return b"".join((
         encode(OTA_HEADER, header, what="header"),
@@ -433,10 +433,11 @@ class Reassembler:
     """Rebuild one whole image from its fragments, in any order, duplicates allowed (sans-I/O).
 
     ``add`` either keeps a fragment or raises a named error and changes nothing, so a device
-    keeps what it has verified and carries on with its current firmware. Memory held is the
-    slices kept, at most the whole image's declared total, itself at most ``max_whole_bytes``
-    (checked before anything is kept). ``state()`` / ``from_state()`` carry the verified
-    fragments across an interruption.
+    keeps what it has verified and carries on with its current firmware. Memory: the slices
+    kept never overlap and lie within the declared total, itself at most ``max_whole_bytes``
+    (checked before anything is kept); each is a view of its fragment file, which adds that
+    file's header and descriptor (at most ``MAX_FRAGMENT_OVERHEAD`` bytes). ``state()`` /
+    ``from_state()`` carry the verified fragments across an interruption.
     """
 
     def __init__(self, *, max_whole_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES,
@@ -591,8 +592,8 @@ class Reassembler:
                    max_fragment_bytes: int | None = DEFAULT_MAX_IMAGE_BYTES,
                    public_key: EllipticCurvePublicKey | None = None) -> Reassembler:
         """Resume from :meth:`state`; every entry is checked again (CRC, bounds, consistency)."""
-        self = cls(max_whole_bytes=max_whole_bytes, max_fragment_bytes=max_fragment_bytes,
-                   public_key=public_key)
+        out = cls(max_whole_bytes=max_whole_bytes, max_fragment_bytes=max_fragment_bytes,
+                  public_key=public_key)
         data = bytes(state)
         head = decode(STATE_HEADER, data[:_STATE_HEADER_SIZE], what="state")
         pos = _STATE_HEADER_SIZE
@@ -616,11 +617,11 @@ class Reassembler:
                 raise FragmentCorruptError("stored slice does not match its CRC-32", field=f"{name}.payload",
                                            offset=pos)
             pos += desc.fragment_length
-            self._accept(desc, payload, at)
+            out._accept(desc, payload, at)
         if pos != len(data):
             raise DecodeError(f"{len(data) - pos} unexpected bytes after the last entry", field="state",
                               offset=pos)
-        return self
+        return out
 
 
 def _show(value: object) -> str:
