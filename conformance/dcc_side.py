@@ -22,7 +22,7 @@ A passed-on CCS08 success (N60) is none of these and is listed as ``transfer out
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Protocol
@@ -183,6 +183,8 @@ class DccSide(Protocol):
 
     def now_ms(self) -> int: ...
 
+    def wait_until(self, done: Callable[[], bool], deadline_ms: int) -> bool: ...
+
 
 class ReferenceDccSide:
     """:class:`DccSide` over the reference world (``conformance.models.premises.World``).
@@ -279,6 +281,29 @@ class ReferenceDccSide:
 
     def now_ms(self) -> int:
         return int(self.world.clock.now_ms)
+
+    def wait_until(self, done: Callable[[], bool], deadline_ms: int) -> bool:
+        """Let virtual time run, timer by timer, until ``done()`` or ``deadline_ms``; returns
+        ``done()``. Alerts in transit arrive this way (the Then-steps wait for them)."""
+        clock = self.world.clock
+        while not done():
+            now = clock.now_ms
+            if now >= deadline_ms:
+                return False
+            due = clock.next_due_ms()
+            self.world.run_for((deadline_ms if due is None else min(max(due, now), deadline_ms)) - now)
+        return True
+
+    def transfer_pending(self) -> bool:
+        """True while a hub is still activating or reading back a device's version after its
+        download (so "the download runs to its end" includes them, as the DCC sees it)."""
+        for premises in self.world.premises:
+            stored = getattr(premises.hub, "stored", None)
+            targets = list(stored.targets.values()) if stored is not None else []
+            targets += list(getattr(premises.hub, "_finished", {}).values())
+            if any(t.state.value in ("awaiting-activation", "readback") for t in targets):
+                return True
+        return False
 
     def evidence(self) -> list[str]:
         """Requests, hub deliveries, discards and alerts as lines, for reports."""

@@ -1,0 +1,301 @@
+"""DCC-side steps: Service Requests, the DCC's answers, what reaches the hub, alerts, inventory.
+
+Thin glue: parse with ``conformance.params``, act or observe through ``conformance.dcc_side``
+(the API an HTTP binding of a DCC's test system implements too), assert with a message that
+names the expectation in plain words and shows the evidence. Loaded through the root conftest.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from conformance import params
+from conformance.dcc_side import (
+    AlertSeen,
+    ReferenceDccSide,
+    SubmittedRequest,
+    add_premises_like,
+    describe_response,
+    format_alerts,
+    is_kind,
+    make_activation_fail,
+)
+from conformance.models.service_request import Acknowledged, Rejected
+from protocol.errors import HarnessUsageError, ProtocolError
+from protocol.fragments import parse_fragment
+
+
+def _re(text: str) -> Any:
+    """A step pattern: ``{name}`` is a quoted parameter (no quote inside), ``<name>`` unquoted words."""
+    parts = re.split(r"(\{\w+\}|<\w+>)", text)
+    out = []
+    for part in parts:
+        if part.startswith("{") and part.endswith("}"):
+            out.append(f'"(?P<{part[1:-1]}>[^"]+)"')
+        elif part.startswith("<") and part.endswith(">"):
+            out.append(f"(?P<{part[1:-1]}>.+?)")
+        else:
+            out.append(re.escape(part))
+    return parsers.re("^" + "".join(out) + "$")
+
+
+# ----------------------------------------------------------------------------- fixtures
+@pytest.fixture
+def dcc(harness: Any) -> ReferenceDccSide:
+    """The DCC side of this scenario's world (built on first use, after the premises steps)."""
+    side = getattr(harness, "dcc_side", None)
+    if side is None:
+        side = ReferenceDccSide(harness.world, rules=harness.rules)
+        harness.dcc_side = side
+        harness.evidence_sources.append(lambda: [{"kind": "dcc", "text": line} for line in side.evidence()])
+        harness.download_probes.append(side.transfer_pending)
+    return side
+
+
+def _ms(harness: Any, text: str) -> int:
+    return int(harness.ms(params.parse_duration(text)))
+
+
+def _targets(harness: Any, target: params.Target) -> list[int]:
+    """The device, or the same device of every premises (the load scenarios)."""
+    device = harness.device
+    if target is params.Target.DEVICE:
+        return [device.eui64]
+    key = next(k for k, d in harness.world.first.devices.items() if d.eui64 == device.eui64)
+    return [p.devices[key].eui64 for p in harness.world.premises]
+
+
+def _requests_of(dcc: ReferenceDccSide, label: str) -> list[SubmittedRequest]:
+    return [r for r in dcc.requests() if r.label == label]
+
+
+def _latest(dcc: ReferenceDccSide, supplier: str) -> SubmittedRequest:
+    sent = dcc.requests(supplier)
+    if not sent:
+        raise HarnessUsageError(f"{supplier!r} has sent no Service Request in this scenario")
+    return sent[-1]
+
+
+def _about(dcc: ReferenceDccSide, supplier: str, alert: str, label: str) -> list[AlertSeen]:
+    ids = {r.request_id for r in _requests_of(dcc, label)}
+    return [a for a in dcc.alerts_for(supplier) if a.request_id in ids and is_kind(a, alert)]
+
+
+def _context(dcc: ReferenceDccSide, supplier: str | None = None) -> str:
+    suppliers = [supplier] if supplier else dcc.suppliers()
+    alerts = "\n".join(f"alerts received by {s!r} so far (now {dcc.now_ms()} ms):\n"
+                       f"{format_alerts(dcc.alerts_for(s))}" for s in suppliers)
+    sent = "\n".join(f"  {r.describe()}" for r in dcc.requests()) or "  (none)"
+    return f"Service Requests:\n{sent}\n{alerts}"
+
+
+def _version(harness: Any, label: str) -> int:
+    try:
+        return int(harness.image_versions[label])
+    except KeyError:
+        raise HarnessUsageError(f"no image {label!r} in this scenario") from None
+
+
+# ------------------------------------------------------------------------------ Given
+@given(parsers.re(r"^there are (?P<count>\d+) premises like this one$"))
+def given_more_premises(harness: Any, count: str) -> None:
+    more = params.parse_count(count) - len(harness.world.premises)
+    add_premises_like(harness.world, harness.world.first, more, device_faults=sorted(harness.device_faults))
+
+
+@given("the device fails to activate the next image")
+def given_activation_fails(harness: Any) -> None:
+    make_activation_fail(harness.device)
+
+
+# ------------------------------------------------------------------------------- When
+@when(_re("{supplier} requests a firmware update of <target> with image {label}"))
+def when_supplier_requests(harness: Any, dcc: ReferenceDccSide, supplier: str, target: str,
+                           label: str) -> None:
+    label = params.parse_label(label)
+    dcc.submit(params.parse_supplier(supplier), _targets(harness, params.parse_target(target)),
+               harness.images[label], label=label, file_version=_version(harness, label))
+
+
+@when(_re("the hub discards image {label} because {reason}"))
+def when_hub_discards(dcc: ReferenceDccSide, label: str, reason: str) -> None:
+    ids = [r.request_id for r in _requests_of(dcc, params.parse_label(label)) if r.accepted_devices]
+    dcc.discard_on_hub(ids, params.parse_discard_reason(reason).value)
+
+
+# ------------------------------------------------------------------------------- Then
+@then(_re("the DCC accepts the Service Request from {supplier}"))
+def then_dcc_accepts(dcc: ReferenceDccSide, supplier: str) -> None:
+    sent = _latest(dcc, params.parse_supplier(supplier))
+    assert isinstance(sent.response, Acknowledged), (
+        f"expected the DCC to accept (acknowledge) the Service Request from {supplier!r}, but it answered "
+        f"{describe_response(sent.response)}\n  {sent.describe()}")
+
+
+@then(_re("the DCC rejects the Service Request from {supplier}"))
+def then_dcc_rejects(dcc: ReferenceDccSide, supplier: str) -> None:
+    sent = _latest(dcc, params.parse_supplier(supplier))
+    assert isinstance(sent.response, Rejected), (
+        f"expected the DCC to reject the Service Request from {supplier!r} as a whole, but it answered "
+        f"{describe_response(sent.response)}\n  {sent.describe()}")
+
+
+@then(_re("image {label} reaches the hub whole"))
+def then_reaches_hub_whole(harness: Any, dcc: ReferenceDccSide, label: str) -> None:
+    whole = _whole_deliveries(harness, dcc, params.parse_label(label))
+    assert any(d.stored_by_hub for d in whole), (
+        f"expected image {label!r} ({len(harness.images[label])} bytes) to reach the hub whole and be "
+        f"stored there, but it did not\n{_wan(dcc)}\n{_context(dcc)}")
+
+
+@then(_re("image {label} does not reach the hub whole"))
+def then_not_whole(harness: Any, dcc: ReferenceDccSide, label: str) -> None:
+    whole = _whole_deliveries(harness, dcc, params.parse_label(label))
+    assert not whole, (
+        f"expected image {label!r} ({len(harness.images[label])} bytes) to be refused or sent only in "
+        f"fragments, but the DCC sent it to the hub whole\n{_wan(dcc)}\n{_context(dcc)}")
+
+
+@then(parsers.re(r'^image "(?P<label>[^"]+)" reaches the hub in at least (?P<count>\d+) fragments '
+                 r'of at most "(?P<size>[^"]+)" each$'))
+def then_reaches_hub_in_fragments(harness: Any, dcc: ReferenceDccSide, label: str, count: str,
+                                  size: str) -> None:
+    limit = params.parse_size(size).resolve(harness.max_image_bytes)
+    got = _fragment_deliveries(harness, dcc, params.parse_label(label))
+    assert len({i for i, _ in got}) >= params.parse_count(count) and all(n <= limit for _, n in got), (
+        f"expected image {label!r} to reach the hub in at least {count} fragments of at most {limit} "
+        f"bytes each, but the hub got these (fragment index, bytes): {sorted(got)}\n{_wan(dcc)}\n"
+        f"{_context(dcc)}")
+
+
+@then(_re("{supplier} receives alert {alert} about image {label}"))
+def then_receives_alert(harness: Any, dcc: ReferenceDccSide, supplier: str, alert: str, label: str) -> None:
+    _check_received(dcc, params.parse_supplier(supplier), params.parse_alert(alert).value,
+                    params.parse_label(label), harness.alert_service_level_ms, None)
+
+
+@then(_re("{supplier} receives alert {alert} about image {label} within {duration}"))
+def then_receives_alert_within(harness: Any, dcc: ReferenceDccSide, supplier: str, alert: str, label: str,
+                               duration: str) -> None:
+    _check_received(dcc, params.parse_supplier(supplier), params.parse_alert(alert).value,
+                    params.parse_label(label), _ms(harness, duration), duration)
+
+
+@then(_re("{supplier} receives no alert {alert} about image {label}"))
+def then_receives_no_alert(harness: Any, dcc: ReferenceDccSide, supplier: str, alert: str,
+                           label: str) -> None:
+    kind = params.parse_alert(alert).value
+    got = lambda: _about(dcc, params.parse_supplier(supplier), kind, params.parse_label(label))  # noqa: E731
+    dcc.wait_until(lambda: bool(got()), dcc.now_ms() + harness.alert_service_level_ms)
+    assert not got(), (f"expected {supplier!r} to receive no alert {alert} about image {label!r} (waited "
+                       f"the alert service level), but it received:\n{format_alerts(got())}\n"
+                       f"{_context(dcc, supplier)}")
+
+
+@then(_re("alert {alert} to {supplier} reports the file version of image {label}"))
+def then_alert_reports_version(harness: Any, dcc: ReferenceDccSide, alert: str, supplier: str,
+                               label: str) -> None:
+    wanted, kind = _version(harness, params.parse_label(label)), params.parse_alert(alert).value
+    got = [a for a in dcc.alerts_for(params.parse_supplier(supplier)) if is_kind(a, kind)]
+    assert got and got[-1].file_version == wanted, (
+        f"expected the latest alert {alert} to {supplier!r} to report the file version of image {label!r} "
+        f"({wanted:#010x}), the version read back from the device; latest such alert: "
+        f"{got[-1].describe() if got else 'none received'}\n{_context(dcc, supplier)}")
+
+
+@then("each alert is addressed to one Supplier only")
+def then_alerts_individual(dcc: ReferenceDccSide) -> None:
+    alerts = [a for s in dcc.suppliers() for a in dcc.alerts_for(s)]
+    grouped = [a for a in alerts if a.recipients != (a.supplier,)]
+    assert alerts and not grouped, (
+        "expected every alert to be addressed to the one Supplier receiving it (individual, not grouped), "
+        f"but {len(grouped)} of {len(alerts)} name other parties or none:\n{format_alerts(grouped)}\n"
+        f"{_context(dcc)}")
+
+
+@then(_re("the alerts {alert} to {supplier} are at least {duration} apart"))
+def then_alerts_staggered(harness: Any, dcc: ReferenceDccSide, alert: str, supplier: str,
+                          duration: str) -> None:
+    kind, gap = params.parse_alert(alert).value, _ms(harness, duration)
+    times = sorted(a.delivered_ms for a in dcc.alerts_for(params.parse_supplier(supplier))
+                   if is_kind(a, kind))
+    close = [(t0, t1) for t0, t1 in itertools.pairwise(times) if t1 - t0 < gap]
+    assert len(times) > 1 and not close, (
+        f"expected the {len(times)} alerts {alert} to {supplier!r} to be staggered at least {duration} "
+        f"({gap} ms) apart, but {len(close)} pair(s) are closer, e.g. delivered at {close[:5]} ms "
+        f"(delivery times: {times[:20]})")
+
+
+@then(_re("the inventory records the file version of image {label} for the device"))
+def then_inventory_records(harness: Any, dcc: ReferenceDccSide, label: str) -> None:
+    wanted = _version(harness, params.parse_label(label))
+    recorded = dcc.inventory_version(harness.device.eui64)
+    history = harness.world.dcc.inventory.history(harness.device.eui64)
+    assert recorded == wanted, (
+        f"expected the Smart Metering Inventory to record the file version of image {label!r} "
+        f"({wanted:#010x}) for the device, but it records "
+        f"{'nothing' if recorded is None else f'{recorded:#010x}'}; its history: {history}\n{_context(dcc)}")
+
+
+# ---------------------------------------------------------------------------- helpers
+def _check_received(dcc: ReferenceDccSide, supplier: str, alert: str, label: str, wait_ms: int,
+                    within: str | None) -> None:
+    """At least one such alert per device the image's request was accepted for, waiting up to
+    ``wait_ms`` for alerts in transit; with ``within``, each arrived within ``wait_ms`` of the
+    event it reports ((a): the request; others: when the DCC raised it)."""
+    devices = {d for r in _requests_of(dcc, label) for d in r.accepted_devices}
+
+    def missing() -> list[int]:
+        got = {a.device for a in _about(dcc, supplier, alert, label)}
+        return sorted(devices - got) if devices else ([] if got else [-1])
+
+    dcc.wait_until(lambda: not missing(), dcc.now_ms() + wait_ms)
+    got, absent = _about(dcc, supplier, alert, label), missing()
+    late = [a for a in got if within is not None and a.delivered_ms - _event_ms(dcc, a) > wait_ms]
+    how = "" if within is None else f" within {within} ({wait_ms} ms)"
+    assert not absent and not late, (
+        f"expected {supplier!r} to receive alert {alert} about image {label!r}{how} for each device "
+        f"the request was accepted for; "
+        + (f"devices with none: {[f'{d:#018x}' for d in absent if d >= 0] or 'all'}; " if absent else "")
+        + (f"{len(late)} arrived late:\n{format_alerts(late)}\n" if late else "")
+        + f"{_context(dcc, supplier)}")
+
+
+def _event_ms(dcc: ReferenceDccSide, alert: AlertSeen) -> int:
+    """The time of the event an alert reports: the request for (a), else when the DCC raised it."""
+    if alert.kind == "(a)":
+        for r in dcc.requests():
+            if r.request_id == alert.request_id:
+                return r.submitted_ms
+    return alert.raised_ms
+
+
+def _whole_deliveries(harness: Any, dcc: ReferenceDccSide, label: str) -> list[Any]:
+    image = harness.images[label]
+    return [d for d in dcc.hub_deliveries() if d.payload == image]
+
+
+def _fragment_deliveries(harness: Any, dcc: ReferenceDccSide, label: str) -> set[tuple[int, int]]:
+    """(fragment index, bytes) of each fragment of the image that reached a hub whole."""
+    ids = {r.request_id for r in _requests_of(dcc, label)}
+    out = set()
+    for d in dcc.hub_deliveries():
+        if d.request_id in ids and d.payload is not None and d.stored_by_hub:
+            try:
+                fragment = parse_fragment(d.payload, max_bytes=None)
+            except ProtocolError:  # not a fragment: not counted
+                continue
+            out.add((fragment.descriptor.fragment_index, len(d.payload)))
+    return out
+
+
+def _wan(dcc: ReferenceDccSide, deliveries: Sequence[Any] | None = None) -> str:
+    shown = list(dcc.hub_deliveries() if deliveries is None else deliveries)
+    lines = "\n".join(f"  {d.describe()}" for d in shown[:20]) or "  (nothing)"
+    return f"what the DCC sent to hubs over the WAN:\n{lines}"
