@@ -1,0 +1,98 @@
+"""``hanota serve-dcc``: the reference DCC, with its hubs and simulated premises, over HTTP + JSON.
+
+The binding is ``conformance/dcc_http/openapi.yaml`` (docs/dcc-adapter.md). The world runs on a
+virtual clock moved only by ``POST /time/advance`` and ``POST /time/run-until-idle``. Prints
+``listening on http://HOST:PORT`` (``--listen 127.0.0.1:0`` picks a free port) and serves until
+SIGTERM or Ctrl-C, then exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from types import FrameType
+
+from conformance.commands.serve_device import parse_listen
+from conformance.dcc_http.server import DEFAULT_MAX_BODY_BYTES, DccService, WorldConfig, make_app
+from conformance.models.dcc import FAULTS
+from protocol.errors import HarnessUsageError
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+
+NAME = "serve-dcc"
+HELP = "serve the reference DCC (hub and premises) over the DCC-side HTTP + JSON binding"
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--listen", required=True, type=parse_listen, metavar="HOST:PORT",
+                        help="address to listen on; port 0 picks a free port (printed)")
+    parser.add_argument("--rules", choices=("wg-2016", "as-implemented"), default="wg-2016",
+                        help="the working group's rules (default) or SECMP0007 as implemented")
+    parser.add_argument("--seed", type=_count, default=0, metavar="N",
+                        help="seed of EUI-64s, the manufacturer test key and the alert stagger")
+    parser.add_argument("--premises", type=_count, default=1, metavar="N",
+                        help="dual-fuel premises built at start (Supplier A electricity, Supplier B "
+                        "gas, an IHD and a PPMID each; default 1; more with POST /premises)")
+    parser.add_argument("--max-image-bytes", type=_count, default=DEFAULT_MAX_IMAGE_BYTES, metavar="N",
+                        help=f"the image size limit (default {DEFAULT_MAX_IMAGE_BYTES})")
+    parser.add_argument("--service-level-ms", type=_count, default=300_000, metavar="MS",
+                        help="alert service level (default 300000)")
+    parser.add_argument("--alert-window-ms", type=_count, default=60_000, metavar="MS",
+                        help="alerts are staggered at random within this window (default 60000)")
+    parser.add_argument("--confirm-delay-ms", type=_count, default=60_000, metavar="MS",
+                        help="alert (c) this long after activation was due (default 60000)")
+    parser.add_argument("--dcc-fault", action="append", default=[], metavar="NAME",
+                        help="break the rules on purpose (repeatable): " + ", ".join(sorted(FAULTS)))
+    parser.add_argument("--max-body-bytes", type=_count, default=DEFAULT_MAX_BODY_BYTES, metavar="N",
+                        help=f"refuse request bodies above this (default {DEFAULT_MAX_BODY_BYTES})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server
+
+    unknown = sorted(set(args.dcc_fault) - FAULTS.keys())
+    if unknown:
+        print(f"hanota serve-dcc: unknown DCC fault(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    if args.alert_window_ms > args.service_level_ms:
+        print("hanota serve-dcc: --alert-window-ms must not exceed --service-level-ms", file=sys.stderr)
+        return 2
+    config = WorldConfig(rules=args.rules, seed=args.seed, dcc_faults=frozenset(args.dcc_fault),
+                         max_image_bytes=args.max_image_bytes, alert_window_ms=args.alert_window_ms,
+                         service_level_ms=args.service_level_ms, confirm_delay_ms=args.confirm_delay_ms)
+    try:
+        service = DccService(config, premises=args.premises)
+    except HarnessUsageError as err:
+        print(f"hanota serve-dcc: {err}", file=sys.stderr)
+        return 2
+    host, port = args.listen
+    try:
+        server = make_server(host, port, make_app(service, max_body_bytes=args.max_body_bytes),
+                             threaded=False)
+    except OSError as err:
+        print(f"hanota serve-dcc: cannot listen on {host}:{port}: {err}", file=sys.stderr)
+        return 2
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    shown = f"[{server.host}]" if ":" in server.host else server.host
+    print(f"listening on http://{shown}:{server.port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,333 @@
+"""A :class:`~conformance.dcc_side.DccSide` that reaches a DCC test system over HTTP + JSON.
+
+:class:`HttpDccSide` has the methods of the in-process
+:class:`~conformance.dcc_side.ReferenceDccSide` (``submit``, ``requests``, ``alerts_for``,
+``suppliers``, ``hub_deliveries``, ``inventory_version``, ``discard_on_hub``, ``now_ms``,
+``evidence``) and gives the same results for the same operations, so the DCC-side steps run
+unchanged against ``hanota serve-dcc`` or a DCC's own implementation of ``openapi.yaml``. It
+acts as a Supplier does: it records the requests it sent, picks the role it holds at the
+premises, and under the wg-2016 rules resends an image the DCC refused as too large in
+fragments each within the limit. It adds the optional controls: time, premises, reset.
+
+Only the standard library is used (``urllib.request`` + ``json``). :class:`AlertReceiver` is a
+Supplier's callback endpoint: a small Werkzeug server that keeps each alert POSTed to it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from typing import Any
+
+from conformance.dcc_http import (
+    FieldError,
+    alert_from_json,
+    delivery_from_json,
+    eui_from_json,
+    eui_to_json,
+    response_from_json,
+    version_from_json,
+    version_to_json,
+)
+from conformance.dcc_side import AlertSeen, HubDelivery, SubmittedRequest
+from conformance.models.service_request import (
+    Rejected,
+    RejectReason,
+    RequestVariant,
+    ServiceRequestResponse,
+    SupplierRole,
+)
+from protocol.errors import HarnessUsageError
+from protocol.fragments import split_image
+from protocol.ota_image import ImageFormat
+
+__all__ = ["AlertReceiver", "DccHttpError", "HttpDccSide"]
+
+
+class DccHttpError(HarnessUsageError):
+    """The DCC test system answered with an HTTP error, or could not be reached."""
+
+    def __init__(self, message: str, *, status: int | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+class HttpDccSide:
+    """The DCC side of the suite over the HTTP binding at ``base_url`` (``http://HOST:PORT``)."""
+
+    def __init__(self, base_url: str, *, timeout_s: float = 60.0) -> None:
+        parsed = urllib.parse.urlsplit(base_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise HarnessUsageError(f"a DCC test system URL is http://HOST:PORT[/PREFIX], got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+        self._requests: list[SubmittedRequest] = []
+        self._info: dict[str, Any] | None = None
+        self._roles: dict[int, tuple[str, str | None]] = {}  # device -> (electricity, gas) Supplier
+
+    # -- transport ------------------------------------------------------------------------------
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        # the scheme was checked in __init__: http or https only
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        request = urllib.request.Request(self.base_url + path, data, headers, method=method)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:  # noqa: S310
+                raw = answer.read()
+        except urllib.error.HTTPError as err:
+            raise _http_error(method, path, err) from None
+        except OSError as err:
+            raise DccHttpError(f"{method} {self.base_url}{path}: "
+                               f"DCC test system unreachable ({err})") from None
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise DccHttpError(f"{method} {path}: the answer is not JSON") from None
+
+    def _checked(self, what: str, parse: Any) -> Any:
+        try:
+            return parse()
+        except FieldError as err:
+            raise DccHttpError(f"{what}: malformed answer from the DCC test system: {err}",
+                               field=err.field) from None
+
+    # -- the optional controls (test support) ----------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        """``GET /info``: rules, limits, whether time is virtual (cached)."""
+        if self._info is None:
+            self._info = dict(self._call("GET", "/info"))
+        return self._info
+
+    @property
+    def rules(self) -> str:
+        return str(self.info()["rules"])
+
+    @property
+    def max_image_bytes(self) -> int:
+        return int(self.info()["max_image_bytes"])
+
+    @property
+    def virtual_time(self) -> bool:
+        return bool(self.info().get("virtual_time", False))
+
+    def reset(self, **config: Any) -> dict[str, Any]:
+        """``POST /reset``: a fresh world (``rules``, ``seed``, ``dcc_faults``, ``max_image_bytes``,
+        ``alert_window_ms``, ``service_level_ms``, ``confirm_delay_ms``); forgets local records."""
+        if "dcc_faults" in config:
+            config["dcc_faults"] = sorted(config["dcc_faults"])
+        self._info = dict(self._call("POST", "/reset", config))
+        self._requests.clear()
+        self._roles.clear()
+        return self._info
+
+    def add_premises(self, *, electricity_supplier: str = "Supplier A",
+                     gas_supplier: str | None = "Supplier B", devices: Sequence[str] = ("ihd", "ppmid"),
+                     supports_fragmentation: bool = False, consumer_refusal: bool = False,
+                     device_faults: Sequence[str] = (), hub_faults: Sequence[str] = ()) -> dict[str, Any]:
+        """``POST /premises``: one more premises; returns its hub, meters and devices."""
+        made = self._call("POST", "/premises", {
+            "electricity_supplier": electricity_supplier, "gas_supplier": gas_supplier,
+            "devices": list(devices), "supports_fragmentation": supports_fragmentation,
+            "consumer_refusal": consumer_refusal, "device_faults": sorted(device_faults),
+            "hub_faults": sorted(hub_faults)})
+        self._learn(made)
+        return dict(made)
+
+    def premises(self) -> list[dict[str, Any]]:
+        """``GET /premises``."""
+        listed = list(self._call("GET", "/premises")["premises"])
+        for p in listed:
+            self._learn(p)
+        return listed
+
+    def _learn(self, premises: dict[str, Any]) -> None:
+        meters = {m["fuel"]: m["supplier"] for m in premises.get("meters", [])}
+        for d in premises.get("devices", []):
+            self._roles[eui_from_json(d["eui64"], "devices[].eui64")] = (
+                meters.get("electricity", ""), meters.get("gas"))
+
+    def advance(self, ms: int) -> int:
+        """``POST /time/advance``: run every timer due in the next ``ms``; returns the time."""
+        return int(self._call("POST", "/time/advance", {"ms": int(ms)})["now_ms"])
+
+    def run_until_idle(self, max_virtual_ms: int = 7 * 86_400_000) -> int:
+        """``POST /time/run-until-idle``: until no timer is left (bounded); returns the time."""
+        return int(self._call("POST", "/time/run-until-idle", {"max_virtual_ms": max_virtual_ms})["now_ms"])
+
+    def fail_next_activation(self, device: int) -> None:
+        """``POST /devices/{eui}/fail-next-activation`` (the reference world only)."""
+        self._call("POST", f"/devices/{eui_to_json(device)}/fail-next-activation")
+
+    def inventory_record(self, device: int) -> dict[str, Any] | None:
+        """``GET /devices/{eui}/inventory``: the record with its history, or None if unknown."""
+        try:
+            return dict(self._call("GET", f"/devices/{eui_to_json(device)}/inventory"))
+        except DccHttpError as err:
+            if err.status == 404:
+                return None
+            raise
+
+    def set_callback(self, supplier: str, url: str) -> None:
+        """``PUT /suppliers/{id}/callback``: have each alert to ``supplier`` POSTed to ``url``."""
+        self._call("PUT", f"/suppliers/{_seg(supplier)}/callback", {"url": url})
+
+    # -- DccSide: acting -------------------------------------------------------------------------
+    def submit(self, supplier: str, devices: Sequence[int], image: bytes, *, label: str,
+               file_version: int) -> SubmittedRequest:
+        """Send the firmware Service Request of the DCC's rule set for ``supplier``."""
+        wg = self.rules == "wg-2016"
+        variant = (RequestVariant.SEND_PPMID_IHD_FIRMWARE if wg
+                   else RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE)
+        role = self._role(supplier, devices)
+        sent = self.submit_request(supplier, role, devices, image, file_version, variant=variant,
+                                   label=label, image_bytes=len(image))
+        refused = sent.response
+        if wg and isinstance(refused, Rejected) and refused.reason is RejectReason.IMAGE_TOO_LARGE:
+            # As the Supplier does in process: send it again in fragments within the limit.
+            fragments = tuple(split_image(image, max_bytes=self.max_image_bytes, fmt=ImageFormat.GBCS))
+            sent = self.submit_request(supplier, role, devices, b"", file_version, variant=variant,
+                                       label=label, fragments=fragments, image_bytes=len(image))
+        return sent
+
+    def submit_request(self, requester: str, role: SupplierRole, devices: Sequence[int], image: bytes,
+                       file_version: int, *, variant: RequestVariant, label: str = "",
+                       fragments: Sequence[bytes] = (), request_id: str | None = None,
+                       image_bytes: int | None = None) -> SubmittedRequest:
+        """``POST /service-requests`` with exactly these SR fields; recorded for :meth:`requests`."""
+        body: dict[str, Any] = {
+            "requester": requester, "requester_role": role.value, "variant": variant.value,
+            "FirmwareImage": base64.b64encode(image).decode("ascii"),
+            "FirmwareVersion": version_to_json(file_version),
+            "DeviceIDList": [eui_to_json(d) for d in devices], "label": label}
+        if fragments:
+            body["fragments"] = [base64.b64encode(f).decode("ascii") for f in fragments]
+        if request_id is not None:
+            body["request_id"] = request_id
+        answer = self._call("POST", "/service-requests", body)
+        response: ServiceRequestResponse = self._checked(
+            "the Service Request's answer", lambda: response_from_json(answer["response"]))
+        size = len(image) if image_bytes is None else image_bytes
+        sent = SubmittedRequest(response.request_id, requester, label, tuple(devices), file_version, size,
+                                int(answer["submitted_ms"]), response, len(fragments))
+        self._requests.append(sent)
+        return sent
+
+    def _role(self, supplier: str, devices: Sequence[int]) -> SupplierRole:
+        """The role ``supplier`` holds at the first device's premises (gas only if it is not also
+        the electricity Supplier), as a Supplier user picks it; Import Supplier otherwise."""
+        if devices and devices[0] not in self._roles:
+            self.premises()
+        elec, gas = self._roles.get(devices[0], ("", None)) if devices else ("", None)
+        if gas == supplier and elec != supplier:
+            return SupplierRole.GAS_SUPPLIER
+        return SupplierRole.IMPORT_SUPPLIER
+
+    def discard_on_hub(self, request_ids: Sequence[str], reason: str) -> None:
+        """``POST /hub-deliveries/discard`` (test support: the hub drops the image it holds)."""
+        self._call("POST", "/hub-deliveries/discard", {"request_ids": list(request_ids), "reason": reason})
+
+    # -- DccSide: observing ------------------------------------------------------------------------
+    def requests(self, supplier: str | None = None) -> list[SubmittedRequest]:
+        return [r for r in self._requests if supplier is None or r.supplier == supplier]
+
+    def alerts_for(self, supplier: str) -> list[AlertSeen]:
+        """``GET /suppliers/{id}/alerts``: every alert delivered to ``supplier`` so far."""
+        got = self._call("GET", f"/suppliers/{_seg(supplier)}/alerts")
+        alerts: list[AlertSeen] = self._checked(
+            "alerts", lambda: [alert_from_json(a, f"alerts[{i}]") for i, a in enumerate(got["alerts"])])
+        return alerts
+
+    def suppliers(self) -> list[str]:
+        names = set(self._call("GET", "/suppliers")["suppliers"])
+        return sorted(names | {r.supplier for r in self._requests})
+
+    def hub_deliveries(self) -> list[HubDelivery]:
+        got = self._call("GET", "/hub-deliveries")
+        deliveries: list[HubDelivery] = self._checked(
+            "hub deliveries",
+            lambda: [delivery_from_json(d, f"deliveries[{i}]") for i, d in enumerate(got["deliveries"])])
+        return deliveries
+
+    def inventory_version(self, device: int) -> int | None:
+        record = self.inventory_record(device)
+        if record is None:
+            return None
+        version: int | None = self._checked(
+            "inventory", lambda: version_from_json(record["firmware_version"], "firmware_version"))
+        return version
+
+    def now_ms(self) -> int:
+        return int(self._call("GET", "/time")["now_ms"])
+
+    def evidence(self) -> list[str]:
+        """Requests, hub deliveries and alerts as lines, for reports (as in process)."""
+        lines = [r.describe() for r in self._requests]
+        lines += [f"WAN: {d.describe()}" for d in self.hub_deliveries()]
+        for supplier in self.suppliers():
+            lines += [a.describe() for a in self.alerts_for(supplier)]
+        return lines
+
+
+def _seg(text: str) -> str:
+    return urllib.parse.quote(text, safe="")
+
+
+def _http_error(method: str, path: str, err: urllib.error.HTTPError) -> DccHttpError:
+    try:
+        body = json.loads(err.read() or b"{}")
+    except ValueError:
+        body = {}
+    message = body.get("error", err.reason) if isinstance(body, dict) else err.reason
+    field = body.get("field") if isinstance(body, dict) else None
+    return DccHttpError(f"{method} {path}: HTTP {err.code}: {message}", status=err.code, field=field)
+
+
+class AlertReceiver:
+    """A Supplier's callback endpoint: keeps every alert POSTed to it (a Werkzeug server)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        from werkzeug.serving import make_server
+        from werkzeug.wrappers import Request, Response
+
+        from conformance.dcc_http.server import QuietHandler
+
+        self.alerts: list[AlertSeen] = []
+        self.errors: list[str] = []
+
+        def app(environ: dict[str, Any], start_response: Any) -> Any:
+            request = Request(environ)
+            request.max_content_length = 64 * 1024
+            try:
+                self.alerts.append(alert_from_json(json.loads(request.get_data())))
+                response = Response(status=204)
+            except (FieldError, ValueError) as err:
+                self.errors.append(str(err))
+                response = Response(json.dumps({"error": str(err)}), status=400, mimetype="application/json")
+            return response(environ, start_response)
+
+        self._server = make_server(host, port, app, threaded=False, request_handler=QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="alert-receiver", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.host}:{self._server.port}/alerts"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> AlertReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
