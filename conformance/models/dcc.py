@@ -355,7 +355,7 @@ class Dcc:
                     except ProtocolError as err:
                         err.field = f"fragments[{i}].{err.field}" if err.field else f"fragments[{i}]"
                         raise
-                image = reassemble(request.fragments)
+                image = reassemble(request.fragments, max_fragment_bytes=limit)
             except ProtocolError as err:
                 return Rejected(rid, RejectReason.FRAGMENTS_INVALID, err.describe())
         if not request.fragments and len(image) > limit and "accept-oversize" not in self.faults:
