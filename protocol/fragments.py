@@ -42,8 +42,7 @@ from .errors import (
     ValidationError,
 )
 from .limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES, check_image_size
-from .ota_image import OTA_HEADER, SUB_ELEMENT_HEADER, ImageFormat, OtaHeader, parse_image
-from .ota_image import _parse_header as parse_header  # the strict header check, not yet public
+from .ota_image import OTA_HEADER, SUB_ELEMENT_HEADER, ImageFormat, OtaHeader, parse_header, parse_image
 from .signatures import verify_image
 
 if TYPE_CHECKING:

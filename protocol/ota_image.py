@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
 __all__ = [
+    "parse_header",
     "DEFAULT_MAX_IMAGE_SIZE",
     "FILE_IDENTIFIER",
     "GBCS_SIGNATURE_TRAILER",
@@ -254,7 +255,7 @@ def _decode_prefixed(fmt: c.Construct[Any, Any], data: bytes, base: int, prefix:
         raise DecodeError(message, field=field, offset=err.offset) from None
 
 
-def _parse_header(data: bytes, max_size: int) -> OtaHeader:
+def parse_header(data: bytes, max_size: int) -> OtaHeader:
     # Slice exactly the header the field-control bits announce, so decode sees no trailing bytes
     # and a short file fails on the field where it ends.
     field_control = int.from_bytes(data[_OFF_FIELD_CONTROL:_OFF_FIELD_CONTROL + 2], "little")
@@ -457,7 +458,7 @@ def parse_image(data: bytes, *, max_size: int = DEFAULT_MAX_IMAGE_SIZE,
     if len(raw) > max_size:
         raise SizeLimitError(f"file is {len(raw)} bytes, over the {max_size}-byte limit",
                              field="image", offset=max_size)
-    header = _parse_header(raw, max_size)
+    header = parse_header(raw, max_size)
     start = header.header_length
     if expected_format is ImageFormat.ZIGBEE_OTA:
         return _zigbee_image(raw, header, _walk_sub_elements(raw, start))
