@@ -39,7 +39,7 @@ from conformance.dcc_http import (
     version_from_json,
     version_to_json,
 )
-from conformance.dcc_side import ReferenceDccSide, make_activation_fail
+from conformance.dcc_side import DISCARD_REASONS, ReferenceDccSide, make_activation_fail
 from conformance.models.clock import VirtualClock
 from conformance.models.dcc import FAULTS
 from conformance.models.premises import World
@@ -407,7 +407,10 @@ def make_app(service: DccService, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTE
         if endpoint == "discard":
             body = _body(request, max_body_bytes)
             ids = _list_of(body, "request_ids", [])
-            s.side.discard_on_hub(ids, _req_str(body, "reason"))
+            reason = _req_str(body, "reason")
+            if reason not in DISCARD_REASONS:
+                raise FieldError("reason", f"expected one of: {'; '.join(DISCARD_REASONS)}")
+            s.side.discard_on_hub(ids, reason)
             return Response(status=204)
         if endpoint == "time":
             return _json(s.time())
