@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -515,7 +516,11 @@ class Harness:
             return
         if self.fragments.get(label):
             raise HarnessUsageError("alter the image before splitting it into fragments")
-        make = dict(payload_size=info.payload_size, file_version=info.file_version)
+
+        def remake(**options: Any) -> bytes:
+            return world.make_image(self.device, payload_size=info.payload_size,
+                                    file_version=info.file_version, **options)
+
         data = bytearray(info.data)
         header_len = ota_image.parse_image(info.data, max_size=len(info.data)).header.header_length
         new = info
@@ -526,27 +531,26 @@ class Harness:
             data[header_len + info.payload_size - 1] ^= 0x01
             new = dataclasses.replace(info, data=bytes(data))
         elif kind is DefectKind.SIGNATURE_MISSING:
-            new = dataclasses.replace(info, data=world.make_image(self.device, signed=False, **make))
+            new = dataclasses.replace(info, data=remake(signed=False))
         elif kind is DefectKind.SIGNATURE_OTHER_KEY:
             other = deterministic_key(self.seed + 0x5EED)
-            new = dataclasses.replace(info, data=world.make_image(self.device, key=other, **make))
+            new = dataclasses.replace(info, data=remake(key=other))
         elif kind is DefectKind.SIGNATURE_TRUNCATED:
             new = dataclasses.replace(info, data=info.data[:-32])
         elif kind is DefectKind.OTHER_MANUFACTURER:
             code = dut.manufacturer_code ^ 0x0F0F
             new = dataclasses.replace(info, manufacturer_code=code,
-                                      data=world.make_image(self.device, manufacturer_code=code, **make))
+                                      data=remake(manufacturer_code=code))
         elif kind is DefectKind.OTHER_IMAGE_TYPE:
             itype = dut.image_type ^ 0x00F0
             new = dataclasses.replace(info, image_type=itype,
-                                      data=world.make_image(self.device, image_type=itype, **make))
+                                      data=remake(image_type=itype))
         else:
             hw = dut.hardware_version
             span = (hw + 1, hw + 5) if kind is DefectKind.HARDWARE_ABOVE else (0, hw - 1)
             if span[1] < span[0]:
                 raise HarnessUsageError(f"no hardware version lies below the device's ({hw})")
-            new = dataclasses.replace(info, hardware_versions=span, data=world.make_image(
-                self.device, hardware_versions=span, **make))
+            new = dataclasses.replace(info, hardware_versions=span, data=remake(hardware_versions=span))
         self._store(label, new)
 
     def split_image(self, label: str, count: int) -> list[bytes]:
@@ -736,7 +740,7 @@ class Harness:
         (True), sent to it (False) or either (None); only those of ``kinds`` if given."""
         eui = self.device.eui64
         ids = {(1 if k not in (oc.ReadAttributes, oc.ReadAttributesResponse, DefaultResponse) else 0,
-                int(k.COMMAND_ID)) for k in kinds}
+                int(getattr(k, "COMMAND_ID"))) for k in kinds}  # noqa: B009
         for index, (time_ms, frame) in enumerate(self.network.log):
             if frame.cluster_id != OTA_CLUSTER_ID:
                 continue
@@ -786,6 +790,137 @@ class Harness:
             if len(picked) >= count:
                 break
         return "\n  ".join(["last frames:", *picked[::-1]]) if picked else "no frames exchanged"
+
+    # ================================================================ checks for Then-steps
+    # Each returns None when the device did what the requirement expects, else a message that
+    # says the expectation in plain words and shows the decoded evidence against it.
+
+    def await_frame(self, kind: type, within_ms: int) -> SeenFrame | None:
+        """The first frame of ``kind`` the device has sent, waiting up to ``within_ms``."""
+        waited = 0
+        while True:
+            seen = next(iter(self.frames(kinds=(kind,))), None)
+            if seen is not None or waited >= within_ms:
+                return seen
+            self.advance(100)
+            waited += 100
+
+    def check_query(self) -> str | None:
+        dut, running = self.dut, self.version_of("original")
+        bound = self.pics.timing.response_timeout_ms
+        seen = self.await_frame(oc.QueryNextImageRequest, bound)
+        if seen is None:
+            return f"expected a Query Next Image Request within {bound} ms of the Image Notify, " \
+                   f"but the device sent none; {self.last_frames()}"
+        q = seen.command
+        want = (dut.manufacturer_code, dut.image_type, running)
+        got = (q.manufacturer_code, q.image_type, q.current_file_version)
+        if got != want or q.hardware_version not in (None, dut.hardware_version):
+            return (f"expected Query Next Image Request with manufacturer code 0x{want[0]:04x}, image "
+                    f"type 0x{want[1]:04x}, current file version 0x{want[2]:08x} (hardware version "
+                    f"{dut.hardware_version} if present), but it was {_text(q)}")
+        return None
+
+    def check_block_requests(self, label: str) -> str | None:
+        info = self.image(label)
+        received, count = 0, 0
+        for seen in self.frames(sent_by_dut=None, kinds=(oc.ImageBlockRequest, oc.ImageBlockResponse)):
+            cmd = seen.command
+            if isinstance(cmd, oc.ImageBlockResponse):
+                if cmd.status == Status.SUCCESS and cmd.image_data and seen.frame.src == self.hub.eui64:
+                    received = max(received, (cmd.file_offset or 0) + len(cmd.image_data))
+                continue
+            count += 1
+            names = (cmd.manufacturer_code, cmd.image_type, cmd.file_version)
+            if names != (info.manufacturer_code, info.image_type, info.file_version):
+                return (f"expected every Image Block Request to name image {label!r} (0x"
+                        f"{info.manufacturer_code:04x}, 0x{info.image_type:04x}, 0x"
+                        f"{info.file_version:08x}); request {count} at t={seen.time_ms} ms was {_text(cmd)}")
+            if cmd.file_offset != received or cmd.maximum_data_size == 0:
+                return (f"expected Image Block Request {count} to continue from the {received} bytes "
+                        f"received, with a non-zero maximum data size; it was {_text(cmd)}")
+        if count == 0:
+            return f"expected Image Block Requests for image {label!r}, but the device sent none; " \
+                   f"{self.last_frames()}"
+        return None
+
+    def _block_requests_and_waits(self) -> list[tuple[SeenFrame, int | None]]:
+        """Each Image Block Request with, if the hub answered it WAIT_FOR_DATA, the time (ms)
+        before which the device must not ask again."""
+        out: list[tuple[SeenFrame, int | None]] = []
+        for seen in self.frames(sent_by_dut=None, kinds=(oc.ImageBlockRequest, oc.ImageBlockResponse)):
+            cmd = seen.command
+            if isinstance(cmd, oc.ImageBlockRequest):
+                out.append((seen, None))
+            elif cmd.status == Status.WAIT_FOR_DATA and out:
+                wait_s = cmd.request_time if cmd.current_time == 0 else cmd.request_time - cmd.current_time
+                out[-1] = (out[-1][0], seen.time_ms + max(0, wait_s) * 1000)
+        return out
+
+    def check_block_spacing(self, period: Duration) -> str | None:
+        gap = self.ms(period)
+        pairs = self._block_requests_and_waits()
+        for (first, waited), (second, _) in itertools.pairwise(pairs):
+            if waited is None and second.time_ms - first.time_ms < gap:
+                return (f"expected Image Block Requests at least {gap} ms apart (MinimumBlockPeriod), "
+                        f"but requests at t={first.time_ms} ms and t={second.time_ms} ms are "
+                        f"{second.time_ms - first.time_ms} ms apart: {_text(second.command)}")
+        if len(pairs) < 2:
+            return f"expected a download of several blocks, but the device sent {len(pairs)} " \
+                   f"Image Block Request(s); {self.last_frames()}"
+        return None
+
+    def check_wait_for_data(self) -> str | None:
+        pairs = self._block_requests_and_waits()
+        waits = [(i, w) for i, (_, w) in enumerate(pairs) if w is not None]
+        if not waits:
+            raise HarnessUsageError("the hub answered no Image Block Request with WAIT_FOR_DATA")
+        for i, not_before in waits:
+            if i + 1 < len(pairs) and pairs[i + 1][0].time_ms < not_before:
+                nxt = pairs[i + 1][0]
+                return (f"expected no Image Block Request before t={not_before} ms (the request time "
+                        f"of the WAIT_FOR_DATA answer), but the device asked at t={nxt.time_ms} ms: "
+                        f"{_text(nxt.command)}")
+        return None
+
+    def check_resumed(self) -> str | None:
+        offer = self.current_offer
+        if offer.cut_offset is None or offer.link_back_ms is None:
+            raise HarnessUsageError("the link was never lost in this scenario")
+        after = [f for f in self.frames(kinds=(oc.ImageBlockRequest,)) if f.time_ms >= offer.link_back_ms]
+        if not after:
+            return (f"expected the device to resume the download after the link came back at "
+                    f"t={offer.link_back_ms} ms, but it sent no Image Block Request; {self.last_frames()}")
+        first = after[0].command
+        if first.file_offset != offer.cut_offset:
+            return (f"expected the device to resume at FileOffset {offer.cut_offset} (the data it had "
+                    f"received when the link was lost), but its first request after the outage was "
+                    f"{_text(first)}")
+        return None
+
+    def check_upgrade_end(self, status: Status) -> str | None:
+        seen = self.upgrade_end_statuses()
+        if status not in seen:
+            return (f"expected an Upgrade End Request with status {status.name}, but the device sent "
+                    f"{', '.join(s.name for s in seen) or 'none'}; {self.last_frames()}")
+        return None
+
+    def check_default_response(self, status: Status) -> str | None:
+        seen = self.default_response_statuses()
+        if status not in seen:
+            return (f"expected a Default Response with status {status.name}, but the device answered "
+                    f"{', '.join(s.name for s in seen) or 'with none'}; {self.last_frames()}")
+        return None
+
+    def check_not_downloaded(self, label: str) -> str | None:
+        info = self.image(label)
+        for seen in self.frames(kinds=(oc.ImageBlockRequest,)):
+            cmd = seen.command
+            if (cmd.manufacturer_code, cmd.image_type, cmd.file_version) == (
+                    info.manufacturer_code, info.image_type, info.file_version):
+                return (f"expected the device not to download image {label!r}, but at t={seen.time_ms} "
+                        f"ms it sent to 0x{seen.frame.dst:016x}: {_text(cmd)}")
+        return None
 
     # ================================================================ evidence
     def evidence(self) -> list[dict[str, Any]]:

@@ -1,1 +1,139 @@
-"""Device-side steps: what the hub the suite plays does, and what the device under test sends."""
+"""Device-side steps: what the hub the suite plays does, and what the device under test sends.
+
+Thin glue: parse (conformance.params), act or check through the harness; every check returns
+None or a message naming the expectation with the decoded evidence against it.
+"""
+
+from __future__ import annotations
+
+from pytest_bdd import given, parsers, then, when
+
+from conformance import params as p
+from conformance.harness import Harness
+from protocol.zcl import Status
+
+
+# ------------------------------------------------------------------------------ the hub's script
+@given(parsers.parse('the hub sets the minimum block period to "{period}"'),
+       converters={"period": p.parse_duration})
+def minimum_block_period(harness: Harness, period: p.Duration) -> None:
+    harness.script.minimum_block_period_ms = harness.ms(period)
+
+
+@given(parsers.parse('the hub answers the next {count} Image Block Requests with WAIT_FOR_DATA for '
+                     '"{wait}"'), converters={"count": p.parse_count, "wait": p.parse_duration})
+def wait_for_data(harness: Harness, count: int, wait: p.Duration) -> None:
+    harness.set_wait_for_data(count, wait)
+
+
+@given(parsers.parse('the hub answers the next "{command}" with status "{status}"'),
+       converters={"command": p.parse_ota_command, "status": p.parse_status})
+def answer_with_status(harness: Harness, command: int, status: Status) -> None:
+    harness.answer_next(command, status)
+
+
+@given(parsers.parse('the hub answers the next "{command}" with the frame "{frame}"'),
+       converters={"command": p.parse_ota_command, "frame": p.parse_hex_frame})
+def answer_with_frame(harness: Harness, command: int, frame: bytes) -> None:
+    harness.answer_next(command, frame)
+
+
+@given(parsers.parse('the hub will set the upgrade time to "{when}"'),
+       converters={"when": p.parse_upgrade_time})
+def upgrade_time(harness: Harness, when: p.UpgradeTime) -> None:
+    harness.script.upgrade_time = when
+
+
+# ------------------------------------------------------------------------------ offers and events
+@when(parsers.parse('{source} offers image "{label}" to the device'),
+      converters={"source": p.parse_source, "label": p.parse_label})
+def offers_image(harness: Harness, source: p.Source, label: str) -> None:
+    if source is p.Source.HUB:
+        harness.offer(label)
+    else:
+        harness.offer_from_other_node(label, hand_held_terminal=source is p.Source.HHT)
+
+
+@when(parsers.parse('the hub offers the fragments of image "{label}" in the order "{order}"'),
+      converters={"label": p.parse_label, "order": p.parse_fragment_order})
+def offers_fragments(harness: Harness, label: str, order: tuple[int, ...]) -> None:
+    harness.offer(label, order)
+
+
+@when(parsers.parse('the link to the hub is lost for "{outage}" after "{done}" of the image have '
+                    'been downloaded'), converters={"outage": p.parse_duration, "done": p.parse_size})
+def link_lost(harness: Harness, outage: p.Duration, done: p.Size) -> None:
+    harness.lose_link(outage, done)
+
+
+@when(parsers.parse('the hub sends a further Upgrade End Response with upgrade time "{when}"'),
+      converters={"when": p.parse_upgrade_time})
+def further_upgrade_end_response(harness: Harness, when: p.UpgradeTime) -> None:
+    harness.further_upgrade_end_response(when)
+
+
+@when("the consumer refuses the upgrade on the device")
+def consumer_refuses(harness: Harness) -> None:
+    harness.consumer_refuses()
+
+
+# ------------------------------------------------------------------------------ what the device does
+@then(parsers.parse('the device reports ImageUpgradeStatus "{status}"'),
+      converters={"status": p.parse_upgrade_status})
+def reports_upgrade_status(harness: Harness, status: object) -> None:
+    read = harness.image_upgrade_status()
+    assert read == status, (f"expected ImageUpgradeStatus {status!s} but Read Attributes gave "
+                            f"{read.name}; {harness.last_frames()}")
+
+
+@then("the device sends a Query Next Image Request with its manufacturer code, image type and "
+      "current file version")
+def sends_query(harness: Harness) -> None:
+    problem = harness.check_query()
+    assert problem is None, problem
+
+
+@then(parsers.parse('every Image Block Request names image "{label}" and continues from the data '
+                    'received'), converters={"label": p.parse_label})
+def block_requests_continue(harness: Harness, label: str) -> None:
+    problem = harness.check_block_requests(label)
+    assert problem is None, problem
+
+
+@then(parsers.parse('no two Image Block Requests are less than "{period}" apart'),
+      converters={"period": p.parse_duration})
+def block_spacing(harness: Harness, period: p.Duration) -> None:
+    problem = harness.check_block_spacing(period)
+    assert problem is None, problem
+
+
+@then("no Image Block Request is sent before the request time of the WAIT_FOR_DATA response")
+def honours_wait_for_data(harness: Harness) -> None:
+    problem = harness.check_wait_for_data()
+    assert problem is None, problem
+
+
+@then("the device resumes at the file offset it had reached")
+def resumes(harness: Harness) -> None:
+    problem = harness.check_resumed()
+    assert problem is None, problem
+
+
+@then(parsers.parse('the device sends an Upgrade End Request with status "{status}"'),
+      converters={"status": p.parse_status})
+def upgrade_end_status(harness: Harness, status: Status) -> None:
+    problem = harness.check_upgrade_end(status)
+    assert problem is None, problem
+
+
+@then(parsers.parse('the device answers with a Default Response with status "{status}"'),
+      converters={"status": p.parse_status})
+def default_response_status(harness: Harness, status: Status) -> None:
+    problem = harness.check_default_response(status)
+    assert problem is None, problem
+
+
+@then(parsers.parse('the device does not download image "{label}"'), converters={"label": p.parse_label})
+def does_not_download(harness: Harness, label: str) -> None:
+    problem = harness.check_not_downloaded(label)
+    assert problem is None, problem
