@@ -18,10 +18,11 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from conformance.dcc_http import (
@@ -155,12 +156,39 @@ class HttpDccSide:
                 meters.get("electricity", ""), meters.get("gas"))
 
     def advance(self, ms: int) -> int:
-        """``POST /time/advance``: run every timer due in the next ``ms``; returns the time."""
+        """Let ``ms`` pass on the DCC's clock; returns the time after.
+
+        Virtual time: ``POST /time/advance`` runs every timer due on the way. Wall time (a DCC
+        test system without virtual time): time passes by itself, so this waits ``ms``.
+        """
+        if not self.virtual_time:
+            time.sleep(max(0, ms) / 1000)
+            return self.now_ms()
         return int(self._call("POST", "/time/advance", {"ms": int(ms)})["now_ms"])
 
     def run_until_idle(self, max_virtual_ms: int = 7 * 86_400_000) -> int:
-        """``POST /time/run-until-idle``: until no timer is left (bounded); returns the time."""
+        """``POST /time/run-until-idle``: until no timer is left (bounded); returns the time.
+
+        Only with virtual time: a wall-clock DCC cannot say it is idle; use :meth:`wait_for`
+        with the PIXIT timeout instead."""
+        if not self.virtual_time:
+            raise HarnessUsageError("the DCC test system runs on wall time: wait for the expected "
+                                    "alerts with wait_for(..., timeout_ms=<PIXIT timeout>) instead")
         return int(self._call("POST", "/time/run-until-idle", {"max_virtual_ms": max_virtual_ms})["now_ms"])
+
+    def wait_for(self, done: Callable[[], bool], timeout_ms: int, *, step_ms: int = 1_000) -> bool:
+        """Until ``done()`` holds or ``timeout_ms`` has passed on the DCC's clock, checking every
+        ``step_ms`` (virtual: advancing the clock; wall: polling). Returns ``done()``."""
+        if step_ms <= 0:
+            raise HarnessUsageError("step_ms must be positive")
+        waited = 0
+        while not done():
+            if waited >= timeout_ms:
+                return False
+            step = min(step_ms, timeout_ms - waited)
+            self.advance(step)
+            waited += step
+        return True
 
     def fail_next_activation(self, device: int) -> None:
         """``POST /devices/{eui}/fail-next-activation`` (the reference world only)."""

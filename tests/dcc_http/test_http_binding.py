@@ -28,6 +28,7 @@ from conformance.dcc_side import ReferenceDccSide
 from conformance.models.clock import VirtualClock
 from conformance.models.premises import World
 from conformance.models.service_request import Acknowledged, Rejected, RejectReason, WarningResponse
+from protocol.errors import HarnessUsageError
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC: dict[str, Any] = yaml.safe_load(openapi_text())
@@ -292,6 +293,18 @@ def test_alerts_pushed_to_callbacks_equal_the_polled_ones() -> None:
         assert a.alerts == client.alerts_for("Supplier A") and len(a.alerts) == 2
         assert b.alerts == client.alerts_for("Supplier B") and len(b.alerts) == 2
         assert not a.errors and not b.errors
+
+
+def test_wait_for_on_virtual_and_wall_time(url: str) -> None:
+    client = HttpDccSide(url)
+    assert client.wait_for(lambda: client.now_ms() >= 2_500, 10_000, step_ms=1_000)
+    assert client.now_ms() == 3_000
+    assert not client.wait_for(lambda: False, 1_500, step_ms=1_000) and client.now_ms() == 4_500
+    client.info()["virtual_time"] = False  # as a wall-clock DCC test system says it
+    with pytest.raises(HarnessUsageError, match="wall time"):
+        client.run_until_idle()
+    assert not client.wait_for(lambda: False, 20, step_ms=10)  # polls, 20 ms of wall time
+    assert client.now_ms() == 4_500  # the served clock did not move
 
 
 def test_client_rejects_a_non_http_url() -> None:
