@@ -35,7 +35,7 @@ from conformance.dcc_http import (
     version_from_json,
     version_to_json,
 )
-from conformance.dcc_side import AlertSeen, HubDelivery, SubmittedRequest
+from conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest
 from conformance.models.service_request import (
     Rejected,
     RejectReason,
@@ -176,6 +176,21 @@ class HttpDccSide:
                                     "alerts with wait_for(..., timeout_ms=<PIXIT timeout>) instead")
         return int(self._call("POST", "/time/run-until-idle", {"max_virtual_ms": max_virtual_ms})["now_ms"])
 
+    def wait_until(self, done: Callable[[], bool], deadline_ms: int) -> bool:
+        """Until ``done()`` or ``deadline_ms`` on the DCC's clock; returns ``done()``.
+
+        Virtual time: ``POST /time/step``, timer by timer, checking ``done()`` between steps
+        (as in process). Wall time: polls once a second (or less, near the deadline)."""
+        while not done():
+            now = self.now_ms()
+            if now >= deadline_ms:
+                return False
+            if self.virtual_time:
+                self._call("POST", "/time/step", {"deadline_ms": int(deadline_ms)})
+            else:
+                time.sleep(min(1_000, deadline_ms - now) / 1000)
+        return True
+
     def wait_for(self, done: Callable[[], bool], timeout_ms: int, *, step_ms: int = 1_000) -> bool:
         """Until ``done()`` holds or ``timeout_ms`` has passed on the DCC's clock, checking every
         ``step_ms`` (virtual: advancing the clock; wall: polling). Returns ``done()``."""
@@ -295,6 +310,10 @@ class HttpDccSide:
     def now_ms(self) -> int:
         return int(self._call("GET", "/time")["now_ms"])
 
+    def transfer_pending(self) -> bool:
+        """``GET /transfers/pending``: a hub is still activating or reading back a version."""
+        return bool(self._call("GET", "/transfers/pending")["pending"])
+
     def evidence(self) -> list[str]:
         """Requests, hub deliveries and alerts as lines, for reports (as in process)."""
         lines = [r.describe() for r in self._requests]
@@ -359,3 +378,8 @@ class AlertReceiver:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_a_dcc_side(side: HttpDccSide) -> DccSide:
+    """Never called: mypy checks here that HttpDccSide implements the DccSide Protocol."""
+    return side

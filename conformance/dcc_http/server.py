@@ -226,6 +226,19 @@ class DccService:
         self.world.run_for(ms)
         return self.time()
 
+    def step(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Run to the next timer due, or to ``deadline_ms`` if that comes first (one step of
+        ``ReferenceDccSide.wait_until``: the client checks its condition between steps)."""
+        deadline = body.get("deadline_ms")
+        if not isinstance(deadline, int) or isinstance(deadline, bool) or deadline < 0:
+            raise FieldError("deadline_ms", "expected a non-negative integer (ms on the DCC's clock)")
+        clock = self.world.clock
+        now = clock.now_ms
+        if now < deadline:
+            due = clock.next_due_ms()
+            self.world.run_for((deadline if due is None else min(max(due, now), deadline)) - now)
+        return self.time()
+
     def run_until_idle(self, body: dict[str, Any]) -> dict[str, Any]:
         limit = body.get("max_virtual_ms", 7 * 86_400_000)
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
@@ -339,6 +352,8 @@ _URLS = Map([
     Rule("/time", methods=["GET"], endpoint="time"),
     Rule("/time/advance", methods=["POST"], endpoint="advance"),
     Rule("/time/run-until-idle", methods=["POST"], endpoint="run_until_idle"),
+    Rule("/time/step", methods=["POST"], endpoint="step"),
+    Rule("/transfers/pending", methods=["GET"], endpoint="transfer_pending"),
 ], strict_slashes=False)
 
 
@@ -416,6 +431,10 @@ def make_app(service: DccService, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTE
             return _json(s.time())
         if endpoint == "advance":
             return _json(s.advance(_body(request, max_body_bytes)))
+        if endpoint == "step":
+            return _json(s.step(_body(request, max_body_bytes)))
+        if endpoint == "transfer_pending":
+            return _json({"pending": s.side.transfer_pending(), "now_ms": s.side.now_ms()})
         if endpoint == "run_until_idle":
             return _json(s.run_until_idle(_body(request, max_body_bytes)))
         raise NotFound()  # pragma: no cover - every rule has a branch

@@ -115,6 +115,10 @@ def test_every_endpoint_over_loopback(url: str) -> None:
 
     status, now = call(url, "POST", "/time/advance", {"ms": 1000})
     assert (status, now) == (200, {"now_ms": 1000, "virtual": True})
+    status, now = call(url, "POST", "/time/step", {"deadline_ms": 500})
+    assert (status, now) == (200, {"now_ms": 1000, "virtual": True})  # the deadline has passed
+    status, pending = call(url, "GET", "/transfers/pending")
+    assert status == 200 and pending["pending"] in (True, False)
     status, now = call(url, "POST", "/time/run-until-idle", {})
     assert status == 200 and now["now_ms"] > 1000
     conforms("Time", now)
@@ -175,6 +179,7 @@ def test_discard_on_hub_over_http(url: str) -> None:
     ("/reset", "POST", {"alert_window_ms": 10, "service_level_ms": 5}, "alert_window_ms"),
     ("/time/advance", "POST", {"ms": -1}, "ms"),
     ("/time/advance", "POST", {}, "ms"),
+    ("/time/step", "POST", {"deadline_ms": "soon"}, "deadline_ms"),
     ("/suppliers/Supplier%20A/callback", "PUT", {"url": "file:///etc/passwd"}, "url"),
     ("/hub-deliveries/discard", "POST", {"request_ids": ["x"], "reason": "bored"}, "reason"),
 ])
@@ -233,6 +238,10 @@ def _scenario(side: Any, world_for_images: World, run: Any, rules: str) -> dict[
     side.submit("Supplier B", [ppmid.eui64, 0x000D6F00DEADBEEF], big, label="big", file_version=0x01000002)
     side.submit("Supplier A", [ihd.eui64], small, label="small", file_version=0x01000001)
     side.submit("Supplier C", [ppmid.eui64], big, label="stranger", file_version=0x01000002)
+    pending = [side.transfer_pending()]
+    first_a = side.wait_until(lambda: any(a.kind == "(a)" for a in side.alerts_for("Supplier A")), 3_600_000)
+    waited = (first_a, side.now_ms(), side.transfer_pending())
+    never = (side.wait_until(lambda: False, side.now_ms() + 5_000), side.now_ms())
     run()
     return {
         "requests": [(r.request_id, r.supplier, r.label, r.devices, r.file_version, r.image_bytes,
@@ -242,6 +251,7 @@ def _scenario(side: Any, world_for_images: World, run: Any, rules: str) -> dict[
         "deliveries": [delivery_to_json(d) for d in side.hub_deliveries()],
         "inventory": [side.inventory_version(d) for d in (ppmid.eui64, ihd.eui64, 0x000D6F00DEADBEEF)],
         "now": side.now_ms(),
+        "waits": (pending, waited, never, side.transfer_pending()),
         "evidence": side.evidence(),
     }
 
@@ -338,3 +348,14 @@ def test_serve_dcc_usage_errors_exit_2(argv: list[str]) -> None:
     done = subprocess.run([sys.executable, "-m", "conformance", "serve-dcc", *argv], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
+
+
+def test_client_has_every_public_method_of_the_in_process_side() -> None:
+    import inspect
+
+    public = {n for n in dir(ReferenceDccSide)
+              if not n.startswith("_") and callable(getattr(ReferenceDccSide, n))}
+    for name in public:
+        mine, theirs = getattr(HttpDccSide, name, None), getattr(ReferenceDccSide, name)
+        assert mine is not None, f"HttpDccSide lacks {name}"
+        assert list(inspect.signature(mine).parameters) == list(inspect.signature(theirs).parameters), name
