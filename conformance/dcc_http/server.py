@@ -41,7 +41,9 @@ from conformance.dcc_http import (
 )
 from conformance.dcc_side import DISCARD_REASONS, ReferenceDccSide, make_activation_fail
 from conformance.models.clock import VirtualClock
+from conformance.models.comms_hub import HUB_FAULTS
 from conformance.models.dcc import FAULTS
+from conformance.models.device import FAULTS as DEVICE_FAULTS
 from conformance.models.premises import World
 from conformance.models.service_request import Alert, RequestVariant, SupplierRole
 from protocol.errors import HarnessUsageError
@@ -130,6 +132,11 @@ class DccService:
             raise FieldError("devices", "name at least one device kind")
         faults = _list_of(body, "device_faults", [])
         hub_faults = _list_of(body, "hub_faults", [])
+        checks = (("device_faults", faults, DEVICE_FAULTS), ("hub_faults", hub_faults, HUB_FAULTS))
+        for name, given, known in checks:
+            for i, fault in enumerate(given):
+                if fault not in known:
+                    raise FieldError(f"{name}[{i}]", f"unknown fault {fault!r:.40}")
         premises = self.world.add_premises(
             electricity_supplier=elec, gas_supplier=gas, devices=kinds, device_faults=faults,
             supports_fragmentation=_opt_bool(body, "supports_fragmentation"),

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -174,6 +176,8 @@ def test_discard_on_hub_over_http(url: str) -> None:
     ("/premises", "POST", {"devices": ["ihd", "esme"]}, "devices[1]"),
     ("/premises", "POST", {"gas_supplier": 3}, "gas_supplier"),
     ("/premises", "POST", {"supports_fragmentation": "yes"}, "supports_fragmentation"),
+    ("/premises", "POST", {"hub_faults": ["made-up"]}, "hub_faults[0]"),
+    ("/premises", "POST", {"device_faults": [3]}, "device_faults[0]"),
     ("/reset", "POST", {"rules": "2016"}, "rules"),
     ("/reset", "POST", {"dcc_faults": ["made-up"]}, "dcc_faults[0]"),
     ("/reset", "POST", {"alert_window_ms": 10, "service_level_ms": 5}, "alert_window_ms"),
@@ -359,3 +363,36 @@ def test_client_has_every_public_method_of_the_in_process_side() -> None:
         mine, theirs = getattr(HttpDccSide, name, None), getattr(ReferenceDccSide, name)
         assert mine is not None, f"HttpDccSide lacks {name}"
         assert list(inspect.signature(mine).parameters) == list(inspect.signature(theirs).parameters), name
+
+
+# ------------------------------------------------------------------------------ hostile bodies
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                                                  max_size=4),
+                     max_leaves=12)
+_SR_FIELDS = ["requester", "requester_role", "variant", "FirmwareImage", "FirmwareVersion", "DeviceIDList",
+              "request_id", "fragments", "label", "rules", "seed", "dcc_faults", "max_image_bytes",
+              "alert_window_ms", "ms", "deadline_ms", "request_ids", "reason", "devices", "gas_supplier",
+              "electricity_supplier", "supports_fragmentation", "device_faults", "hub_faults"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(["/service-requests", "/premises", "/reset", "/time/advance", "/time/step",
+                             "/hub-deliveries/discard"]),
+       replaced=st.dictionaries(st.sampled_from(_SR_FIELDS), _JSON, max_size=4))
+def test_any_json_body_gets_an_answer_never_a_crash(path: str, replaced: dict[str, Any]) -> None:
+    """Whatever the field values, the server answers 2xx or a 4xx naming a field; never 500."""
+    from werkzeug.test import Client
+
+    from conformance.dcc_http.server import make_app
+
+    service = DccService(WorldConfig(), premises=1)
+    client = Client(make_app(service))
+    body = {**(sr_body(_TWIN) if path == "/service-requests" else {}), **replaced}
+    answer = client.post(path, json=body)
+    assert answer.status_code in (200, 201, 204, 400, 409), answer.get_data(as_text=True)
+    if answer.status_code == 400:
+        assert answer.get_json()["field"]
+
+
+_TWIN = image_world()
