@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import itertools
+import random
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,12 +35,15 @@ from protocol import fragments as fr
 from protocol import ota_commands as oc
 from protocol import ota_image
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
+from protocol.ota_image import build_gbcs_image
 from protocol.zcl import OTA_CLUSTER_ID, DefaultResponse, Direction, ImageUpgradeStatus, OtaAttribute, Status
 
+from .adapters import DutAdapter, DutLink, open_dut
 from .models.clock import VirtualClock
 from .models.comms_hub import HUB_FAULTS, UTC_EPOCH_OFFSET_S, HandHeldTerminal
+from .models.dcc import DeviceRecord
 from .models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork
-from .models.premises import World, deterministic_key
+from .models.premises import DeviceSpec, World, deterministic_key, sign_deterministically
 from .params import (
     Defect,
     DefectKind,
@@ -145,11 +149,11 @@ class HubPlayer:
     """
 
     def __init__(self, inner: Any, network: HanNetwork, dut_eui64: int, upgrade_times: Callable[
-            [UpgradeTime], tuple[int, int]]) -> None:
+            [UpgradeTime], tuple[int, int]], *, eui64: int | None = None) -> None:
         self.inner = inner
         self.network = network
         self.clock = network.clock
-        self.eui64: int = inner.eui64
+        self.eui64: int = inner.eui64 if eui64 is None else eui64
         self.dut = dut_eui64
         self.script = HubScript()
         self.offer: Offer | None = None
@@ -164,6 +168,8 @@ class HubPlayer:
         if self._out:
             return self._out.popleft()
         frame: HanFrame | None = self.inner.next_frame()
+        if frame is not None and frame.src != self.eui64:
+            frame = dataclasses.replace(frame, src=self.eui64)
         return frame
 
     def receive(self, frame: HanFrame) -> None:
@@ -198,10 +204,10 @@ class HubPlayer:
         self.notify()
 
     def notify(self) -> None:
-        info = self._require_offer().info
-        self._send(oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.NEW_FILE_VERSION,
-                                  query_jitter=100, manufacturer_code=info.manufacturer_code,
-                                  image_type=info.image_type, new_file_version=info.file_version))
+        # Payload type 0 (jitter only): the device decides on the Query Next Image Response and
+        # the image itself, so a device that filtered only the notification cannot pass.
+        self._require_offer()
+        self._send(oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.QUERY_JITTER, query_jitter=100))
 
     def upgrade_end_response(self, when: UpgradeTime) -> None:
         info = self._require_offer().info
@@ -376,11 +382,9 @@ class Harness:
         self._suppliers: tuple[str, str | None] | None = None
         self._device_key = ""
         self._decoded: dict[int, Any] = {}
-        if dut != "reference":
-            raise HarnessUsageError(
-                f"--hanota-dut {dut}: the scenario harness drives the in-process reference device "
-                "only so far; a bridged device is reached with 'hanota serve-device' tooling "
-                "(conformance.adapters) but is not yet wired into the scenarios")
+        #: The bridged device under test (None: the reference device in the world).
+        self.adapter: DutAdapter | None = None
+        self._link: DutLink | None = None
 
     # ================================================================ PIXIT and parameters
     @property
@@ -408,6 +412,8 @@ class Harness:
             raise HarnessUsageError("pairing needs the premises first")
         if self.world is not None:
             raise HarnessUsageError("a device is already paired in this scenario")
+        if self.dut_spec != "reference" and self.side == "device":
+            return self._pair_bridged()
         kind = kind or (self.pics.kind if self.side == "device" else "ppmid")
         world = World(self.clock, rules=self.rules, seed=self.seed,  # type: ignore[arg-type]
                       dcc_faults=self.dcc_faults, max_image_bytes=self.max_image_bytes,
@@ -422,12 +428,59 @@ class Harness:
         self._device_key = kind
         hub = premises.hub
         hub.faults = self.hub_faults
-        device = premises.devices[kind]
         # The played hub takes the reference hub's place on the HAN, under the same EUI-64.
         premises.network.detach(hub.eui64)
-        self.player = HubPlayer(hub, premises.network, device.eui64, self._upgrade_times)
+        self.player = HubPlayer(hub, premises.network, premises.devices[kind].eui64, self._upgrade_times)
         premises.network.attach(self.player)
         self.image_versions["original"] = self.dut.file_version
+
+    def _pair_bridged(self) -> None:
+        """The device under test is reached through ``conformance.adapters`` (``--hanota-dut
+        tcp://HOST:PORT``): it joins the premises' HAN through a DutLink, and the played hub
+        takes the address of the hub the device says it is paired with."""
+        assert self._suppliers is not None
+        adapter = open_dut(self.dut_spec, response_timeout_ms=self.pics.timing.response_timeout_ms)
+        self.adapter = adapter
+        ident = adapter.identity
+        if not ident.virtual_time:
+            raise HarnessUsageError("the scenario harness drives virtual-time devices only so far "
+                                    "(the bridge's VIRTUAL_TIME capability)")
+        if ident.paired_hub is None:
+            raise HarnessUsageError("the device under test says it is paired with no hub")
+        if ident.can_reset:
+            adapter.reset()  # every scenario starts from the factory state
+        world = World(self.clock, rules=self.rules, seed=self.seed,  # type: ignore[arg-type]
+                      dcc_faults=self.dcc_faults, max_image_bytes=self.max_image_bytes,
+                      service_level_ms=self.alert_service_level_ms,
+                      confirm_delay_ms=self.version_confirmation_delay_ms)
+        self.world = world
+        premises = world.add_premises(electricity_supplier=self._suppliers[0],
+                                      gas_supplier=self._suppliers[1], devices=())
+        hub = premises.hub
+        hub.faults = self.hub_faults
+        spec = DeviceSpec(ident.eui64, ident.kind, ident.manufacturer_code, ident.image_type,
+                          ident.file_version, ident.hardware_version)
+        hub.pair(ident.eui64, ident.kind)
+        world.dcc.register_device(DeviceRecord(ident.eui64, ident.kind, premises.premises_id,
+                                               ident.manufacturer_code, ident.image_type,
+                                               world.public_key), firmware_version=ident.file_version)
+        # World has no public way to add a device it did not build; its request builder needs it.
+        world._devices[ident.eui64] = (premises, spec)
+        premises.specs[ident.eui64] = spec
+        self._link = DutLink(adapter)
+        premises.devices[ident.kind] = self._link
+        self._device_key = ident.kind
+        premises.network.detach(hub.eui64)
+        self.player = HubPlayer(hub, premises.network, ident.eui64, self._upgrade_times,
+                                eui64=ident.paired_hub)
+        premises.network.attach(self.player)
+        premises.network.attach(self._link)
+        self.image_versions["original"] = ident.file_version
+
+    def close(self) -> None:
+        """End the scenario: close the connection to a bridged device."""
+        if self.adapter is not None:
+            self.adapter.close()
 
     def _world(self) -> World:
         if self.world is None:
@@ -460,27 +513,47 @@ class Harness:
     @property
     def dut(self) -> DutHandle:
         """The device under test: its address and declared identity (the seam for adapters)."""
+        if self.adapter is not None:
+            i = self.adapter.identity
+            return DutHandle(i.eui64, i.kind, i.manufacturer_code, i.image_type, i.file_version,
+                             i.hardware_version)
         spec = self._world().spec(self.device.eui64)
         return DutHandle(spec.eui64, spec.kind, spec.manufacturer_code, spec.image_type,
                          spec.file_version, spec.hardware_version)
 
     # ================================================================ images
     def make_image(self, label: str, size: Size, relation: Relation) -> ImageInfo:
-        world, dut = self._world(), self.dut
+        dut = self.dut
         if label in self.images:
             raise HarnessUsageError(f"image {label!r} is already defined in this scenario")
         known = list(self.image_versions.values()) or [dut.file_version]
         version = {Relation.NEWER: max(known) + 1, Relation.SAME: dut.file_version,
                    Relation.OLDER: dut.file_version - 1}[relation]
-        overhead = len(world.make_image(self.device, payload_size=1, file_version=version)) - 1
+        overhead = len(self._build(payload_size=1, file_version=version)) - 1
         payload = 0 if size.header_only else self.size_bytes(size) - overhead
         if payload < 0:
             raise HarnessUsageError(f"an image of {self.size_bytes(size)} bytes cannot hold its own "
                                     f"header and signature ({overhead} bytes)")
-        data = world.make_image(self.device, payload_size=payload, file_version=version)
+        data = self._build(payload_size=payload, file_version=version)
         info = ImageInfo(data, dut.manufacturer_code, dut.image_type, version, payload)
         self._store(label, info)
         return info
+
+    def _build(self, *, payload_size: int, file_version: int, manufacturer_code: int | None = None,
+               image_type: int | None = None, key: Any = None, signed: bool = True,
+               hardware_versions: tuple[int, int] | None = None) -> bytes:
+        """A GBCS Upgrade Image for the device under test, signed (deterministically, RFC 6979)
+        with the world's manufacturer test key; the payload is drawn from the seed."""
+        world, dut = self._world(), self.dut
+        rng = random.Random(f"payload-{self.seed}-{dut.eui64}-{file_version}-{payload_size}")  # noqa: S311
+        signer = (key or world.manufacturer_key) if signed else None
+        low, high = hardware_versions if hardware_versions is not None else (None, None)
+        image = build_gbcs_image(
+            manufacturer_code=dut.manufacturer_code if manufacturer_code is None else manufacturer_code,
+            image_type=dut.image_type if image_type is None else image_type, file_version=file_version,
+            manufacturer_image=rng.randbytes(payload_size), private_key=signer,
+            minimum_hardware_version=low, maximum_hardware_version=high)
+        return sign_deterministically(image, signer) if signer is not None else image
 
     def _store(self, label: str, info: ImageInfo) -> None:
         self.images[label] = info.data
@@ -504,7 +577,7 @@ class Harness:
 
     def alter_image(self, label: str, defect: Defect) -> None:
         """Make image ``label`` defective as the feature says (after signing, where it says so)."""
-        info, world, dut = self.image(label), self._world(), self.dut
+        info, dut = self.image(label), self.dut
         kind = defect.kind
         if kind is DefectKind.FRAGMENT_BYTE:
             parts = self.fragments.get(label)
@@ -518,8 +591,8 @@ class Harness:
             raise HarnessUsageError("alter the image before splitting it into fragments")
 
         def remake(**options: Any) -> bytes:
-            return world.make_image(self.device, payload_size=info.payload_size,
-                                    file_version=info.file_version, **options)
+            return self._build(payload_size=info.payload_size, file_version=info.file_version,
+                               **options)
 
         data = bytearray(info.data)
         header_len = ota_image.parse_image(info.data, max_size=len(info.data)).header.header_length
@@ -631,6 +704,9 @@ class Harness:
         A local act on the device: for the reference device its consumer prompt is set to
         refuse; a bridged device needs an operator or a bridge control for it.
         """
+        if self.adapter is not None:
+            raise HarnessUsageError("consumer refusal on a bridged device needs a bridge control "
+                                    "the DUT bridge protocol does not have yet")
         self.device.consumer_accepts = False
 
     def _upgrade_times(self, when: UpgradeTime) -> tuple[int, int]:
@@ -653,8 +729,32 @@ class Harness:
         return moved
 
     def advance(self, ms: int) -> None:
-        """Let ``ms`` of virtual time pass, running every timer due on the way."""
-        self._world().run_for(ms)
+        """Let ``ms`` of virtual time pass, running every timer due on the way (the world's
+        and a bridged device's, in step)."""
+        target = self.clock.now_ms + ms
+        while True:
+            self.pump()
+            due = self._next_due()
+            if due is None or due > target:
+                self._advance_to(target)
+                self.pump()
+                return
+            self._advance_to(due)
+
+    def _next_due(self) -> int | None:
+        dues = [self.clock.next_due_ms()]
+        if self.adapter is not None:
+            dut_due = self.adapter.next_due_ms()
+            if dut_due is not None:
+                dues.append(self.clock.now_ms + max(0, dut_due - self.adapter.now_ms()))
+        known = [d for d in dues if d is not None]
+        return min(known) if known else None
+
+    def _advance_to(self, target_ms: int) -> None:
+        delta = target_ms - self.clock.now_ms
+        if self.adapter is not None and delta > 0:
+            self.adapter.advance(delta)
+        self.clock.advance_to(target_ms)
 
     def run_until_idle(self, max_virtual_ms: int = MAX_DOWNLOAD_MS) -> None:
         self._world().run_until_idle(max_virtual_ms=max_virtual_ms)
@@ -663,7 +763,7 @@ class Harness:
         """Advance, timer by timer, until the transfer has ended: the Upgrade End exchange is
         done, the device refused or aborted it, or the device has been silent for QUIET_MS.
         Bounded by MAX_DOWNLOAD_MS of virtual time."""
-        world = self._world()
+        self._world()
         start = self.clock.now_ms
         offer = self.player.offer if self.player else None
         while True:
@@ -679,11 +779,11 @@ class Harness:
                 quiet_from = self._last_frame_ms()
             if now - quiet_from >= QUIET_MS:
                 return
-            due = self.clock.next_due_ms()
+            due = self._next_due()
             horizon = quiet_from + QUIET_MS
             if now - start > MAX_DOWNLOAD_MS:
                 raise HarnessUsageError(f"the download did not end within {MAX_DOWNLOAD_MS} virtual ms")
-            world.clock.advance_to(min(due, horizon) if due is not None else horizon)
+            self._advance_to(min(due, horizon) if due is not None else horizon)
 
     def _dcc_transfer_pending(self) -> bool:
         if any(probe() for probe in self.download_probes):

@@ -20,11 +20,13 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     """The scenario's harness, configured from the run's options (see conformance/plugin.py)."""
     opt = request.config.getoption
     sides = [str(m.args[0]) for m in request.node.iter_markers("side")]
-    yield Harness(pics=request.config.hanota_pics,  # type: ignore[attr-defined]
-                  rules=opt("--hanota-rules"), seed=opt("--hanota-seed"),
-                  device_faults=opt("--hanota-device-fault"), dcc_faults=opt("--hanota-dcc-fault"),
-                  hub_faults=opt("--hanota-hub-fault"), dut=opt("--hanota-dut"),
-                  side=sides[0] if sides else "device", pixit=default_pixit_durations())
+    h = Harness(pics=request.config.hanota_pics,  # type: ignore[attr-defined]
+                rules=opt("--hanota-rules"), seed=opt("--hanota-seed"),
+                device_faults=opt("--hanota-device-fault"), dcc_faults=opt("--hanota-dcc-fault"),
+                hub_faults=opt("--hanota-hub-fault"), dut=opt("--hanota-dut"),
+                side=sides[0] if sides else "device", pixit=default_pixit_durations())
+    yield h
+    h.close()
 
 
 # ------------------------------------------------------------------------------ premises

@@ -97,11 +97,29 @@ def test_evidence_keeps_the_first_and_last_frames() -> None:
 
 
 def test_usage_errors() -> None:
-    with pytest.raises(HarnessUsageError, match="not yet wired"):
-        Harness(pics=reference_pics(), dut="tcp://127.0.0.1:1")
     h = Harness(pics=reference_pics())
     with pytest.raises(HarnessUsageError, match="premises"):
         h.pair(None)
     h = _harness()
     with pytest.raises(HarnessUsageError, match="no image 'nope'"):
         h.offer("nope")
+
+
+def test_a_bridged_device_is_reached_over_tcp() -> None:
+    from conformance.adapters import ReferenceAdapter
+    from conformance.adapters.server import BridgeServer
+
+    with BridgeServer(ReferenceAdapter()).start() as server:
+        h = Harness(pics=reference_pics(), dut=server.url)
+        h.premises("Supplier A", "Supplier B")
+        h.pair(None)
+        try:
+            assert h.player is not None and h.player.eui64 == h.adapter.identity.paired_hub  # type: ignore[union-attr]
+            h.make_image("new", p.parse_size("2 kB"), p.Relation.NEWER)
+            h.offer("new")
+            h.run_download_to_end()
+            h.advance(60_000)
+            assert h.check_upgrade_end(Status.SUCCESS) is None
+            assert h.current_file_version() == h.version_of("new")
+        finally:
+            h.close()
