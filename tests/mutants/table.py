@@ -86,8 +86,6 @@ KNOWN_SURVIVORS: dict[str, str] = {
     # model faults that do not (yet) break what they name: fixes belong in the models
     "device:accept-oversize-image": "the device's fragment path (_take_fragment) enforces "
                                     "max_image_bytes again, so the fault never installs the image",
-    "device:accept-wrong-manufacturer": "the device ignores an Image Notify naming another "
-                                        "manufacturer before any check the fault relaxes",
     # faults no feature exercises yet: each wants a scenario (features/ belong to their owner)
     "device:accept-misplaced-block": "no scenario has the hub answer with a block at another offset",
     "hub:serve-untargeted": "DCC-side premises pair one device; no scenario has a device the request "
@@ -118,7 +116,6 @@ NOT_MUTATED: dict[str, str] = {
     "SECMP7-ALERT-004": "no DCC fault withholds the as-implemented CCS08 'Image Discarded' (N61)",
     # Their only faults are KNOWN_SURVIVORS for now (see the reasons there):
     "SECMP7-IMG-004": "device:accept-oversize-image survives (model)",
-    "SECMP7-AUTH-003": "device:accept-wrong-manufacturer survives (model)",
     "SECMP7-OTA-002": "device:accept-misplaced-block survives (no scenario)",
     "SECMP7-OTA-008": "device:accept-misplaced-block survives (no scenario)",
     "SECMP7-ALERT-006": "dcc:no-stagger survives (the reference DCC fails the scenario itself)",
