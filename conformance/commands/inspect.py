@@ -23,6 +23,8 @@ from protocol.ota_image import (
 )
 from protocol.signatures import load_public_key_pem, verify_image
 
+from ._io import read_bounded
+
 NAME = "inspect"
 HELP = "parse and validate an OTA image (ZigBee OTA file or GBCS Upgrade Image)"
 
@@ -74,9 +76,12 @@ def _text(image: OtaImage, info: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        data = Path(args.image).read_bytes()
+        data = read_bounded(args.image, args.max_size, field="image")
     except OSError as err:
         return _usage(f"cannot read {args.image}: {err.strerror or err}")
+    except ProtocolError as err:
+        print(f"{args.image}: invalid: {err}", file=sys.stderr)
+        return EXIT_INVALID
     key = None
     if args.public_key:
         try:

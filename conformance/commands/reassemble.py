@@ -22,6 +22,7 @@ from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYT
 from protocol.ota_image import parse_image
 from protocol.signatures import load_public_key_pem, verify_image
 
+from ._io import read_bounded
 from .fragment import MANIFEST, MANIFEST_FORMAT, PROGRESS_FROM_BYTES, _positive
 
 NAME = "reassemble"
@@ -115,9 +116,11 @@ def run(args: argparse.Namespace) -> int:
     show = args.progress
     for done, path in enumerate(files, 1):
         try:
-            data = path.read_bytes()
+            data = read_bounded(path, args.max_bytes, field="fragment")
         except OSError as err:
             return _usage(f"cannot read {path}: {err.strerror or err}")
+        except ProtocolError as err:
+            return _invalid(str(path), err)
         want = expected.get(path.name)
         if want is not None and hashlib.sha256(data).hexdigest() != want:
             return _invalid(str(path), "SHA-256 of the file differs from the manifest's")
@@ -144,9 +147,11 @@ def _whole(files: list[Path], args: argparse.Namespace, key: Any) -> int:
     if len(files) != 1:
         return _usage("an unfragmented manifest must list exactly one file")
     try:
-        data = files[0].read_bytes()
+        data = read_bounded(files[0], args.max_whole_bytes, field="image")
     except OSError as err:
         return _usage(f"cannot read {files[0]}: {err.strerror or err}")
+    except ProtocolError as err:
+        return _invalid(str(files[0]), err)
     try:
         image = parse_image(data, max_size=args.max_whole_bytes)
         if key is not None:
