@@ -447,8 +447,12 @@ class Harness:
                                     "(the bridge's VIRTUAL_TIME capability)")
         if ident.paired_hub is None:
             raise HarnessUsageError("the device under test says it is paired with no hub")
-        if ident.can_reset:
-            adapter.reset()  # every scenario starts from the factory state
+        if ident.can_reset:  # every scenario starts from the factory state ...
+            adapter.reset()
+            adapter.close()  # ... and a fresh handshake reports the firmware it then runs
+            adapter = self.adapter = open_dut(self.dut_spec,
+                                              response_timeout_ms=self.pics.timing.response_timeout_ms)
+            ident = adapter.identity
         world = World(self.clock, rules=self.rules, seed=self.seed,  # type: ignore[arg-type]
                       dcc_faults=self.dcc_faults, max_image_bytes=self.max_image_bytes,
                       service_level_ms=self.alert_service_level_ms,
@@ -752,8 +756,8 @@ class Harness:
 
     def _advance_to(self, target_ms: int) -> None:
         delta = target_ms - self.clock.now_ms
-        if self.adapter is not None and delta > 0:
-            self.adapter.advance(delta)
+        if self.adapter is not None:
+            self.adapter.advance(max(0, delta))  # 0 too: runs the device's timers due now
         self.clock.advance_to(target_ms)
 
     def run_until_idle(self, max_virtual_ms: int = MAX_DOWNLOAD_MS) -> None:
@@ -927,7 +931,7 @@ class Harness:
         for seen in self.frames(sent_by_dut=None, kinds=(oc.ImageBlockRequest, oc.ImageBlockResponse)):
             cmd = seen.command
             if isinstance(cmd, oc.ImageBlockResponse):
-                if cmd.status == Status.SUCCESS and cmd.image_data and seen.frame.src == self.hub.eui64:
+                if cmd.status == Status.SUCCESS and cmd.image_data and seen.frame.src == self._player().eui64:
                     received = max(received, (cmd.file_offset or 0) + len(cmd.image_data))
                 continue
             count += 1
