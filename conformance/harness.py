@@ -1028,8 +1028,9 @@ class Harness:
 
     # ================================================================ evidence
     def evidence(self) -> list[dict[str, Any]]:
-        """The frames exchanged on the HAN (first 50 and last 50, numbered), then any other
-        evidence (Service Requests, alerts) its sources add."""
+        """The frames exchanged on the HAN (the first 50 and last 50, numbered as in the log, with
+        the fields of docs/report-format.md), then any other evidence (Service Requests, alerts)
+        its sources add."""
         if self.world is None:
             return []
         out: list[dict[str, Any]] = []
@@ -1041,14 +1042,15 @@ class Harness:
             previous = -1
             for index in picks:
                 if index != previous + 1:
-                    out.append({"kind": "gap", "text": f"... {index - previous - 1} frames left out ..."})
+                    out.append({"kind": "gap", "decoded": f"... {index - previous - 1} frames left out ..."})
                 previous = index
                 time_ms, frame = log[index]
                 command = self._decode_any(frame)
                 out.append({"kind": "frame", "n": index + 1, "time_ms": time_ms,
                             "src": f"{frame.src:016x}", "dst": f"{frame.dst:016x}",
-                            "cluster": f"0x{frame.cluster_id:04x}", "hex": frame.payload[:48].hex(" "),
-                            "text": _text(command) + (" (lost: link down)" if id(frame) in dropped else "")})
+                            "cluster": f"0x{frame.cluster_id:04x}", "hex": frame.payload.hex(" "),
+                            "decoded": _text(command) + (" (lost: link down)" if id(frame) in dropped
+                                                         else "")})
             out.append({"kind": "summary", "frames": len(log), "dropped": len(premises.network.dropped),
                         "premises": len(self.world.premises)})
         for source in self.evidence_sources:

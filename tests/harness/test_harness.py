@@ -93,7 +93,7 @@ def test_evidence_keeps_the_first_and_last_frames() -> None:
     assert len(frames) == 100
     assert any(e["kind"] == "gap" for e in evidence)
     assert evidence[-1]["kind"] == "summary" and evidence[-1]["frames"] > 600
-    assert frames[0]["text"].startswith("ImageNotify(")
+    assert frames[0]["decoded"].startswith("ImageNotify(")
 
 
 def test_usage_errors() -> None:
