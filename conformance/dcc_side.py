@@ -194,8 +194,12 @@ class ReferenceDccSide:
     changes what passes.
     """
 
-    def __init__(self, world: Any, *, rules: str) -> None:
+    def __init__(self, world: Any, *, rules: str, stagger_interval_ms: int | None = None) -> None:
         self.world = world
+        if stagger_interval_ms is not None:
+            # The reference DCC staggers each Supplier's alerts by the run's PIXIT
+            # alert_stagger_interval (the harness builds the world before this side exists).
+            world.dcc.stagger_interval_ms = stagger_interval_ms
         self.rules = rules
         self._requests: list[SubmittedRequest] = []
         self._deliveries: list[HubDelivery] = []
@@ -393,18 +397,13 @@ def make_activation_fail(device: Any) -> None:
     """Make the reference device fail its next activation: it downloads and verifies the image,
     the activation time comes, and it keeps running (and reporting) the firmware it had.
 
-    For ``@side-dcc`` scenarios only (alert (c) and the inventory after a failed activation).
+    For ``@side-dcc`` scenarios only (alert (c) and the inventory after a failed activation);
+    it uses the reference device's supported option ``fail_next_activation()``.
     """
-    drop = getattr(device, "_drop_download", None)
-    if drop is None:
+    fail = getattr(device, "fail_next_activation", None)
+    if fail is None:
         raise HarnessUsageError("only the reference device can be made to fail its activation")
-    original = device._activate
-
-    def fail_once() -> None:
-        device._activate = original  # only the next activation fails
-        drop()
-
-    device._activate = fail_once
+    fail()
 
 
 def add_premises_like(world: Any, premises: Any, count: int, *,

@@ -51,7 +51,8 @@ def dcc(harness: Any) -> ReferenceDccSide:
     """The DCC side of this scenario's world (built on first use, after the premises steps)."""
     side = getattr(harness, "dcc_side", None)
     if side is None:
-        side = ReferenceDccSide(harness.world, rules=harness.rules)
+        side = ReferenceDccSide(harness.world, rules=harness.rules,
+                                stagger_interval_ms=harness.alert_stagger_interval_ms)
         harness.dcc_side = side
         harness.evidence_sources.append(lambda: [{"kind": "dcc", "text": line} for line in side.evidence()])
         harness.download_probes.append(side.transfer_pending)

@@ -109,13 +109,8 @@ class FirmwareVersionAlert:
 HubEvent = FirmwareTransferAlert | FirmwareVersionAlert
 
 HUB_FAULTS: dict[str, str] = {
-    "serve-untargeted": "offers the image to any paired device, not only the request's targets",
-    "serve-unpaired": "answers OTA requests from devices it is not paired with",
-    "skip-hardware-check": "offers the image to a device whose hardware version it excludes",
     "send-misplaced-block": "answers Image Block Requests with data from the next offset",
     "send-oversize-block": "sends one byte more than the device asked for",
-    "activate-on-end-request": "answers Upgrade End Request SUCCESS with an immediate upgrade "
-                               "time instead of 0xFFFFFFFF",
     "no-readback": "raises the version alert with the image's version without reading the device",
 }
 
@@ -418,7 +413,7 @@ class CommsHub:
         if isinstance(cmd, ReadAttributesResponse):
             self._on_read_response(frame.src, cmd)
             return
-        if frame.src not in self.paired and "serve-unpaired" not in self.faults:
+        if frame.src not in self.paired:
             self._violation(frame.src, f"{type(cmd).__name__} from a device not paired with this hub")
             if isinstance(cmd, oc.QueryNextImageRequest):
                 self._reply(frame, tsn, oc.QueryNextImageResponse(status=Status.NOT_AUTHORIZED))
@@ -445,11 +440,7 @@ class CommsHub:
         stored = self.stored
         if stored is None:
             return None
-        target = stored.targets.get(device)
-        if target is None and "serve-untargeted" in self.faults:
-            target = _Target(device, stored.request_id, image=stored.image)
-            stored.targets[device] = target
-        return target
+        return stored.targets.get(device)
 
     def _on_query(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
         target = self._target_for(frame.src)
@@ -461,7 +452,7 @@ class CommsHub:
         assert stored is not None
         target.hardware_version = cmd.hardware_version
         self._touch(target)
-        if not self._hardware_fits(target) and "skip-hardware-check" not in self.faults:
+        if not self._hardware_fits(target):
             self._reply(frame, tsn, no_image)
             self._step(target, TI.QUERY, T.FAILED)
             self._alert(target, TransferResponseCode.HARDWARE_VERSION_MISMATCH)
@@ -534,7 +525,7 @@ class CommsHub:
         h = stored.image.header
         if event is TI.END_SUCCESS:
             utc = self._utc_now()
-            upgrade_time = utc if "activate-on-end-request" in self.faults else UPGRADE_TIME_WAIT
+            upgrade_time = UPGRADE_TIME_WAIT
             self._reply(frame, tsn, oc.UpgradeEndResponse(
                 manufacturer_code=h.manufacturer_code, image_type=h.image_type,
                 file_version=h.file_version, current_time=utc, upgrade_time=upgrade_time))

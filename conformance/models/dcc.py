@@ -20,7 +20,10 @@ went live; docs/reference-dcc.md has the table):
 * ``wg-2016``: no alert when an image is discarded (requirement (b) removed);
   ``as-implemented``: each CCS08 outcome is passed on (N60 delivered / N61 not delivered);
 * every alert goes to each Supplier concerned with the device individually, delayed by a
-  seeded random stagger within ``alert_window_ms``, always within ``service_level_ms``.
+  seeded random stagger within ``alert_window_ms``, and each Supplier's alerts at least
+  ``stagger_interval_ms`` apart (PIXIT ``alert_stagger_interval``): an alert waits for the
+  next free slot of its Supplier. Within ``service_level_ms`` as long as a Supplier gets no
+  more than ``(service_level_ms - alert_window_ms) / stagger_interval_ms`` alerts at once.
 
 ``faults`` switches on deliberate deviations for the mutation tests (see :data:`FAULTS`).
 """
@@ -80,10 +83,15 @@ FAULTS: dict[str, str] = {
     "no-alert-c": "never sends alert (c)",
     "allow-override": "distributes at once even if another distribution is in progress",
     "accept-oversize": "skips the image size limit",
-    "skip-signature-check": "skips the manufacturer signature check",
-    "no-stagger": "delivers every alert the moment it is raised",
+    "no-stagger": "delivers every alert the moment it is raised, however close to the last one",
     "accept-non-supplier": "skips the requester checks (Supplier, role, responsibility)",
     "alert-c-too-late": "delivers alert (c) after its service level",
+    "reject-at-limit": "refuses a whole image of exactly the size limit (an off-by-one size check)",
+    "accept-empty-image": "accepts and distributes an image whose Manufacturer Image is empty",
+    "lock-out-second-supplier": "once a Supplier has updated a device, refuses every other "
+                                "Supplier's request for it (precedence)",
+    "drop-image-discarded": "under as-implemented, does not pass on CCS08 'Image Discarded' "
+                            "(response code 1, N61)",
 }
 
 _TARGET_KINDS = frozenset({"ihd", "ppmid"})
@@ -195,6 +203,7 @@ class Dcc:
         activation_timeout_ms: int = 86_400_000,
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         gbt_block_size: int = 1024,
+        stagger_interval_ms: int = 1_000,
         faults: frozenset[str] = frozenset(),
         inventory: SmartMeteringInventory | None = None,
     ) -> None:
@@ -205,6 +214,8 @@ class Dcc:
             raise HarnessUsageError(f"unknown DCC faults: {sorted(unknown)}")
         if not 0 <= alert_window_ms <= service_level_ms:
             raise HarnessUsageError("alert_window_ms must lie within service_level_ms")
+        if not 0 <= stagger_interval_ms <= service_level_ms:
+            raise HarnessUsageError("stagger_interval_ms must lie within service_level_ms")
         self.clock = clock
         self.rules: Rules = rules
         self.rng = rng
@@ -214,6 +225,11 @@ class Dcc:
         self.activation_timeout_ms = activation_timeout_ms
         self.max_image_bytes = max_image_bytes
         self.gbt_block_size = gbt_block_size
+        self.stagger_interval_ms = stagger_interval_ms
+        #: when each Supplier's latest alert is due: the next one comes a stagger interval later.
+        self._last_due: dict[str, int] = {}
+        #: the Suppliers whose request updated each device (the lock-out-second-supplier fault).
+        self._updated_by: dict[int, str] = {}
         self.faults = frozenset(faults)
         self.inventory = inventory if inventory is not None else SmartMeteringInventory()
         self._premises: dict[str, _Premises] = {}
@@ -291,6 +307,7 @@ class Dcc:
             dist = _Distribution(request, premises, tuple(targets), pieces, set(targets))
             for device in targets:
                 self._progress[device] = _DeviceProgress(request, dist)
+                self._updated_by[device] = request.requester
                 if "inventory-from-request" in self.faults:
                     self.inventory._record_unconfirmed(device, request.file_version,
                                                        time_ms=self.clock.now_ms,
@@ -358,13 +375,17 @@ class Dcc:
                 image = reassemble(request.fragments, max_fragment_bytes=limit)
             except ProtocolError as err:
                 return Rejected(rid, RejectReason.FRAGMENTS_INVALID, err.describe())
-        if not request.fragments and len(image) > limit and "accept-oversize" not in self.faults:
+        too_big = len(image) >= limit if "reject-at-limit" in self.faults else len(image) > limit
+        if not request.fragments and too_big and "accept-oversize" not in self.faults:
             return Rejected(rid, RejectReason.IMAGE_TOO_LARGE,
                             f"image is {len(image)} bytes, the limit is {limit}; send it fragmented")
         try:
             parsed = parse_image(image, max_size=max(limit, len(image)), expected_format=ImageFormat.GBCS)
         except ProtocolError as err:
             return Rejected(rid, RejectReason.IMAGE_MALFORMED, err.describe())
+        if not parsed.manufacturer_image and "accept-empty-image" not in self.faults:
+            return Rejected(rid, RejectReason.IMAGE_MALFORMED,
+                            "the Manufacturer Image is empty: a header alone is no firmware")
         if parsed.header.file_version != request.file_version:
             return Rejected(rid, RejectReason.FIRMWARE_VERSION_MISMATCH,
                             f"FirmwareVersion {request.firmware_version.hex()} is file_version "
@@ -404,13 +425,16 @@ class Dcc:
                        f"image is for manufacturer {header.manufacturer_code:#06x} type "
                        f"{header.image_type:#06x}, the device is {record.manufacturer_code:#06x} "
                        f"type {record.image_type:#06x}")
-        if "skip-signature-check" not in self.faults:
-            verdict = key_verdicts.get(id(record.public_key), _UNSET)
-            if verdict is _UNSET:
-                verdict = self._check_signature(device, parsed, record.public_key)
-                key_verdicts[id(record.public_key)] = verdict
-            if verdict is not None:
-                return DeviceRejection(device, verdict.reason, verdict.detail)
+        verdict = key_verdicts.get(id(record.public_key), _UNSET)
+        if verdict is _UNSET:
+            verdict = self._check_signature(device, parsed, record.public_key)
+            key_verdicts[id(record.public_key)] = verdict
+        if verdict is not None:
+            return DeviceRejection(device, verdict.reason, verdict.detail)
+        earlier = self._updated_by.get(device)
+        if "lock-out-second-supplier" in self.faults and earlier not in (None, request.requester):
+            return bad(RejectReason.NOT_RESPONSIBLE_SUPPLIER,
+                       f"{earlier!r} updated this device and takes precedence")
         progress = self._progress.get(device)
         if progress is not None and not progress.resolved and "allow-override" not in self.faults:
             return bad(RejectReason.DISTRIBUTION_IN_PROGRESS,
@@ -515,6 +539,8 @@ class Dcc:
     def _on_transfer_alert(self, event: _TransferAlertEvent) -> None:
         code = int(event.response_code)
         pass_on = self.rules == "as-implemented" or ("send-alert-b" in self.faults and code == 1)
+        if code == 1 and "drop-image-discarded" in self.faults:
+            pass_on = False
         progress = self._progress.get(event.device)
         if pass_on and progress is not None and progress.request.request_id == event.request_id:
             now = self.clock.now_ms
@@ -569,13 +595,18 @@ class Dcc:
             batches: list[tuple[str, tuple[str, ...]]] = [(suppliers[0], suppliers)]
         else:
             batches = [(s, (s,)) for s in suppliers]
+        stagger = "no-stagger" not in self.faults
         for supplier, recipients in batches:
             offset = 0
-            if "no-stagger" not in self.faults and self.alert_window_ms > 0:
+            if stagger and self.alert_window_ms > 0:
                 offset = self.rng.randrange(self.alert_window_ms)
             if late:
                 offset += self.service_level_ms + 1
-            due = template.time_ms + offset
+            due = max(template.time_ms + offset, self.clock.now_ms)
+            last = self._last_due.get(supplier)
+            if stagger and last is not None:  # the Supplier's next free slot
+                due = max(due, last + self.stagger_interval_ms)
+            self._last_due[supplier] = due if last is None else max(last, due)
             alert = replace(template, supplier=supplier, delivered_ms=due, recipients=recipients)
             self.clock.call_at(due, partial(self._deliver, alert))
 

@@ -92,6 +92,18 @@ FAULTS: dict[str, str] = {
         "accepts an image whose hardware version range excludes it",
     "accept-misplaced-block":
         "stores an Image Block Response at an offset it did not ask for or larger than asked",
+    "refuse-at-limit":
+        "refuses an image of exactly max_image_bytes (an off-by-one size check)",
+    "install-empty-image":
+        "installs an image whose Manufacturer Image is empty (header only)",
+    "bad-query-next-image":
+        "sends Query Next Image Request with the image type in place of its manufacturer code "
+        "and a current file version one below the one it runs",
+    "ignore-abort":
+        "keeps its download going after ABORT and queries again after NO_IMAGE_AVAILABLE",
+    "no-malformed-response":
+        "drops a malformed OTA command silently instead of answering Default Response "
+        "MALFORMED_COMMAND",
 }
 
 
@@ -166,7 +178,9 @@ TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
     (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_WAIT): _t(
         "take MinimumBlockPeriod from the response; retry the same offset after "
         "request_time - current_time", S.BLOCK_WAIT),
-    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_ABORT): _t("server aborted: discard the download", S.IDLE),
+    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_ABORT): _t(
+        "server aborted: discard the download (fault ignore-abort: ask again after the response "
+        "timeout)", S.IDLE, S.BLOCK_WAIT),
     (S.BLOCK_REQUESTED, I.RESPONSE_TIMEOUT): _t(
         "re-request at FileOffset; after max_retries give up, keeping the partial download "
         "to resume", S.BLOCK_REQUESTED, S.IDLE),
@@ -311,6 +325,7 @@ class OtaDevice:
         self._last_block_request_ms: int | None = None
         self._verified = False
         self._reported_version = file_version
+        self._fail_activation = False
         self._reassembler = fragments.Reassembler(max_whole_bytes=max_whole_image_bytes,
                                                   max_fragment_bytes=max_image_bytes)
         self.violations: list[Violation] = []
@@ -335,8 +350,9 @@ class OtaDevice:
         try:
             header, decoded = oc.decode_command(frame.payload)
         except ProtocolError as err:
-            self._reply(frame, DefaultResponse(command_id=_command_id(frame.payload),
-                                               status=Status.MALFORMED_COMMAND), tsn=_tsn(frame))
+            if "no-malformed-response" not in self.faults:
+                self._reply(frame, DefaultResponse(command_id=_command_id(frame.payload),
+                                                   status=Status.MALFORMED_COMMAND), tsn=_tsn(frame))
             raise DeviceViolationError(f"malformed frame: {err}") from None
         cmd: Any = decoded
         if isinstance(cmd, ReadAttributes):
@@ -497,6 +513,10 @@ class OtaDevice:
 
     def _on_block_abort(self, _cmd: Any) -> DeviceState:
         self._cancel_timer()
+        if "ignore-abort" in self.faults:  # carries on as if the answer had been lost
+            self._requested = None
+            self._set_timer(self.response_timeout_ms, I.BLOCK_TIMER)
+            return S.BLOCK_WAIT
         self._drop_download()
         return S.IDLE
 
@@ -565,7 +585,9 @@ class OtaDevice:
                 return f"offer: image type 0x{offer.image_type:04x} is not ours"
         if "allow-downgrade" not in self.faults and offer.file_version <= self.firmware_version:
             return f"offer: file version 0x{offer.file_version:08x} is not newer than ours"
-        if offer.image_size > self.max_image_bytes and "accept-oversize-image" not in self.faults:
+        too_big = (offer.image_size >= self.max_image_bytes if "refuse-at-limit" in self.faults
+                   else offer.image_size > self.max_image_bytes)
+        if too_big and "accept-oversize-image" not in self.faults:
             return f"offer: image of {offer.image_size} bytes is over the {self.max_image_bytes} limit"
         if offer.image_size == 0:
             return "offer: empty image"
@@ -610,6 +632,8 @@ class OtaDevice:
             image = ota_image.parse_image(data, max_size=limit, expected_format=self.expected_format)
         except ProtocolError as err:
             return f"image: {err}"
+        if not image.manufacturer_image and "install-empty-image" not in self.faults:
+            return "image: the Manufacturer Image is empty (a header alone is no firmware)"
         h = image.header
         if "accept-wrong-manufacturer" not in self.faults:
             if h.manufacturer_code != self.manufacturer_code:
@@ -639,9 +663,11 @@ class OtaDevice:
         """Fragmentation (protocol.fragments): keep a fragment, return the whole image once all
         are here. Returns (image, None) for a whole image (or an unfragmented one), (None, None)
         when more fragments are needed, (None, reason) for a fragment that is refused."""
+        limit = self.max_image_bytes
+        if "accept-oversize-image" in self.faults:
+            limit = max(limit, len(data))
         try:
-            fragments.parse_fragment(data, max_bytes=self.max_image_bytes,
-                                     max_whole_bytes=self.max_whole_image_bytes)
+            fragments.parse_fragment(data, max_bytes=limit, max_whole_bytes=self.max_whole_image_bytes)
         except fragments.FragmentFormatError:
             return data, None  # not a fragment: an ordinary image
         except ProtocolError as err:
@@ -661,9 +687,19 @@ class OtaDevice:
         return whole, None
 
     # ---------------------------------------------------------------- effects
+    def fail_next_activation(self) -> None:
+        """Make the next activation fail (a supported test option, not a fault): the image is
+        downloaded and verified, the upgrade time comes, and the device keeps running and
+        reporting the firmware it had. Used to check alert (c) and the inventory after a failed
+        activation."""
+        self._fail_activation = True
+
     def _activate(self) -> None:
         offer = self._offer
-        if self._verified and offer is not None:
+        if self._fail_activation:
+            self._fail_activation = False
+            self.last_verification = "activation failed (fail_next_activation)"
+        elif self._verified and offer is not None:
             if "report-old-version-after-activation" not in self.faults:
                 self._reported_version = offer.file_version
             self.firmware_version = offer.file_version
@@ -689,9 +725,12 @@ class OtaDevice:
     def _send_query(self, *, resend: bool = False) -> None:
         if not resend:
             self._retries = 0
+        manufacturer, version = self.manufacturer_code, self.firmware_version
+        if "bad-query-next-image" in self.faults:
+            manufacturer, version = self.image_type, max(0, version - 1)
         self._send(oc.QueryNextImageRequest(
-            manufacturer_code=self.manufacturer_code, image_type=self.image_type,
-            current_file_version=self.firmware_version, hardware_version=self.hardware_version))
+            manufacturer_code=manufacturer, image_type=self.image_type,
+            current_file_version=version, hardware_version=self.hardware_version))
         self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 
     def _send_block_request(self) -> None:

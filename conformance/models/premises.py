@@ -132,7 +132,8 @@ class World:
     def __init__(self, clock: VirtualClock, *, rules: Rules = "wg-2016", seed: int = 0,
                  dcc_faults: Iterable[str] = (), max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
                  alert_window_ms: int = 60_000, service_level_ms: int = 300_000,
-                 confirm_delay_ms: int = 60_000, scripted_hubs: bool = False) -> None:
+                 confirm_delay_ms: int = 60_000, scripted_hubs: bool = False,
+                 alert_stagger_interval_ms: int = 1_000) -> None:
         self.clock = clock
         self.rules: Rules = rules
         self.seed = seed
@@ -143,7 +144,7 @@ class World:
         self.dcc = Dcc(clock, rules=rules, rng=random.Random(f"dcc-{seed}"),  # noqa: S311
                        alert_window_ms=alert_window_ms, service_level_ms=service_level_ms,
                        confirm_delay_ms=confirm_delay_ms, max_image_bytes=max_image_bytes,
-                       faults=frozenset(dcc_faults))
+                       stagger_interval_ms=alert_stagger_interval_ms, faults=frozenset(dcc_faults))
         self.premises: list[Premises] = []
         self._devices: dict[int, tuple[Premises, DeviceSpec]] = {}
         self._request_seq = 0
@@ -376,11 +377,13 @@ def build_premises(clock: VirtualClock, *, electricity_supplier: str = "Supplier
                    alert_window_ms: int = 60_000, service_level_ms: int = 300_000,
                    confirm_delay_ms: int = 60_000, supports_fragmentation: bool = False,
                    consumer_refusal: bool = False, scripted_hubs: bool = False,
-                   device_options: dict[str, Any] | None = None) -> World:
+                   device_options: dict[str, Any] | None = None,
+                   alert_stagger_interval_ms: int = 1_000) -> World:
     """A World with one dual-fuel (or electricity-only) premises and the DCC serving it."""
     world = World(clock, rules=rules, seed=seed, dcc_faults=dcc_faults, max_image_bytes=max_image_bytes,
                   alert_window_ms=alert_window_ms, service_level_ms=service_level_ms,
-                  confirm_delay_ms=confirm_delay_ms, scripted_hubs=scripted_hubs)
+                  confirm_delay_ms=confirm_delay_ms, scripted_hubs=scripted_hubs,
+                  alert_stagger_interval_ms=alert_stagger_interval_ms)
     world.add_premises(electricity_supplier=electricity_supplier, gas_supplier=gas_supplier,
                        devices=devices, device_faults=device_faults,
                        supports_fragmentation=supports_fragmentation,

@@ -154,30 +154,12 @@ def test_untargeted_paired_device_gets_no_image_and_stranger_not_authorized():
     assert w.devices[PPMID].firmware_version == NEW
 
 
-def test_hub_fault_serve_untargeted_serves_anyone_paired():
-    w = World(hub={"faults": frozenset({"serve-untargeted"})})
-    w.distribute(IMAGE, [PPMID])
-    w.devices[IHD].query_now()
-    w.net.run_until_idle()
-    assert w.devices[IHD].firmware_version == NEW
-
-
 def test_hardware_version_outside_the_image_range_is_alerted():
     w = World(devices={PPMID: {"hardware_version": 9}})
     w.distribute(IMAGE, [PPMID])
     w.net.run_until_idle()
     assert [e.response_code for e in w.events()] == [TransferResponseCode.HARDWARE_VERSION_MISMATCH]
     assert w.devices[PPMID].firmware_version == OLD
-
-
-def test_device_check_catches_hardware_mismatch_when_the_hub_skips_it():
-    w = World(hub={"faults": frozenset({"skip-hardware-check"})},
-              devices={PPMID: {"hardware_version": 9}})
-    w.distribute(IMAGE, [PPMID])
-    w.net.run_until_idle()
-    ends = [c.status for *_, c in decoded(w.net.log, oc.UpgradeEndRequest)]
-    assert ends == [Status.INVALID_IMAGE]
-    assert [e.response_code for e in w.events()] == [TransferResponseCode.HARDWARE_VERSION_MISMATCH]
 
 
 def test_invalid_image_reported_by_the_device_is_a_transfer_failure():

@@ -312,6 +312,21 @@ def test_same_seed_same_alerts_other_seed_other_stagger():
     assert [a.delivered_ms for a in runs[0]] != [a.delivered_ms for a in runs[2]]
 
 
+def test_each_suppliers_alerts_are_at_least_the_stagger_interval_apart():
+    world = make_world(alert_stagger_interval_ms=2_000)
+    devices = [world.ppmid] + [world.add_premises(electricity_supplier=A, gas_supplier=B).ppmid
+                               for _ in range(5)]
+    for device in devices:
+        world.submit(world.request([device], world.make_image(device)))
+    world.run_until_idle()
+    for supplier in (A, B):
+        times = [a.delivered_ms for a in world.dcc.alerts_for(supplier)]
+        assert len(times) >= 12 and times == sorted(times)
+        assert all(t1 - t0 >= 2_000 for t0, t1 in zip(times, times[1:]))
+        assert all(a.delivered_ms - a.time_ms <= world.dcc.service_level_ms
+                   for a in world.dcc.alerts_for(supplier))
+
+
 def test_stagger_spreads_alerts_raised_together():
     world = make_world()
     world.submit(world.request([world.ppmid, world.ihd], world.make_image(world.ppmid)))
@@ -380,11 +395,6 @@ def _oversize(world):
     return not isinstance(world.submit(world.request([world.ppmid], image)), Rejected)
 
 
-def _signature(world):
-    image = world.make_image(world.ppmid, key=deterministic_key(7))
-    return not isinstance(world.submit(world.request([world.ppmid], image)), Rejected)
-
-
 def _no_stagger(world):
     upgrade(world)
     return all(a.delivered_ms == a.time_ms for a in world.dcc.delivered)
@@ -402,6 +412,32 @@ def _too_late(world):
                if a.kind is AlertKind.FIRMWARE_CONFIRMED)
 
 
+def _at_limit(world):
+    overhead = len(world.make_image(world.ppmid, payload_size=0))
+    image = world.make_image(world.ppmid, payload_size=LIMIT - overhead)
+    assert len(image) == LIMIT
+    return isinstance(world.submit(world.request([world.ppmid], image)), Rejected)
+
+
+def _empty_image(world):
+    image = world.make_image(world.ppmid, payload_size=0)
+    return not isinstance(world.submit(world.request([world.ppmid], image)), Rejected)
+
+
+def _lock_out(world):
+    upgrade(world)
+    world.run_for(world.dcc.activation_timeout_ms)
+    second = upgrade(world, requester=B, role=SupplierRole.GAS_SUPPLIER)
+    return isinstance(second, Rejected)
+
+
+def _no_image_discarded(world):
+    world.hub.outcomes[world.ppmid.eui64] = 1
+    upgrade(world)
+    return not any(isinstance(a, TransferOutcomeAlert) and a.response_code == 1
+                   for a in world.dcc.alerts_for(A))
+
+
 FAULT_CHECKS = {
     "group-alerts": _grouped,
     "send-alert-b": _alert_b,
@@ -410,19 +446,25 @@ FAULT_CHECKS = {
     "no-alert-c": _no_alert(AlertKind.FIRMWARE_CONFIRMED),
     "allow-override": _override,
     "accept-oversize": _oversize,
-    "skip-signature-check": _signature,
     "no-stagger": _no_stagger,
     "accept-non-supplier": _non_supplier,
     "alert-c-too-late": _too_late,
+    "reject-at-limit": _at_limit,
+    "accept-empty-image": _empty_image,
+    "lock-out-second-supplier": _lock_out,
+    "drop-image-discarded": _no_image_discarded,
 }
+#: Faults of one rule set only (the as-implemented CCS08 pass-on).
+FAULT_RULES = {"drop-image-discarded": "as-implemented"}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULT_CHECKS))
 def test_fault_is_observable_and_absent_without_it(fault):
     check = FAULT_CHECKS[fault]
     big = {"max_image_bytes": LIMIT}
-    assert check(make_world(faults=(fault,))) is True
-    clean = World(VirtualClock(), dcc_faults=(), scripted_hubs=True, **big)
+    rules = FAULT_RULES.get(fault, "wg-2016")
+    assert check(make_world(faults=(fault,), rules=rules)) is True
+    clean = World(VirtualClock(), rules=rules, dcc_faults=(), scripted_hubs=True, **big)
     clean.add_premises(electricity_supplier=A, gas_supplier=B)
     assert check(clean) is False
 
