@@ -30,6 +30,17 @@ Feature: ZigBee OTA Upgrade cluster client behaviour
       Then every Image Block Request names image "new" and continues from the data received
       And the device sends an Upgrade End Request with status "SUCCESS"
 
+    @SECMP7-OTA-002 @side-device
+    Scenario: The device does not take a block at an offset it did not ask for
+      The frame is an Image Block Response for image "new" (manufacturer 0x1234, image type
+      0x0102, file version 0x01000001) carrying one byte at file offset 64 when the device
+      asked for offset 0. The device must not count it as data received.
+      Given the hub answers the next "Image Block Request" with the frame "19 00 05 00 34 12 02 01 01 00 00 01 40 00 00 00 01 ff"
+      When the hub offers image "new" to the device
+      And "1 second" pass
+      Then every Image Block Request names image "new" and continues from the data received
+      And the device runs image "original"
+
   Rule: SECMP7-OTA-003 MinimumBlockPeriod is honoured
     The hub sets the least time between two Image Block Requests (attribute 0x0009, in ms).
 

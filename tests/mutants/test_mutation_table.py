@@ -63,3 +63,10 @@ def test_variant_is_caught(mutant: Mutant, outcome: tuple[dict[Mutant, Run], dic
                     f"(verdicts: {run.verdicts})\n{run.output}")
     for nodeid in caught:
         assert run.reasons[nodeid].strip(), f"{short(nodeid)} failed without a message"
+
+
+def test_dropped_faults_are_gone_from_the_models() -> None:
+    from tests.mutants.table import DROPPED
+    present = {f"{layer}:{f}" for layer, faults in all_fault_names().items() for f in faults}
+    assert not set(DROPPED) & present, "a fault listed as dropped is still a named fault of a model"
+    assert not KNOWN_SURVIVORS, "no variant may survive: catch it with a scenario or fix the fault"
