@@ -38,8 +38,8 @@ class Timing:
 class Pics:
     kind: str = "ppmid"
     manufacturer_code: int = 0x1234
-    image_type: int = 0x0101
-    file_version: int = 0x00000100
+    image_type: int = 0x0102
+    file_version: int = 0x01000000
     hardware_version: int = 1
     eui64: int = 0x0011_2233_4455_6601
     #: PEM of the manufacturer's ECDSA P-256 public key (None: the reference test key).
@@ -71,9 +71,13 @@ class Pics:
         }
 
 
+#: The image types of the reference world's devices (conformance.models.premises).
+REFERENCE_IMAGE_TYPES = {"ihd": 0x0101, "ppmid": 0x0102}
+
+
 def reference_pics(kind: str = "ppmid") -> Pics:
     """The PICS of the built-in reference device: every optional feature implemented."""
-    return Pics(kind=kind, features=frozenset(OPTIONAL_FEATURES))
+    return Pics(kind=kind, image_type=REFERENCE_IMAGE_TYPES[kind], features=frozenset(OPTIONAL_FEATURES))
 
 
 def _int(where: str, value: object, *, lo: int, hi: int) -> int:

@@ -33,6 +33,8 @@ NOT_APPLICABLE = "not applicable: "
 
 _results_key = pytest.StashKey[list[ScenarioResult]]()
 _scenario_key = pytest.StashKey[dict[str, Any]]()
+#: Where the ``harness`` fixture leaves itself, so its evidence reaches the scenario's result.
+harness_key = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -92,6 +94,7 @@ def _load_xfails(path: str | None) -> dict[str, str]:
     return out
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-bdd's default, which would trip --strict-markers
 def pytest_bdd_apply_tag(tag: str, function: Any) -> bool | None:
     if REQ_TAG.match(tag):
         mark = pytest.mark.requirement(tag)
@@ -197,7 +200,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         results[-1].verdict, results[-1].reason = Verdict.ERROR, reason
         return
     evidence: list[dict[str, Any]] = []
-    harness = getattr(item, "funcargs", {}).get("harness")
+    harness = item.stash.get(harness_key, None)
     if harness is not None and hasattr(harness, "evidence"):
         evidence = harness.evidence()
     info = info or {"feature": item.parent.name if item.parent else "", "scenario": item.name, "steps": []}

@@ -13,6 +13,7 @@ from pytest_bdd import given, parsers, then, when
 
 from conformance import params as p
 from conformance.harness import Harness, default_pixit_durations
+from conformance.plugin import harness_key
 
 
 @pytest.fixture
@@ -25,9 +26,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
                 device_faults=opt("--hanota-device-fault"), dcc_faults=opt("--hanota-dcc-fault"),
                 hub_faults=opt("--hanota-hub-fault"), dut=opt("--hanota-dut"),
                 side=sides[0] if sides else "device", pixit=default_pixit_durations())
-    # The plugin takes each scenario's evidence from item.funcargs["harness"]; pytest-bdd asks for
-    # this fixture from inside the steps, where pytest does not record it there itself.
-    request.node.funcargs["harness"] = h  # type: ignore[attr-defined]
+    request.node.stash[harness_key] = h  # the plugin attaches h.evidence() to the result
     yield h
     h.close()
 
