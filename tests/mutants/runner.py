@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Run:
     reasons: dict[str, str] = field(default_factory=dict)  # nodeid -> failure message
     requirements: dict[str, list[str]] = field(default_factory=dict)  # nodeid -> requirement IDs
     output: str = ""
+    elapsed_s: float = 0.0  # wall time of the subprocess(es)
 
     def with_verdict(self, *wanted: str) -> list[str]:
         return sorted(n for n, v in self.verdicts.items() if v in wanted)
@@ -42,9 +44,13 @@ class Run:
 
 def pytest_args(*, rules: str = "wg-2016", requirements: Sequence[str] = (),
                 markers: str | None = QUICK, keyword: str | None = None, seed: int = 0,
-                faults: Iterable[tuple[str, str]] = ()) -> list[str]:
-    args = [SCENARIOS, "-p", "no:cacheprovider", "-q", "--hanota-rules", rules,
-            "--hanota-seed", str(seed)]
+                faults: Iterable[tuple[str, str]] = (), maxfail: int | None = None) -> list[str]:
+    # hypothesis' and xdist's pytest plugins are not used by the scenarios and cost about a
+    # second of start-up per subprocess (about 40 s of CPU over the table)
+    args = [SCENARIOS, "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:xdist", "-q",
+            "--hanota-rules", rules, "--hanota-seed", str(seed)]
+    if maxfail:
+        args += ["--maxfail", str(maxfail)]
     if requirements:
         args += ["--hanota-requirements", ",".join(requirements)]
     if markers:
@@ -61,9 +67,11 @@ def run_scenarios(args: Sequence[str], *, timeout_s: int = TIMEOUT_S) -> Run:
     with tempfile.TemporaryDirectory(prefix="hanota-mutant-") as tmp:
         cmd = [sys.executable, "-m", "pytest", *args, "--hanota-report-dir", tmp]
         env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+        started = time.monotonic()
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s,
                               env=env, check=False)
-        run = Run(tuple(args), done.returncode, output=(done.stdout + done.stderr)[-6000:])
+        run = Run(tuple(args), done.returncode, output=(done.stdout + done.stderr)[-6000:],
+                  elapsed_s=time.monotonic() - started)
         results = Path(tmp) / "results.json"
         if results.exists():
             data: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
@@ -76,9 +84,26 @@ def run_scenarios(args: Sequence[str], *, timeout_s: int = TIMEOUT_S) -> Run:
 
 
 def run_mutant(mutant: Mutant) -> Run:
+    # One failing scenario proves the variant caught: stop there (the run stays short).
     return run_scenarios(pytest_args(rules=mutant.rules, requirements=mutant.requirements,
                                      markers=mutant.markers, keyword=mutant.keyword,
-                                     faults=[(mutant.layer, mutant.fault)]))
+                                     faults=[(mutant.layer, mutant.fault)], maxfail=1))
+
+
+def merge(runs: Sequence[Run]) -> Run:
+    """One Run from several runs of parts of one selection (a baseline split over workers)."""
+    out = Run(tuple(a for r in runs for a in r.args), max(r.returncode for r in runs))
+    for r in runs:
+        out.verdicts.update(r.verdicts)
+        out.reasons.update(r.reasons)
+        out.requirements.update(r.requirements)
+        out.output += r.output
+        out.elapsed_s += r.elapsed_s
+    return out
+
+
+#: A baseline over more requirements than this is split into parts run side by side.
+BASELINE_CHUNK = 8
 
 
 def baseline_key(mutant: Mutant) -> tuple[Any, ...]:
@@ -93,11 +118,15 @@ def run_all(mutants: Sequence[Mutant],
     for m in mutants:
         wanted.setdefault(baseline_key(m), set()).update(m.requirements)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        base_f = {key: pool.submit(run_scenarios, pytest_args(
-            rules=key[0], requirements=sorted(reqs), markers=key[1], keyword=key[2]))
-            for key, reqs in wanted.items()}
+        base_f = {}
+        for key, reqs in wanted.items():
+            ordered = sorted(reqs)
+            parts = [ordered[i:i + BASELINE_CHUNK] for i in range(0, len(ordered), BASELINE_CHUNK)]
+            base_f[key] = [pool.submit(run_scenarios, pytest_args(
+                rules=key[0], requirements=part, markers=key[1], keyword=key[2])) for part in parts]
         mut_f = {m: pool.submit(run_mutant, m) for m in mutants}
-        return ({m: f.result() for m, f in mut_f.items()}, {k: f.result() for k, f in base_f.items()})
+        return ({m: f.result() for m, f in mut_f.items()},
+                {k: merge([f.result() for f in fs]) for k, fs in base_f.items()})
 
 
 def selected(mutant: Mutant, run: Run) -> list[str]:
@@ -124,8 +153,8 @@ def short(nodeid: str) -> str:
 def format_table(mutants: Sequence[Mutant], runs: dict[Mutant, Run],
                  baselines: dict[tuple[Any, ...], Run]) -> str:
     """The mutation table as Markdown: variant -> requirements -> scenarios that failed."""
-    lines = ["| variant | rules | requirements | verdict | scenarios that failed |",
-             "|---|---|---|---|---|"]
+    lines = ["| variant | rules | requirements | verdict | scenarios that failed | s |",
+             "|---|---|---|---|---|---|"]
     for m in mutants:
         run = runs[m]
         base = baselines[baseline_key(m)]
@@ -135,5 +164,9 @@ def format_table(mutants: Sequence[Mutant], runs: dict[Mutant, Run],
         names = ", ".join(short(n) for n in caught) or "-"
         if other:
             names += f" (also failed or errored: {', '.join(short(n) for n in other)})"
-        lines.append(f"| {m.name} | {m.rules} | {', '.join(m.requirements)} | {verdict} | {names} |")
+        lines.append(f"| {m.name} | {m.rules} | {', '.join(m.requirements)} | {verdict} | {names} "
+                     f"| {run.elapsed_s:.1f} |")
+    for key, base in baselines.items():
+        lines.append(f"| baseline | {key[0]} | -m {key[1]!r} -k {key[2]!r} | "
+                     f"{len(base.with_verdict('pass'))} pass | - | {base.elapsed_s:.1f} |")
     return "\n".join(lines)
