@@ -577,3 +577,69 @@ def test_unsolicited_responses_from_the_hub_raise_through_process():
     with pytest.raises(IllegalEventError):
         dev.process(frame)
     assert dev.state is DeviceState.IDLE
+
+
+# ------------------------------------------------------------------ the faults added for issue 5
+def test_header_only_image_is_invalid_unless_the_fault_is_on():
+    empty = image(size=0)
+    dev, end = _verify(empty)
+    assert end.status == Status.INVALID_IMAGE and "Manufacturer Image is empty" in dev.last_verification
+    _, end = _verify(empty, faults=frozenset({"install-empty-image"}))
+    assert end.status == Status.SUCCESS
+
+
+def test_fault_refuse_at_limit_refuses_an_offer_of_exactly_the_limit():
+    for faults, state in ((frozenset(), DeviceState.BLOCK_REQUESTED),
+                          (frozenset({"refuse-at-limit"}), DeviceState.IDLE)):
+        _, dev = at(DeviceState.QUERYING, max_image_bytes=1000, faults=faults)
+        sent(dev)
+        send(dev, offer(size=1000))
+        assert dev.state is state
+
+
+def test_fault_accept_oversize_image_installs_it_through_the_fragment_path_too():
+    _, end = _verify(IMAGE, max_image_bytes=len(IMAGE) - 1, supports_fragmentation=True)
+    assert end.status == Status.INVALID_IMAGE
+    _, end = _verify(IMAGE, max_image_bytes=len(IMAGE) - 1, supports_fragmentation=True,
+                          faults=frozenset({"accept-oversize-image"}))
+    assert end.status == Status.SUCCESS
+
+
+def test_fault_bad_query_next_image_misdescribes_the_device():
+    _, dev = make()
+    dev.query_now()
+    (good,) = sent(dev)
+    assert (good.manufacturer_code, good.current_file_version) == (MFR, OLD)
+    _, faulty = make(faults=frozenset({"bad-query-next-image"}))
+    faulty.query_now()
+    (bad,) = sent(faulty)
+    assert (bad.manufacturer_code, bad.current_file_version) != (MFR, OLD)
+
+
+def test_fault_ignore_abort_keeps_downloading():
+    for faults, state in ((frozenset(), DeviceState.IDLE),
+                          (frozenset({"ignore-abort"}), DeviceState.BLOCK_WAIT)):
+        clock, dev = at(DeviceState.BLOCK_REQUESTED, faults=faults)
+        sent(dev)
+        send(dev, oc.ImageBlockResponse(status=Status.ABORT))
+        assert dev.state is state
+    clock.advance(dev.response_timeout_ms)
+    assert [type(c) for c in sent(dev)] == [oc.ImageBlockRequest]
+
+
+def test_fault_no_malformed_response_stays_silent():
+    _, dev = make(faults=frozenset({"no-malformed-response"}))
+    dev.receive(HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID, bytes.fromhex("19000500")))
+    assert sent(dev) == [] and dev.violations
+
+
+def test_fail_next_activation_keeps_the_firmware_once():
+    clock, dev = at(DeviceState.WAITING_TO_UPGRADE)
+    dev.fail_next_activation()
+    send(dev, end_response(0, 0))
+    assert dev.firmware_version == OLD and dev.read_attribute(OtaAttribute.CURRENT_FILE_VERSION) == OLD
+    assert dev.state is DeviceState.IDLE
+    dev.query_now()
+    serve(dev, clock)
+    send(dev, end_response(0, 0))
+    assert dev.firmware_version == NEW
