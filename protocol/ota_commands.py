@@ -153,7 +153,7 @@ class QueryNextImageResponse:
     DIRECTION: ClassVar[Direction] = _S2C
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ImageBlockRequest:
     """0x03 client→server; field control bit 0 iff ``request_node_address``, bit 1 iff
     ``minimum_block_period``."""
@@ -168,6 +168,20 @@ class ImageBlockRequest:
 
     COMMAND_ID: ClassVar[int] = CommandId.IMAGE_BLOCK_REQUEST
     DIRECTION: ClassVar[Direction] = _C2S
+
+    # The other hot message (one per block): filled like ImageBlockResponse below, for the same
+    # reason; a test keeps this signature identical to the dataclass fields.
+    def __init__(self, manufacturer_code: int, image_type: int, file_version: int,
+                 file_offset: int, maximum_data_size: int, request_node_address: int | None = None,
+                 minimum_block_period: int | None = None) -> None:
+        d = self.__dict__
+        d["manufacturer_code"] = manufacturer_code
+        d["image_type"] = image_type
+        d["file_version"] = file_version
+        d["file_offset"] = file_offset
+        d["maximum_data_size"] = maximum_data_size
+        d["request_node_address"] = request_node_address
+        d["minimum_block_period"] = minimum_block_period
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +365,8 @@ QUERY_NEXT_IMAGE_REQUEST_FORMAT = AsDataclass(c.Struct(
 
 QUERY_NEXT_IMAGE_RESPONSE_FORMAT = _image_answer(QueryNextImageResponse)
 
-IMAGE_BLOCK_REQUEST_FORMAT = AsDataclass(c.Struct(
+#: The Image Block Request payload as a plain Struct (the fast path derives its formats from it).
+IMAGE_BLOCK_REQUEST_STRUCT = c.Struct(
     "field_control" / _field_control((0x01, "request_node_address"), (0x02, "minimum_block_period")),
     "manufacturer_code" / _u16,
     "image_type" / _u16,
@@ -360,7 +375,8 @@ IMAGE_BLOCK_REQUEST_FORMAT = AsDataclass(c.Struct(
     "maximum_data_size" / _u8,
     "request_node_address" / c.If(_bit(0x01), EUI64),
     "minimum_block_period" / c.If(_bit(0x02), _u16),
-), ImageBlockRequest)
+)
+IMAGE_BLOCK_REQUEST_FORMAT = AsDataclass(IMAGE_BLOCK_REQUEST_STRUCT, ImageBlockRequest)
 
 IMAGE_PAGE_REQUEST_FORMAT = AsDataclass(c.Struct(
     "field_control" / _field_control((0x01, "request_node_address")),
@@ -461,8 +477,11 @@ def command_format(cls: type[Any]) -> Any:
 # --------------------------------------------------------------------------------------------
 
 def _struct_code(sub: Any) -> str:
-    """The struct format letter of a fixed-width integer field, unwrapping construct wrappers."""
+    """The struct format letter of a fixed-width integer field, unwrapping construct wrappers.
+    An EUI-64 is 8 octets read as a little-endian integer, which is exactly ``<Q`` (tested)."""
     while not isinstance(sub, c.FormatField):
+        if sub is EUI64:
+            return "Q"
         if isinstance(sub, c.IfThenElse):
             sub = sub.thensubcon
         elif isinstance(sub, c.Transformed) and sub.sizeof() == 1:
@@ -527,11 +546,15 @@ def _encode_block_fast(cmd: ImageBlockResponse, tsn: int, disable_default_respon
                        manufacturer_code: int | None) -> bytes | None:
     """Build a SUCCESS Image Block Response when every field plainly fits; otherwise None and
     the interpreted build decides (and names what is wrong). ``struct`` refuses what does not
-    fit its format (out of range, not an integer), exactly as construct's integer fields do."""
+    fit its format (out of range), exactly as construct's integer fields do. The fields must be
+    exact ``int`` and ``bytes`` (status SUCCESS as 0 or the enum member): for those, pack then
+    unpack is the identity, so the frame decodes back to an equal command without checking."""
     data = cmd.image_data
     if (manufacturer_code is not None or cmd.status != 0 or type(data) is not bytes
             or len(data) > MAX_IMAGE_DATA or cmd.current_time is not None
-            or cmd.request_time is not None or cmd.minimum_block_period is not None):
+            or cmd.request_time is not None or cmd.minimum_block_period is not None
+            or type(cmd.manufacturer_code) is not int or type(cmd.image_type) is not int
+            or type(cmd.file_version) is not int or type(cmd.file_offset) is not int):
         return None
     try:
         head = _FAST_BLOCK.pack(_FC_BLOCK_NO_DR if disable_default_response else _FC_BLOCK,
@@ -543,6 +566,126 @@ def _encode_block_fast(cmd: ImageBlockResponse, tsn: int, disable_default_respon
 
 
 # --------------------------------------------------------------------------------------------
+# The other hot path: Image Block Request (every field-control form)
+# --------------------------------------------------------------------------------------------
+
+_REQUEST_ID = int(CommandId.IMAGE_BLOCK_REQUEST)
+# frame control of a cluster-specific, client→server, not manufacturer-specific frame (± bit 4)
+_FC_REQUEST = int(FrameType.CLUSTER_SPECIFIC) | int(_C2S) << 3
+_FC_REQUEST_NO_DR = _FC_REQUEST | 0x10
+# The fast path builds the dataclass positionally: it relies on the declaration listing the
+# field control, then the dataclass's fields in their order (checked at import).
+_REQUEST_NAMES = ("field_control", *(f.name for f in dataclasses.fields(ImageBlockRequest)))
+
+
+def _fast_request_formats() -> dict[int, struct.Struct]:
+    """One ``struct`` format per field-control value 0-3, derived from the declaration: the
+    header without manufacturer code (frame control, tsn, command id), then every payload field
+    whose ``If`` condition holds for that field control."""
+    subcons: list[Any] = list(IMAGE_BLOCK_REQUEST_STRUCT.subcons)
+    if tuple(sub.name for sub in subcons) != _REQUEST_NAMES:
+        raise TypeError("IMAGE_BLOCK_REQUEST_STRUCT no longer matches ImageBlockRequest's fields")
+    header = ZCL_HEADER.subcon.subcons  # type: ignore[attr-defined]
+    head = _struct_code(header[0]) + _struct_code(header[2]) + _struct_code(header[3])
+    formats = {}
+    for field_control in range(4):
+        ctx: Any = c.Container(field_control=field_control)
+        codes = [_struct_code(sub) for sub in subcons if _present(sub.subcon, ctx)]
+        formats[field_control] = struct.Struct("<" + head + "".join(codes))
+    return formats
+
+
+def _present(sub: Any, ctx: Any) -> bool:
+    """Whether a declared field is on the wire for this context (an ``If`` whose test holds)."""
+    if not isinstance(sub, c.IfThenElse):
+        return True
+    test: Any = sub.condfunc
+    return bool(test(ctx) if callable(test) else test)
+
+
+_FAST_REQUEST = _fast_request_formats()
+# The four forms differ in length (17, 25, 19, 27), so the length alone picks the only form a
+# frame can be; its field-control octet must then say exactly that form.
+_REQUEST_BY_LEN = {fmt.size: (fc, fmt) for fc, fmt in _FAST_REQUEST.items()}
+if len(_REQUEST_BY_LEN) != len(_FAST_REQUEST):
+    raise TypeError("two Image Block Request forms have the same length")
+
+_REQUEST_HEADERS = {
+    (fc, tsn): ZclHeader(FrameType.CLUSTER_SPECIFIC, _C2S, fc == _FC_REQUEST_NO_DR, None, tsn,
+                         _REQUEST_ID)
+    for fc in (_FC_REQUEST, _FC_REQUEST_NO_DR) for tsn in range(256)
+}
+
+
+def _decode_request_fast(frame: bytes) -> tuple[ZclHeader, ImageBlockRequest] | None:
+    """Decode an Image Block Request if the frame has exactly the shape the interpreted parse
+    accepts; return None to let the interpreted parse decide otherwise.
+
+    Accepts only: length 17, 19, 25 or 27 and a field control (0, 2, 1, 3 respectively) that
+    says exactly that form (so reserved bits are 0 and nothing is cut or left over); frame
+    control 0x01 or 0x11 (cluster-specific, client→server, no manufacturer code, reserved bits
+    0); command id 0x03. Every other field is a plain integer (or an EUI-64: any 8 octets) that
+    the interpreted parse accepts whatever its value.
+    """
+    form = _REQUEST_BY_LEN.get(len(frame))
+    if form is None:
+        return None
+    field_control, fmt = form
+    values = fmt.unpack(frame)
+    if values[2] != _REQUEST_ID or values[3] != field_control:
+        return None
+    header = _REQUEST_HEADERS.get((values[0], values[1]))
+    if header is None:
+        return None
+    v = values
+    if field_control == 0:
+        return header, ImageBlockRequest(v[4], v[5], v[6], v[7], v[8])
+    if field_control == 2:  # minimum block period without the requester's address
+        return header, ImageBlockRequest(v[4], v[5], v[6], v[7], v[8], None, v[9])
+    return header, ImageBlockRequest(v[4], v[5], v[6], v[7], v[8], v[9],
+                                     v[10] if field_control == 3 else None)
+
+
+def _encode_request_fast(cmd: ImageBlockRequest, tsn: int, disable_default_response: bool,
+                         manufacturer_code: int | None) -> bytes | None:
+    """Build an Image Block Request when every field is a plain ``int`` that fits; otherwise
+    None and the interpreted build (with its decode-back check) decides.
+
+    No decode-back is needed here: the field control is computed from which optional fields are
+    given, so the form decodes to the same fields present and absent; and for an ``int`` (exact
+    type, not a subclass or a bool) ``struct`` pack then unpack is the identity, so every field
+    decodes equal. ``struct`` refuses a value out of range, as construct's integer fields do."""
+    addr, period = cmd.request_node_address, cmd.minimum_block_period
+    if (manufacturer_code is not None or type(cmd.manufacturer_code) is not int
+            or type(cmd.image_type) is not int or type(cmd.file_version) is not int
+            or type(cmd.file_offset) is not int or type(cmd.maximum_data_size) is not int):
+        return None
+    fc = _FC_REQUEST_NO_DR if disable_default_response else _FC_REQUEST
+    try:
+        if addr is None:
+            if period is None:
+                return _FAST_REQUEST[0].pack(fc, tsn, _REQUEST_ID, 0, cmd.manufacturer_code,
+                                             cmd.image_type, cmd.file_version, cmd.file_offset,
+                                             cmd.maximum_data_size)
+            if type(period) is not int:
+                return None
+            return _FAST_REQUEST[2].pack(fc, tsn, _REQUEST_ID, 2, cmd.manufacturer_code,
+                                         cmd.image_type, cmd.file_version, cmd.file_offset,
+                                         cmd.maximum_data_size, period)
+        if type(addr) is not int or (period is not None and type(period) is not int):
+            return None
+        if period is None:
+            return _FAST_REQUEST[1].pack(fc, tsn, _REQUEST_ID, 1, cmd.manufacturer_code,
+                                         cmd.image_type, cmd.file_version, cmd.file_offset,
+                                         cmd.maximum_data_size, addr)
+        return _FAST_REQUEST[3].pack(fc, tsn, _REQUEST_ID, 3, cmd.manufacturer_code,
+                                     cmd.image_type, cmd.file_version, cmd.file_offset,
+                                     cmd.maximum_data_size, addr, period)
+    except struct.error:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
 
@@ -551,7 +694,13 @@ def encode_command(command: Command, *, tsn: int, disable_default_response: bool
     """The whole ZCL frame for ``command``: header (frame type and direction from the command's
     class) then payload. Raises HarnessUsageError for values that do not fit their fields or
     that would not decode back to the same command."""
-    if type(command) is ImageBlockResponse:
+    # The two hot messages: a fast build proven (by construction and by test) to decode back
+    # to the same command, so it skips the decode-back check below.
+    if type(command) is ImageBlockRequest:
+        fast = _encode_request_fast(command, tsn, disable_default_response, manufacturer_code)
+        if fast is not None:
+            return fast
+    elif type(command) is ImageBlockResponse:
         fast = _encode_block_fast(command, tsn, disable_default_response, manufacturer_code)
         if fast is not None:
             return fast
@@ -584,9 +733,15 @@ def encode_command(command: Command, *, tsn: int, disable_default_response: bool
 
 def decode_command(frame: bytes) -> tuple[ZclHeader, Command]:
     """Decode one whole ZCL frame of the OTA cluster, strictly (see the module docstring)."""
-    fast = _decode_block_fast(frame)
-    if fast is not None:
-        return fast
+    if len(frame) >= _FAST_LEN:  # both fast forms are at least 17 octets
+        command_id = frame[2]  # where it is when there is no manufacturer code (checked later)
+        fast: tuple[ZclHeader, Command] | None = None
+        if command_id == _BLOCK_ID:
+            fast = _decode_block_fast(frame)
+        elif command_id == _REQUEST_ID:
+            fast = _decode_request_fast(frame)
+        if fast is not None:
+            return fast
     return _decode_interpreted(frame)
 
 
