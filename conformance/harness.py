@@ -26,6 +26,8 @@ import dataclasses
 import enum
 import itertools
 import random
+import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolErr
 from protocol.ota_image import build_gbcs_image
 from protocol.zcl import OTA_CLUSTER_ID, DefaultResponse, Direction, ImageUpgradeStatus, OtaAttribute, Status
 
-from .adapters import DutAdapter, DutLink, open_dut
+from .adapters import DutAdapter, DutLink, WallTimeBoundError, open_dut
 from .models.clock import VirtualClock
 from .models.comms_hub import HUB_FAULTS, UTC_EPOCH_OFFSET_S, HandHeldTerminal
 from .models.dcc import DeviceRecord
@@ -68,6 +70,8 @@ DEFAULT_PIXIT_DURATIONS = {
 QUIET_MS = 120_000
 #: ... and never runs longer than this (a model that never ends is a bug to report).
 MAX_DOWNLOAD_MS = 3 * 86_400_000
+#: A long download reports its progress this often (wall time, seconds).
+PROGRESS_EVERY_S = 5.0
 _EVIDENCE_HEAD = 50
 _EVIDENCE_TAIL = 50
 _OTHER_NODE_EUI_LOW = 0xEF
@@ -385,6 +389,11 @@ class Harness:
         #: The bridged device under test (None: the reference device in the world).
         self.adapter: DutAdapter | None = None
         self._link: DutLink | None = None
+        #: A wall-time device: the harness's clock follows the wall clock (offset at pairing).
+        self.wall_time = False
+        self._wall_offset_ms = 0
+        #: Where progress lines of long downloads go (the fixture routes them to the terminal).
+        self.progress: Callable[[str], None] = _stderr_line
 
     # ================================================================ PIXIT and parameters
     @property
@@ -442,9 +451,6 @@ class Harness:
         adapter = open_dut(self.dut_spec, response_timeout_ms=self.pics.timing.response_timeout_ms)
         self.adapter = adapter
         ident = adapter.identity
-        if not ident.virtual_time:
-            raise HarnessUsageError("the scenario harness drives virtual-time devices only so far "
-                                    "(the bridge's VIRTUAL_TIME capability)")
         if ident.paired_hub is None:
             raise HarnessUsageError("the device under test says it is paired with no hub")
         if ident.can_reset:  # every scenario starts from the factory state ...
@@ -480,6 +486,9 @@ class Harness:
         premises.network.attach(self.player)
         premises.network.attach(self._link)
         self.image_versions["original"] = ident.file_version
+        # A real device runs on wall time: from now on the harness's clock follows it.
+        self.wall_time = not ident.virtual_time
+        self._wall_offset_ms = self.clock.now_ms - adapter.now_ms()
 
     def close(self) -> None:
         """End the scenario: close the connection to a bridged device."""
@@ -709,8 +718,10 @@ class Harness:
         refuse; a bridged device needs an operator or a bridge control for it.
         """
         if self.adapter is not None:
-            raise HarnessUsageError("consumer refusal on a bridged device needs a bridge control "
-                                    "the DUT bridge protocol does not have yet")
+            # The bridge's CONSUMER control; a device without it: ControlNotSupportedError, which
+            # the plugin reports as not applicable.
+            self.adapter.set_consumer(False)
+            return
         self.device.consumer_accepts = False
 
     def _upgrade_times(self, when: UpgradeTime) -> tuple[int, int]:
@@ -734,7 +745,14 @@ class Harness:
 
     def advance(self, ms: int) -> None:
         """Let ``ms`` of virtual time pass, running every timer due on the way (the world's
-        and a bridged device's, in step)."""
+        and a bridged device's, in step). A wall-time device is waited for in wall time, at most
+        the PICS ``max_wall_wait_ms`` (longer: WallTimeBoundError, a not-applicable verdict)."""
+        if self.wall_time:
+            bound = self.pics.timing.max_wall_wait_ms
+            if ms > bound:
+                raise WallTimeBoundError(ms, bound)
+            self._advance_wall(self.clock.now_ms + ms)
+            return
         target = self.clock.now_ms + ms
         while True:
             self.pump()
@@ -760,19 +778,56 @@ class Harness:
             self.adapter.advance(max(0, delta))  # 0 too: runs the device's timers due now
         self.clock.advance_to(target_ms)
 
+    def _follow_wall(self) -> None:
+        """Move the harness's clock up to the device's wall clock (running the world's timers)."""
+        assert self.adapter is not None
+        wall = self._wall_offset_ms + self.adapter.now_ms()
+        if wall > self.clock.now_ms:
+            self.clock.advance_to(wall)
+
+    def _advance_wall(self, target_ms: int, *, stop_on_frame: bool = False) -> None:
+        """Wall time: wait for the device's frames until ``target_ms`` (harness clock), delivering
+        each as it comes and running the world's timers as the clock reaches them."""
+        assert self.adapter is not None and self._link is not None
+        while True:
+            self.pump()
+            self._follow_wall()
+            self.pump()
+            now = self.clock.now_ms
+            if now >= target_ms:
+                return
+            due = self.clock.next_due_ms()
+            until = target_ms if due is None else min(target_ms, max(due, now))
+            frame = self.adapter.receive(max(0, until - now))
+            if frame is not None:
+                self._link.hold(frame)
+                if stop_on_frame:
+                    self._follow_wall()
+                    self.pump()
+                    return
+
     def run_until_idle(self, max_virtual_ms: int = MAX_DOWNLOAD_MS) -> None:
         self._world().run_until_idle(max_virtual_ms=max_virtual_ms)
 
     def run_download_to_end(self) -> None:
         """Advance, timer by timer, until the transfer has ended: the Upgrade End exchange is
         done, the device refused or aborted it, or the device has been silent for QUIET_MS.
-        Bounded by MAX_DOWNLOAD_MS of virtual time."""
+        Bounded by MAX_DOWNLOAD_MS of virtual time. On a wall-time device, silence means the PICS
+        response timeout (or block period, if longer) and the bound is ``max_download_ms``; the
+        progress is reported every PROGRESS_EVERY_S seconds of wall time."""
         self._world()
         start = self.clock.now_ms
         offer = self.player.offer if self.player else None
+        timing = self.pics.timing
+        quiet_ms = max(timing.response_timeout_ms, timing.block_period_ms) if self.wall_time else QUIET_MS
+        max_ms = timing.max_download_ms if self.wall_time else MAX_DOWNLOAD_MS
+        wall_start = last_report = time.monotonic()
         while True:
             self.pump()
             now = self.clock.now_ms
+            if time.monotonic() - last_report >= PROGRESS_EVERY_S:
+                last_report = time.monotonic()
+                self.progress(self._progress_line(offer, last_report - wall_start))
             if offer is not None:
                 if offer.state is OfferState.ENDED:
                     return
@@ -781,13 +836,26 @@ class Harness:
                 if not self._dcc_transfer_pending():
                     return
                 quiet_from = self._last_frame_ms()
-            if now - quiet_from >= QUIET_MS:
+            if now - quiet_from >= quiet_ms:
                 return
+            horizon = quiet_from + quiet_ms
+            if now - start > max_ms:
+                raise DeviceViolationError(f"the download did not end within {max_ms} ms; "
+                                           f"{self.last_frames()}") if self.wall_time else \
+                    HarnessUsageError(f"the download did not end within {max_ms} virtual ms")
+            if self.wall_time:
+                self._advance_wall(horizon, stop_on_frame=True)
+                continue
             due = self._next_due()
-            horizon = quiet_from + QUIET_MS
-            if now - start > MAX_DOWNLOAD_MS:
-                raise HarnessUsageError(f"the download did not end within {MAX_DOWNLOAD_MS} virtual ms")
             self._advance_to(min(due, horizon) if due is not None else horizon)
+
+    def _progress_line(self, offer: Offer | None, elapsed_s: float) -> str:
+        if offer is None:
+            return f"download under way: {len(self.network.log)} frames on the HAN after {elapsed_s:.0f} s"
+        total = sum(len(part) for part in offer.parts)
+        share = 100 * offer.served_total / total if total else 100.0
+        return (f"download of image {offer.label!r}: {offer.served_total:,} of {total:,} bytes served "
+                f"({share:.0f}%) after {elapsed_s:.0f} s wall time")
 
     def _dcc_transfer_pending(self) -> bool:
         if any(probe() for probe in self.download_probes):
@@ -1104,6 +1172,10 @@ def _text(command: Any) -> str:
 def _describe(time_ms: int, frame: HanFrame, command: Any, dut: int) -> str:
     arrow = "device ->" if frame.src == dut else "-> device"
     return f"t={time_ms} ms {arrow} {_text(command)}"
+
+
+def _stderr_line(text: str) -> None:
+    print(f"hanota: {text}", file=sys.stderr, flush=True)
 
 
 def default_pixit_durations() -> dict[str, int]:

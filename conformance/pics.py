@@ -32,6 +32,11 @@ class Timing:
     response_timeout_ms: int = 5_000
     #: Delay between the activation command and the device running the new image.
     activation_delay_ms: int = 0
+    #: A wall-time device (no VIRTUAL_TIME): the longest wait a scenario may impose ("N pass");
+    #: a scenario that needs longer is not applicable to it.
+    max_wall_wait_ms: int = 600_000
+    #: A wall-time device: the longest one download may take before it counts as a fail.
+    max_download_ms: int = 3_600_000
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,9 @@ def load_pics(path: str | Path) -> Pics:
     if extra := set(timing_in) - timing_names:
         raise PicsError(f"{p}: [timing] unknown key(s) {sorted(extra)}; known: {sorted(timing_names)}")
     timing = Timing(**{k: _int(f"{p}: [timing] {k}", v, lo=0, hi=86_400_000) for k, v in timing_in.items()})
+    for key in ("response_timeout_ms", "max_wall_wait_ms", "max_download_ms"):
+        if getattr(timing, key) == 0:
+            raise PicsError(f"{p}: [timing] {key} must be at least 1 ms")
     pixit = data.get("pixit", {})
     if extra := set(pixit) - {"max_image_bytes"}:
         raise PicsError(f"{p}: [pixit] unknown key(s) {sorted(extra)}")

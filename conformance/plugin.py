@@ -6,13 +6,21 @@
   ``@side-device`` → ``side("device")``.
 - A scenario whose PICS item the device does not declare, or whose rule set is not the run's,
   is skipped with a reason starting ``not applicable:``; the report counts it as such.
+- A scenario the device under test cannot take part in (an optional control it lacks, a wait
+  longer than a wall-time device may be kept waiting: ``DutNotApplicableError``) is skipped the
+  same way, with the adapter's reason.
 - Every scenario's verdict (pass / fail / not-applicable / error) is recorded with its
   requirements, steps and evidence, written to ``results.json`` in ``--hanota-report-dir``,
-  and summarised per requirement at the end of the run.
+  and summarised per requirement at the end of the run. The result travels on the test report
+  (``report.hanota_result``), so under pytest-xdist the workers' results reach the controller.
+- ``--hanota-dut tcp://H:P1,tcp://H:P2`` gives each xdist worker its own device: worker ``gwN``
+  takes the N-th URL (``dut_for_worker``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 import time
 from collections.abc import Generator
@@ -21,8 +29,10 @@ from typing import Any
 
 import pytest
 
-from protocol.errors import DeviceViolationError
+from protocol.errors import DeviceViolationError, HarnessUsageError
 
+from .adapters.base import DutNotApplicableError
+from .adapters.tcp import parse_dut_specs
 from .pics import Pics, PicsError, load_pics, reference_pics
 from .verdicts import ScenarioResult, Verdict, requirement_verdicts, write_results
 
@@ -40,7 +50,8 @@ harness_key = pytest.StashKey[Any]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("hanota", "hanota conformance suite")
     group.addoption("--hanota-dut", default="reference",
-                    help="device under test: 'reference' (in-process) or tcp://HOST:PORT (DUT bridge)")
+                    help="device under test: 'reference' (in-process) or tcp://HOST:PORT (DUT bridge); "
+                    "several tcp:// URLs, comma-separated, give one device per xdist worker")
     group.addoption("--hanota-pics", default=None, help="PICS file (TOML) of the device under test")
     group.addoption("--hanota-rules", default="wg-2016", choices=RULE_SETS,
                     help="rule set: the 2016 working-group minutes or the SEC as implemented")
@@ -76,6 +87,52 @@ def pytest_configure(config: pytest.Config) -> None:
     except PicsError as err:
         raise pytest.UsageError(str(err)) from None
     config.hanota_xfails = _load_xfails(config.getoption("--hanota-xfails"))  # type: ignore[attr-defined]
+    try:
+        specs = parse_dut_specs(config.getoption("--hanota-dut"))
+    except HarnessUsageError as err:
+        raise pytest.UsageError(f"--hanota-dut: {err}") from None
+    workers = getattr(config.option, "numprocesses", None)
+    if isinstance(workers, int) and workers > 0 and specs != ["reference"] and workers > len(specs):
+        raise pytest.UsageError(f"--hanota-dut names {len(specs)} device(s) for {workers} xdist "
+                                "workers: each worker needs its own device")
+    config.pluginmanager.register(_ResultCollector(config), "hanota-results")
+
+
+def dut_for_worker(config: pytest.Config) -> str:
+    """The device this process drives: ``reference``, or the tcp:// URL of this xdist worker
+    (``gwN`` takes the N-th of ``--hanota-dut``; a serial run the first)."""
+    specs = parse_dut_specs(config.getoption("--hanota-dut"))
+    if specs == ["reference"]:
+        return "reference"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    if index >= len(specs):
+        raise HarnessUsageError(f"xdist worker {worker} has no device: --hanota-dut names "
+                                f"{len(specs)}; give one tcp:// URL per worker")
+    return specs[index]
+
+
+class _ResultCollector:
+    """Collects each scenario's result from the test reports (in this process, or from the
+    xdist workers on the controller)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "hanota_result", None)
+        if not data:
+            return
+        results = self.config.stash[_results_key]
+        if data.get("replace_last"):
+            for result in reversed(results):
+                if result.nodeid == report.nodeid:
+                    result.verdict, result.reason = Verdict.ERROR, str(data["reason"])
+                    return
+            return
+        fields = dict(data)
+        fields["verdict"] = Verdict(fields["verdict"])
+        results.append(ScenarioResult(**fields))
 
 
 def _load_xfails(path: str | None) -> dict[str, str]:
@@ -129,6 +186,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for name, why in xfails.items():
             if name == item.name or name in item.nodeid:
                 item.add_marker(pytest.mark.xfail(reason=why, strict=True))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    try:
+        return (yield)
+    except DutNotApplicableError as err:  # the device cannot do what the scenario needs
+        pytest.skip(f"{NOT_APPLICABLE}{err}")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -195,20 +260,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not is_final:
         return
     verdict, reason = _verdict(report, call.excinfo)
-    results = item.config.stash[_results_key]
-    if report.when == "teardown" and results and results[-1].nodeid == item.nodeid:
-        results[-1].verdict, results[-1].reason = Verdict.ERROR, reason
+    # The result rides on the report (plain data, so xdist can carry it to the controller);
+    # _ResultCollector.pytest_runtest_logreport records it.
+    if report.when == "teardown":
+        report.hanota_result = {"replace_last": True, "reason": reason}  # type: ignore[attr-defined]
         return
     evidence: list[dict[str, Any]] = []
     harness = item.stash.get(harness_key, None)
     if harness is not None and hasattr(harness, "evidence"):
         evidence = harness.evidence()
     info = info or {"feature": item.parent.name if item.parent else "", "scenario": item.name, "steps": []}
-    results.append(ScenarioResult(
+    result = ScenarioResult(
         nodeid=item.nodeid, feature=info["feature"], scenario=info["scenario"],
         requirements=sorted(set(requirements)), verdict=verdict, reason=reason,
         duration_s=round(report.duration, 4), steps=info["steps"], evidence=evidence,
-    ))
+    )
+    data = dataclasses.asdict(result)
+    data["verdict"] = str(result.verdict)
+    report.hanota_result = data  # type: ignore[attr-defined]
 
 
 def _catalogue_ids(results: list[ScenarioResult]) -> list[str]:
@@ -221,6 +290,8 @@ def _catalogue_ids(results: list[ScenarioResult]) -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller has every result and writes results.json
     results = config.stash.get(_results_key, [])
     if not results:
         return

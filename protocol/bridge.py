@@ -1,4 +1,4 @@
-"""The DUT bridge protocol (version 1): how the suite reaches a device under test over TCP.
+"""The DUT bridge protocol (versions 1 and 2): how the suite reaches a device under test over TCP.
 
 Specified for implementers in ``docs/dut-bridge.md``; this module is the one declaration both
 ends use. The suite is the TCP client, the bridge (the device's side) the server. Every message
@@ -32,8 +32,12 @@ from .errors import DecodeError, HarnessUsageError, SizeLimitError
 from .zcl import AsDataclass, EnumField, ReservedBits
 
 __all__ = [
+    "CAPABILITIES_OF_VERSION",
+    "CONSUMER_ACCEPTS",
+    "CONSUMER_REFUSES",
     "MAX_ENVELOPE",
     "NO_TIMER",
+    "OPS_OF_VERSION",
     "PROTOCOL_VERSION",
     "SUPPORTED_VERSIONS",
     "Capability",
@@ -55,9 +59,10 @@ __all__ = [
     "encode_message",
 ]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 #: Versions this codec speaks (a client offers a range in HELLO; the bridge picks one).
-SUPPORTED_VERSIONS = (1,)
+#: Version 2 adds the CONSUMER control and its capability bit; nothing else changed.
+SUPPORTED_VERSIONS = (1, 2)
 #: Largest envelope (type + body) either end accepts: 64 KiB.
 MAX_ENVELOPE = 65_536
 #: ``next_due_ms`` meaning "no timer pending / not known".
@@ -86,6 +91,11 @@ class Capability(enum.IntFlag):
     VIRTUAL_TIME = 0x01  # the device runs on a virtual clock moved only by ADVANCE
     RESET = 0x02         # RESET: back to the factory state of the session
     POWER_CYCLE = 0x04   # POWER_CYCLE: off and on, keeping what survives a power loss
+    CONSUMER = 0x08      # version 2: CONSUMER, the consumer's answer to the upgrade prompt
+
+
+#: Capability bits defined in each version (a peer refuses the others as reserved).
+CAPABILITIES_OF_VERSION = {1: Capability(0x07), 2: Capability(0x0F)}
 
 
 NO_CAPABILITIES = Capability(0)
@@ -96,6 +106,15 @@ class ControlOp(enum.IntEnum):
     ADVANCE = 0x02      # move the virtual clock forward by ``argument`` ms, running timers
     RESET = 0x03
     POWER_CYCLE = 0x04
+    CONSUMER = 0x05     # version 2: argument 0 the consumer accepts upgrades, 1 refuses them
+
+
+#: Control operations defined in each version.
+OPS_OF_VERSION = {1: frozenset({ControlOp.TIME, ControlOp.ADVANCE, ControlOp.RESET,
+                                ControlOp.POWER_CYCLE}), 2: frozenset(ControlOp)}
+#: CONSUMER's argument.
+CONSUMER_ACCEPTS = 0
+CONSUMER_REFUSES = 1
 
 
 class ControlStatus(enum.IntEnum):
@@ -117,7 +136,7 @@ class ErrorCode(enum.IntEnum):
 class Hello:
     """Client -> bridge, first message of a connection: the versions the client speaks."""
 
-    version_min: int = PROTOCOL_VERSION
+    version_min: int = SUPPORTED_VERSIONS[0]
     version_max: int = PROTOCOL_VERSION
 
 
@@ -196,7 +215,7 @@ DEVICE_HELLO_FORMAT = AsDataclass(c.Struct(
     "file_version" / c.Int32ub,
     "hardware_version" / c.Int16ub,
     "paired_hub" / c.Int64ub,
-    "capabilities" / c.ExprAdapter(ReservedBits(c.Int32ub, int(Capability(7))),
+    "capabilities" / c.ExprAdapter(ReservedBits(c.Int32ub, int(Capability(0x0F))),
                                    lambda obj, ctx: Capability(obj), lambda obj, ctx: int(obj)),
 ), DeviceHello)
 

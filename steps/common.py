@@ -6,14 +6,15 @@ parse (conformance.params), call the harness, assert on a decoded value.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 
 import pytest
 from pytest_bdd import given, parsers, then, when
 
 from conformance import params as p
 from conformance.harness import Harness, default_pixit_durations
-from conformance.plugin import harness_key
+from conformance.plugin import dut_for_worker, harness_key
 
 
 @pytest.fixture
@@ -24,11 +25,28 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     h = Harness(pics=request.config.hanota_pics,  # type: ignore[attr-defined]
                 rules=opt("--hanota-rules"), seed=opt("--hanota-seed"),
                 device_faults=opt("--hanota-device-fault"), dcc_faults=opt("--hanota-dcc-fault"),
-                hub_faults=opt("--hanota-hub-fault"), dut=opt("--hanota-dut"),
+                hub_faults=opt("--hanota-hub-fault"), dut=dut_for_worker(request.config),
                 side=sides[0] if sides else "device", pixit=default_pixit_durations())
+    h.progress = _terminal_line(request.config)
     request.node.stash[harness_key] = h  # the plugin attaches h.evidence() to the result
     yield h
     h.close()
+
+
+def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
+    """Progress lines of long downloads, shown on the terminal while the scenario runs (output
+    capture suspended for the line); under xdist they go to the worker's stderr instead."""
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def line(text: str) -> None:
+        if reporter is None or capture is None:
+            print(f"hanota: {text}", file=sys.stderr, flush=True)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"hanota: {text}")
+
+    return line
 
 
 # ------------------------------------------------------------------------------ premises

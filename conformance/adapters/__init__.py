@@ -13,13 +13,15 @@ from .base import (
     DutDisconnectedError,
     DutIdentity,
     DutLink,
+    DutNotApplicableError,
     DutProtocolError,
     DutSilentError,
+    WallTimeBoundError,
     attach_dut,
     expect_frame,
 )
-from .reference import ReferenceAdapter, ReferenceDeviceConfig
-from .tcp import TcpAdapter, parse_tcp_url
+from .reference import ReferenceAdapter, ReferenceDeviceConfig, WallClockAdapter
+from .tcp import TcpAdapter, parse_dut_specs, parse_tcp_url
 
 __all__ = [
     "ControlNotSupportedError",
@@ -27,14 +29,18 @@ __all__ = [
     "DutDisconnectedError",
     "DutIdentity",
     "DutLink",
+    "DutNotApplicableError",
     "DutProtocolError",
     "DutSilentError",
     "ReferenceAdapter",
     "ReferenceDeviceConfig",
     "TcpAdapter",
+    "WallClockAdapter",
+    "WallTimeBoundError",
     "attach_dut",
     "expect_frame",
     "open_dut",
+    "parse_dut_specs",
     "parse_tcp_url",
 ]
 

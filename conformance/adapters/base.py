@@ -13,7 +13,9 @@ Errors, by the verdict they lead to:
 - :class:`DutProtocolError` (fail): the bridge sent bytes that break the bridge protocol.
 - :class:`DutDisconnectedError` (error): the connection dropped; the adapter reconnects on the
   next call, so the next scenario starts afresh.
-- :class:`ControlNotSupportedError`: an optional control (reset, power cycle) the device lacks.
+- :class:`DutNotApplicableError` (not applicable): the device cannot do what the scenario needs —
+  :class:`ControlNotSupportedError` (an optional control: reset, power cycle, consumer) or
+  :class:`WallTimeBoundError` (a wait longer than a wall-time device's PICS ``max_wall_wait_ms``).
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ __all__ = [
     "DutDisconnectedError",
     "DutIdentity",
     "DutLink",
+    "DutNotApplicableError",
     "DutProtocolError",
     "DutSilentError",
+    "WallTimeBoundError",
     "attach_dut",
     "expect_frame",
 ]
@@ -51,12 +55,26 @@ class DutDisconnectedError(ConnectionError):
     """The connection to the bridge is gone (refused, reset, closed, or closed with ERROR)."""
 
 
-class ControlNotSupportedError(Exception):
-    """The device does not offer this optional control (reset, power cycle, virtual time)."""
+class DutNotApplicableError(Exception):
+    """The device under test cannot do what the scenario needs: a *not applicable* verdict with
+    this message as the reason (``conformance/plugin.py``), never a fail."""
+
+
+class ControlNotSupportedError(DutNotApplicableError):
+    """The device does not offer this optional control (reset, power cycle, consumer, virtual time)."""
 
     def __init__(self, control: str) -> None:
         self.control = control
         super().__init__(f"the device under test does not support the {control} control")
+
+
+class WallTimeBoundError(DutNotApplicableError):
+    """A wall-time device would have to wait longer than its PICS allows (``max_wall_wait_ms``)."""
+
+    def __init__(self, wait_ms: int, bound_ms: int) -> None:
+        self.wait_ms, self.bound_ms = wait_ms, bound_ms
+        super().__init__(f"the scenario lets {wait_ms} ms pass; the device runs on wall time and its "
+                         f"PICS allows waits of at most {bound_ms} ms (timing.max_wall_wait_ms)")
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,8 @@ class DutIdentity:
     can_reset: bool
     can_power_cycle: bool
     protocol_version: int = 1
+    #: The consumer's answer to the upgrade prompt can be set (bridge control CONSUMER).
+    can_set_consumer: bool = False
 
 
 @runtime_checkable
@@ -111,6 +131,10 @@ class DutAdapter(Protocol):
     def power_cycle(self) -> None:
         """Off and on again; ControlNotSupportedError if the device lacks it."""
 
+    def set_consumer(self, accepts: bool) -> None:
+        """The consumer's answer to the device's upgrade prompt (PICS consumer_refusal);
+        ControlNotSupportedError if it cannot be set."""
+
     def close(self) -> None: ...
 
 
@@ -137,6 +161,10 @@ class DutLink:
         #: Real devices: silence for this long with no model timer pending means idle.
         self.quiet_ms = quiet_ms if quiet_ms is not None else 5_000
         self._held: deque[HanFrame] = deque()
+
+    def hold(self, frame: HanFrame) -> None:
+        """Queue a frame already read from the device (a wall-time wait took it)."""
+        self._held.append(frame)
 
     # HanNode
     def receive(self, frame: HanFrame) -> None:

@@ -5,11 +5,18 @@ Nothing sleeps: ``receive(timeout_ms)`` and ``advance(ms)`` run the device's tim
 virtual time. ``reset`` rebuilds the device from its settings (factory state, same seed);
 ``power_cycle`` rebuilds it keeping the firmware it runs (a download in progress is lost).
 Both start a fresh clock at the current time, so timers of the old device die with it.
+
+:class:`WallClockAdapter` is the same device on wall time (``hanota serve-device --wall-clock``):
+its clock follows the monotonic wall clock and it offers no ADVANCE, as a real device behind
+its bridge would; the suite then drives it on wall time, bounded by the PICS timing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,9 +25,10 @@ from protocol.errors import HarnessUsageError
 from ..models.clock import VirtualClock
 from ..models.device import FAULTS, OtaDevice
 from ..models.han import HanFrame
-from .base import DutIdentity
+from .base import ControlNotSupportedError, DutIdentity
 
-__all__ = ["DEFAULT_DEVICE_EUI64", "DEFAULT_HUB_EUI64", "ReferenceAdapter", "ReferenceDeviceConfig"]
+__all__ = ["DEFAULT_DEVICE_EUI64", "DEFAULT_HUB_EUI64", "ReferenceAdapter", "ReferenceDeviceConfig",
+           "WallClockAdapter"]
 
 DEFAULT_DEVICE_EUI64 = 0x0011_2233_4455_6601
 DEFAULT_HUB_EUI64 = 0x0011_2233_4455_6600
@@ -87,7 +95,7 @@ class ReferenceAdapter:
             eui64=d.eui64, kind=d.kind, manufacturer_code=d.manufacturer_code,
             image_type=d.image_type, file_version=d.firmware_version,
             hardware_version=d.hardware_version, paired_hub=d.paired_hub, virtual_time=True,
-            can_reset=True, can_power_cycle=True)
+            can_reset=True, can_power_cycle=True, can_set_consumer=d.consumer_refusal)
 
     def send(self, frame: HanFrame) -> None:
         self.device.receive(frame)
@@ -124,5 +132,64 @@ class ReferenceAdapter:
         self.clock = VirtualClock(self.clock.now_ms)
         self.device = self.config.build(self.clock, file_version=running, rng=rng)
 
+    def set_consumer(self, accepts: bool) -> None:
+        if not self.device.consumer_refusal:  # no prompt on this device (PICS consumer_refusal)
+            raise ControlNotSupportedError("consumer")
+        self.device.consumer_accepts = accepts
+
     def close(self) -> None:
         self.closed = True
+
+
+class WallClockAdapter(ReferenceAdapter):
+    """The reference device on wall time: no ADVANCE; timers fire as the wall clock reaches them
+    (checked whenever the adapter is used; a bridge polls ``receive(0)`` every few ms)."""
+
+    def __init__(self, config: ReferenceDeviceConfig | None = None, *,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(config)
+        self._monotonic = monotonic
+        self._t0 = monotonic()
+
+    def _sync(self) -> None:
+        wall = int((self._monotonic() - self._t0) * 1000)
+        if wall > self.clock.now_ms:
+            self.clock.advance_to(wall)
+
+    @property
+    def identity(self) -> DutIdentity:
+        return dataclasses.replace(super().identity, virtual_time=False)
+
+    def send(self, frame: HanFrame) -> None:
+        self._sync()
+        super().send(frame)
+
+    def receive(self, timeout_ms: int) -> HanFrame | None:
+        end = self._monotonic() + max(0, timeout_ms) / 1000
+        while True:
+            self._sync()
+            frame = self.device.next_frame()
+            if frame is not None:
+                return frame
+            left = end - self._monotonic()
+            if left <= 0:
+                return None
+            time.sleep(min(0.01, left))
+
+    def advance(self, ms: int) -> None:
+        raise ControlNotSupportedError("advance")
+
+    def now_ms(self) -> int:
+        self._sync()
+        return self.clock.now_ms
+
+    def next_due_ms(self) -> int | None:
+        return None  # a real device does not say
+
+    def reset(self) -> None:
+        self._sync()
+        super().reset()
+
+    def power_cycle(self) -> None:
+        self._sync()
+        super().power_cycle()

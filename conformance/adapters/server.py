@@ -49,6 +49,8 @@ def device_hello(dut: DutAdapter, version: int) -> b.DeviceHello:
         caps |= b.Capability.RESET
     if ident.can_power_cycle:
         caps |= b.Capability.POWER_CYCLE
+    if ident.can_set_consumer and version >= 2:
+        caps |= b.Capability.CONSUMER
     return b.DeviceHello(
         version=version, eui64=ident.eui64,
         kind=b.DeviceKind.IHD if ident.kind == "ihd" else b.DeviceKind.PPMID,
@@ -91,6 +93,9 @@ class BridgeSession:
                 return self._error(b.ErrorCode.INTERNAL, f"device failed on a frame: {err}")
             return self.drain()
         if isinstance(msg, b.Control):
+            if msg.op not in b.OPS_OF_VERSION[self.version]:
+                return self._error(b.ErrorCode.MALFORMED, f"CONTROL op {int(msg.op)} is not defined "
+                                   f"in protocol version {self.version}")
             reply = self._control(msg)
             return [*self.drain(), reply]
         if isinstance(msg, b.ErrorMessage):
@@ -120,6 +125,12 @@ class BridgeSession:
                 self.dut.reset()
             elif msg.op is b.ControlOp.POWER_CYCLE:
                 self.dut.power_cycle()
+            elif msg.op is b.ControlOp.CONSUMER:
+                if msg.argument not in (b.CONSUMER_ACCEPTS, b.CONSUMER_REFUSES):
+                    status, reason = b.ControlStatus.ERROR, \
+                        f"CONSUMER argument {msg.argument} is neither 0 (accepts) nor 1 (refuses)"
+                else:
+                    self.dut.set_consumer(msg.argument == b.CONSUMER_ACCEPTS)
         except ControlNotSupportedError as err:
             status, reason = b.ControlStatus.NOT_SUPPORTED, str(err)
         except Exception as err:  # answered as ERROR with the reason

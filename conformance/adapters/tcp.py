@@ -35,7 +35,10 @@ from .base import (
 )
 from .server import to_bridge, to_han
 
-__all__ = ["TcpAdapter", "parse_tcp_url"]
+__all__ = ["MAX_PENDING_FRAMES", "TcpAdapter", "parse_dut_specs", "parse_tcp_url"]
+
+#: Frames the bridge may send that the suite has not taken yet; more is a flood (a fail).
+MAX_PENDING_FRAMES = 4_096
 
 _M = TypeVar("_M", b.DeviceHello, b.ControlReply)
 
@@ -52,8 +55,28 @@ def parse_tcp_url(url: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
-def _identity(hello: b.DeviceHello) -> DutIdentity:
+def parse_dut_specs(text: str) -> list[str]:
+    """``--dut``: ``reference`` or one or more ``tcp://HOST:PORT`` separated by commas (one device
+    per pytest-xdist worker); HarnessUsageError naming the bad part."""
+    parts = [p.strip() for p in text.split(",")]
+    if parts == ["reference"]:
+        return parts
+    for part in parts:
+        if part == "reference":
+            raise HarnessUsageError("--dut 'reference' cannot be combined with tcp:// devices")
+        parse_tcp_url(part)
+    if len(set(parts)) != len(parts):
+        raise HarnessUsageError(f"--dut names a device twice: {text!r}")
+    return parts
+
+
+def _identity(hello: b.DeviceHello, offset: int) -> DutIdentity:
     caps = hello.capabilities
+    undefined = caps & ~b.CAPABILITIES_OF_VERSION.get(hello.version, b.Capability(0))
+    if hello.version not in b.SUPPORTED_VERSIONS or undefined:
+        raise DutProtocolError(f"DEVICE_HELLO version {hello.version} with capabilities "
+                               f"0x{int(caps):08x}: not a version offered, or bits it does not define",
+                               field="device_hello.capabilities", offset=offset + 5 + 32)
     return DutIdentity(
         eui64=hello.eui64, kind="ihd" if hello.kind is b.DeviceKind.IHD else "ppmid",
         manufacturer_code=hello.manufacturer_code, image_type=hello.image_type,
@@ -62,7 +85,8 @@ def _identity(hello: b.DeviceHello) -> DutIdentity:
         virtual_time=bool(caps & b.Capability.VIRTUAL_TIME),
         can_reset=bool(caps & b.Capability.RESET),
         can_power_cycle=bool(caps & b.Capability.POWER_CYCLE),
-        protocol_version=hello.version)
+        protocol_version=hello.version,
+        can_set_consumer=bool(caps & b.Capability.CONSUMER))
 
 
 class TcpAdapter:
@@ -115,7 +139,10 @@ class TcpAdapter:
         self._reader = b.MessageReader()
         self._write(b.encode_message(b.Hello()))
         hello = self._wait_for(b.DeviceHello, "DEVICE_HELLO")
-        self._identity = _identity(hello)
+        try:
+            self._identity = _identity(hello, self._msg_offset)
+        except DutProtocolError as err:
+            self._violation(err)
         self._wall0 = time.monotonic()
         self._dirty = True
 
@@ -218,15 +245,21 @@ class TcpAdapter:
     def power_cycle(self) -> None:
         self._optional(b.ControlOp.POWER_CYCLE, self.identity.can_power_cycle, "power-cycle")
 
+    def set_consumer(self, accepts: bool) -> None:
+        self._optional(b.ControlOp.CONSUMER, self.identity.can_set_consumer, "consumer",
+                       b.CONSUMER_ACCEPTS if accepts else b.CONSUMER_REFUSES, keep_inbox=True)
+
     # ------------------------------------------------------------------ internals
-    def _optional(self, op: b.ControlOp, offered: bool, name: str) -> None:
+    def _optional(self, op: b.ControlOp, offered: bool, name: str, argument: int = 0, *,
+                  keep_inbox: bool = False) -> None:
         self.ensure_connected()
         if not offered:
             raise ControlNotSupportedError(name)
-        reply = self._control(op)
+        reply = self._control(op, argument)
         if reply.status is b.ControlStatus.NOT_SUPPORTED:
             raise ControlNotSupportedError(name)
-        self._inbox.clear()  # frames from before the reset are history
+        if not keep_inbox:
+            self._inbox.clear()  # frames from before the reset are history
 
     def _control(self, op: b.ControlOp, argument: int = 0) -> b.ControlReply:
         self._request_id = (self._request_id + 1) & 0xFFFF
@@ -295,6 +328,10 @@ class TcpAdapter:
             if msg is None:
                 return None
             if isinstance(msg, b.Frame):
+                if len(self._inbox) >= MAX_PENDING_FRAMES:
+                    self._violation(DutProtocolError(
+                        f"the bridge sent more than {MAX_PENDING_FRAMES} frames the suite had not "
+                        "asked for (a flood)", field="envelope", offset=self._msg_offset))
                 self._inbox.append(to_han(msg))
                 continue
             if isinstance(msg, b.ErrorMessage):

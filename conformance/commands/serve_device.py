@@ -2,7 +2,9 @@
 
 It is the example a manufacturer's bridge is written against (``docs/dut-bridge.md``) and what
 the suite is tested against over a real socket: ``hanota run --dut tcp://HOST:PORT``. The device
-runs on a virtual clock moved only by the client's ADVANCE controls. Prints the address it
+runs on a virtual clock moved only by the client's ADVANCE controls, or with ``--wall-clock`` on
+wall time, as a real device does. By default it implements what the built-in reference PICS
+declares (fragmentation, consumer refusal), so its verdicts match an in-process run. Prints the address it
 listens on (``--listen 127.0.0.1:0`` picks a free port) and serves until interrupted.
 """
 
@@ -21,6 +23,7 @@ from ..adapters.reference import (
     DEFAULT_HUB_EUI64,
     ReferenceAdapter,
     ReferenceDeviceConfig,
+    WallClockAdapter,
 )
 from ..adapters.server import BridgeServer
 
@@ -76,6 +79,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seed of the device's random choices and of the default test key")
     parser.add_argument("--max-data-size", type=_int, default=64, metavar="N",
                         help="Image Block Request maximum data size (1..255, default 64)")
+    parser.add_argument("--max-image-bytes", type=_int, default=768_000, metavar="N",
+                        help="the size limit of one image (PIXIT max_image_bytes, default 768000)")
+    parser.add_argument("--fragmentation", action=argparse.BooleanOptionalAction, default=True,
+                        help="reassemble images sent as fragments (PICS fragmentation; default on)")
+    parser.add_argument("--consumer-refusal", action=argparse.BooleanOptionalAction, default=True,
+                        help="prompt the consumer, whose answer the CONSUMER control sets (PICS "
+                        "consumer_refusal; default on)")
+    parser.add_argument("--wall-clock", action="store_true",
+                        help="run on wall time with no ADVANCE control, like a real device (the "
+                        "suite then waits in wall time, bounded by the PICS timing)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="break the specification on purpose (repeatable); see "
                         "conformance.models.device.FAULTS")
@@ -95,13 +108,15 @@ def build_config(args: argparse.Namespace) -> ReferenceDeviceConfig:
         image_type=args.image_type, file_version=args.file_version,
         hardware_version=args.hardware_version, paired_hub=args.paired_hub,
         public_key=public_key, seed=args.seed, faults=frozenset(args.fault),
-        options={"max_data_size": args.max_data_size})
+        options={"max_data_size": args.max_data_size, "max_image_bytes": args.max_image_bytes,
+                 "supports_fragmentation": args.fragmentation,
+                 "consumer_refusal": args.consumer_refusal})
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         config = build_config(args)
-        adapter = ReferenceAdapter(config)
+        adapter = WallClockAdapter(config) if args.wall_clock else ReferenceAdapter(config)
     except (HarnessUsageError, ProtocolError) as err:
         print(f"hanota serve-device: {err}", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ EUI_HUB = 0x0011_2233_4455_6600
 
 # (message, envelope hex) built by hand from docs/dut-bridge.md
 TABLE = [
-    (b.Hello(), "00000007" "01" "484f5441" "01" "01"),
+    (b.Hello(), "00000007" "01" "484f5441" "01" "02"),
     (b.DeviceHello(1, EUI_DEV, b.DeviceKind.PPMID, 0x1234, 0x0101, 0x100, 1, EUI_HUB,
                    b.Capability.VIRTUAL_TIME | b.Capability.RESET | b.Capability.POWER_CYCLE),
      "00000025" "02" "484f5441" "01" "0011223344556601" "02" "1234" "0101" "00000100" "0001"
@@ -30,6 +30,13 @@ TABLE = [
     (b.ControlReply(8, b.ControlOp.RESET, b.ControlStatus.NOT_SUPPORTED, 5, b.NO_TIMER, "no"),
      "00000019" "11" "0008" "03" "01" "0000000000000005" "ffffffffffffffff" "0002" "6e6f"),
     (b.ErrorMessage(b.ErrorCode.UNSUPPORTED_VERSION, "v"), "00000005" "7f" "02" "0001" "76"),
+    (b.Hello(1, 1), "00000007" "01" "484f5441" "01" "01"),
+    # version 2: CONSUMER (op 5, argument 1 = refuses) and its capability bit 3
+    (b.Control(9, b.ControlOp.CONSUMER, b.CONSUMER_REFUSES), "0000000c" "10" "0009" "05" "0000000000000001"),
+    (b.DeviceHello(2, EUI_DEV, b.DeviceKind.IHD, 0x1234, 0x0101, 0x100, 1, EUI_HUB,
+                   b.Capability.RESET | b.Capability.CONSUMER),
+     "00000025" "02" "484f5441" "02" "0011223344556601" "01" "1234" "0101" "00000100" "0001"
+     "0011223344556600" "0000000a"),
 ]
 
 
@@ -81,7 +88,7 @@ def test_truncated_frame_names_the_field() -> None:
 
 
 @pytest.mark.parametrize(("index", "value", "field", "offset"), [
-    (5, 0x00, "magic", 5), (18, 0x03, "kind", 18), (40, 0x0F, "capabilities", 37)])
+    (5, 0x00, "magic", 5), (18, 0x03, "kind", 18), (40, 0x1F, "capabilities", 37)])
 def test_bad_magic_kind_and_reserved_capability_bits(index: int, value: int, field: str,
                                                      offset: int) -> None:
     bad = bytearray(b.encode_message(TABLE[1][0]))
@@ -101,8 +108,10 @@ def test_trailing_bytes_in_an_envelope() -> None:
 
 def test_choose_version() -> None:
     assert b.choose_version(b.Hello(1, 1)) == 1
-    assert b.choose_version(b.Hello(1, 9)) == 1
-    assert b.choose_version(b.Hello(2, 3)) is None
+    assert b.choose_version(b.Hello(1, 9)) == 2
+    assert b.choose_version(b.Hello(2, 3)) == 2
+    assert b.choose_version(b.Hello(3, 4)) is None
+    assert b.choose_version(b.Hello(1, 2), supported=(1,)) == 1
 
 
 # ------------------------------------------------------------------ properties

@@ -55,7 +55,7 @@ def test_download_over_tcp_equals_in_process_frame_for_frame(server: BridgeServe
     dut = TcpAdapter.from_url(server.url, response_timeout_ms=2_000)
     ident = dut.identity
     assert (ident.eui64, ident.kind, ident.virtual_time, ident.protocol_version) == \
-        (CONFIG.eui64, "ppmid", True, 1)
+        (CONFIG.eui64, "ppmid", True, 2)
     network, hub = download(dut, IMAGE)
     assert network.log_bytes() == in_process_log
     assert hub.violations == [] and network.dropped == []
@@ -163,7 +163,7 @@ def test_a_wall_time_device_downloads_through_the_same_link() -> None:
 def test_hello_with_no_common_version_is_refused(server: BridgeServer) -> None:
     host, port = server.address
     with socket.create_connection((host, port), timeout=2) as sock:
-        sock.sendall(b.encode_message(b.Hello(2, 5)))
+        sock.sendall(b.encode_message(b.Hello(3, 5)))
         reader = b.MessageReader()
         while (msg := reader.next_message()) is None:
             reader.feed(sock.recv(4096))
