@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import operator
 import struct
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -542,6 +543,12 @@ def _decode_block_fast(frame: bytes) -> tuple[ZclHeader, ImageBlockResponse] | N
                                       bytes(frame[_FAST_LEN:]))
 
 
+_PACK_BLOCK = _FAST_BLOCK.pack
+_BLOCK_VALUES = operator.attrgetter(
+    "status", "manufacturer_code", "image_type", "file_version", "file_offset", "image_data",
+    "current_time", "request_time", "minimum_block_period")
+
+
 def _encode_block_fast(cmd: ImageBlockResponse, tsn: int, disable_default_response: bool,
                        manufacturer_code: int | None) -> bytes | None:
     """Build a SUCCESS Image Block Response when every field plainly fits; otherwise None and
@@ -549,17 +556,17 @@ def _encode_block_fast(cmd: ImageBlockResponse, tsn: int, disable_default_respon
     fit its format (out of range), exactly as construct's integer fields do. The fields must be
     exact ``int`` and ``bytes`` (status SUCCESS as 0 or the enum member): for those, pack then
     unpack is the identity, so the frame decodes back to an equal command without checking."""
-    data = cmd.image_data
-    if (manufacturer_code is not None or cmd.status != 0 or type(data) is not bytes
-            or len(data) > MAX_IMAGE_DATA or cmd.current_time is not None
-            or cmd.request_time is not None or cmd.minimum_block_period is not None
-            or type(cmd.manufacturer_code) is not int or type(cmd.image_type) is not int
-            or type(cmd.file_version) is not int or type(cmd.file_offset) is not int):
+    (status, mfr, itype, version, offset, data, current_time, request_time,
+     period) = _BLOCK_VALUES(cmd)
+    if (manufacturer_code is not None or status != 0 or type(data) is not bytes
+            or len(data) > MAX_IMAGE_DATA or current_time is not None
+            or request_time is not None or period is not None
+            # chained: every one of the four is exactly int
+            or not type(mfr) is type(itype) is type(version) is type(offset) is int):
         return None
     try:
-        head = _FAST_BLOCK.pack(_FC_BLOCK_NO_DR if disable_default_response else _FC_BLOCK,
-                                tsn, _BLOCK_ID, 0, cmd.manufacturer_code, cmd.image_type,
-                                cmd.file_version, cmd.file_offset, len(data))
+        head = _PACK_BLOCK(_FC_BLOCK_NO_DR if disable_default_response else _FC_BLOCK,
+                           tsn, _BLOCK_ID, 0, mfr, itype, version, offset, len(data))
     except struct.error:
         return None
     return head + data
@@ -610,6 +617,12 @@ _REQUEST_BY_LEN = {fmt.size: (fc, fmt) for fc, fmt in _FAST_REQUEST.items()}
 if len(_REQUEST_BY_LEN) != len(_FAST_REQUEST):
     raise TypeError("two Image Block Request forms have the same length")
 
+_PACK_REQUEST_0, _PACK_REQUEST_1, _PACK_REQUEST_2, _PACK_REQUEST_3 = (
+    _FAST_REQUEST[fc].pack for fc in range(4))
+_REQUEST_VALUES = operator.attrgetter(
+    "manufacturer_code", "image_type", "file_version", "file_offset", "maximum_data_size",
+    "request_node_address", "minimum_block_period")
+
 _REQUEST_HEADERS = {
     (fc, tsn): ZclHeader(FrameType.CLUSTER_SPECIFIC, _C2S, fc == _FC_REQUEST_NO_DR, None, tsn,
                          _REQUEST_ID)
@@ -655,34 +668,29 @@ def _encode_request_fast(cmd: ImageBlockRequest, tsn: int, disable_default_respo
     given, so the form decodes to the same fields present and absent; and for an ``int`` (exact
     type, not a subclass or a bool) ``struct`` pack then unpack is the identity, so every field
     decodes equal. ``struct`` refuses a value out of range, as construct's integer fields do."""
-    addr, period = cmd.request_node_address, cmd.minimum_block_period
-    if (manufacturer_code is not None or type(cmd.manufacturer_code) is not int
-            or type(cmd.image_type) is not int or type(cmd.file_version) is not int
-            or type(cmd.file_offset) is not int or type(cmd.maximum_data_size) is not int):
+    mfr, itype, version, offset, size, addr, period = _REQUEST_VALUES(cmd)
+    # chained: every one of the five is exactly int
+    if manufacturer_code is not None or not (
+            type(mfr) is type(itype) is type(version) is type(offset) is type(size) is int):
         return None
     fc = _FC_REQUEST_NO_DR if disable_default_response else _FC_REQUEST
     try:
         if addr is None:
             if period is None:
-                return _FAST_REQUEST[0].pack(fc, tsn, _REQUEST_ID, 0, cmd.manufacturer_code,
-                                             cmd.image_type, cmd.file_version, cmd.file_offset,
-                                             cmd.maximum_data_size)
-            if type(period) is not int:
-                return None
-            return _FAST_REQUEST[2].pack(fc, tsn, _REQUEST_ID, 2, cmd.manufacturer_code,
-                                         cmd.image_type, cmd.file_version, cmd.file_offset,
-                                         cmd.maximum_data_size, period)
-        if type(addr) is not int or (period is not None and type(period) is not int):
-            return None
-        if period is None:
-            return _FAST_REQUEST[1].pack(fc, tsn, _REQUEST_ID, 1, cmd.manufacturer_code,
-                                         cmd.image_type, cmd.file_version, cmd.file_offset,
-                                         cmd.maximum_data_size, addr)
-        return _FAST_REQUEST[3].pack(fc, tsn, _REQUEST_ID, 3, cmd.manufacturer_code,
-                                     cmd.image_type, cmd.file_version, cmd.file_offset,
-                                     cmd.maximum_data_size, addr, period)
+                return _PACK_REQUEST_0(fc, tsn, _REQUEST_ID, 0, mfr, itype, version, offset, size)
+            if type(period) is int:
+                return _PACK_REQUEST_2(fc, tsn, _REQUEST_ID, 2, mfr, itype, version, offset, size,
+                                       period)
+        elif type(addr) is int:
+            if period is None:
+                return _PACK_REQUEST_1(fc, tsn, _REQUEST_ID, 1, mfr, itype, version, offset, size,
+                                       addr)
+            if type(period) is int:
+                return _PACK_REQUEST_3(fc, tsn, _REQUEST_ID, 3, mfr, itype, version, offset, size,
+                                       addr, period)
     except struct.error:
         return None
+    return None
 
 
 # --------------------------------------------------------------------------------------------
