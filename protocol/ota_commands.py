@@ -13,11 +13,14 @@ upgraded, server = the Communications Hub.
 * :func:`decode_command` is strict: unknown command id, wrong direction for the id, truncated
   or trailing bytes, a data size that disagrees with the data, an undefined status or reserved
   bit each raise a :class:`~protocol.errors.ProtocolError` subclass naming field and frame offset.
-* The hot message, a SUCCESS Image Block Response, takes a fast path in both functions: a
-  ``struct`` format derived from the same construct declaration, used only when explicit checks
-  show the frame has exactly the shape the interpreted parse would accept; anything else goes
-  to the interpreted parse, which decides. Tests feed truncations and mutations of valid frames
-  to both and show identical results (``tests/protocol/test_ota_commands.py``).
+* The two hot messages, a SUCCESS Image Block Response and an Image Block Request (any of its
+  four field-control forms), take a fast path in both functions: ``struct`` formats derived
+  from the same construct declarations, used only when explicit checks show the frame has
+  exactly the shape the interpreted parse would accept; anything else goes to the interpreted
+  parse, which decides. Tests feed truncations and mutations of valid frames to both and show
+  identical results and errors (``tests/protocol/test_ota_commands.py``). Their fast builds
+  take only exact ``int``/``bytes`` fields, for which pack-then-unpack is the identity, so they
+  skip the decode-back check (tests prove they build what the declaration builds).
 """
 
 from __future__ import annotations
