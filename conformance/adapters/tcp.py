@@ -348,6 +348,8 @@ class TcpAdapter:
             if msg is not None:
                 self._violation(DutProtocolError(f"unexpected {type(msg).__name__}",
                                                  field="envelope.type", offset=self._msg_offset + 4))
+            if self._inbox:  # the bytes just read held a frame: do not wait for more
+                return
             left = end - time.monotonic()
             if left <= 0:
                 return
