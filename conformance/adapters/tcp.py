@@ -63,7 +63,7 @@ def parse_dut_specs(text: str) -> list[str]:
         return parts
     for part in parts:
         if part == "reference":
-            raise HarnessUsageError("--dut 'reference' cannot be combined with tcp:// devices")
+            raise HarnessUsageError("'reference' cannot be combined with tcp:// devices")
         parse_tcp_url(part)
     if len(set(parts)) != len(parts):
         raise HarnessUsageError(f"--dut names a device twice: {text!r}")
@@ -266,7 +266,7 @@ class TcpAdapter:
         rid = self._request_id
         self._outbox.append(b.encode_message(b.Control(rid, op, argument)))
         self._flush()
-        reply = self._wait_for(b.ControlReply, f"the reply to CONTROL {op.name}")
+        reply = self._wait_for(b.ControlReply, f"reply to CONTROL {op.name}")
         if reply.request_id != rid or reply.op is not op:
             self._violation(DutProtocolError(
                 f"CONTROL_REPLY for request {reply.request_id} ({reply.op.name}), expected "

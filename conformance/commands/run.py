@@ -23,7 +23,8 @@ SCENARIOS = ROOT / "steps" / "test_scenarios.py"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dut", default="reference",
-                        help="device under test: 'reference' (built-in, default) or tcp://HOST:PORT")
+                        help="device under test: 'reference' (built-in, default) or tcp://HOST:PORT; "
+                        "with -n N, N comma-separated tcp:// URLs, one device per worker")
     parser.add_argument("--pics", default=None, help="the device's PICS file (TOML); see docs/pics.md")
     parser.add_argument("--report-dir", default=None,
                         help="where the report is written (default: reports/<timestamp>/)")
@@ -78,8 +79,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"hanota run: the scenarios are not found at {SCENARIOS}; run from a checkout "
               "installed with 'pip install -e .'", file=sys.stderr)
         return 2
-    if args.dut != "reference" and not args.dut.startswith("tcp://"):
-        print(f"hanota run: --dut must be 'reference' or tcp://HOST:PORT, got {args.dut!r}", file=sys.stderr)
+    from conformance.adapters import parse_dut_specs
+    from protocol.errors import HarnessUsageError
+
+    try:
+        parse_dut_specs(args.dut)
+    except HarnessUsageError as err:
+        print(f"hanota run: --dut: {err}", file=sys.stderr)
         return 2
     from conformance.report import ManifestError, ReportError, finish_report
     from conformance.report.manifest import load_private_key
