@@ -878,6 +878,7 @@ class Harness:
     def read_attributes(self, *attributes: OtaAttribute) -> dict[OtaAttribute, int]:
         """Read the device's OTA attributes with ZCL Read Attributes from the hub."""
         player = self._player()
+        first = len(self.network.log)
         tsn = player.read(attributes)
         self.pump()
         waited = 0
@@ -887,7 +888,13 @@ class Harness:
             waited += 100
         answer = player.reads.pop(tsn, None)
         if answer is None:
-            raise DeviceViolationError(f"the device did not answer Read Attributes within {timeout} ms")
+            others = [_tsn(f.frame.payload) for f in self.frames(kinds=(oc.ReadAttributesResponse,))
+                      if f.index >= first]
+            wrong = (f"; it sent Read Attributes Responses with transaction sequence number(s) "
+                     f"{', '.join(map(str, others))} instead of {tsn}") if others else ""
+            raise DeviceViolationError(f"the device did not answer Read Attributes (transaction "
+                                       f"sequence number {tsn}) within {timeout} ms{wrong}; "
+                                       f"{self.last_frames()}")
         out: dict[OtaAttribute, int] = {}
         for record in answer.records:
             if record.status == Status.SUCCESS and record.value is not None:
@@ -1145,6 +1152,12 @@ def _frame_key(payload: bytes) -> tuple[int, int]:
     frame_type = payload[0] & 0x03
     cid_at = 4 if payload[0] & 0x04 else 2
     return (frame_type, payload[cid_at] if len(payload) > cid_at else -1)
+
+
+def _tsn(payload: bytes) -> int:
+    """The ZCL transaction sequence number (after the manufacturer code when there is one)."""
+    at = 3 if payload and payload[0] & 0x04 else 1
+    return payload[at] if len(payload) > at else -1
 
 
 def _text(command: Any) -> str:

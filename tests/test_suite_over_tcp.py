@@ -166,7 +166,7 @@ EXPECTED = {  # mode -> (verdict of the broken scenario, words its reason must c
     "garbage": ("fail", "DutProtocolError"),
     "oversized": ("fail", "DutProtocolError"),
     "flood": ("fail", "flood"),
-    "wrong-tsn": ("fail", "did not answer Read Attributes"),
+    "wrong-tsn": ("fail", "instead of"),
     "drop": ("error", "DutDisconnectedError"),
 }
 
