@@ -193,6 +193,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         return (yield)
     except DutNotApplicableError as err:  # the device cannot do what the scenario needs
+        if item.stash.get(_scenario_key, None) is None:
+            raise  # not a scenario: a unit test of the suite itself
         pytest.skip(f"{NOT_APPLICABLE}{err}")
 
 
