@@ -34,8 +34,9 @@ from __future__ import annotations
 import enum
 import random
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from protocol import gbt, ota_image
@@ -203,7 +204,9 @@ class _Target:
     request_id: str
     state: TargetState = TargetState.NOTIFIED
     notifies: int = 0
-    timer: Any = None
+    timer: Any = None  # the armed timer, None when none is
+    timer_event: TargetInput = TargetInput.STALL_TIMER
+    timer_handle: Any = None  # one timer per target, re-armed in place
     last_block_ms: int | None = None
     not_before_ms: int = 0
     waited: bool = False
@@ -288,6 +291,8 @@ class CommsHub:
         self._wan: tuple[str, tuple[int, ...], gbt.GbtReassembler] | None = None
         self._wan_started = False
         self._out: deque[HanFrame] = deque()
+        #: set by the HanNetwork this node is attached to: called on each frame queued.
+        self.han_notify: Callable[[], None] | None = None
         self._events: deque[HubEvent] = deque()
         self._tsn = 0
 
@@ -531,8 +536,7 @@ class CommsHub:
                 file_version=h.file_version, current_time=utc, upgrade_time=upgrade_time))
             self._step(target, event, T.AWAITING_ACTIVATION)
             self._alert(target, TransferResponseCode.SUCCESS)
-            target.timer = self.clock.call_later(
-                self.activation_delay_ms, lambda: self._timer(target, TI.ACTIVATION_TIMER))
+            self._arm(target, self.activation_delay_ms, TI.ACTIVATION_TIMER)
             return
         self._reply(frame, tsn, DefaultResponse(command_id=oc.CommandId.UPGRADE_END_REQUEST,
                                                 status=Status.SUCCESS,
@@ -583,7 +587,7 @@ class CommsHub:
                 file_version=h.file_version, current_time=utc,
                 upgrade_time=utc + self.activation_offset_s))
             delay = self.activation_offset_s * 1000 + self.readback_delay_ms
-            target.timer = self.clock.call_later(delay, lambda: self._timer(target, TI.READBACK_TIMER))
+            self._arm(target, delay, TI.READBACK_TIMER)
         elif event is TI.READBACK_TIMER:
             if "no-readback" in self.faults:
                 self._step(target, event, T.DONE)
@@ -597,8 +601,7 @@ class CommsHub:
             target.reads += 1
             self._send(target.device, ReadAttributes(attribute_ids=(
                 OtaAttribute.CURRENT_FILE_VERSION, OtaAttribute.IMAGE_UPGRADE_STATUS)))
-            target.timer = self.clock.call_later(self.readback_timeout_ms,
-                                                 lambda: self._timer(target, TI.READBACK_TIMER))
+            self._arm(target, self.readback_timeout_ms, TI.READBACK_TIMER)
 
     # ---------------------------------------------------------------- helpers
     def _allowed(self, target: _Target, event: TargetInput) -> bool:
@@ -648,8 +651,21 @@ class CommsHub:
     def _touch(self, target: _Target) -> None:
         """Re-arm the stall timer: no word for stall_timeout_ms means notify again or give up."""
         self._cancel(target)
-        target.timer = self.clock.call_later(self.stall_timeout_ms,
-                                             lambda: self._timer(target, TI.STALL_TIMER))
+        self._arm(target, self.stall_timeout_ms, TI.STALL_TIMER)
+
+    def _arm(self, target: _Target, delay_ms: int, event: TargetInput) -> None:
+        # Re-armed in place (VirtualClock.rearm): the stall timer moves on every block, and a
+        # fresh timer each time would leave the clock a cancelled entry per block.
+        target.timer_event = event
+        handle = target.timer_handle
+        if handle is None:
+            handle = target.timer_handle = self.clock.call_later(delay_ms, partial(self._fire, target))
+        else:
+            self.clock.rearm(handle, delay_ms)
+        target.timer = handle
+
+    def _fire(self, target: _Target) -> None:
+        self._timer(target, target.timer_event)
 
     def _cancel(self, target: _Target) -> None:
         if target.timer is not None:
@@ -681,10 +697,14 @@ class CommsHub:
         self._tsn = (self._tsn + 1) & 0xFF
         self._out.append(HanFrame(self.eui64, device, self.endpoint, OTA_ENDPOINT, SE_PROFILE_ID,
                                   OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=self._tsn)))
+        if self.han_notify is not None:
+            self.han_notify()
 
     def _reply(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
         self._out.append(HanFrame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
                                   frame.profile_id, OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))
+        if self.han_notify is not None:
+            self.han_notify()
 
 
 class HandHeldTerminal:
@@ -704,6 +724,8 @@ class HandHeldTerminal:
         self.received: list[tuple[int, HanFrame]] = []
         self.upgrade_ends: list[tuple[int, Status]] = []
         self._out: deque[HanFrame] = deque()
+        #: set by the HanNetwork this node is attached to: called on each frame queued.
+        self.han_notify: Callable[[], None] | None = None
         self._tsn = 0
 
     def offer(self, device: int, *, query_jitter: int = 100) -> None:
@@ -762,6 +784,8 @@ class HandHeldTerminal:
     def _send(self, device: int, tsn: int, cmd: Any) -> None:
         self._out.append(HanFrame(self.eui64, device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
                                   OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))
+        if self.han_notify is not None:
+            self.han_notify()
 
 
 def target_transitions_markdown() -> str:

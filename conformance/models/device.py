@@ -315,8 +315,12 @@ class OtaDevice:
 
         self.state = DeviceState.IDLE
         self._out: deque[HanFrame] = deque()
+        #: set by the HanNetwork this node is attached to: called on each frame queued.
+        self.han_notify: Callable[[], None] | None = None
         self._tsn = 0
-        self._timer: Any = None
+        self._timer: Any = None  # the armed timer, None when none is
+        self._timer_handle: Any = None
+        self._timer_event = DeviceInput.RESPONSE_TIMEOUT
         self._retries = 0
         self._server: int | None = paired_hub
         self._offer: _Offer | None = None
@@ -760,10 +764,14 @@ class OtaDevice:
         self._out.append(HanFrame(self.eui64, self._server, self.endpoint, OTA_ENDPOINT,
                                   SE_PROFILE_ID, OTA_CLUSTER_ID,
                                   oc.encode_command(cmd, tsn=self._tsn)))
+        if self.han_notify is not None:
+            self.han_notify()
 
     def _reply(self, frame: HanFrame, cmd: Any, *, tsn: int) -> None:
         self._out.append(HanFrame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
                                   frame.profile_id, frame.cluster_id, oc.encode_command(cmd, tsn=tsn)))
+        if self.han_notify is not None:
+            self.han_notify()
 
     def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
         values = self._attributes()
@@ -796,17 +804,24 @@ class OtaDevice:
 
     # ---------------------------------------------------------------- timers
     def _set_timer(self, delay_ms: int, event: DeviceInput) -> None:
-        self._cancel_timer()
-        self._timer = self.clock.call_later(delay_ms, lambda: self._fire(event))
+        # One timer per device, re-armed in place: a timer per block would leave the clock a
+        # cancelled entry per block (same order of events either way, see VirtualClock.rearm).
+        self._timer_event = event
+        handle = self._timer_handle
+        if handle is None:
+            handle = self._timer_handle = self.clock.call_later(delay_ms, self._fire)
+        else:
+            self.clock.rearm(handle, delay_ms)
+        self._timer = handle
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
             self.clock.cancel(self._timer)
             self._timer = None
 
-    def _fire(self, event: DeviceInput) -> None:
+    def _fire(self) -> None:
         self._timer = None
-        self._dispatch(event, None, None)
+        self._dispatch(self._timer_event, None, None)
 
 
 def _command_id(payload: bytes) -> int:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import struct
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from protocol.errors import HarnessUsageError
@@ -54,7 +56,12 @@ class HanFrame:
 
 
 class HanNode(Protocol):
-    """What :class:`HanNetwork` needs from a node (device, hub, HHT, DUT adapter)."""
+    """What :class:`HanNetwork` needs from a node (device, hub, HHT, DUT adapter).
+
+    Optional: a node with a ``han_notify`` attribute (initially None) is given a callable
+    there on attach and calls it whenever it queues a frame; the network then polls it only
+    when it has something to send. Any other node is polled after every delivery.
+    """
 
     @property
     def eui64(self) -> int: ...
@@ -70,6 +77,10 @@ class HanNetwork:
     Order is deterministic: nodes are polled in attach order, their frames queued FIFO, and
     each delivery is followed by a fresh poll so replies queue behind earlier frames.
     A frame to an unknown or unreachable node is recorded in ``log`` and in ``dropped``.
+
+    Polling skips the nodes known to have nothing queued (those that notify, see
+    :class:`HanNode`), which changes nothing but the cost. ``on_pending``, when set, is called
+    each time a notifying node queues a frame (the world uses it to pump only busy networks).
     """
 
     def __init__(self, clock: VirtualClock) -> None:
@@ -79,15 +90,49 @@ class HanNetwork:
         self._down: set[int] = set()
         self.log: list[tuple[int, HanFrame]] = []
         self.dropped: list[tuple[int, HanFrame]] = []
+        self.on_pending: Callable[[], None] | None = None
+        self._rank: dict[int, int] = {}  # eui64 -> attach rank (poll order)
+        self._ranks = 0
+        self._dirty: dict[int, HanNode] = {}  # rank -> notifying node with frames queued
+        self._always: dict[int, HanNode] = {}  # rank -> node polled after every delivery
+        self._notified: dict[int, HanNode] = {}  # eui64 -> node whose han_notify is ours
 
     # -- topology ------------------------------------------------------------------------
     def attach(self, node: HanNode) -> None:
-        if node.eui64 in self._nodes:
-            raise HarnessUsageError(f"a node with EUI-64 0x{node.eui64:016x} is already attached")
-        self._nodes[node.eui64] = node
+        eui = node.eui64
+        if eui in self._nodes:
+            raise HarnessUsageError(f"a node with EUI-64 0x{eui:016x} is already attached")
+        self._nodes[eui] = node
+        rank = self._rank[eui] = self._ranks
+        self._ranks += 1
+        if getattr(node, "han_notify", False) is None:  # notifies, and is on no other network
+            node.han_notify = partial(self._mark, rank, node)  # type: ignore[attr-defined]
+            self._notified[eui] = node
+            self._mark(rank, node)  # it may hold frames queued before it was attached
+        else:
+            self._always[rank] = node
+            if self.on_pending is not None:
+                self.on_pending()
 
     def detach(self, eui64: int) -> None:
-        self._nodes.pop(eui64, None)
+        node = self._nodes.pop(eui64, None)
+        if node is None:
+            return
+        rank = self._rank.pop(eui64)
+        self._dirty.pop(rank, None)
+        self._always.pop(rank, None)
+        if self._notified.pop(eui64, None) is not None:
+            node.han_notify = None  # type: ignore[attr-defined]
+
+    def _mark(self, rank: int, node: HanNode) -> None:
+        self._dirty[rank] = node
+        if self.on_pending is not None:
+            self.on_pending()
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing queued and no node that must be polled: pumping now would move nothing."""
+        return not self._queue and not self._dirty and not self._always
 
     def link_down(self, eui64: int) -> None:
         """Cut a node off: frames to or from it are recorded and dropped (an interruption)."""
@@ -102,9 +147,19 @@ class HanNetwork:
 
     # -- delivery ------------------------------------------------------------------------
     def _poll(self) -> None:
-        for node in list(self._nodes.values()):
+        dirty = self._dirty
+        if not dirty and not self._always:
+            return
+        if len(dirty) == 1 and not self._always:
+            todo = list(dirty.values())
+        else:
+            merged = {**dirty, **self._always}
+            todo = [merged[rank] for rank in sorted(merged)]
+        dirty.clear()
+        queue = self._queue
+        for node in todo:
             while (frame := node.next_frame()) is not None:
-                self._queue.append(frame)
+                queue.append(frame)
 
     def pending(self) -> int:
         self._poll()
