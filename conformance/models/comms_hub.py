@@ -294,6 +294,8 @@ class CommsHub:
         #: set by the HanNetwork this node is attached to: called on each frame queued.
         self.han_notify: Callable[[], None] | None = None
         self._events: deque[HubEvent] = deque()
+        #: set by the DCC this hub is registered with: called on each event queued.
+        self.dcc_notify: Callable[[], None] | None = None
         self._tsn = 0
 
     # ================================================================ DCC (WAN) side
@@ -675,17 +677,23 @@ class CommsHub:
     def _alert(self, target: _Target, code: TransferResponseCode) -> None:
         self._events.append(FirmwareTransferAlert(target.request_id, target.device, code,
                                                   self.clock.now_ms))
+        if self.dcc_notify is not None:
+            self.dcc_notify()
 
     def _version_alert(self, target: _Target, version: int, *, activated: bool | None = None) -> None:
         expected = self._image_of(target).header.file_version
         self._events.append(FirmwareVersionAlert(
             target.request_id, target.device, version,
             version == expected if activated is None else activated, self.clock.now_ms))
+        if self.dcc_notify is not None:
+            self.dcc_notify()
         self._finished.pop(target.device, None)
 
     def _fail_all(self, request_id: str, targets: Sequence[int], code: TransferResponseCode) -> None:
         for device in targets:
             self._events.append(FirmwareTransferAlert(request_id, device, code, self.clock.now_ms))
+            if self.dcc_notify is not None:
+                self.dcc_notify()
 
     def _violation(self, device: int, reason: str) -> None:
         self.violations.append(HubViolation(self.clock.now_ms, device, reason))

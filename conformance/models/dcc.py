@@ -30,6 +30,7 @@ went live; docs/reference-dcc.md has the table):
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -163,6 +164,8 @@ class _Premises:
     meters: tuple[MeterRecord, ...]
     busy: _Distribution | None = None
     queue: deque[_Distribution] = field(default_factory=deque)
+    index: int = 0  # registration order: the order poll visits premises in
+    hub_notifies: bool = False
 
 
 @dataclass
@@ -233,6 +236,14 @@ class Dcc:
         self.faults = frozenset(faults)
         self.inventory = inventory if inventory is not None else SmartMeteringInventory()
         self._premises: dict[str, _Premises] = {}
+        #: premises whose hub may have events queued (hubs with ``dcc_notify`` say so)...
+        self._dirty: dict[int, _Premises] = {}
+        #: ...premises whose hub cannot say, and those with fragments still to send: every poll.
+        self._always: dict[int, _Premises] = {}
+        self._fragmenting: dict[int, _Premises] = {}
+        self._by_index: list[_Premises] = []
+        self._pass: list[int] | None = None  # premises still to visit in the poll under way
+        self._cursor = -1  # the premises that poll is visiting
         self._devices: dict[int, DeviceRecord] = {}
         self._suppliers: set[str] = set()
         self._responses: dict[str, ServiceRequestResponse] = {}
@@ -253,8 +264,15 @@ class Dcc:
     def register_premises(self, premises_id: str, hub: HubPort, meters: Iterable[MeterRecord]) -> None:
         if premises_id in self._premises:
             raise HarnessUsageError(f"premises {premises_id!r} is already registered")
-        record = _Premises(premises_id, hub, tuple(meters))
+        record = _Premises(premises_id, hub, tuple(meters), index=len(self._premises))
         self._premises[premises_id] = record
+        self._by_index.append(record)
+        if getattr(hub, "dcc_notify", False) is None:  # it tells when it queues an event
+            record.hub_notifies = True
+            hub.dcc_notify = partial(self._wake, record)  # type: ignore[attr-defined]
+            self._dirty[record.index] = record  # it may hold events already
+        else:
+            self._always[record.index] = record
         for meter in record.meters:
             self.register_supplier(meter.supplier)
 
@@ -455,6 +473,9 @@ class Dcc:
     def _start(self, dist: _Distribution) -> None:
         premises = dist.premises
         premises.busy = dist
+        if len(dist.pieces) > 1:
+            self._fragmenting[premises.index] = premises
+            self._wake(premises)
         for device in dist.targets:
             if self.activation_timeout_ms != _NEVER_TIMEOUT:
                 self._progress[device].timeout = self.clock.call_later(
@@ -514,18 +535,51 @@ class Dcc:
 
     # -- hub events ------------------------------------------------------------------------
     def poll(self) -> int:
-        """Consume every pending hub event; returns how many were handled."""
+        """Consume every pending hub event; returns how many were handled.
+
+        Visits, in registration order, only the premises that may have work: a hub that
+        queued an event (``dcc_notify``), a hub that cannot tell, or a distribution with
+        fragments still to send. Work that appears during the pass at a premises not yet
+        visited is done in this pass, as if every premises were visited in turn.
+        """
+        dirty, always, fragmenting = self._dirty, self._always, self._fragmenting
+        if not dirty and not always and not fragmenting:
+            return 0
+        todo = sorted({*dirty, *always, *fragmenting})  # a sorted list is a heap
+        self._pass, self._cursor = todo, -1
         handled = 0
-        for premises in self._premises.values():
-            while (event := premises.hub.next_event()) is not None:
-                handled += 1
-                self._on_hub_event(event)
-            dist = premises.busy
-            if (dist is not None and dist.pending and dist.sent < len(dist.pieces)
-                    and self._ready_for_next_fragment(dist)):
-                handled += 1
-                self._send_piece(dist)
+        try:
+            while todo:
+                index = heapq.heappop(todo)
+                if index <= self._cursor:
+                    continue  # woken twice
+                self._cursor = index
+                premises = self._by_index[index]
+                dirty.pop(index, None)  # events queued from here on: the next poll
+                hub = premises.hub
+                try:
+                    while (event := hub.next_event()) is not None:
+                        handled += 1
+                        self._on_hub_event(event)
+                except BaseException:
+                    dirty[index] = premises
+                    raise
+                dist = premises.busy
+                if dist is None or dist.sent >= len(dist.pieces):
+                    fragmenting.pop(index, None)
+                elif dist.pending and self._ready_for_next_fragment(dist):
+                    handled += 1
+                    self._send_piece(dist)
+        finally:
+            self._pass = None
         return handled
+
+    def _wake(self, premises: _Premises) -> None:
+        """``premises`` has work: note it for the next poll, or later in this one."""
+        if premises.hub_notifies:
+            self._dirty[premises.index] = premises
+        if self._pass is not None and premises.index > self._cursor:
+            heapq.heappush(self._pass, premises.index)
 
     def _on_hub_event(self, event: Any) -> None:
         if isinstance(event, _VersionAlertEvent):

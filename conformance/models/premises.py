@@ -13,9 +13,10 @@ DCC's own tests and the load scenarios use it where the HAN download is not the 
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -146,6 +147,10 @@ class World:
                        confirm_delay_ms=confirm_delay_ms, max_image_bytes=max_image_bytes,
                        stagger_interval_ms=alert_stagger_interval_ms, faults=frozenset(dcc_faults))
         self.premises: list[Premises] = []
+        #: premises whose HAN may have frames to move (networks say so through on_pending).
+        self._pending: set[int] = set()
+        self._pass: list[int] | None = None  # premises still to pump in the step under way
+        self._cursor = -1  # the premises that step is pumping
         self._devices: dict[int, tuple[Premises, DeviceSpec]] = {}
         self._request_seq = 0
 
@@ -165,6 +170,7 @@ class World:
         pid = f"premises-{index + 1}"
         rng_of = _RngFactory(self.seed, pid)
         network = HanNetwork(self.clock)
+        network.on_pending = partial(self._wake, index)
         hub: Any
         if self.scripted_hubs:
             hub = ScriptedHub(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes)
@@ -292,11 +298,37 @@ class World:
 
     # -- running ---------------------------------------------------------------------------
     def step(self) -> int:
-        """Deliver pending frames and hub events once; returns how much happened."""
+        """Deliver pending frames and hub events once; returns how much happened.
+
+        Pumps, in premises order, only the HANs with something to move (the others would
+        move nothing); a HAN that gets frames during the step is pumped in it if its turn
+        has not come yet, as if every HAN were pumped in turn.
+        """
         moved = 0
-        for premises in self.premises:
-            moved += premises.network.pump()
+        pending = self._pending
+        if pending:
+            todo = sorted(pending)  # a sorted list is a heap
+            self._pass, self._cursor = todo, -1
+            premises = self.premises
+            try:
+                while todo:
+                    index = heapq.heappop(todo)
+                    if index <= self._cursor:
+                        continue  # woken twice
+                    self._cursor = index
+                    network = premises[index].network
+                    moved += network.pump()
+                    if network.quiet:
+                        pending.discard(index)
+            finally:
+                self._pass = None
         return moved + self.dcc.poll()
+
+    def _wake(self, index: int) -> None:
+        """Premises ``index``'s HAN has frames queued: pump it in the next step (or this one)."""
+        self._pending.add(index)
+        if self._pass is not None and index > self._cursor:
+            heapq.heappush(self._pass, index)
 
     def run_until_idle(self, max_virtual_ms: int = 7 * 86_400_000, max_steps: int = 5_000_000) -> int:
         """Pump the HANs and the DCC, advancing the clock timer by timer, until nothing is left.
@@ -447,6 +479,8 @@ class ScriptedHub:
         self.activated: list[tuple[int, int]] = []
         self._held: _Held | None = None
         self._events: deque[Any] = deque()
+        #: set by the DCC this hub is registered with: called on each event queued.
+        self.dcc_notify: Callable[[], None] | None = None
 
     def pair(self, device: int, kind: str) -> None:
         self.paired[device] = kind
@@ -461,6 +495,8 @@ class ScriptedHub:
                     held.done.add(device)
                     self.discarded.append((held.request_id, device))
                     self._events.append(ScriptedTransferAlert(held.request_id, device, 1, self.clock.now_ms))
+                    if self.dcc_notify is not None:
+                        self.dcc_notify()
         self._held = _Held(request_id, tuple(targets), GbtReassembler(self.max_image_bytes))
         self.distributions.append((request_id, tuple(targets)))
 
@@ -485,6 +521,8 @@ class ScriptedHub:
         held.done.add(device)
         code = self.outcomes.get(device, 0)
         self._events.append(ScriptedTransferAlert(held.request_id, device, code, self.clock.now_ms))
+        if self.dcc_notify is not None:
+            self.dcc_notify()
         if code == 0:
             self.clock.call_later(self.activation_ms, partial(self._activate, held, device))
 
@@ -494,6 +532,8 @@ class ScriptedHub:
         self.activated.append((device, held.file_version))
         self._events.append(ScriptedVersionAlert(held.request_id, device, held.file_version, True,
                                                  self.clock.now_ms))
+        if self.dcc_notify is not None:
+            self.dcc_notify()
 
     def read_firmware_version(self, device: int) -> int | None:
         return self.versions.get(device)
