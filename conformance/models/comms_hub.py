@@ -53,7 +53,7 @@ from protocol.zcl import (
 )
 
 from .clock import VirtualClock
-from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame
+from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
 
 __all__ = [
     "FirmwareTransferAlert",
@@ -117,6 +117,9 @@ HUB_FAULTS: dict[str, str] = {
 
 
 class TargetState(enum.Enum):
+    # members are singletons: identity hashing is exact and far cheaper than hashing the name
+    __hash__ = object.__hash__
+
     NOTIFIED = "notified"
     DOWNLOADING = "downloading"
     WAIT_MORE = "wait-more"
@@ -128,6 +131,9 @@ class TargetState(enum.Enum):
 
 
 class TargetInput(enum.Enum):
+    # members are singletons: identity hashing is exact and far cheaper than hashing the name
+    __hash__ = object.__hash__
+
     QUERY = "Query Next Image Request"
     BLOCK_REQUEST = "Image Block Request"
     END_SUCCESS = "Upgrade End Request SUCCESS"
@@ -473,16 +479,15 @@ class CommsHub:
     def _on_block_request(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
         target = self._target_for(frame.src)
         stored = self.stored
-        abort = oc.ImageBlockResponse(status=Status.ABORT)
         if target is None or stored is None or not self._allowed(target, TI.BLOCK_REQUEST):
             self._violation(frame.src, "Image Block Request with no transfer in progress")
-            self._reply(frame, tsn, abort)
+            self._reply(frame, tsn, oc.ImageBlockResponse(status=Status.ABORT))
             return
         h = stored.image.header
         if (cmd.manufacturer_code, cmd.image_type, cmd.file_version) != (
                 h.manufacturer_code, h.image_type, h.file_version) or cmd.file_offset >= len(stored.data):
             self._violation(frame.src, "Image Block Request for another image or past its end")
-            self._reply(frame, tsn, abort)
+            self._reply(frame, tsn, oc.ImageBlockResponse(status=Status.ABORT))
             return
         now = self.clock.now_ms
         if now < target.not_before_ms:
@@ -652,8 +657,7 @@ class CommsHub:
 
     def _touch(self, target: _Target) -> None:
         """Re-arm the stall timer: no word for stall_timeout_ms means notify again or give up."""
-        self._cancel(target)
-        self._arm(target, self.stall_timeout_ms, TI.STALL_TIMER)
+        self._arm(target, self.stall_timeout_ms, TI.STALL_TIMER)  # re-arming cancels
 
     def _arm(self, target: _Target, delay_ms: int, event: TargetInput) -> None:
         # Re-armed in place (VirtualClock.rearm): the stall timer moves on every block, and a
@@ -703,13 +707,13 @@ class CommsHub:
 
     def _send(self, device: int, cmd: Any) -> None:
         self._tsn = (self._tsn + 1) & 0xFF
-        self._out.append(HanFrame(self.eui64, device, self.endpoint, OTA_ENDPOINT, SE_PROFILE_ID,
+        self._out.append(make_frame(self.eui64, device, self.endpoint, OTA_ENDPOINT, SE_PROFILE_ID,
                                   OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=self._tsn)))
         if self.han_notify is not None:
             self.han_notify()
 
     def _reply(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
-        self._out.append(HanFrame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
+        self._out.append(make_frame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
                                   frame.profile_id, OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))
         if self.han_notify is not None:
             self.han_notify()
@@ -790,7 +794,7 @@ class HandHeldTerminal:
         return self._tsn
 
     def _send(self, device: int, tsn: int, cmd: Any) -> None:
-        self._out.append(HanFrame(self.eui64, device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
+        self._out.append(make_frame(self.eui64, device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
                                   OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))
         if self.han_notify is not None:
             self.han_notify()

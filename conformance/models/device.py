@@ -39,7 +39,7 @@ from protocol.zcl import (
 )
 
 from .clock import VirtualClock
-from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame
+from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
 
 __all__ = [
     "FAULTS",
@@ -108,6 +108,9 @@ FAULTS: dict[str, str] = {
 
 
 class DeviceState(enum.Enum):
+    # members are singletons: identity hashing is exact and far cheaper than hashing the name
+    __hash__ = object.__hash__
+
     IDLE = "idle"
     QUERY_SCHEDULED = "query-scheduled"
     QUERYING = "querying"
@@ -120,6 +123,9 @@ class DeviceState(enum.Enum):
 
 class DeviceInput(enum.Enum):
     """What can happen to the device: a frame from its OTA server, a timer, or a local act."""
+
+    # members are singletons: identity hashing is exact and far cheaper than hashing the name
+    __hash__ = object.__hash__
 
     QUERY_NOW = "query-now (local)"
     IMAGE_NOTIFY = "Image Notify"
@@ -413,8 +419,7 @@ class OtaDevice:
         transition = TRANSITIONS.get((self.state, event))
         if transition is None:
             raise IllegalEventError(f"{event.value} is not allowed in state {self.state.value}")
-        handler: Callable[[Any], DeviceState] = getattr(self, _HANDLERS[event])
-        new_state = handler(cmd)  # may raise DeviceViolationError before changing anything
+        new_state = _HANDLER_OF[event](self, cmd)  # may raise DeviceViolationError, nothing changed
         if new_state not in transition.next_states:  # a model bug, not a peer's fault
             raise HarnessUsageError(
                 f"device went {self.state.value} -> {new_state.value} on {event.value}, "
@@ -761,14 +766,14 @@ class OtaDevice:
         if self._server is None:
             raise HarnessUsageError("the device is not paired with any hub")
         self._tsn = (self._tsn + 1) & 0xFF
-        self._out.append(HanFrame(self.eui64, self._server, self.endpoint, OTA_ENDPOINT,
+        self._out.append(make_frame(self.eui64, self._server, self.endpoint, OTA_ENDPOINT,
                                   SE_PROFILE_ID, OTA_CLUSTER_ID,
                                   oc.encode_command(cmd, tsn=self._tsn)))
         if self.han_notify is not None:
             self.han_notify()
 
     def _reply(self, frame: HanFrame, cmd: Any, *, tsn: int) -> None:
-        self._out.append(HanFrame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
+        self._out.append(make_frame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
                                   frame.profile_id, frame.cluster_id, oc.encode_command(cmd, tsn=tsn)))
         if self.han_notify is not None:
             self.han_notify()
@@ -853,6 +858,10 @@ _HANDLERS: dict[DeviceInput, str] = {
     I.RESPONSE_TIMEOUT: "_on_timeout",
     I.ACTIVATION_TIMER: "_on_activation_timer",
 }
+
+
+_HANDLER_OF: dict[DeviceInput, Callable[[OtaDevice, Any], DeviceState]] = {
+    event: getattr(OtaDevice, name) for event, name in _HANDLERS.items()}
 
 
 def transitions_markdown() -> str:

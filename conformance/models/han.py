@@ -27,6 +27,7 @@ __all__ = [
     "HanFrame",
     "HanNetwork",
     "HanNode",
+    "make_frame",
 ]
 
 SE_PROFILE_ID = 0x0109
@@ -53,6 +54,19 @@ class HanFrame:
         head = struct.pack("<QQBBHHI", self.src, self.dst, self.src_endpoint, self.dst_endpoint,
                            self.profile_id, self.cluster_id, len(self.payload))
         return head + self.payload
+
+
+_new = object.__new__
+
+
+def make_frame(src: int, dst: int, src_endpoint: int, dst_endpoint: int, profile_id: int,
+               cluster_id: int, payload: bytes) -> HanFrame:
+    """``HanFrame(...)`` without the frozen dataclass's per-field ``object.__setattr__``
+    (the models build one per frame); the result is the same frozen, equal, hashable value."""
+    frame = _new(HanFrame)
+    frame.__dict__.update(src=src, dst=dst, src_endpoint=src_endpoint, dst_endpoint=dst_endpoint,
+                          profile_id=profile_id, cluster_id=cluster_id, payload=payload)
+    return frame
 
 
 class HanNode(Protocol):
@@ -96,6 +110,7 @@ class HanNetwork:
         self._dirty: dict[int, HanNode] = {}  # rank -> notifying node with frames queued
         self._always: dict[int, HanNode] = {}  # rank -> node polled after every delivery
         self._notified: dict[int, HanNode] = {}  # eui64 -> node whose han_notify is ours
+        self._pumping = False  # a pump polls anyway: no need to tell on_pending meanwhile
 
     # -- topology ------------------------------------------------------------------------
     def attach(self, node: HanNode) -> None:
@@ -125,8 +140,12 @@ class HanNetwork:
             node.han_notify = None  # type: ignore[attr-defined]
 
     def _mark(self, rank: int, node: HanNode) -> None:
-        self._dirty[rank] = node
-        if self.on_pending is not None:
+        dirty = self._dirty
+        # on_pending is owed only when the network goes from quiet to not (the world keeps a
+        # network on its list until it is quiet again), and never during a pump.
+        tell = not dirty and not self._queue and not self._always and not self._pumping
+        dirty[rank] = node
+        if tell and self.on_pending is not None:
             self.on_pending()
 
     @property
@@ -171,13 +190,25 @@ class HanNetwork:
         Returns the number of frames taken off the queue (delivered or dropped).
         """
         count = 0
-        self._poll()
-        while self._queue and count < max_frames:
-            frame = self._queue.popleft()
-            count += 1
-            self.log.append((self.clock.now_ms, frame))
-            self._deliver(frame)
+        was_pumping, self._pumping = self._pumping, True
+        try:
             self._poll()
+            queue, log, clock, nodes, down = self._queue, self.log, self.clock, self._nodes, self._down
+            dirty, always = self._dirty, self._always
+            while queue and count < max_frames:
+                frame = queue.popleft()
+                count += 1
+                log.append((clock.now_ms, frame))
+                dst = frame.dst
+                target = nodes.get(dst)
+                if target is not None and not down and dst != BROADCAST:  # _deliver's common case
+                    target.receive(frame)
+                else:
+                    self._deliver(frame)
+                if dirty or always:
+                    self._poll()
+        finally:
+            self._pumping = was_pumping
         return count
 
     def _deliver(self, frame: HanFrame) -> None:
