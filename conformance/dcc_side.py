@@ -52,6 +52,7 @@ __all__ = [
     "HubDelivery",
     "ReferenceDccSide",
     "SubmittedRequest",
+    "describe_change",
     "describe_response",
     "format_alerts",
     "is_kind",
@@ -153,6 +154,13 @@ def describe_response(response: ServiceRequestResponse | None) -> str:
     return f"Rejected: {response.reason.value} ({response.detail}){bad}"
 
 
+def describe_change(old: int | None, new: int, source: str, time_ms: int, request_id: str | None) -> str:
+    """One change of an inventory record, as a line of evidence."""
+    before = "nothing" if old is None else f"{old:#010x}"
+    about = f", request {request_id}" if request_id else ""
+    return f"{before} -> {new:#010x} ({source}, at {time_ms} ms{about})"
+
+
 def format_alerts(alerts: Sequence[AlertSeen], limit: int = 20) -> str:
     """The alerts as indented lines for a failure message (first ``limit``, then a count)."""
     if not alerts:
@@ -179,11 +187,19 @@ class DccSide(Protocol):
 
     def inventory_version(self, device: int) -> int | None: ...
 
+    def inventory_history(self, device: int) -> list[str]: ...
+
     def discard_on_hub(self, request_ids: Sequence[str], reason: str) -> None: ...
+
+    def fail_next_activation(self, device: int) -> None: ...
 
     def now_ms(self) -> int: ...
 
     def wait_until(self, done: Callable[[], bool], deadline_ms: int) -> bool: ...
+
+    def transfer_pending(self) -> bool: ...
+
+    def evidence(self) -> list[str]: ...
 
 
 class ReferenceDccSide:
@@ -282,6 +298,23 @@ class ReferenceDccSide:
     def inventory_version(self, device: int) -> int | None:
         inventory = self.world.dcc.inventory
         return inventory.firmware_version(device) if device in inventory else None
+
+    def inventory_history(self, device: int) -> list[str]:
+        """Every change of the device's inventory record, oldest first, with its source."""
+        inventory = self.world.dcc.inventory
+        if device not in inventory:
+            return []
+        return [describe_change(c.old_version, c.new_version, c.source.value, c.time_ms, c.request_id)
+                for c in inventory.history(device)]
+
+    def fail_next_activation(self, device: int) -> None:
+        """Make the device ``device`` of the reference world fail its next activation."""
+        for premises in self.world.premises:
+            for model in premises.devices.values():
+                if model.eui64 == device:
+                    make_activation_fail(model)
+                    return
+        raise HarnessUsageError(f"no device {device:#018x} in the reference world")
 
     def now_ms(self) -> int:
         return int(self.world.clock.now_ms)

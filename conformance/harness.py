@@ -354,7 +354,7 @@ class Harness:
     def __init__(self, *, pics: Pics, rules: str = "wg-2016", seed: int = 0,
                  device_faults: Iterable[str] = (), dcc_faults: Iterable[str] = (),
                  hub_faults: Iterable[str] = (), dut: str = "reference", side: str = "device",
-                 pixit: dict[str, int] | None = None) -> None:
+                 pixit: dict[str, int] | None = None, dcc: str | None = None) -> None:
         unknown = set(hub_faults) - set(HUB_FAULTS)
         if unknown:
             raise HarnessUsageError(f"unknown hub faults: {', '.join(sorted(unknown))}")
@@ -394,6 +394,13 @@ class Harness:
         self._wall_offset_ms = 0
         #: Where progress lines of long downloads go (the fixture routes them to the terminal).
         self.progress: Callable[[str], None] = _stderr_line
+        #: ``--hanota-dcc URL``: the DCC-side scenarios run against that DCC test system.
+        self.dcc_url = dcc
+        #: The scenario's DCC side (``steps/dcc_steps.py`` makes the in-process one on first use).
+        self.dcc_side: Any = None
+        #: The DCC test system over HTTP when ``dcc_url`` is set and this is a DCC-side scenario:
+        #: then the local world is only a twin (device identities, signing key), time is its.
+        self.remote_dcc: Any = None
 
     # ================================================================ PIXIT and parameters
     @property
@@ -442,6 +449,58 @@ class Harness:
         self.player = HubPlayer(hub, premises.network, premises.devices[kind].eui64, self._upgrade_times)
         premises.network.attach(self.player)
         self.image_versions["original"] = self.dut.file_version
+        if self.dcc_url is not None and self.side == "dcc":
+            self._connect_dcc(kind)
+
+    def _connect_dcc(self, kind: str) -> None:
+        """Start the scenario on the DCC test system at ``dcc_url`` (``POST /reset`` with the
+        run's rules, seed and PIXIT durations, then ``POST /premises`` as here). The local world
+        stays as a twin: the steps take device identities and the image signing key from it,
+        so the remote premises must match it (the reference DCC served with the same seed does)."""
+        from .dcc_http.client import HttpDccSide
+
+        assert self._suppliers is not None and self.world is not None
+        world = self.world
+        client = HttpDccSide(self.dcc_url or "")
+        config: dict[str, Any] = {
+            "rules": self.rules, "seed": self.seed, "max_image_bytes": self.max_image_bytes,
+            "alert_window_ms": world.dcc.alert_window_ms, "service_level_ms": self.alert_service_level_ms,
+            "confirm_delay_ms": self.version_confirmation_delay_ms,
+            "alert_stagger_interval_ms": self.alert_stagger_interval_ms}
+        if self.dcc_faults:  # otherwise the faults the system was started with stay (mutation runs)
+            config["dcc_faults"] = sorted(self.dcc_faults)
+        info = client.reset(**config)
+        made = client.add_premises(
+            electricity_supplier=self._suppliers[0], gas_supplier=self._suppliers[1], devices=(kind,),
+            supports_fragmentation=self.pics.supports("fragmentation"),
+            consumer_refusal=self.pics.supports("consumer_refusal"),
+            device_faults=sorted(self.device_faults), hub_faults=sorted(self.hub_faults))
+        self._check_twin(made, info)
+        self.remote_dcc = self.dcc_side = client
+        self.evidence_sources.append(lambda: [{"kind": "dcc", "text": line} for line in client.evidence()])
+
+    def _check_twin(self, made: dict[str, Any], info: dict[str, Any]) -> None:
+        """The remote premises' device must be the twin's (EUI-64, identity, signing key)."""
+        from cryptography.hazmat.primitives import serialization
+
+        dut = self.dut
+        devices = made.get("devices") or [{}]
+        got = devices[0]
+        want = {"eui64": f"{dut.eui64:016X}", "manufacturer_code": dut.manufacturer_code,
+                "image_type": dut.image_type, "file_version": f"{dut.file_version:08X}"}
+        differ = {k: (v, got.get(k)) for k, v in want.items()
+                  if str(got.get(k, "")).upper() != str(v).upper()}
+        pem = self._world().public_key.public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo)
+        remote_pem = info.get("manufacturer_public_key_pem")
+        if remote_pem is not None and remote_pem.strip() != pem.decode("ascii").strip():
+            differ["manufacturer_public_key_pem"] = ("the suite's test key for seed "
+                                                     f"{self.seed}", "another key")
+        if differ:
+            raise HarnessUsageError(
+                f"the DCC test system at {self.dcc_url} built a premises unlike the suite's reference "
+                f"twin (seed {self.seed}); expected, got: {differ}. Serve it with 'hanota serve-dcc' "
+                "or give devices and a signing key the suite can reproduce")
 
     def _pair_bridged(self) -> None:
         """The device under test is reached through ``conformance.adapters`` (``--hanota-dut
@@ -746,7 +805,11 @@ class Harness:
     def advance(self, ms: int) -> None:
         """Let ``ms`` of virtual time pass, running every timer due on the way (the world's
         and a bridged device's, in step). A wall-time device is waited for in wall time, at most
-        the PICS ``max_wall_wait_ms`` (longer: WallTimeBoundError, a not-applicable verdict)."""
+        the PICS ``max_wall_wait_ms`` (longer: WallTimeBoundError, a not-applicable verdict).
+        With a DCC test system (``remote_dcc``), its clock moves instead."""
+        if self.remote_dcc is not None:
+            self.remote_dcc.advance(ms)
+            return
         if self.wall_time:
             bound = self.pics.timing.max_wall_wait_ms
             if ms > bound:
@@ -807,6 +870,9 @@ class Harness:
                     return
 
     def run_until_idle(self, max_virtual_ms: int = MAX_DOWNLOAD_MS) -> None:
+        if self.remote_dcc is not None:
+            self.remote_dcc.run_until_idle(max_virtual_ms)
+            return
         self._world().run_until_idle(max_virtual_ms=max_virtual_ms)
 
     def run_download_to_end(self) -> None:
@@ -816,6 +882,8 @@ class Harness:
         response timeout (or block period, if longer) and the bound is ``max_download_ms``; the
         progress is reported every PROGRESS_EVERY_S seconds of wall time."""
         self._world()
+        if self.remote_dcc is not None:
+            return self._run_remote_download_to_end()
         start = self.clock.now_ms
         offer = self.player.offer if self.player else None
         timing = self.pics.timing
@@ -848,6 +916,32 @@ class Harness:
                 continue
             due = self._next_due()
             self._advance_to(min(due, horizon) if due is not None else horizon)
+
+    def _run_remote_download_to_end(self) -> None:
+        """As in process, on the DCC test system: step its clock timer by timer while a hub is
+        distributing, activating or reading back, until QUIET_MS pass without a HAN frame
+        (where the system reports its last frame). On wall time it polls once a second."""
+        client = self.remote_dcc
+        start = None
+        while True:
+            if client.virtual_time:
+                client.advance(0)  # deliver what is in flight, as pump() does in process
+            state = client.transfer_state()
+            now = int(state["now_ms"])
+            start = now if start is None else start
+            if not (state.get("pending") or state.get("distributing")):
+                return
+            last = state.get("last_frame_ms")
+            quiet_from = now if last is None else int(last)
+            if now - quiet_from >= QUIET_MS:
+                return
+            if now - start > MAX_DOWNLOAD_MS:
+                raise HarnessUsageError(f"the download on the DCC test system did not end within "
+                                        f"{MAX_DOWNLOAD_MS} ms")
+            if client.virtual_time:
+                client.step(quiet_from + QUIET_MS)
+            else:
+                time.sleep(1.0)
 
     def _progress_line(self, offer: Offer | None, elapsed_s: float) -> str:
         if offer is None:
@@ -905,6 +999,8 @@ class Harness:
         return out
 
     def current_file_version(self) -> int:
+        if self.remote_dcc is not None:  # the DCC test system's simulated device
+            return int(self.remote_dcc.running_version(self.device.eui64))
         return self.read_attributes(OtaAttribute.CURRENT_FILE_VERSION)[OtaAttribute.CURRENT_FILE_VERSION]
 
     def image_upgrade_status(self) -> ImageUpgradeStatus:
@@ -1113,7 +1209,8 @@ class Harness:
         if self.world is None:
             return []
         out: list[dict[str, Any]] = []
-        for premises in self.world.premises[:1]:
+        # With a DCC test system the local world is only a twin: its HAN carried nothing.
+        for premises in self.world.premises[:1] if self.remote_dcc is None else []:
             log = premises.network.log
             dropped = {id(f) for _, f in premises.network.dropped}
             picks = range(len(log)) if len(log) <= _EVIDENCE_HEAD + _EVIDENCE_TAIL else \

@@ -15,6 +15,11 @@
   (``report.hanota_result``), so under pytest-xdist the workers' results reach the controller.
 - ``--hanota-dut tcp://H:P1,tcp://H:P2`` gives each xdist worker its own device: worker ``gwN``
   takes the N-th URL (``dut_for_worker``).
+- ``--hanota-dcc http://HOST:PORT`` runs the ``@side-dcc`` scenarios against that DCC test system
+  (``conformance.dcc_http.client.HttpDccSide``); a test-support operation it lacks (404/501)
+  makes the scenario not applicable. Without ``--hanota-dut``, the ``@side-device`` scenarios
+  are then not applicable (no device under test); with it, both sides run, each against its own
+  system. ``--hanota-dut`` alone leaves the DCC-side scenarios on the reference DCC in process.
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hanota-dut", default="reference",
                     help="device under test: 'reference' (in-process) or tcp://HOST:PORT (DUT bridge); "
                     "several tcp:// URLs, comma-separated, give one device per xdist worker")
+    group.addoption("--hanota-dcc", default=None, metavar="URL",
+                    help="DCC under test: http://HOST:PORT of a DCC test system implementing the HTTP "
+                    "binding (docs/dcc-adapter.md); default: the reference DCC in process")
     group.addoption("--hanota-pics", default=None, help="PICS file (TOML) of the device under test")
     group.addoption("--hanota-rules", default="wg-2016", choices=RULE_SETS,
                     help="rule set: the 2016 working-group minutes or the SEC as implemented")
@@ -87,6 +95,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except PicsError as err:
         raise pytest.UsageError(str(err)) from None
     config.hanota_xfails = _load_xfails(config.getoption("--hanota-xfails"))  # type: ignore[attr-defined]
+    dcc = config.getoption("--hanota-dcc")
+    if dcc is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", dcc):
+        raise pytest.UsageError(f"--hanota-dcc: a DCC test system URL is http://HOST:PORT[/PREFIX], "
+                                f"got {dcc!r}")
     try:
         specs = parse_dut_specs(config.getoption("--hanota-dut"))
     except HarnessUsageError as err:
@@ -198,7 +210,16 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         pytest.skip(f"{NOT_APPLICABLE}{err}")
 
 
+#: Why a device-side scenario is not applicable in a run against a DCC test system only.
+DCC_ONLY_REASON = "this run targets a DCC; device-side scenarios need a device under test"
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    sides = {str(m.args[0]) for m in item.iter_markers("side")}
+    config = item.config
+    if (config.getoption("--hanota-dcc") and "device" in sides and "dcc" not in sides
+            and config.getoption("--hanota-dut") == "reference"):
+        pytest.skip(f"{NOT_APPLICABLE}{DCC_ONLY_REASON}")
     pics: Pics = item.config.hanota_pics  # type: ignore[attr-defined]
     for mark in item.iter_markers("pics"):
         needed = str(mark.args[0])

@@ -18,13 +18,13 @@ from pytest_bdd import given, parsers, then, when
 from conformance import params
 from conformance.dcc_side import (
     AlertSeen,
+    DccSide,
     ReferenceDccSide,
     SubmittedRequest,
     add_premises_like,
     describe_response,
     format_alerts,
     is_kind,
-    make_activation_fail,
 )
 from conformance.models.service_request import Acknowledged, Rejected
 from protocol.errors import HarnessUsageError, ProtocolError
@@ -47,15 +47,18 @@ def _re(text: str) -> Any:
 
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture
-def dcc(harness: Any) -> ReferenceDccSide:
-    """The DCC side of this scenario's world (built on first use, after the premises steps)."""
-    side = getattr(harness, "dcc_side", None)
+def dcc(harness: Any) -> DccSide:
+    """The DCC side of this scenario: the DCC test system over HTTP the harness connected to
+    (``--hanota-dcc``), else the reference DCC of its world (built on first use, after the
+    premises steps)."""
+    side: DccSide | None = getattr(harness, "dcc_side", None)
     if side is None:
-        side = ReferenceDccSide(harness.world, rules=harness.rules,
-                                stagger_interval_ms=harness.alert_stagger_interval_ms)
-        harness.dcc_side = side
-        harness.evidence_sources.append(lambda: [{"kind": "dcc", "text": line} for line in side.evidence()])
-        harness.download_probes.append(side.transfer_pending)
+        reference = ReferenceDccSide(harness.world, rules=harness.rules,
+                                     stagger_interval_ms=harness.alert_stagger_interval_ms)
+        harness.dcc_side = side = reference
+        harness.evidence_sources.append(
+            lambda: [{"kind": "dcc", "text": line} for line in reference.evidence()])
+        harness.download_probes.append(reference.transfer_pending)
     return side
 
 
@@ -72,23 +75,23 @@ def _targets(harness: Any, target: params.Target) -> list[int]:
     return [p.devices[key].eui64 for p in harness.world.premises]
 
 
-def _requests_of(dcc: ReferenceDccSide, label: str) -> list[SubmittedRequest]:
+def _requests_of(dcc: DccSide, label: str) -> list[SubmittedRequest]:
     return [r for r in dcc.requests() if r.label == label]
 
 
-def _latest(dcc: ReferenceDccSide, supplier: str) -> SubmittedRequest:
+def _latest(dcc: DccSide, supplier: str) -> SubmittedRequest:
     sent = dcc.requests(supplier)
     if not sent:
         raise HarnessUsageError(f"{supplier!r} has sent no Service Request in this scenario")
     return sent[-1]
 
 
-def _about(dcc: ReferenceDccSide, supplier: str, alert: str, label: str) -> list[AlertSeen]:
+def _about(dcc: DccSide, supplier: str, alert: str, label: str) -> list[AlertSeen]:
     ids = {r.request_id for r in _requests_of(dcc, label)}
     return [a for a in dcc.alerts_for(supplier) if a.request_id in ids and is_kind(a, alert)]
 
 
-def _context(dcc: ReferenceDccSide, supplier: str | None = None) -> str:
+def _context(dcc: DccSide, supplier: str | None = None) -> str:
     suppliers = [supplier] if supplier else dcc.suppliers()
     alerts = "\n".join(f"alerts received by {s!r} so far (now {dcc.now_ms()} ms):\n"
                        f"{format_alerts(dcc.alerts_for(s))}" for s in suppliers)
@@ -107,17 +110,28 @@ def _version(harness: Any, label: str) -> int:
 @given(parsers.re(r"^there are (?P<count>\d+) premises like this one$"))
 def given_more_premises(harness: Any, count: str) -> None:
     more = params.parse_count(count) - len(harness.world.premises)
-    add_premises_like(harness.world, harness.world.first, more, device_faults=sorted(harness.device_faults))
+    first = harness.world.first
+    added = add_premises_like(harness.world, first, more, device_faults=sorted(harness.device_faults))
+    remote = getattr(harness, "remote_dcc", None)
+    if remote is not None:  # the same premises on the DCC test system (the local world is its twin)
+        kinds = [first.specs[d.eui64].kind for d in first.devices.values()]
+        gas = first.gas_meter.supplier if first.gas_meter is not None else None
+        fragmentation = bool(getattr(next(iter(first.devices.values())), "supports_fragmentation", False))
+        for _ in added:  # with the options add_premises_like gives the twin
+            remote.add_premises(electricity_supplier=first.electricity_meter.supplier, gas_supplier=gas,
+                                devices=kinds, supports_fragmentation=fragmentation,
+                                device_faults=sorted(harness.device_faults),
+                                hub_faults=sorted(harness.hub_faults))
 
 
 @given("the device fails to activate the next image")
-def given_activation_fails(harness: Any) -> None:
-    make_activation_fail(harness.device)
+def given_activation_fails(harness: Any, dcc: DccSide) -> None:
+    dcc.fail_next_activation(harness.device.eui64)
 
 
 # ------------------------------------------------------------------------------- When
 @when(_re("{supplier} requests a firmware update of <target> with image {label}"))
-def when_supplier_requests(harness: Any, dcc: ReferenceDccSide, supplier: str, target: str,
+def when_supplier_requests(harness: Any, dcc: DccSide, supplier: str, target: str,
                            label: str) -> None:
     label = params.parse_label(label)
     dcc.submit(params.parse_supplier(supplier), _targets(harness, params.parse_target(target)),
@@ -125,14 +139,14 @@ def when_supplier_requests(harness: Any, dcc: ReferenceDccSide, supplier: str, t
 
 
 @when(_re("the hub discards image {label} because {reason}"))
-def when_hub_discards(dcc: ReferenceDccSide, label: str, reason: str) -> None:
+def when_hub_discards(dcc: DccSide, label: str, reason: str) -> None:
     ids = [r.request_id for r in _requests_of(dcc, params.parse_label(label)) if r.accepted_devices]
     dcc.discard_on_hub(ids, params.parse_discard_reason(reason).value)
 
 
 # ------------------------------------------------------------------------------- Then
 @then(_re("the DCC accepts the Service Request from {supplier}"))
-def then_dcc_accepts(dcc: ReferenceDccSide, supplier: str) -> None:
+def then_dcc_accepts(dcc: DccSide, supplier: str) -> None:
     sent = _latest(dcc, params.parse_supplier(supplier))
     assert isinstance(sent.response, Acknowledged), (
         f"expected the DCC to accept (acknowledge) the Service Request from {supplier!r}, but it answered "
@@ -140,7 +154,7 @@ def then_dcc_accepts(dcc: ReferenceDccSide, supplier: str) -> None:
 
 
 @then(_re("the DCC rejects the Service Request from {supplier}"))
-def then_dcc_rejects(dcc: ReferenceDccSide, supplier: str) -> None:
+def then_dcc_rejects(dcc: DccSide, supplier: str) -> None:
     sent = _latest(dcc, params.parse_supplier(supplier))
     assert isinstance(sent.response, Rejected), (
         f"expected the DCC to reject the Service Request from {supplier!r} as a whole, but it answered "
@@ -148,7 +162,7 @@ def then_dcc_rejects(dcc: ReferenceDccSide, supplier: str) -> None:
 
 
 @then(_re("image {label} reaches the hub whole"))
-def then_reaches_hub_whole(harness: Any, dcc: ReferenceDccSide, label: str) -> None:
+def then_reaches_hub_whole(harness: Any, dcc: DccSide, label: str) -> None:
     whole = _whole_deliveries(harness, dcc, params.parse_label(label))
     assert any(d.stored_by_hub for d in whole), (
         f"expected image {label!r} ({len(harness.images[label])} bytes) to reach the hub whole and be "
@@ -156,7 +170,7 @@ def then_reaches_hub_whole(harness: Any, dcc: ReferenceDccSide, label: str) -> N
 
 
 @then(_re("image {label} does not reach the hub whole"))
-def then_not_whole(harness: Any, dcc: ReferenceDccSide, label: str) -> None:
+def then_not_whole(harness: Any, dcc: DccSide, label: str) -> None:
     whole = _whole_deliveries(harness, dcc, params.parse_label(label))
     assert not whole, (
         f"expected image {label!r} ({len(harness.images[label])} bytes) to be refused or sent only in "
@@ -165,7 +179,7 @@ def then_not_whole(harness: Any, dcc: ReferenceDccSide, label: str) -> None:
 
 @then(parsers.re(r'^image "(?P<label>[^"]+)" reaches the hub in at least (?P<count>\d+) fragments '
                  r'of at most "(?P<size>[^"]+)" each$'))
-def then_reaches_hub_in_fragments(harness: Any, dcc: ReferenceDccSide, label: str, count: str,
+def then_reaches_hub_in_fragments(harness: Any, dcc: DccSide, label: str, count: str,
                                   size: str) -> None:
     limit = params.parse_size(size).resolve(harness.max_image_bytes)
     got = _fragment_deliveries(harness, dcc, params.parse_label(label))
@@ -176,23 +190,26 @@ def then_reaches_hub_in_fragments(harness: Any, dcc: ReferenceDccSide, label: st
 
 
 @then(_re("{supplier} receives alert {alert} about image {label}"))
-def then_receives_alert(harness: Any, dcc: ReferenceDccSide, supplier: str, alert: str, label: str) -> None:
+def then_receives_alert(harness: Any, dcc: DccSide, supplier: str, alert: str, label: str) -> None:
     _check_received(dcc, params.parse_supplier(supplier), params.parse_alert(alert).value,
                     params.parse_label(label), harness.alert_service_level_ms, None)
 
 
 @then(_re("{supplier} receives alert {alert} about image {label} within {duration}"))
-def then_receives_alert_within(harness: Any, dcc: ReferenceDccSide, supplier: str, alert: str, label: str,
+def then_receives_alert_within(harness: Any, dcc: DccSide, supplier: str, alert: str, label: str,
                                duration: str) -> None:
     _check_received(dcc, params.parse_supplier(supplier), params.parse_alert(alert).value,
                     params.parse_label(label), _ms(harness, duration), duration)
 
 
 @then(_re("{supplier} receives no alert {alert} about image {label}"))
-def then_receives_no_alert(harness: Any, dcc: ReferenceDccSide, supplier: str, alert: str,
+def then_receives_no_alert(harness: Any, dcc: DccSide, supplier: str, alert: str,
                            label: str) -> None:
     kind = params.parse_alert(alert).value
-    got = lambda: _about(dcc, params.parse_supplier(supplier), kind, params.parse_label(label))  # noqa: E731
+
+    def got() -> list[AlertSeen]:
+        return _about(dcc, params.parse_supplier(supplier), kind, params.parse_label(label))
+
     dcc.wait_until(lambda: bool(got()), dcc.now_ms() + harness.alert_service_level_ms)
     assert not got(), (f"expected {supplier!r} to receive no alert {alert} about image {label!r} (waited "
                        f"the alert service level), but it received:\n{format_alerts(got())}\n"
@@ -200,7 +217,7 @@ def then_receives_no_alert(harness: Any, dcc: ReferenceDccSide, supplier: str, a
 
 
 @then(_re("alert {alert} to {supplier} reports the file version of image {label}"))
-def then_alert_reports_version(harness: Any, dcc: ReferenceDccSide, alert: str, supplier: str,
+def then_alert_reports_version(harness: Any, dcc: DccSide, alert: str, supplier: str,
                                label: str) -> None:
     wanted, kind = _version(harness, params.parse_label(label)), params.parse_alert(alert).value
     got = [a for a in dcc.alerts_for(params.parse_supplier(supplier)) if is_kind(a, kind)]
@@ -211,7 +228,7 @@ def then_alert_reports_version(harness: Any, dcc: ReferenceDccSide, alert: str, 
 
 
 @then("each alert is addressed to one Supplier only")
-def then_alerts_individual(dcc: ReferenceDccSide) -> None:
+def then_alerts_individual(dcc: DccSide) -> None:
     alerts = [a for s in dcc.suppliers() for a in dcc.alerts_for(s)]
     grouped = [a for a in alerts if a.recipients != (a.supplier,)]
     assert alerts and not grouped, (
@@ -221,7 +238,7 @@ def then_alerts_individual(dcc: ReferenceDccSide) -> None:
 
 
 @then(_re("the alerts {alert} to {supplier} are at least {duration} apart"))
-def then_alerts_staggered(harness: Any, dcc: ReferenceDccSide, alert: str, supplier: str,
+def then_alerts_staggered(harness: Any, dcc: DccSide, alert: str, supplier: str,
                           duration: str) -> None:
     kind, gap = params.parse_alert(alert).value, _ms(harness, duration)
     times = sorted(a.delivered_ms for a in dcc.alerts_for(params.parse_supplier(supplier))
@@ -234,10 +251,10 @@ def then_alerts_staggered(harness: Any, dcc: ReferenceDccSide, alert: str, suppl
 
 
 @then(_re("the inventory records the file version of image {label} for the device"))
-def then_inventory_records(harness: Any, dcc: ReferenceDccSide, label: str) -> None:
+def then_inventory_records(harness: Any, dcc: DccSide, label: str) -> None:
     wanted = _version(harness, params.parse_label(label))
     recorded = dcc.inventory_version(harness.device.eui64)
-    history = harness.world.dcc.inventory.history(harness.device.eui64)
+    history = "; ".join(dcc.inventory_history(harness.device.eui64)) or "none"
     assert recorded == wanted, (
         f"expected the Smart Metering Inventory to record the file version of image {label!r} "
         f"({wanted:#010x}) for the device, but it records "
@@ -245,7 +262,7 @@ def then_inventory_records(harness: Any, dcc: ReferenceDccSide, label: str) -> N
 
 
 # ---------------------------------------------------------------------------- helpers
-def _check_received(dcc: ReferenceDccSide, supplier: str, alert: str, label: str, wait_ms: int,
+def _check_received(dcc: DccSide, supplier: str, alert: str, label: str, wait_ms: int,
                     within: str | None) -> None:
     """At least one such alert per device the image's request was accepted for, waiting up to
     ``wait_ms`` for alerts in transit; with ``within``, each arrived within ``wait_ms`` of the
@@ -268,7 +285,7 @@ def _check_received(dcc: ReferenceDccSide, supplier: str, alert: str, label: str
         + f"{_context(dcc, supplier)}")
 
 
-def _event_ms(dcc: ReferenceDccSide, alert: AlertSeen) -> int:
+def _event_ms(dcc: DccSide, alert: AlertSeen) -> int:
     """The time of the event an alert reports: the request for (a), else when the DCC raised it."""
     if alert.kind == "(a)":
         for r in dcc.requests():
@@ -277,12 +294,12 @@ def _event_ms(dcc: ReferenceDccSide, alert: AlertSeen) -> int:
     return alert.raised_ms
 
 
-def _whole_deliveries(harness: Any, dcc: ReferenceDccSide, label: str) -> list[Any]:
+def _whole_deliveries(harness: Any, dcc: DccSide, label: str) -> list[Any]:
     image = harness.images[label]
     return [d for d in dcc.hub_deliveries() if d.payload == image]
 
 
-def _fragment_deliveries(harness: Any, dcc: ReferenceDccSide, label: str) -> set[tuple[int, int]]:
+def _fragment_deliveries(harness: Any, dcc: DccSide, label: str) -> set[tuple[int, int]]:
     """(fragment index, bytes) of each fragment of the image that reached a hub whole."""
     ids = {r.request_id for r in _requests_of(dcc, label)}
     out = set()
@@ -296,7 +313,7 @@ def _fragment_deliveries(harness: Any, dcc: ReferenceDccSide, label: str) -> set
     return out
 
 
-def _wan(dcc: ReferenceDccSide, deliveries: Sequence[Any] | None = None) -> str:
+def _wan(dcc: DccSide, deliveries: Sequence[Any] | None = None) -> str:
     shown = list(dcc.hub_deliveries() if deliveries is None else deliveries)
     lines = "\n".join(f"  {d.describe()}" for d in shown[:20]) or "  (nothing)"
     return f"what the DCC sent to hubs over the WAN:\n{lines}"

@@ -25,6 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dut", default="reference",
                         help="device under test: 'reference' (built-in, default) or tcp://HOST:PORT; "
                         "with -n N, N comma-separated tcp:// URLs, one device per worker")
+    parser.add_argument("--dcc", default=None, metavar="URL",
+                        help="DCC under test: http://HOST:PORT of a DCC test system implementing the HTTP "
+                        "binding (docs/dcc-adapter.md), e.g. 'hanota serve-dcc'; the DCC-side scenarios run "
+                        "against it, and without --dut the device-side ones are not applicable")
     parser.add_argument("--pics", default=None, help="the device's PICS file (TOML); see docs/pics.md")
     parser.add_argument("--report-dir", default=None,
                         help="where the report is written (default: reports/<timestamp>/)")
@@ -62,6 +66,8 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
         "-o", "junit_family=xunit2",
         "-p", "no:cacheprovider",
     ]
+    if args.dcc:
+        out.append(f"--hanota-dcc={args.dcc}")
     if args.pics:
         out.append(f"--hanota-pics={args.pics}")
     if args.xfails:
@@ -87,6 +93,14 @@ def run(args: argparse.Namespace) -> int:
     except HarnessUsageError as err:
         print(f"hanota run: --dut: {err}", file=sys.stderr)
         return 2
+    if args.dcc is not None:
+        from urllib.parse import urlsplit
+
+        parsed = urlsplit(args.dcc)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            print(f"hanota run: --dcc: a DCC test system URL is http://HOST:PORT[/PREFIX], got {args.dcc!r}",
+                  file=sys.stderr)
+            return 2
     from conformance.report import ManifestError, ReportError, finish_report
     from conformance.report.manifest import load_private_key
 

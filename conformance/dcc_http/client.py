@@ -25,6 +25,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from conformance.adapters.base import DutNotApplicableError
 from conformance.dcc_http import (
     FieldError,
     alert_from_json,
@@ -35,7 +36,7 @@ from conformance.dcc_http import (
     version_from_json,
     version_to_json,
 )
-from conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest
+from conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest, describe_change
 from conformance.models.service_request import (
     Rejected,
     RejectReason,
@@ -47,7 +48,10 @@ from protocol.errors import HarnessUsageError
 from protocol.fragments import split_image
 from protocol.ota_image import ImageFormat
 
-__all__ = ["AlertReceiver", "DccHttpError", "HttpDccSide"]
+__all__ = ["AlertReceiver", "DccHttpError", "DccNotOfferedError", "HttpDccSide"]
+
+#: What a DCC test system answers for an optional (test-support) operation it does not offer.
+NOT_OFFERED = (404, 501)
 
 
 class DccHttpError(HarnessUsageError):
@@ -57,6 +61,11 @@ class DccHttpError(HarnessUsageError):
         super().__init__(message)
         self.status = status
         self.field = field
+
+
+class DccNotOfferedError(DccHttpError, DutNotApplicableError):
+    """The DCC test system does not offer a test-support operation a scenario needs (404/501):
+    the scenario is *not applicable*, with this message as the reason (``conformance/plugin.py``)."""
 
 
 class HttpDccSide:
@@ -73,7 +82,10 @@ class HttpDccSide:
         self._roles: dict[int, tuple[str, str | None]] = {}  # device -> (electricity, gas) Supplier
 
     # -- transport ------------------------------------------------------------------------------
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None, *,
+              optional: bool = False) -> Any:
+        """One operation; ``optional`` marks a test-support one, which a DCC test system may
+        lack (404/501: DccNotOfferedError)."""
         data = None if body is None else json.dumps(body).encode()
         # the scheme was checked in __init__: http or https only
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -82,7 +94,7 @@ class HttpDccSide:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:  # noqa: S310
                 raw = answer.read()
         except urllib.error.HTTPError as err:
-            raise _http_error(method, path, err) from None
+            raise _http_error(method, path, err, optional=optional) from None
         except OSError as err:
             raise DccHttpError(f"{method} {self.base_url}{path}: "
                                f"DCC test system unreachable ({err})") from None
@@ -124,7 +136,7 @@ class HttpDccSide:
         ``alert_window_ms``, ``service_level_ms``, ``confirm_delay_ms``); forgets local records."""
         if "dcc_faults" in config:
             config["dcc_faults"] = sorted(config["dcc_faults"])
-        self._info = dict(self._call("POST", "/reset", config))
+        self._info = dict(self._call("POST", "/reset", config, optional=True))
         self._requests.clear()
         self._roles.clear()
         return self._info
@@ -138,13 +150,13 @@ class HttpDccSide:
             "electricity_supplier": electricity_supplier, "gas_supplier": gas_supplier,
             "devices": list(devices), "supports_fragmentation": supports_fragmentation,
             "consumer_refusal": consumer_refusal, "device_faults": sorted(device_faults),
-            "hub_faults": sorted(hub_faults)})
+            "hub_faults": sorted(hub_faults)}, optional=True)
         self._learn(made)
         return dict(made)
 
     def premises(self) -> list[dict[str, Any]]:
         """``GET /premises``."""
-        listed = list(self._call("GET", "/premises")["premises"])
+        listed = list(self._call("GET", "/premises", optional=True)["premises"])
         for p in listed:
             self._learn(p)
         return listed
@@ -164,7 +176,7 @@ class HttpDccSide:
         if not self.virtual_time:
             time.sleep(max(0, ms) / 1000)
             return self.now_ms()
-        return int(self._call("POST", "/time/advance", {"ms": int(ms)})["now_ms"])
+        return int(self._call("POST", "/time/advance", {"ms": int(ms)}, optional=True)["now_ms"])
 
     def run_until_idle(self, max_virtual_ms: int = 7 * 86_400_000) -> int:
         """``POST /time/run-until-idle``: until no timer is left (bounded); returns the time.
@@ -174,7 +186,8 @@ class HttpDccSide:
         if not self.virtual_time:
             raise HarnessUsageError("the DCC test system runs on wall time: wait for the expected "
                                     "alerts with wait_for(..., timeout_ms=<PIXIT timeout>) instead")
-        return int(self._call("POST", "/time/run-until-idle", {"max_virtual_ms": max_virtual_ms})["now_ms"])
+        answer = self._call("POST", "/time/run-until-idle", {"max_virtual_ms": max_virtual_ms}, optional=True)
+        return int(answer["now_ms"])
 
     def wait_until(self, done: Callable[[], bool], deadline_ms: int) -> bool:
         """Until ``done()`` or ``deadline_ms`` on the DCC's clock; returns ``done()``.
@@ -186,7 +199,7 @@ class HttpDccSide:
             if now >= deadline_ms:
                 return False
             if self.virtual_time:
-                self._call("POST", "/time/step", {"deadline_ms": int(deadline_ms)})
+                self.step(deadline_ms)
             else:
                 time.sleep(min(1_000, deadline_ms - now) / 1000)
         return True
@@ -205,9 +218,27 @@ class HttpDccSide:
             waited += step
         return True
 
+    def step(self, deadline_ms: int) -> int:
+        """``POST /time/step``: run to the next timer due or to ``deadline_ms``, whichever comes
+        first (virtual time only); returns the time after."""
+        answer = self._call("POST", "/time/step", {"deadline_ms": int(deadline_ms)}, optional=True)
+        return int(answer["now_ms"])
+
+    def transfer_state(self) -> dict[str, Any]:
+        """``GET /transfers/pending``: ``pending``, ``now_ms`` and, where the system gives them,
+        ``distributing`` and ``last_frame_ms`` (what "the download runs to its end" waits for)."""
+        return dict(self._call("GET", "/transfers/pending", optional=True))
+
+    def running_version(self, device: int) -> int:
+        """``GET /devices/{eui}/running-version``: the firmware the simulated device runs."""
+        got = self._call("GET", f"/devices/{eui_to_json(device)}/running-version", optional=True)
+        version: int = self._checked("running version",
+                                     lambda: version_from_json(got["file_version"], "file_version"))
+        return version
+
     def fail_next_activation(self, device: int) -> None:
         """``POST /devices/{eui}/fail-next-activation`` (the reference world only)."""
-        self._call("POST", f"/devices/{eui_to_json(device)}/fail-next-activation")
+        self._call("POST", f"/devices/{eui_to_json(device)}/fail-next-activation", optional=True)
 
     def inventory_record(self, device: int) -> dict[str, Any] | None:
         """``GET /devices/{eui}/inventory``: the record with its history, or None if unknown."""
@@ -275,7 +306,8 @@ class HttpDccSide:
 
     def discard_on_hub(self, request_ids: Sequence[str], reason: str) -> None:
         """``POST /hub-deliveries/discard`` (test support: the hub drops the image it holds)."""
-        self._call("POST", "/hub-deliveries/discard", {"request_ids": list(request_ids), "reason": reason})
+        self._call("POST", "/hub-deliveries/discard", {"request_ids": list(request_ids), "reason": reason},
+                   optional=True)
 
     # -- DccSide: observing ------------------------------------------------------------------------
     def requests(self, supplier: str | None = None) -> list[SubmittedRequest]:
@@ -293,7 +325,7 @@ class HttpDccSide:
         return sorted(names | {r.supplier for r in self._requests})
 
     def hub_deliveries(self) -> list[HubDelivery]:
-        got = self._call("GET", "/hub-deliveries")
+        got = self._call("GET", "/hub-deliveries", optional=True)
         deliveries: list[HubDelivery] = self._checked(
             "hub deliveries",
             lambda: [delivery_from_json(d, f"deliveries[{i}]") for i, d in enumerate(got["deliveries"])])
@@ -307,17 +339,41 @@ class HttpDccSide:
             "inventory", lambda: version_from_json(record["firmware_version"], "firmware_version"))
         return version
 
+    def inventory_history(self, device: int) -> list[str]:
+        """The record's history as lines (as in process), from ``GET /devices/{eui}/inventory``."""
+        record = self.inventory_record(device)
+        if record is None:
+            return []
+
+        def lines() -> list[str]:
+            out = []
+            for i, c in enumerate(record.get("history", [])):
+                at = f"history[{i}]"
+                new = version_from_json(c.get("new_version"), f"{at}.new_version")
+                assert new is not None
+                out.append(describe_change(version_from_json(c.get("old_version"), f"{at}.old_version",
+                                                             nullable=True),
+                                           new, str(c.get("source")), int(c.get("time_ms") or 0),
+                                           c.get("request_id")))
+            return out
+
+        history: list[str] = self._checked("inventory history", lines)
+        return history
+
     def now_ms(self) -> int:
         return int(self._call("GET", "/time")["now_ms"])
 
     def transfer_pending(self) -> bool:
         """``GET /transfers/pending``: a hub is still activating or reading back a version."""
-        return bool(self._call("GET", "/transfers/pending")["pending"])
+        return bool(self.transfer_state()["pending"])
 
     def evidence(self) -> list[str]:
         """Requests, hub deliveries and alerts as lines, for reports (as in process)."""
         lines = [r.describe() for r in self._requests]
-        lines += [f"WAN: {d.describe()}" for d in self.hub_deliveries()]
+        try:
+            lines += [f"WAN: {d.describe()}" for d in self.hub_deliveries()]
+        except DccNotOfferedError as err:
+            lines.append(f"WAN: not observable ({err})")
         for supplier in self.suppliers():
             lines += [a.describe() for a in self.alerts_for(supplier)]
         return lines
@@ -327,13 +383,18 @@ def _seg(text: str) -> str:
     return urllib.parse.quote(text, safe="")
 
 
-def _http_error(method: str, path: str, err: urllib.error.HTTPError) -> DccHttpError:
+def _http_error(method: str, path: str, err: urllib.error.HTTPError, *,
+                optional: bool = False) -> DccHttpError:
     try:
         body = json.loads(err.read() or b"{}")
     except ValueError:
         body = {}
     message = body.get("error", err.reason) if isinstance(body, dict) else err.reason
     field = body.get("field") if isinstance(body, dict) else None
+    if optional and err.code in NOT_OFFERED:
+        return DccNotOfferedError(f"the DCC test system does not offer the test-support operation "
+                                  f"{method} {path} (HTTP {err.code}: {message})",
+                                  status=err.code, field=field)
     return DccHttpError(f"{method} {path}: HTTP {err.code}: {message}", status=err.code, field=field)
 
 

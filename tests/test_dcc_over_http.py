@@ -1,0 +1,105 @@
+"""The DCC side over the HTTP binding (issue 8, "What must be shown"), each run a real subprocess:
+
+- the ``@side-dcc`` scenarios give the same verdicts against ``hanota serve-dcc`` over loopback
+  HTTP (``--hanota-dcc``) as against the reference DCC in process, under both rule sets (the
+  @slow fragmentation downloads and the @load family are left out, as in the quick run);
+- a DCC test system that groups alerts, sends alert (b), or writes the requested version into
+  the inventory fails the scenarios of the requirement it breaks;
+- in a run against a DCC only, the device-side scenarios are not applicable, with the reason.
+"""
+
+from __future__ import annotations
+
+import select
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_suite_over_tcp import ROOT, _env, run_suite, verdicts
+
+DCC_SIDE = ["-p", "tests.harness.side_filter", "--hanota-only-side", "dcc", "-m", "not load and not slow",
+            "-p", "no:hypothesispytest", "-p", "no:xdist"]
+#: serve-dcc fault -> the requirement whose scenarios must fail against it.
+FAULTY = {"group-alerts": "SECMP7-ALERT-005", "send-alert-b": "SECMP7-ALERT-003",
+          "inventory-from-request": "SECMP7-INV-002"}
+
+
+@contextmanager
+def serve_dcc(tmp: Path, *options: str) -> Iterator[str]:
+    """``hanota serve-dcc`` on a free loopback port for the ``with`` block; yields its URL."""
+    argv = [sys.executable, "-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0", *options]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env=_env(tmp))
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        assert ready, f"{argv} printed no address"
+        line = proc.stdout.readline().strip()
+        assert line.startswith("listening on http://"), line
+        yield line.removeprefix("listening on ")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def _failed_requirements(data: dict[str, Any]) -> set[str]:
+    return {req for r in data["scenarios"] if r["verdict"] == "fail" for req in r["requirements"]}
+
+
+@pytest.mark.slow
+def test_dcc_side_same_verdicts_over_http_and_faulty_dccs_fail_the_right_scenarios(tmp_path: Path) -> None:
+    runs: dict[str, Any] = {}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        def over_http(name: str, *options: str, rules: str = "wg-2016") -> dict[str, Any]:
+            with serve_dcc(tmp_path, *options) as url:
+                return run_suite(tmp_path, name, *DCC_SIDE, f"--hanota-rules={rules}", f"--hanota-dcc={url}")
+
+        for rules in ("wg-2016", "as-implemented"):
+            runs[f"http-{rules}"] = pool.submit(over_http, f"http-{rules}", rules=rules)
+            runs[f"ref-{rules}"] = pool.submit(run_suite, tmp_path, f"ref-{rules}", *DCC_SIDE,
+                                               f"--hanota-rules={rules}")
+        for fault in FAULTY:
+            runs[fault] = pool.submit(over_http, fault, "--dcc-fault", fault)
+        got = {name: future.result() for name, future in runs.items()}
+
+    for rules in ("wg-2016", "as-implemented"):
+        ref, http = got[f"ref-{rules}"], got[f"http-{rules}"]
+        want, seen = verdicts(ref), verdicts(http)
+        assert len(want) >= 25, f"too few DCC-side scenarios ran ({rules}):\n{ref['_output']}"
+        differ = {n: (want.get(n), seen.get(n)) for n in set(want) | set(seen) if want.get(n) != seen.get(n)}
+        assert not differ, f"verdicts differ under {rules} (in process, HTTP): {differ}\n{http['_output']}"
+        assert set(want.values()) <= {"pass", "not-applicable"}, want
+
+    for fault, requirement in FAULTY.items():
+        failed = _failed_requirements(got[fault])
+        assert requirement in failed, (f"serve-dcc --dcc-fault {fault}: no {requirement} scenario failed; "
+                                       f"failed: {sorted(failed)}\n{got[fault]['_output']}")
+        reasons = [r["reason"] for r in got[fault]["scenarios"]
+                   if r["verdict"] == "fail" and requirement in r["requirements"]]
+        assert all(reason.startswith("AssertionError: expected") for reason in reasons), reasons
+    print("\n" + ", ".join(f"{name} {data['_wall_s']:.1f} s" for name, data in got.items()))
+
+
+@pytest.mark.slow
+def test_device_side_scenarios_are_not_applicable_in_a_run_against_a_dcc_only(tmp_path: Path) -> None:
+    with serve_dcc(tmp_path) as url:
+        data = run_suite(tmp_path, "dcc-only", f"--hanota-dcc={url}", "-p", "no:hypothesispytest",
+                         "-k", "image_notify_with_a_query_next or rejects_a_service_request_whose_image")
+    got = {r["scenario"]: r for r in data["scenarios"]}
+    assert len(got) == 2, data["_output"]
+    for name, r in got.items():
+        if "DCC rejects" in name:  # @side-dcc: runs against the DCC test system
+            assert r["verdict"] == "pass", r
+        else:  # @side-device
+            assert r["verdict"] == "not-applicable", r
+            assert r["reason"] == "this run targets a DCC; device-side scenarios need a device under test"
