@@ -103,3 +103,61 @@ def test_device_side_scenarios_are_not_applicable_in_a_run_against_a_dcc_only(tm
         else:  # @side-device
             assert r["verdict"] == "not-applicable", r
             assert r["reason"] == "this run targets a DCC; device-side scenarios need a device under test"
+
+
+@contextmanager
+def _dcc_without(path_part: str) -> Iterator[str]:
+    """The reference DCC served in this process, answering 501 to any path containing ``path_part``
+    (a DCC test system without that test-support operation)."""
+    import threading
+
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Response
+
+    from conformance.dcc_http.server import DccService, QuietHandler, make_app
+
+    inner = make_app(DccService())
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if path_part in environ.get("PATH_INFO", ""):
+            return Response('{"error": "not implemented"}', status=501,
+                            mimetype="application/json")(environ, start_response)
+        return inner(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_missing_test_support_operation_is_not_offered_and_a_core_one_is_an_error() -> None:
+    from conformance.adapters.base import DutNotApplicableError
+    from conformance.dcc_http.client import DccHttpError, DccNotOfferedError, HttpDccSide
+
+    with _dcc_without("/time") as url:
+        client = HttpDccSide(url)
+        offered = "does not offer the test-support operation POST /time/advance"
+        with pytest.raises(DccNotOfferedError, match=offered) as caught:
+            client.advance(10)
+        assert isinstance(caught.value, DutNotApplicableError) and caught.value.status == 501
+        with pytest.raises(DccHttpError) as core:
+            client.now_ms()  # GET /time is a core operation: an error, not "not offered"
+        assert not isinstance(core.value, DccNotOfferedError)
+
+
+@pytest.mark.slow
+def test_a_scenario_needing_an_operation_the_dcc_lacks_is_not_applicable(tmp_path: Path) -> None:
+    with _dcc_without("fail-next-activation") as url:
+        data = run_suite(tmp_path, "lacking", f"--hanota-dcc={url}", "-p", "no:hypothesispytest",
+                         "-k", "inventory_keeps_the_old_version or inventory_does_not_change")
+    got = {r["scenario"]: r for r in data["scenarios"]}
+    assert len(got) == 2, data["_output"]
+    lacking = got["The inventory keeps the old version when activation failed"]
+    assert lacking["verdict"] == "not-applicable", lacking
+    assert "fail-next-activation" in lacking["reason"] and "501" in lacking["reason"], lacking["reason"]
+    assert got["The inventory does not change before the version is confirmed"]["verdict"] == "pass"
