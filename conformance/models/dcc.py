@@ -30,6 +30,7 @@ went live; docs/reference-dcc.md has the table):
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import random
 from collections import deque
@@ -242,6 +243,7 @@ class Dcc:
         self._always: dict[int, _Premises] = {}
         self._fragmenting: dict[int, _Premises] = {}
         self._by_index: list[_Premises] = []
+        self._last_parsed: tuple[bytes, int, OtaImage] | None = None
         self._pass: list[int] | None = None  # premises still to visit in the poll under way
         self._cursor = -1  # the premises that poll is visiting
         self._devices: dict[int, DeviceRecord] = {}
@@ -398,7 +400,7 @@ class Dcc:
             return Rejected(rid, RejectReason.IMAGE_TOO_LARGE,
                             f"image is {len(image)} bytes, the limit is {limit}; send it fragmented")
         try:
-            parsed = parse_image(image, max_size=max(limit, len(image)), expected_format=ImageFormat.GBCS)
+            parsed = self._parse(image, max(limit, len(image)))
         except ProtocolError as err:
             return Rejected(rid, RejectReason.IMAGE_MALFORMED, err.describe())
         if not parsed.manufacturer_image and "accept-empty-image" not in self.faults:
@@ -409,6 +411,16 @@ class Dcc:
                             f"FirmwareVersion {request.firmware_version.hex()} is file_version "
                             f"{request.file_version:#010x}, the image header says "
                             f"{parsed.header.file_version:#010x}")
+        return parsed
+
+    def _parse(self, image: bytes, max_size: int) -> OtaImage:
+        """``parse_image`` remembering the last image parsed: a Supplier sends the same image
+        to many premises, and parsing is pure (the signature is still checked per request)."""
+        last = self._last_parsed
+        if last is not None and last[1] == max_size and (last[0] is image or last[0] == image):
+            return last[2]
+        parsed = parse_image(image, max_size=max_size, expected_format=ImageFormat.GBCS)
+        self._last_parsed = (image, max_size, parsed)
         return parsed
 
     def _check_device(self, request: UpdateFirmwareRequest, device: int, parsed: OtaImage,
@@ -582,10 +594,11 @@ class Dcc:
             heapq.heappush(self._pass, premises.index)
 
     def _on_hub_event(self, event: Any) -> None:
-        if isinstance(event, _VersionAlertEvent):
+        kind = _event_kind(event)
+        if kind is _VersionAlertEvent:
             self._resolve(event.device, event.time_ms, read_after_ms=self.confirm_delay_ms,
                           request_id=event.request_id)
-        elif isinstance(event, _TransferAlertEvent):
+        elif kind is _TransferAlertEvent:
             self._on_transfer_alert(event)
         else:
             raise HarnessUsageError(f"unexpected hub event {event!r}")
@@ -688,3 +701,29 @@ class Dcc:
 
 
 _UNSET: Any = object()
+
+_VERSION_FIELDS = frozenset({"request_id", "device", "firmware_version", "activated", "time_ms"})
+_TRANSFER_FIELDS = frozenset({"request_id", "device", "response_code", "time_ms"})
+#: event class -> which protocol it satisfies (None: neither), for dataclass events only
+_KIND_OF: dict[type, type | None] = {}
+
+
+def _event_kind(event: Any) -> type | None:
+    """``_VersionAlertEvent``, ``_TransferAlertEvent`` or None, as ``isinstance`` would say.
+
+    A runtime-checkable Protocol's isinstance inspects attributes on every call (the slow
+    part of a hub event); every instance of a dataclass has its fields, so its answer is
+    kept per class. Anything else is asked each time.
+    """
+    cls = type(event)
+    try:
+        return _KIND_OF[cls]
+    except KeyError:
+        pass
+    kind: type | None = (_VersionAlertEvent if isinstance(event, _VersionAlertEvent)
+                         else _TransferAlertEvent if isinstance(event, _TransferAlertEvent) else None)
+    if dataclasses.is_dataclass(cls):
+        names = {f.name for f in dataclasses.fields(cls)}
+        if kind is not None or not (names >= _TRANSFER_FIELDS or names >= _VERSION_FIELDS):
+            _KIND_OF[cls] = kind
+    return kind

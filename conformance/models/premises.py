@@ -454,6 +454,23 @@ class _Held:
     done: set[int] = field(default_factory=set)
 
 
+_last_version: tuple[bytes, int, int] | None = None
+
+
+def _file_version(image: bytes, max_size: int) -> int:
+    """The GBCS image's file version; the last answer is kept (every scripted hub of a load
+    run parses the same image, and parsing is pure)."""
+    global _last_version
+    last = _last_version
+    if last is not None and last[1] == max_size and last[0] == image:
+        return last[2]
+    from protocol.ota_image import ImageFormat, parse_image
+
+    version = parse_image(image, max_size=max_size, expected_format=ImageFormat.GBCS).header.file_version
+    _last_version = (image, max_size, version)
+    return version
+
+
 class ScriptedHub:
     """The hub's DCC side without a HAN: after the whole image arrives, each target reports
     CCS08 success ``transfer_ms`` later and activates ``activation_ms`` after that, unless
@@ -508,10 +525,7 @@ class ScriptedHub:
         image = held.reassembler.receive(block)
         if image is None:
             return
-        from protocol.ota_image import ImageFormat, parse_image
-
-        held.file_version = parse_image(image, max_size=self.max_image_bytes,
-                                        expected_format=ImageFormat.GBCS).header.file_version
+        held.file_version = _file_version(bytes(image), self.max_image_bytes)
         for device in held.targets:
             self.clock.call_later(self.transfer_ms, partial(self._transferred, held, device))
 
