@@ -42,10 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Ed25519 private key (PEM) that signs the report's manifest; default: the "
                         "installation key (~/.config/hanota/signing-key.pem, created on first use)")
     parser.add_argument("--xfails", default=None, help="file of scenarios expected to fail on this device")
-    parser.add_argument("--load", action="store_true",
-                        help="also run the load scenarios (@load: many premises; minutes of CPU)")
-    parser.epilog = ("Other arguments (-k EXPR, -m MARKEXPR, -x, -q, -n auto, ...) are passed to pytest. "
-                     "Without --load or -m, scenarios tagged @load are left out (and reported not tested).")
+    parser.epilog = "Other arguments (-k EXPR, -m MARKEXPR, -x, -q, -n auto, ...) are passed to pytest."
     parser.set_defaults(_accepts_extra=True)
 
 
@@ -74,10 +71,7 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
         out.append(f"--hanota-xfails={args.xfails}")
     if args.requirements:
         out.append(f"--hanota-requirements={args.requirements}")
-    extra = list(args.extra)
-    if not args.load and "-m" not in extra:
-        out += ["-m", "not load"]
-    return out + extra
+    return out + list(args.extra)
 
 
 def run(args: argparse.Namespace) -> int:
