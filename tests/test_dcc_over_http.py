@@ -10,18 +10,15 @@
 
 from __future__ import annotations
 
-import select
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.test_suite_over_tcp import ROOT, _env, run_suite, verdicts
+from tests.test_suite_over_tcp import run_suite, serving, verdicts
 
 DCC_SIDE = ["-p", "tests.harness.side_filter", "--hanota-only-side", "dcc", "-m", "not load and not slow",
             "-p", "no:hypothesispytest", "-p", "no:xdist"]
@@ -30,26 +27,10 @@ FAULTY = {"group-alerts": "SECMP7-ALERT-005", "send-alert-b": "SECMP7-ALERT-003"
           "inventory-from-request": "SECMP7-INV-002"}
 
 
-@contextmanager
-def serve_dcc(tmp: Path, *options: str) -> Iterator[str]:
+def serve_dcc(tmp: Path, *options: str) -> AbstractContextManager[str]:
     """``hanota serve-dcc`` on a free loopback port for the ``with`` block; yields its URL."""
-    argv = [sys.executable, "-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0", *options]
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env=_env(tmp))
-    try:
-        assert proc.stdout is not None
-        ready, _, _ = select.select([proc.stdout], [], [], 30)
-        assert ready, f"{argv} printed no address"
-        line = proc.stdout.readline().strip()
-        assert line.startswith("listening on http://"), line
-        yield line.removeprefix("listening on ")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+    return serving("-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0", *options, tmp=tmp,
+                   scheme="http")
 
 
 def _failed_requirements(data: dict[str, Any]) -> set[str]:

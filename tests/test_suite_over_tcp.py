@@ -43,8 +43,8 @@ def _env(tmp: Path) -> dict[str, str]:
 
 
 @contextmanager
-def serving(*argv: str, tmp: Path) -> Iterator[str]:
-    """Run a bridge process that prints ``listening on tcp://...``; yield its URL."""
+def serving(*argv: str, tmp: Path, scheme: str = "tcp") -> Iterator[str]:
+    """Run a server process that prints ``listening on SCHEME://...``; yield its URL."""
     proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, env=_env(tmp))
     try:
@@ -52,7 +52,7 @@ def serving(*argv: str, tmp: Path) -> Iterator[str]:
         ready, _, _ = select.select([proc.stdout], [], [], 30)
         assert ready, f"{argv} printed no address"
         line = proc.stdout.readline().strip()
-        assert line.startswith("listening on tcp://"), line
+        assert line.startswith(f"listening on {scheme}://"), line
         yield line.removeprefix("listening on ")
     finally:
         proc.terminate()
