@@ -10,7 +10,9 @@ work: validation, distribution, alerts (a) and (c) to each Supplier concerned, i
 * ``dcc_load_alerts_per_s``: alerts delivered per wall-clock second;
 * ``dcc_load_settle_virtual_s``: virtual time from the first request to the last alert;
 * ``dcc_load_peak_alerts_per_virtual_s``: the most alerts one Supplier received in a virtual second;
-* ``dcc_load_p99_delivery_ms``: 99th percentile of (delivered - raised), the stagger's cost;
+* ``dcc_load_p99_delivery_ms``: 99th percentile of (delivered - raised), the stagger's cost
+  (with 1 s between a Supplier's alerts, 6 Suppliers sharing 40,000 alerts queue for ~1.9 h);
+* ``dcc_load_alerts_beyond_service_level``: alerts delivered later than the 24 h service level;
 * ``dcc_load_vs_verify_floor``: dcc_load_s / the time to verify the image's signature once per
   request (the floor: the DCC must check every image it accepts).
 
@@ -36,8 +38,14 @@ from protocol.signatures import verify_image
 SUPPLIERS = [f"Supplier {chr(ord('A') + i)}" for i in range(6)]
 
 
+#: The catalogue's PIXIT defaults (conformance/requirements.yaml): 24 h service level, 1 s stagger.
+SERVICE_LEVEL_MS = 24 * 3_600_000
+STAGGER_MS = 1_000
+
+
 def _world(n: int) -> World:
-    world = World(VirtualClock(), seed=0, scripted_hubs=True)
+    world = World(VirtualClock(), seed=0, scripted_hubs=True, service_level_ms=SERVICE_LEVEL_MS,
+                  alert_stagger_interval_ms=STAGGER_MS)
     for i in range(n):
         elec = SUPPLIERS[i % len(SUPPLIERS)]
         gas = SUPPLIERS[(i + 1) % len(SUPPLIERS)]
@@ -79,5 +87,6 @@ def main(emit) -> None:  # type: ignore[no-untyped-def]
     emit("dcc_load_settle_virtual_s", (last - start_virtual) / 1000)
     emit("dcc_load_peak_alerts_per_virtual_s", max(per_second.values()))
     emit("dcc_load_p99_delivery_ms", p99)
+    emit("dcc_load_alerts_beyond_service_level", sum(d > SERVICE_LEVEL_MS for d in delays))
     emit("dcc_load_verify_floor_s", floor)
     emit("dcc_load_vs_verify_floor", elapsed / floor)
