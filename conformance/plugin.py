@@ -283,6 +283,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not is_final:
         return
     verdict, reason = _verdict(report, call.excinfo)
+    if verdict in (Verdict.FAIL, Verdict.ERROR) and requirements:
+        # pytest prints sections under the failure: the reader sees which requirement was not met.
+        report.sections.append(("hanota", f"{verdict.value} of requirement(s) "
+                                f"{', '.join(sorted(set(requirements)))}"))
     # The result rides on the report (plain data, so xdist can carry it to the controller);
     # _ResultCollector.pytest_runtest_logreport records it.
     if report.when == "teardown":
