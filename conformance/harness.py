@@ -1098,18 +1098,20 @@ class Harness:
 
     def check_block_requests(self, label: str) -> str | None:
         info = self.image(label)
-        received, count = 0, 0
+        received, count, asked = 0, 0, 0
         lost = {id(frame) for _, frame in self.network.dropped}
         for seen in self.frames(sent_by_dut=None, kinds=(oc.ImageBlockRequest, oc.ImageBlockResponse)):
             cmd = seen.command
             if isinstance(cmd, oc.ImageBlockResponse):
                 # Data received = blocks that arrived and continue the data: a block at an offset
-                # the device did not ask for is not data received.
+                # the device did not ask for, or larger than it asked for, is not data received.
                 if cmd.status == Status.SUCCESS and cmd.image_data and cmd.file_offset == received \
+                        and len(cmd.image_data) <= asked \
                         and seen.frame.src == self._player().eui64 and id(seen.frame) not in lost:
                     received += len(cmd.image_data)
                 continue
             count += 1
+            asked = cmd.maximum_data_size
             names = (cmd.manufacturer_code, cmd.image_type, cmd.file_version)
             if names != (info.manufacturer_code, info.image_type, info.file_version):
                 return (f"expected every Image Block Request to name image {label!r} (0x"

@@ -41,6 +41,17 @@ Feature: ZigBee OTA Upgrade cluster client behaviour
       Then every Image Block Request names image "new" and continues from the data received
       And the device runs image "original"
 
+    @SECMP7-OTA-002 @side-device
+    Scenario: The device does not take a block larger than it asked for
+      The frame is an Image Block Response for image "new" at file offset 0, the offset asked
+      for, carrying 65 bytes. A device that asks for at most 64 bytes (the reference device
+      does) must not count it as data received; a device that asked for 65 or more may take it.
+      Given the hub answers the next "Image Block Request" with the frame "19 00 05 00 34 12 02 01 01 00 00 01 00 00 00 00 41 ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff"
+      When the hub offers image "new" to the device
+      And "1 second" pass
+      Then every Image Block Request names image "new" and continues from the data received
+      And the device runs image "original"
+
   Rule: SECMP7-OTA-003 MinimumBlockPeriod is honoured
     The hub sets the least time between two Image Block Requests (attribute 0x0009, in ms).
 

@@ -92,6 +92,9 @@ FAULTS: dict[str, str] = {
         "accepts an image whose hardware version range excludes it",
     "accept-misplaced-block":
         "stores an Image Block Response at an offset it did not ask for or larger than asked",
+    "accept-oversize-block":
+        "stores an Image Block Response carrying more data than its request's maximum data size "
+        "(it still refuses a block at an offset it did not ask for)",
     "refuse-at-limit":
         "refuses an image of exactly max_image_bytes (an off-by-one size check)",
     "install-empty-image":
@@ -489,7 +492,7 @@ class OtaDevice:
                 raise DeviceViolationError(
                     f"block at offset {cmd.file_offset}, asked for {offset}",
                     field="image_block_response.file_offset")
-            if len(data) > asked:
+            if len(data) > asked and "accept-oversize-block" not in self.faults:
                 raise DeviceViolationError(f"block of {len(data)} bytes, asked for at most {asked}",
                                            field="image_block_response.data_size")
             if not data or offset + len(data) > offer.image_size:

@@ -54,6 +54,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "accept-wrong-manufacturer", ("SECMP7-AUTH-003",)),
     Mutant("device", "accept-wrong-hardware-version", ("SECMP7-AUTH-004",)),
     Mutant("device", "accept-misplaced-block", ("SECMP7-OTA-002",)),
+    Mutant("device", "accept-oversize-block", ("SECMP7-OTA-002",)),
     # the size-limit download itself is the only scenario at exactly the limit (slow)
     Mutant("device", "refuse-at-limit", ("SECMP7-IMG-003",), markers="slow",
            keyword="not byte"),
