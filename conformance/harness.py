@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import itertools
 import random
 import sys
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -659,6 +661,9 @@ class Harness:
             part[-1] ^= 0xFF  # the last byte of the fragment's slice of the whole image
             parts[defect.fragment - 1] = bytes(part)
             return
+        if kind is DefectKind.FRAGMENT_FORGED_DIGEST:
+            self.fragments[label] = self._forge_fragments(label, defect.fragment)
+            return
         if self.fragments.get(label):
             raise HarnessUsageError("alter the image before splitting it into fragments")
 
@@ -697,6 +702,29 @@ class Harness:
                 raise HarnessUsageError(f"no hardware version lies below the device's ({hw})")
             new = dataclasses.replace(info, hardware_versions=span, data=remake(hardware_versions=span))
         self._store(label, new)
+
+    def _forge_fragments(self, label: str, number: int | None) -> list[bytes]:
+        """Change the last byte of fragment ``number``'s slice and re-make every descriptor so the
+        set is self-consistent (slice CRC and whole-image SHA-256 forged to match): only the
+        whole image's signature can tell."""
+        parts = self.fragments.get(label)
+        if parts is None or number is None or number > len(parts):
+            raise HarnessUsageError(f"image {label!r} has no fragment {number}")
+        parsed = [fr.parse_fragment(part, max_bytes=len(part), max_whole_bytes=len(self.image(label).data))
+                  for part in parts]
+        payloads = [bytearray(f.payload) for f in parsed]
+        payloads[number - 1][-1] ^= 0xFF
+        whole = bytearray(parsed[0].descriptor.total_size)
+        for f, payload in zip(parsed, payloads, strict=True):
+            start = f.descriptor.fragment_offset
+            whole[start:start + len(payload)] = payload
+        digest = hashlib.sha256(whole).digest()
+        template = ota_image.parse_image(self.image(label).data,
+                                         max_size=len(self.image(label).data)).header
+        return [fr.build_fragment(dataclasses.replace(f.descriptor, whole_sha256=digest,
+                                                      fragment_crc32=zlib.crc32(payload)),
+                                  bytes(payload), template=template)
+                for f, payload in zip(parsed, payloads, strict=True)]
 
     def split_image(self, label: str, count: int) -> list[bytes]:
         """Cut image ``label`` into exactly ``count`` fragments, each within the size limit."""

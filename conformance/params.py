@@ -339,6 +339,8 @@ class DefectKind(enum.Enum):
     PAYLOAD_BYTE = "a byte of the Manufacturer Image is changed after signing"
     LAST_PAYLOAD_BYTE = "the last byte of the Manufacturer Image is changed after signing"
     FRAGMENT_BYTE = "a byte of fragment N is changed after signing"
+    FRAGMENT_FORGED_DIGEST = ("a byte of fragment N is changed after signing and the whole-image "
+                              "digest is forged to match")
     SIGNATURE_MISSING = "the signature is missing"
     SIGNATURE_OTHER_KEY = "the signature is made with another key"
     SIGNATURE_TRUNCATED = "the signature is truncated"
@@ -351,18 +353,21 @@ class DefectKind(enum.Enum):
 @dataclass(frozen=True)
 class Defect:
     kind: DefectKind
-    fragment: int | None = None  # 1-based, for FRAGMENT_BYTE
+    fragment: int | None = None  # 1-based, for FRAGMENT_BYTE and FRAGMENT_FORGED_DIGEST
 
 
-_FRAGMENT_BYTE = re.compile(r"^a byte of fragment (\d+) is changed after signing$")
+_FRAGMENT_BYTE = re.compile(r"^a byte of fragment (\d+) is changed after signing"
+                            r"( and the whole-image digest is forged to match)?$")
+_NUMBERED = (DefectKind.FRAGMENT_BYTE, DefectKind.FRAGMENT_FORGED_DIGEST)
 
 
 def parse_defect(text: str) -> Defect:
     if m := _FRAGMENT_BYTE.match(text):
         if int(m[1]) < 1:
             raise _bad("image defect", text, "a fragment number from 1")
-        return Defect(DefectKind.FRAGMENT_BYTE, int(m[1]))
+        kind = DefectKind.FRAGMENT_FORGED_DIGEST if m[2] else DefectKind.FRAGMENT_BYTE
+        return Defect(kind, int(m[1]))
     for kind in DefectKind:
-        if kind is not DefectKind.FRAGMENT_BYTE and kind.value == text:
+        if kind not in _NUMBERED and kind.value == text:
             return Defect(kind)
     raise _bad("image defect", text, "one of the defects listed in features/README.md")

@@ -86,3 +86,15 @@ Feature: Fragmentation of images above the size limit
       And the download runs to its end
       And "1 hour" pass
       Then the device runs image "original"
+
+    @SECMP7-FRAG-003 @SECMP7-AUTH-001 @side-device @pics-fragmentation
+    Scenario: The device does not install fragments whose whole-image digest was forged to match an altered fragment
+      Every descriptor carries the slice CRC and the whole-image SHA-256 of the altered image, so
+      the set reassembles cleanly: only the whole image's signature shows the change.
+      Given a signed image "big" of "300 kB" with a newer file version
+      And image "big" is split into 3 fragments
+      And image "big" is altered so that "a byte of fragment 2 is changed after signing and the whole-image digest is forged to match"
+      When the hub offers the fragments of image "big" in the order "1,2,3"
+      And the download runs to its end
+      And "1 hour" pass
+      Then the device runs image "original"

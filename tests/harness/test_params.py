@@ -120,9 +120,11 @@ def test_names_and_choices() -> None:
 
 def test_defects() -> None:
     for kind in p.DefectKind:
-        if kind is not p.DefectKind.FRAGMENT_BYTE:
+        if kind not in (p.DefectKind.FRAGMENT_BYTE, p.DefectKind.FRAGMENT_FORGED_DIGEST):
             assert p.parse_defect(kind.value) == p.Defect(kind)
     assert p.parse_defect("a byte of fragment 2 is changed after signing") == \
         p.Defect(p.DefectKind.FRAGMENT_BYTE, 2)
+    assert p.parse_defect("a byte of fragment 3 is changed after signing and the whole-image "
+                          "digest is forged to match") == p.Defect(p.DefectKind.FRAGMENT_FORGED_DIGEST, 3)
     with pytest.raises(HarnessUsageError, match="image defect"):
         p.parse_defect("the image is bad")
