@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from conformance.commands._args import int_arg
 from protocol.errors import HarnessUsageError
 from protocol.ota_image import (
     SubElementTag,
@@ -26,21 +27,18 @@ HELP = "make a (signed) test image, ZigBee OTA or GBCS Upgrade Image, from a pay
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
-def _int(text: str) -> int:
-    return int(text, 0)  # accepts 4660, 0x1234, 0o..., 0b...
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("zigbee", "gbcs"), default="gbcs",
                         help="gbcs: GBCS Upgrade Image (default); zigbee: ZigBee OTA file")
     parser.add_argument("--payload", required=True, metavar="FILE",
                         help="the Manufacturer Image (GBCS) or upgrade-image value (ZigBee)")
-    parser.add_argument("--manufacturer-code", required=True, type=_int)
-    parser.add_argument("--image-type", required=True, type=_int)
-    parser.add_argument("--file-version", required=True, type=_int)
-    parser.add_argument("--min-hw-version", type=_int, default=None)
-    parser.add_argument("--max-hw-version", type=_int, default=None)
-    parser.add_argument("--stack-version", type=_int, default=2, help="ZigBee stack version (default 2, PRO)")
+    parser.add_argument("--manufacturer-code", required=True, type=int_arg)
+    parser.add_argument("--image-type", required=True, type=int_arg)
+    parser.add_argument("--file-version", required=True, type=int_arg)
+    parser.add_argument("--min-hw-version", type=int_arg, default=None)
+    parser.add_argument("--max-hw-version", type=int_arg, default=None)
+    parser.add_argument("--stack-version", type=int_arg, default=2,
+                        help="ZigBee stack version (default 2, PRO)")
     parser.add_argument("--header-string", default="", help="up to 32 bytes of UTF-8 text")
     parser.add_argument("--integrity-code", action="store_true",
                         help="zigbee only: append an image integrity code (0x0003) over the bytes before it")

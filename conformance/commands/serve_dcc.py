@@ -13,7 +13,7 @@ import signal
 import sys
 from types import FrameType
 
-from conformance.commands.serve_device import parse_listen
+from conformance.commands._args import count_arg, parse_listen
 from conformance.dcc_http.server import DEFAULT_MAX_BODY_BYTES, DccService, WorldConfig, make_app
 from conformance.models.dcc import FAULTS
 from protocol.errors import HarnessUsageError
@@ -23,37 +23,27 @@ NAME = "serve-dcc"
 HELP = "serve the reference DCC (hub and premises) over the DCC-side HTTP + JSON binding"
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listen", required=True, type=parse_listen, metavar="HOST:PORT",
                         help="address to listen on; port 0 picks a free port (printed)")
     parser.add_argument("--rules", choices=("wg-2016", "as-implemented"), default="wg-2016",
                         help="the working group's rules (default) or SECMP0007 as implemented")
-    parser.add_argument("--seed", type=_count, default=0, metavar="N",
+    parser.add_argument("--seed", type=count_arg, default=0, metavar="N",
                         help="seed of EUI-64s, the manufacturer test key and the alert stagger")
-    parser.add_argument("--premises", type=_count, default=1, metavar="N",
+    parser.add_argument("--premises", type=count_arg, default=1, metavar="N",
                         help="dual-fuel premises built at start (Supplier A electricity, Supplier B "
                         "gas, an IHD and a PPMID each; default 1; more with POST /premises)")
-    parser.add_argument("--max-image-bytes", type=_count, default=DEFAULT_MAX_IMAGE_BYTES, metavar="N",
+    parser.add_argument("--max-image-bytes", type=count_arg, default=DEFAULT_MAX_IMAGE_BYTES, metavar="N",
                         help=f"the image size limit (default {DEFAULT_MAX_IMAGE_BYTES})")
-    parser.add_argument("--service-level-ms", type=_count, default=300_000, metavar="MS",
+    parser.add_argument("--service-level-ms", type=count_arg, default=300_000, metavar="MS",
                         help="alert service level (default 300000)")
-    parser.add_argument("--alert-window-ms", type=_count, default=60_000, metavar="MS",
+    parser.add_argument("--alert-window-ms", type=count_arg, default=60_000, metavar="MS",
                         help="alerts are staggered at random within this window (default 60000)")
-    parser.add_argument("--confirm-delay-ms", type=_count, default=60_000, metavar="MS",
+    parser.add_argument("--confirm-delay-ms", type=count_arg, default=60_000, metavar="MS",
                         help="alert (c) this long after activation was due (default 60000)")
     parser.add_argument("--dcc-fault", action="append", default=[], metavar="NAME",
                         help="break the rules on purpose (repeatable): " + ", ".join(sorted(FAULTS)))
-    parser.add_argument("--max-body-bytes", type=_count, default=DEFAULT_MAX_BODY_BYTES, metavar="N",
+    parser.add_argument("--max-body-bytes", type=count_arg, default=DEFAULT_MAX_BODY_BYTES, metavar="N",
                         help=f"refuse request bodies above this (default {DEFAULT_MAX_BODY_BYTES})")
 
 

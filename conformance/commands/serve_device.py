@@ -26,17 +26,10 @@ from ..adapters.reference import (
     WallClockAdapter,
 )
 from ..adapters.server import BridgeServer
+from ._args import int_arg, parse_listen
 
 NAME = "serve-device"
 HELP = "serve the reference IHD/PPMID over the DUT bridge protocol (TCP)"
-
-
-def _int(text: str) -> int:
-    """Decimal or 0x-prefixed hexadecimal."""
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
 def _hex64(text: str) -> int:
@@ -51,23 +44,15 @@ def _hex64(text: str) -> int:
     return value
 
 
-def parse_listen(text: str) -> tuple[str, int]:
-    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) -> (host, port)."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65_535:
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
-    return host.strip("[]"), int(port)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listen", required=True, type=parse_listen, metavar="HOST:PORT",
                         help="address to listen on; port 0 picks a free port (printed)")
     parser.add_argument("--kind", required=True, choices=("ihd", "ppmid"), help="device kind")
-    parser.add_argument("--manufacturer-code", type=_int, default=0x1234, metavar="N")
-    parser.add_argument("--image-type", type=_int, default=0x0101, metavar="N")
-    parser.add_argument("--file-version", type=_int, default=0x0000_0100, metavar="N",
+    parser.add_argument("--manufacturer-code", type=int_arg, default=0x1234, metavar="N")
+    parser.add_argument("--image-type", type=int_arg, default=0x0101, metavar="N")
+    parser.add_argument("--file-version", type=int_arg, default=0x0000_0100, metavar="N",
                         help="the running firmware's file version")
-    parser.add_argument("--hardware-version", type=_int, default=1, metavar="N")
+    parser.add_argument("--hardware-version", type=int_arg, default=1, metavar="N")
     parser.add_argument("--public-key", type=Path, default=None, metavar="PEM",
                         help="manufacturer's public key (PEM) the device verifies images with "
                         "(default: the deterministic test key of --seed)")
@@ -75,11 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"the device's EUI-64 (default {DEFAULT_DEVICE_EUI64:016x})")
     parser.add_argument("--paired-hub", type=_hex64, default=DEFAULT_HUB_EUI64, metavar="HEX",
                         help=f"EUI-64 of the hub it is paired to (default {DEFAULT_HUB_EUI64:016x})")
-    parser.add_argument("--seed", type=_int, default=0, metavar="N",
+    parser.add_argument("--seed", type=int_arg, default=0, metavar="N",
                         help="seed of the device's random choices and of the default test key")
-    parser.add_argument("--max-data-size", type=_int, default=64, metavar="N",
+    parser.add_argument("--max-data-size", type=int_arg, default=64, metavar="N",
                         help="Image Block Request maximum data size (1..255, default 64)")
-    parser.add_argument("--max-image-bytes", type=_int, default=768_000, metavar="N",
+    parser.add_argument("--max-image-bytes", type=int_arg, default=768_000, metavar="N",
                         help="the size limit of one image (PIXIT max_image_bytes, default 768000)")
     parser.add_argument("--fragmentation", action=argparse.BooleanOptionalAction, default=True,
                         help="reassemble images sent as fragments (PICS fragmentation; default on)")
