@@ -210,12 +210,8 @@ class ReferenceDccSide:
     changes what passes.
     """
 
-    def __init__(self, world: Any, *, rules: str, stagger_interval_ms: int | None = None) -> None:
+    def __init__(self, world: Any, *, rules: str) -> None:
         self.world = world
-        if stagger_interval_ms is not None:
-            # The reference DCC staggers each Supplier's alerts by the run's PIXIT
-            # alert_stagger_interval (the harness builds the world before this side exists).
-            world.dcc.stagger_interval_ms = stagger_interval_ms
         self.rules = rules
         self._requests: list[SubmittedRequest] = []
         self._deliveries: list[HubDelivery] = []

@@ -404,6 +404,14 @@ class Harness:
         #: then the local world is only a twin (device identities, signing key), time is its.
         self.remote_dcc: Any = None
 
+    def _new_world(self) -> World:
+        """The reference world with the run's rules, seed, faults and PIXIT values."""
+        return World(self.clock, rules=self.rules, seed=self.seed,  # type: ignore[arg-type]
+                     dcc_faults=self.dcc_faults, max_image_bytes=self.max_image_bytes,
+                     service_level_ms=self.alert_service_level_ms,
+                     confirm_delay_ms=self.version_confirmation_delay_ms,
+                     alert_stagger_interval_ms=self.alert_stagger_interval_ms)
+
     # ================================================================ PIXIT and parameters
     @property
     def pixit_durations(self) -> dict[str, int]:
@@ -433,10 +441,7 @@ class Harness:
         if self.dut_spec != "reference" and self.side == "device":
             return self._pair_bridged()
         kind = kind or (self.pics.kind if self.side == "device" else "ppmid")
-        world = World(self.clock, rules=self.rules, seed=self.seed,  # type: ignore[arg-type]
-                      dcc_faults=self.dcc_faults, max_image_bytes=self.max_image_bytes,
-                      service_level_ms=self.alert_service_level_ms,
-                      confirm_delay_ms=self.version_confirmation_delay_ms)
+        world = self._new_world()
         self.world = world
         premises = world.add_premises(
             electricity_supplier=self._suppliers[0], gas_supplier=self._suppliers[1], devices=(kind,),
@@ -520,10 +525,7 @@ class Harness:
             adapter = self.adapter = open_dut(self.dut_spec,
                                               response_timeout_ms=self.pics.timing.response_timeout_ms)
             ident = adapter.identity
-        world = World(self.clock, rules=self.rules, seed=self.seed,  # type: ignore[arg-type]
-                      dcc_faults=self.dcc_faults, max_image_bytes=self.max_image_bytes,
-                      service_level_ms=self.alert_service_level_ms,
-                      confirm_delay_ms=self.version_confirmation_delay_ms)
+        world = self._new_world()
         self.world = world
         premises = world.add_premises(electricity_supplier=self._suppliers[0],
                                       gas_supplier=self._suppliers[1], devices=())

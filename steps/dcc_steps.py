@@ -53,8 +53,7 @@ def dcc(harness: Any) -> DccSide:
     premises steps)."""
     side: DccSide | None = getattr(harness, "dcc_side", None)
     if side is None:
-        reference = ReferenceDccSide(harness.world, rules=harness.rules,
-                                     stagger_interval_ms=harness.alert_stagger_interval_ms)
+        reference = ReferenceDccSide(harness.world, rules=harness.rules)
         harness.dcc_side = side = reference
         harness.evidence_sources.append(
             lambda: [{"kind": "dcc", "text": line} for line in reference.evidence()])
