@@ -13,12 +13,12 @@ descriptor declares a 4 GiB whole image, and inspect_750kb_valid_peak_mb for sca
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,7 +65,8 @@ def _files(folder: Path) -> dict[str, Path]:
     fragment = build_fragment(FragmentDescriptor(
         fragment_index=0, fragment_count=2, fragment_offset=0, fragment_length=len(payload),
         total_size=FOUR_GIB, manufacturer_code=0x1234, image_type=0x42, file_version=7,
-        whole_format="zigbee-ota", fragment_crc32=zlib.crc32(payload), whole_sha256=bytes(32)), payload)
+        whole_format="zigbee-ota", fragment_sha256=hashlib.sha256(payload).digest(),
+        whole_digest=bytes(32)), payload)
     parts = folder / "parts"
     parts.mkdir()
     paths = {"declared": folder / "declared-4gib.ota", "element": folder / "element-4gib.ota",

@@ -29,7 +29,6 @@ import itertools
 import random
 import sys
 import time
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -707,7 +706,7 @@ class Harness:
 
     def _forge_fragments(self, label: str, number: int | None) -> list[bytes]:
         """Change the last byte of fragment ``number``'s slice and re-make every descriptor so the
-        set is self-consistent (slice CRC and whole-image SHA-256 forged to match): only the
+        set is self-consistent (slice SHA-256 and whole-image digest forged to match): only the
         whole image's signature can tell."""
         parts = self.fragments.get(label)
         if parts is None or number is None or number > len(parts):
@@ -716,17 +715,15 @@ class Harness:
                   for part in parts]
         payloads = [bytearray(f.payload) for f in parsed]
         payloads[number - 1][-1] ^= 0xFF
-        whole = bytearray(parsed[0].descriptor.total_size)
-        for f, payload in zip(parsed, payloads, strict=True):
-            start = f.descriptor.fragment_offset
-            whole[start:start + len(payload)] = payload
-        digest = hashlib.sha256(whole).digest()
+        slice_digests = [hashlib.sha256(payload).digest() for payload in payloads]
+        offsets = [f.descriptor.fragment_offset for f in parsed]
+        root = fr.whole_digest(digest for _, digest in sorted(zip(offsets, slice_digests, strict=True)))
         template = ota_image.parse_image(self.image(label).data,
                                          max_size=len(self.image(label).data)).header
-        return [fr.build_fragment(dataclasses.replace(f.descriptor, whole_sha256=digest,
-                                                      fragment_crc32=zlib.crc32(payload)),
+        return [fr.build_fragment(dataclasses.replace(f.descriptor, whole_digest=root,
+                                                      fragment_sha256=digest),
                                   bytes(payload), template=template)
-                for f, payload in zip(parsed, payloads, strict=True)]
+                for f, payload, digest in zip(parsed, payloads, slice_digests, strict=True)]
 
     def split_image(self, label: str, count: int) -> list[bytes]:
         """Cut image ``label`` into exactly ``count`` fragments, each within the size limit."""

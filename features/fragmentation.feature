@@ -89,7 +89,7 @@ Feature: Fragmentation of images above the size limit
 
     @SECMP7-FRAG-003 @SECMP7-AUTH-001 @side-device @pics-fragmentation
     Scenario: The device does not install fragments whose whole-image digest was forged to match an altered fragment
-      Every descriptor carries the slice CRC and the whole-image SHA-256 of the altered image, so
+      Every descriptor carries the slice SHA-256 and the whole-image digest of the altered image, so
       the set reassembles cleanly: only the whole image's signature shows the change.
       Given a signed image "big" of "300 kB" with a newer file version
       And image "big" is split into 3 fragments

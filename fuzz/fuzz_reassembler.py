@@ -4,7 +4,7 @@ The first byte chooses what the rest means:
 
 - ``& 0x03 == 0``: fragment files, as records (u16 big-endian length + bytes), added one by one
   to a :class:`~protocol.fragments.Reassembler`, then ``result()``;
-- ``& 0x03 == 1``: the same, with each fragment's CRC-32 recomputed before it is added, so the
+- ``& 0x03 == 1``: the same, with each fragment's slice SHA-256 recomputed before it is added, so the
   fuzzer gets past the checksum to the bounds, overlap, conflict and count rules;
 - ``& 0x03 == 2``: a saved reassembly state for ``Reassembler.from_state``;
 - ``& 0x03 == 3``: GBT blocks, as records, received by a :class:`~protocol.gbt.GbtReassembler`.
@@ -18,13 +18,12 @@ result must be the bytes the fragments declared (SHA-256), must survive ``state(
 from __future__ import annotations
 
 import hashlib
-import zlib
 
 from ._harness import ContractError, check_error, fuzz_main, instrumented, records
 
 with instrumented(__name__):
     from protocol.errors import ProtocolError
-    from protocol.fragments import DESCRIPTOR_SIZE, Reassembler
+    from protocol.fragments import DESCRIPTOR_SIZE, Reassembler, whole_digest
     from protocol.gbt import GbtReassembler
     from protocol.ota_image import header_length_for
 
@@ -32,29 +31,29 @@ with instrumented(__name__):
 _MAX_WHOLE = 8192
 _MAX_FRAGMENT = 2048
 _GBT_MAX = 4096
-_CRC_AT = 30  # fragment_crc32 inside the descriptor
+_SLICE_DIGEST_AT = 30  # fragment_sha256 inside the descriptor
 
 
-def _fix_crc(fragment: bytes) -> bytes:
+def _fix_digest(fragment: bytes) -> bytes:
     if len(fragment) < 10:
         return fragment
     at = header_length_for(int.from_bytes(fragment[8:10], "little")) + 6
     payload_at = at + DESCRIPTOR_SIZE + 6
     if len(fragment) < payload_at:
         return fragment
-    crc = zlib.crc32(fragment[payload_at:]).to_bytes(4, "little")
-    return fragment[:at + _CRC_AT] + crc + fragment[at + _CRC_AT + 4:]
+    digest = hashlib.sha256(fragment[payload_at:]).digest()
+    return fragment[:at + _SLICE_DIGEST_AT] + digest + fragment[at + _SLICE_DIGEST_AT + 32:]
 
 
 def _snapshot(r: Reassembler) -> tuple[object, ...]:
     return (r.descriptor, r.received, r.missing(), r.state())
 
 
-def _fragments(data: bytes, fix_crc: bool) -> None:
+def _fragments(data: bytes, fix_digest: bool) -> None:
     r = Reassembler(max_whole_bytes=_MAX_WHOLE, max_fragment_bytes=_MAX_FRAGMENT)
     for fragment in records(data):
-        if fix_crc:
-            fragment = _fix_crc(fragment)
+        if fix_digest:
+            fragment = _fix_digest(fragment)
         before = _snapshot(r)
         try:
             r.add(fragment)
@@ -74,8 +73,13 @@ def _finish(r: Reassembler) -> None:
     first = r.descriptor
     if first is None or len(whole) != first.total_size or len(whole) > _MAX_WHOLE:
         raise ContractError("the reassembled image is not the declared size")
-    if hashlib.sha256(whole).digest() != first.whole_sha256:
-        raise ContractError("the reassembled image does not have the declared SHA-256")
+    held = sorted((d for d, _ in r._held.values()), key=lambda d: d.fragment_offset)
+    for d in held:
+        if hashlib.sha256(whole[d.fragment_offset:d.fragment_offset + d.fragment_length]).digest() \
+                != d.fragment_sha256:
+            raise ContractError(f"slice {d.fragment_index} of the reassembled image is not the one declared")
+    if whole_digest(d.fragment_sha256 for d in held) != first.whole_digest:
+        raise ContractError("the reassembled image does not have the declared whole-image digest")
     resumed = Reassembler.from_state(r.state(), max_whole_bytes=_MAX_WHOLE, max_fragment_bytes=_MAX_FRAGMENT)
     if resumed.result() != whole:
         raise ContractError("state() then from_state() gives another image")
@@ -118,7 +122,7 @@ def TestOneInput(data: bytes) -> None:  # the name atheris and libFuzzer expect
         return
     mode, rest = data[0] & 0x03, data[1:]
     if mode in (0, 1):
-        _fragments(rest, fix_crc=mode == 1)
+        _fragments(rest, fix_digest=mode == 1)
     elif mode == 2:
         _state(rest)
     else:

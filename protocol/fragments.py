@@ -8,15 +8,18 @@ A fragment is itself a valid ZigBee OTA Upgrade Image no larger than the limit, 
 Communications Hub that stores and serves one image needs no change::
 
     OTA header (identity of the whole image; header string "HANOTA-FRAGMENT i/n")
-    sub-element 0xFFF0, length 66: fragment descriptor (below)
+    sub-element 0xFFF0, length 94: fragment descriptor (below)
     sub-element 0x0000, length n:  bytes [offset, offset + n) of the whole image file
 
 The whole image (ZigBee OTA file or GBCS Upgrade Image, header included) is cut into slices;
 the descriptor tells a device where its slice goes and which whole image it belongs to. The
 same two-element layout serves both whole-image formats (for a GBCS image the fragment's
 Manufacturer Image starts with the descriptor element), so every fragment parses in any
-ZigBee OTA tool. Fragments are not signed: the whole image's SHA-256 (and, for GBCS, its
-signature) is checked once the image is whole.
+ZigBee OTA tool. Fragments are not signed. Each descriptor carries the SHA-256 of its own slice
+(checked on arrival, so a damaged fragment is refused alone) and the *whole-image digest*: the
+SHA-256 of every slice's SHA-256 in offset order, a hash list that commits to every byte of the
+whole image. So the slices are hashed once on each side, and the whole image needs no second
+pass; for GBCS its signature is checked once the image is whole.
 
 Reassembly is sans-I/O (:class:`Reassembler`); memory is bounded by ``max_whole_bytes``,
 checked against the declared total before anything is kept.
@@ -26,7 +29,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -77,6 +79,7 @@ __all__ = [
     "parse_fragment",
     "reassemble",
     "split_image",
+    "whole_digest",
 ]
 
 #: Sub-element tag of the descriptor, from the manufacturer-specific range 0xF000-0xFFFF.
@@ -86,7 +89,7 @@ FRAGMENT_DESCRIPTOR_TAG = 0xFFF0
 #: Upgrade Image sub-element (095264): carries this fragment's slice of the whole image.
 UPGRADE_IMAGE_TAG = 0x0000
 DESCRIPTOR_MAGIC = b"HOFD"
-DESCRIPTOR_VERSION = 1
+DESCRIPTOR_VERSION = 2
 #: Informative: fragments' header strings start with this (32-byte field, NUL padded).
 FRAGMENT_HEADER_STRING_PREFIX = "HANOTA-FRAGMENT "
 
@@ -112,7 +115,7 @@ class FragmentBoundsError(ValidationError):
 
 
 class FragmentCorruptError(ValidationError):
-    """A fragment's slice does not match the CRC-32 in its descriptor (damaged in transit)."""
+    """A fragment's slice does not match the SHA-256 in its descriptor (damaged or altered)."""
 
 
 class FragmentConflictError(ValidationError):
@@ -136,7 +139,7 @@ class FragmentMissingError(ValidationError):
 
 
 class WholeImageDigestError(ImageHashMismatchError):
-    """The reassembled image's SHA-256 differs from the digest every fragment declared."""
+    """The slices held do not give the whole-image digest every fragment declared."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +155,14 @@ class FragmentDescriptor:
     image_type: int
     file_version: int
     whole_format: str
-    fragment_crc32: int
-    whole_sha256: bytes
+    fragment_sha256: bytes
+    whole_digest: bytes
 
     @property
     def image_key(self) -> tuple[Any, ...]:
         """What identifies the whole image (everything but this fragment's place and count)."""
         return (self.whole_format, self.manufacturer_code, self.image_type, self.file_version,
-                self.total_size, self.whole_sha256)
+                self.total_size, self.whole_digest)
 
     def to_bytes(self) -> bytes:
         return encode(DESCRIPTOR, self, what="descriptor")
@@ -179,8 +182,8 @@ class _DescriptorAdapter(c.Adapter):  # type: ignore[type-arg]
             fragment_offset=obj.fragment_offset, fragment_length=obj.fragment_length,
             total_size=obj.total_size, manufacturer_code=obj.manufacturer_code,
             image_type=obj.image_type, file_version=obj.file_version,
-            whole_format=_FORMAT_BY_CODE[code], fragment_crc32=obj.fragment_crc32,
-            whole_sha256=bytes(obj.whole_sha256))
+            whole_format=_FORMAT_BY_CODE[code], fragment_sha256=bytes(obj.fragment_sha256),
+            whole_digest=bytes(obj.whole_digest))
 
     def _encode(self, obj: FragmentDescriptor, context: Any, path: str) -> dict[str, Any]:
         return {
@@ -188,12 +191,12 @@ class _DescriptorAdapter(c.Adapter):  # type: ignore[type-arg]
             "fragment_offset": obj.fragment_offset, "fragment_length": obj.fragment_length,
             "total_size": obj.total_size, "manufacturer_code": obj.manufacturer_code,
             "image_type": obj.image_type, "file_version": obj.file_version,
-            "whole_format": WHOLE_FORMATS[obj.whole_format], "fragment_crc32": obj.fragment_crc32,
-            "whole_sha256": obj.whole_sha256,
+            "whole_format": WHOLE_FORMATS[obj.whole_format], "fragment_sha256": obj.fragment_sha256,
+            "whole_digest": obj.whole_digest,
         }
 
 
-#: The fragment descriptor, little-endian like the rest of a ZigBee OTA file (66 bytes).
+#: The fragment descriptor, little-endian like the rest of a ZigBee OTA file (94 bytes).
 DESCRIPTOR = _DescriptorAdapter(c.Struct(
     "magic" / c.Const(DESCRIPTOR_MAGIC),
     "descriptor_version" / c.Const(DESCRIPTOR_VERSION, c.Int8ul),
@@ -206,16 +209,16 @@ DESCRIPTOR = _DescriptorAdapter(c.Struct(
     "manufacturer_code" / c.Int16ul,
     "image_type" / c.Int16ul,
     "file_version" / c.Int32ul,
-    "fragment_crc32" / c.Int32ul,
-    "whole_sha256" / c.Bytes(32),
+    "fragment_sha256" / c.Bytes(32),
+    "whole_digest" / c.Bytes(32),
 ))
-DESCRIPTOR_SIZE = 66
+DESCRIPTOR_SIZE = 94
 
 # Byte offset of each descriptor field inside the descriptor, for error reports.
 _FIELD_AT = {
     "magic": 0, "descriptor_version": 4, "whole_format": 5, "fragment_index": 6, "fragment_count": 8,
     "fragment_offset": 10, "fragment_length": 14, "total_size": 18, "manufacturer_code": 22,
-    "image_type": 24, "file_version": 26, "fragment_crc32": 30, "whole_sha256": 34,
+    "image_type": 24, "file_version": 26, "fragment_sha256": 30, "whole_digest": 62,
 }
 # Largest header (all optional fields) + descriptor element + upgrade-image element header.
 _MAX_HEADER_LENGTH = 56 + 1 + 8 + 4
@@ -292,10 +295,11 @@ def parse_fragment(data: bytes, *, max_bytes: int | None = DEFAULT_MAX_IMAGE_BYT
                 f"the fragment's header says 0x{getattr(header, name):x}, its descriptor "
                 f"0x{getattr(desc, name):x}", field=f"header.{name}", offset=_HEADER_FIELD_AT[name])
     payload = memoryview(raw)[payload_at:]
-    crc = zlib.crc32(payload)
-    if crc != desc.fragment_crc32:
+    digest = hashlib.sha256(payload).digest()
+    if digest != desc.fragment_sha256:
         raise FragmentCorruptError(
-            f"slice CRC-32 is 0x{crc:08x}, the descriptor says 0x{desc.fragment_crc32:08x}",
+            f"slice SHA-256 is {digest.hex()[:16]}..., the descriptor says "
+            f"{desc.fragment_sha256.hex()[:16]}...",
             field="sub_elements[1].value", offset=payload_at)
     return Fragment(header=header, descriptor=desc, payload=payload, descriptor_at=at, payload_at=payload_at)
 
@@ -369,19 +373,29 @@ def split_image(image: bytes, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES, fmt: 
     if count > 0xFFFF:
         raise HarnessUsageError(f"{count} fragments needed; the descriptor counts at most 65535")
     h = parsed.header
-    digest = hashlib.sha256(data).digest()
     view = memoryview(data)
+    pieces = [view[offset:offset + room] for offset in range(0, len(data), room)]
+    digests = [hashlib.sha256(piece).digest() for piece in pieces]  # the one pass over the image
+    root = whole_digest(digests)
     out: list[bytes] = []
-    for index in range(count):
-        offset = index * room
-        piece = view[offset:offset + room]
+    for index, (piece, digest) in enumerate(zip(pieces, digests, strict=True)):
         desc = FragmentDescriptor(
-            fragment_index=index, fragment_count=count, fragment_offset=offset, fragment_length=len(piece),
-            total_size=len(data), manufacturer_code=h.manufacturer_code, image_type=h.image_type,
-            file_version=h.file_version, whole_format=parsed.format.value,
-            fragment_crc32=zlib.crc32(piece), whole_sha256=digest)
+            fragment_index=index, fragment_count=count, fragment_offset=index * room,
+            fragment_length=len(piece), total_size=len(data), manufacturer_code=h.manufacturer_code,
+            image_type=h.image_type, file_version=h.file_version, whole_format=parsed.format.value,
+            fragment_sha256=digest, whole_digest=root)
         out.append(build_fragment(desc, piece, template=h))
     return out
+
+
+def whole_digest(slice_digests: Iterable[bytes]) -> bytes:
+    """The whole-image digest: SHA-256 of the slices' SHA-256 digests, in offset order.
+
+    It commits to every byte of the whole image and to the order of the slices (a hash list),
+    so neither side hashes the image twice: each slice is hashed once where it is cut and once
+    where it arrives.
+    """
+    return hashlib.sha256(b"".join(slice_digests)).digest()
 
 
 def build_fragment(descriptor: FragmentDescriptor, payload: bytes | memoryview, *,
@@ -496,7 +510,7 @@ class Reassembler:
         first = self._first
         if first is not None:
             for name in ("whole_format", "manufacturer_code", "image_type", "file_version", "total_size",
-                         "whole_sha256"):
+                         "whole_digest"):
                 if getattr(desc, name) != getattr(first, name):
                     raise _descriptor_error(
                         ForeignFragmentError,
@@ -512,7 +526,7 @@ class Reassembler:
             if held[0] == desc and held[1] == payload:
                 return  # identical duplicate: harmless
             name = "fragment_offset" if held[0].fragment_offset != desc.fragment_offset else (
-                "fragment_length" if held[0].fragment_length != desc.fragment_length else "fragment_crc32")
+                "fragment_length" if held[0].fragment_length != desc.fragment_length else "fragment_sha256")
             raise _descriptor_error(
                 FragmentConflictError,
                 f"fragment {desc.fragment_index} is already held with different content", name, at)
@@ -540,9 +554,10 @@ class Reassembler:
     # -- output --
 
     def result(self) -> bytes:
-        """The whole image, after checking every byte is present, its SHA-256 and, with a public
-        key, its signature. FragmentMissingError, WholeImageDigestError, SignatureMissingError or
-        SignatureInvalidError otherwise (what is held is kept; ``reset()`` to start over)."""
+        """The whole image, after checking every byte is present, the whole-image digest and,
+        with a public key, its signature. FragmentMissingError, WholeImageDigestError,
+        SignatureMissingError or SignatureInvalidError otherwise (what is held is kept;
+        ``reset()`` to start over)."""
         first = self._first
         if first is None:
             raise FragmentMissingError("no fragment received", field="fragments")
@@ -563,12 +578,14 @@ class Reassembler:
             raise FragmentMissingError(
                 f"bytes [{expect}, {first.total_size}) of the whole image are in no fragment",
                 field="whole_image", offset=expect)
-        whole = b"".join(self._held[self._by_start[s].fragment_index][1] for s in self._starts)
-        actual = hashlib.sha256(whole).digest()
-        if actual != first.whole_sha256:
+        # Every slice held was checked against its own SHA-256 on arrival: the digest of those
+        # digests in offset order is the whole image's, with no second pass over its bytes.
+        actual = whole_digest(self._by_start[s].fragment_sha256 for s in self._starts)
+        if actual != first.whole_digest:
             raise WholeImageDigestError(
-                f"reassembled image SHA-256 {actual.hex()} differs from the declared "
-                f"{first.whole_sha256.hex()}", field="descriptor.whole_sha256", offset=0)
+                f"the slices held give whole-image digest {actual.hex()}, the fragments declare "
+                f"{first.whole_digest.hex()}", field="descriptor.whole_digest", offset=0)
+        whole = b"".join(self._held[self._by_start[s].fragment_index][1] for s in self._starts)
         if self.public_key is not None:
             image = parse_image(whole, max_size=self.max_whole_bytes,
                                 expected_format=ImageFormat(first.whole_format))
@@ -590,7 +607,7 @@ class Reassembler:
     def from_state(cls, state: bytes, *, max_whole_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES,
                    max_fragment_bytes: int | None = DEFAULT_MAX_IMAGE_BYTES,
                    public_key: EllipticCurvePublicKey | None = None) -> Reassembler:
-        """Resume from :meth:`state`; every entry is checked again (CRC, bounds, consistency)."""
+        """Resume from :meth:`state`; every entry is checked again (SHA-256, bounds, consistency)."""
         out = cls(max_whole_bytes=max_whole_bytes, max_fragment_bytes=max_fragment_bytes,
                   public_key=public_key)
         data = bytes(state)
@@ -612,8 +629,8 @@ class Reassembler:
                 raise DecodeError(f"entry declares {desc.fragment_length} bytes, {len(data) - pos} remain",
                                   field=f"{name}.payload", offset=pos)
             payload = data[pos:pos + desc.fragment_length]
-            if zlib.crc32(payload) != desc.fragment_crc32:
-                raise FragmentCorruptError("stored slice does not match its CRC-32", field=f"{name}.payload",
+            if hashlib.sha256(payload).digest() != desc.fragment_sha256:
+                raise FragmentCorruptError("stored slice does not match its SHA-256", field=f"{name}.payload",
                                            offset=pos)
             pos += desc.fragment_length
             out._accept(desc, payload, at)

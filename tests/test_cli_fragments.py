@@ -40,7 +40,7 @@ def test_fragment_then_reassemble_a_directory(tmp_path, capsys):
     assert code == 0
     manifest = json.loads((out / "manifest.json").read_text())
     files = sorted(out.glob("fragment-*.ota"))
-    assert manifest["fragmented"] is True and manifest["count"] == len(files) == 6
+    assert manifest["fragmented"] is True and manifest["count"] == len(files) == 7
     assert manifest["image"]["size"] == image.stat().st_size and manifest["max_bytes"] == LIMIT
     assert [f["file"] for f in manifest["fragments"]] == [f.name for f in files]
     for path, entry in zip(files, manifest["fragments"], strict=True):
@@ -50,7 +50,7 @@ def test_fragment_then_reassemble_a_directory(tmp_path, capsys):
     back = tmp_path / "back.ota"
     assert main(["reassemble", str(out), "--out", str(back), "--max-bytes", str(LIMIT)]) == 0
     assert back.read_bytes() == image.read_bytes()
-    assert "6 fragments" in capsys.readouterr().out
+    assert "7 fragments" in capsys.readouterr().out
 
 
 def test_reassemble_files_in_any_order_with_duplicates(tmp_path):
@@ -168,13 +168,13 @@ def test_existing_fragments_need_force(tmp_path, capsys):
     assert _fragment(tmp_path, image)[0] == 0
     assert _fragment(tmp_path, image)[0] == 2
     code, out = _fragment(tmp_path, image, "--force")
-    assert code == 0 and len(list(out.glob("fragment-*.ota"))) == 6
+    assert code == 0 and len(list(out.glob("fragment-*.ota"))) == 7
 
 
 def test_progress_is_reported_on_request(tmp_path, capsys):
     image = _image(tmp_path)
     assert _fragment(tmp_path, image, "--progress")[0] == 0
-    assert "6/6 written" in capsys.readouterr().err
+    assert "7/7 written" in capsys.readouterr().err
     assert main(["reassemble", str(tmp_path / "parts"), "--out", str(tmp_path / "b"),
                  "--max-bytes", str(LIMIT), "--progress"]) == 0
-    assert "6/6 fragments read" in capsys.readouterr().err
+    assert "7/7 fragments read" in capsys.readouterr().err

@@ -16,7 +16,8 @@ FIELD_CONTROL_AT = 8
 HEADER_LENGTH_AT = 6
 DESCRIPTOR_AT = 56 + 6
 DESCRIPTOR_FIELD_AT = {"fragment_index": 6, "fragment_count": 8, "fragment_offset": 10,
-                       "fragment_length": 14, "total_size": 18, "whole_sha256": 34}
+                       "fragment_length": 14, "total_size": 18, "fragment_sha256": 30,
+                       "whole_digest": 62}
 
 
 def zigbee(payload_size: int = 200, **kw: object) -> bytes:
@@ -59,6 +60,6 @@ def fragments(size: int = 1200, max_bytes: int = 400) -> list[bytes]:
 
 
 def with_descriptor(fragment: bytes, name: str, value: int) -> bytes:
-    """``fragment`` with one descriptor field replaced (the payload CRC still matches)."""
+    """``fragment`` with one descriptor field replaced (the slice still matches its SHA-256)."""
     fmt = "<H" if name in ("fragment_index", "fragment_count") else "<I"
     return put(fragment, DESCRIPTOR_AT + DESCRIPTOR_FIELD_AT[name], fmt, value)

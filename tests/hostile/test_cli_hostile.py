@@ -167,8 +167,8 @@ REASSEMBLE_CASES = {
         "descriptor.total_size", 80, True),
     "descriptor element declares 4 GiB": (_replace(0, f.put(_PARTS[0], 58, "<I", f.FOUR_GIB)),
                                           "sub_elements[0].length", 58, True),
-    "upgrade-image element declares 4 GiB": (_replace(0, f.put(_PARTS[0], 56 + 6 + 66 + 2, "<I", f.FOUR_GIB)),
-                                             "sub_elements[1].length", 130, True),
+    "upgrade-image element declares 4 GiB": (_replace(0, f.put(_PARTS[0], 56 + 6 + 94 + 2, "<I", f.FOUR_GIB)),
+                                             "sub_elements[1].length", 158, True),
     "offset plus length past the declared total": (
         _replace(_LAST, f.with_descriptor(_PARTS[_LAST], "fragment_offset", f.FOUR_GIB)),
         "descriptor.fragment_offset", 72, True),
@@ -179,8 +179,8 @@ REASSEMBLE_CASES = {
     "index not below the count": (_replace(0, f.with_descriptor(_PARTS[0], "fragment_index", 0xFFFF)),
                                   "descriptor.fragment_index", 68, True),
     "forged whole-image digest in every fragment": (
-        [f.put(p, f.DESCRIPTOR_AT + 34, "<I", 0xDEADBEEF) for p in _PARTS],
-        "descriptor.whole_sha256", 0, True),
+        [f.put(p, f.DESCRIPTOR_AT + 62, "<I", 0xDEADBEEF) for p in _PARTS],
+        "descriptor.whole_digest", 0, True),
     "a damaged slice": (_replace(1, _PARTS[1][:-1] + bytes([_PARTS[1][-1] ^ 1])), "sub_elements[1].value",
                         None, True),
     "a fragment missing": (_PARTS[1:], "fragments", None, False),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import zlib
 from pathlib import Path
 
 import pytest
@@ -59,13 +58,13 @@ def zigbee(size: int, *, seed: int = 1, **kw) -> bytes:
 
 
 def forge(fragment: bytes, *, payload: bytes | None = None, **changes) -> bytes:
-    """Rebuild ``fragment`` with descriptor fields changed (CRC kept right unless given)."""
+    """Rebuild ``fragment`` with descriptor fields changed (slice SHA-256 kept right unless given)."""
     frag = parse_fragment(fragment, max_bytes=None)
     body = bytes(frag.payload) if payload is None else payload
     if "fragment_length" not in changes:
         changes["fragment_length"] = len(body)
-    if "fragment_crc32" not in changes:
-        changes["fragment_crc32"] = zlib.crc32(body)
+    if "fragment_sha256" not in changes:
+        changes["fragment_sha256"] = hashlib.sha256(body).digest()
     desc = dataclasses.replace(frag.descriptor, **changes)
     return build_fragment(desc, body, template=frag.header)
 
@@ -87,15 +86,15 @@ def small() -> Reassembler:
 # --- the descriptor and the layout ------------------------------------------------------------
 
 
-def test_descriptor_layout_is_66_little_endian_bytes() -> None:
+def test_descriptor_layout_is_94_little_endian_bytes() -> None:
     desc = FragmentDescriptor(
         fragment_index=1, fragment_count=3, fragment_offset=0x100, fragment_length=0x80, total_size=0x200,
         manufacturer_code=0x1234, image_type=0x0042, file_version=0x01020304,
         whole_format="gbcs-upgrade-image",
-        fragment_crc32=0xDEADBEEF, whole_sha256=bytes(range(32)))
+        fragment_sha256=bytes(range(100, 132)), whole_digest=bytes(range(32)))
     expected = bytes.fromhex(
-        "484f4644" "01" "01" "0100" "0300" "00010000" "80000000" "00020000" "3412" "4200" "04030201"
-        "efbeadde") + bytes(range(32))
+        "484f4644" "02" "01" "0100" "0300" "00010000" "80000000" "00020000" "3412" "4200" "04030201"
+        ) + bytes(range(100, 132)) + bytes(range(32))
     assert desc.to_bytes() == expected
     assert len(expected) == DESCRIPTOR_SIZE
     assert FragmentDescriptor.from_bytes(expected) == desc
@@ -107,8 +106,9 @@ def test_descriptor_refuses_unknown_format_and_version() -> None:
     with pytest.raises(DecodeError) as err:
         FragmentDescriptor.from_bytes(bad_format)
     assert "whole_format" in err.value.field
-    with pytest.raises(DecodeError):
-        FragmentDescriptor.from_bytes(bytes(good[:4]) + b"\x02" + bytes(good[5:]))
+    for version in (b"\x01", b"\x03"):  # version 1 carried a CRC-32 where version 2 has a SHA-256
+        with pytest.raises(DecodeError):
+            FragmentDescriptor.from_bytes(bytes(good[:4]) + version + bytes(good[5:]))
 
 
 def split_and_first_descriptor() -> bytes:
@@ -271,7 +271,7 @@ def test_payload_damage_is_corruption(parts: list[bytes]) -> None:
     r = small()
     with pytest.raises(FragmentCorruptError) as err:
         r.add(bytes(broken))
-    assert err.value.field == "sub_elements[1].value" and err.value.offset == 56 + 6 + 66 + 6
+    assert err.value.field == "sub_elements[1].value" and err.value.offset == 56 + 6 + 94 + 6
     assert r.descriptor is None
     r.add(parts[1])  # the intact copy is then accepted
 
@@ -305,7 +305,7 @@ def test_conflicting_duplicate(parts: list[bytes]) -> None:
     body = bytes(parse_fragment(parts[0], max_bytes=None).payload)
     with pytest.raises(FragmentConflictError) as err:
         r.add(forge(parts[0], payload=body[:-1] + bytes([body[-1] ^ 1])))
-    assert err.value.field == "descriptor.fragment_crc32"
+    assert err.value.field == "descriptor.fragment_sha256"
     assert r.received == [0]
 
 
@@ -315,7 +315,7 @@ def test_fragment_of_another_image(parts: list[bytes]) -> None:
     other = split_image(zigbee(1500, seed=2), max_bytes=SMALL)
     with pytest.raises(ForeignFragmentError) as err:
         r.add(other[1])
-    assert err.value.field == "descriptor.whole_sha256"
+    assert err.value.field == "descriptor.whole_digest"
     newer = split_image(zigbee(1500, file_version=VERSION + 1), max_bytes=SMALL)
     with pytest.raises(ForeignFragmentError) as err:
         r.add(newer[1])
@@ -370,11 +370,37 @@ def test_whole_image_digest_mismatch(image: bytes, parts: list[bytes]) -> None:
     wrong = hashlib.sha256(b"another image").digest()
     r = small()
     for p in parts:
-        r.add(forge(p, whole_sha256=wrong))
+        r.add(forge(p, whole_digest=wrong))
     with pytest.raises(WholeImageDigestError) as err:
         r.result()
     assert isinstance(err.value, ImageHashMismatchError)
-    assert err.value.field == "descriptor.whole_sha256"
+    assert err.value.field == "descriptor.whole_digest"
+
+
+def test_swapped_slices_do_not_give_the_whole_image_digest() -> None:
+    """The hash list commits to the slices' order: two equal-length slices that trade places
+    (each still matching its own SHA-256, every descriptor keeping the declared whole digest)
+    are refused, as hashing the rebuilt image would refuse them."""
+    image = zigbee(1500)
+    parts = split_image(image, max_bytes=SMALL)
+    a, b = parse_fragment(parts[0], max_bytes=None), parse_fragment(parts[1], max_bytes=None)
+    assert a.descriptor.fragment_length == b.descriptor.fragment_length
+    swapped = [forge(parts[0], fragment_offset=b.descriptor.fragment_offset),
+               forge(parts[1], fragment_offset=a.descriptor.fragment_offset), *parts[2:]]
+    r = small()
+    for p in swapped:
+        r.add(p)
+    with pytest.raises(WholeImageDigestError):
+        r.result()
+
+
+def test_whole_digest_is_the_hash_of_the_slice_hashes_in_offset_order(image: bytes,
+                                                                      parts: list[bytes]) -> None:
+    frags = sorted((parse_fragment(p, max_bytes=None) for p in parts),
+                   key=lambda f: f.descriptor.fragment_offset)
+    slices = [hashlib.sha256(image[f.descriptor.fragment_offset:][:f.descriptor.fragment_length]).digest()
+              for f in frags]
+    assert all(f.descriptor.whole_digest == hashlib.sha256(b"".join(slices)).digest() for f in frags)
 
 
 def test_signature_failure_and_absence() -> None:
@@ -468,14 +494,16 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "fragments.md"
 
 
 def test_docs_worked_example_matches_split_image() -> None:
-    payload = (b"HANOTA worked example firmware. " * 8)[:238]
+    payload = (b"HANOTA worked example firmware. " * 10)[:298]
     whole = build_zigbee_image(manufacturer_code=0x1234, image_type=0x0042, file_version=0x01020304,
                                sub_elements=[(0x0000, payload)], header_string=b"example image")
-    assert len(whole) == 300
+    assert len(whole) == 360
     text = DOCS.read_text(encoding="utf-8")
-    assert hashlib.sha256(whole).hexdigest() in text
+    slices = [hashlib.sha256(whole[:180]).digest(), hashlib.sha256(whole[180:]).digest()]
+    for digest in (*slices, hashlib.sha256(b"".join(slices)).digest(), hashlib.sha256(whole).digest()):
+        assert digest.hex() in text
     block = text.split("<!-- example-fragment-1 -->", 1)[1].split("<!-- /example-fragment-1 -->", 1)[0]
     documented = bytes.fromhex("".join(line[6:] for line in block.splitlines() if line[:4].isalnum()))
-    parts = split_image(whole, max_bytes=284)
+    parts = split_image(whole, max_bytes=342)
     assert len(parts) == 2 and documented == parts[0]
-    assert reassemble(parts, max_fragment_bytes=284) == whole
+    assert reassemble(parts, max_fragment_bytes=342) == whole
