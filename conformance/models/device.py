@@ -320,7 +320,8 @@ class OtaDevice:
         self.max_query_delay_ms = max_query_delay_ms
         self.expected_format = expected_format
         self.endpoint = endpoint
-        self.faults = frozenset(faults)
+        self.faults = frozenset(faults)  # fixed for the device's life
+        self._any_server = "accept-from-any-server" in self.faults  # read per frame
 
         self.state = DeviceState.IDLE
         self._out: deque[HanFrame] = deque()
@@ -368,13 +369,13 @@ class OtaDevice:
                                                    status=Status.MALFORMED_COMMAND), tsn=_tsn(frame))
             raise DeviceViolationError(f"malformed frame: {err}") from None
         cmd: Any = decoded
-        if isinstance(cmd, ReadAttributes):
-            self._answer_read(frame, header.tsn, cmd)
-            return
-        if isinstance(cmd, DefaultResponse):
-            return
         event = _INPUT_OF.get(type(cmd))
         if event is None:
+            if isinstance(cmd, ReadAttributes):
+                self._answer_read(frame, header.tsn, cmd)
+                return
+            if isinstance(cmd, DefaultResponse):
+                return
             raise IllegalEventError(f"{type(cmd).__name__} is not a command an OTA client takes")
         if event is I.QUERY_RESPONSE_SUCCESS and cmd.status != Status.SUCCESS:
             event = I.QUERY_RESPONSE_NO_IMAGE
@@ -383,7 +384,7 @@ class OtaDevice:
                 event = I.BLOCK_RESPONSE_WAIT
             elif cmd.status != Status.SUCCESS:
                 event = I.BLOCK_RESPONSE_ABORT
-        if not self._from_server(frame.src, event):
+        if (frame.src != self.paired_hub or self._any_server) and not self._from_server(frame.src, event):
             self._reply(frame, DefaultResponse(command_id=header.command_id,
                                                status=Status.NOT_AUTHORIZED), tsn=header.tsn)
             raise RefusedSourceError(
@@ -501,13 +502,13 @@ class OtaDevice:
                     f"{offer.image_size} bytes", field="image_block_response.data_size")
         else:
             del self._buffer[min(cmd.file_offset, len(self._buffer)):]
-        self._cancel_timer()
         self._buffer += data
         self._requested = None
         self._retries = 0
         if len(self._buffer) >= offer.image_size:
+            self._cancel_timer()
             return self._complete()
-        return self._next_block()
+        return self._next_block()  # re-arms the timer (as cancel + schedule: VirtualClock.rearm)
 
     def _on_block_wait(self, cmd: Any) -> DeviceState:
         self._cancel_timer()
