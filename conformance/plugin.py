@@ -341,6 +341,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             "suite_commit": _suite_commit(),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "dut": config.getoption("--hanota-dut"),
+            "dcc": config.getoption("--hanota-dcc") or "reference",
+            # A run of the reference world with faults switched on is a mutation test, not a
+            # certification of the reference: the report says so.
+            "faults": {layer: sorted(config.getoption(f"--hanota-{layer}-fault"))
+                       for layer in ("device", "hub", "dcc")
+                       if config.getoption(f"--hanota-{layer}-fault")},
             "rules": config.getoption("--hanota-rules"),
             "seed": config.getoption("--hanota-seed"),
             "pics": pics.summary(),

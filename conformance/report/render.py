@@ -408,12 +408,17 @@ def _summary(data: Mapping[str, Any], suite_commit: str | None, overall: tuple[s
         ("Declared features", ", ".join(_s(x) for x in pics.get("features", []) or []) or "none"),
         ("PICS", pics.get("source", "")),
         ("Device under test", data.get("dut", "")),
+        ("DCC", data.get("dcc", "reference")),
         ("Suite version", data.get("suite_version", "")),
         ("Suite commit", suite_commit or data.get("suite_commit") or "not recorded"),
         ("Date", data.get("finished_at", "")),
         ("Rule set", data.get("rules", "")),
         ("Seed", data.get("seed", "")),
     ]
+    faults = data.get("faults") or {}
+    if isinstance(faults, Mapping) and faults:
+        rows.append(("Faults switched on", "; ".join(
+            f"{_s(layer)}: {', '.join(_s(f) for f in names)}" for layer, names in sorted(faults.items()))))
     meta = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     ctable = "".join(f"<tr><td>{badge(v)}</td><td>{scen.get(v, 0)}</td><td>{reqs.get(v, 0)}</td></tr>"
                      for v in VERDICTS)

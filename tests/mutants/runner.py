@@ -35,6 +35,7 @@ class Run:
     verdicts: dict[str, str] = field(default_factory=dict)  # nodeid -> verdict
     reasons: dict[str, str] = field(default_factory=dict)  # nodeid -> failure message
     requirements: dict[str, list[str]] = field(default_factory=dict)  # nodeid -> requirement IDs
+    faults: dict[str, list[str]] = field(default_factory=dict)  # layer -> faults the report records
     output: str = ""
     elapsed_s: float = 0.0  # wall time of the subprocess(es)
 
@@ -75,6 +76,7 @@ def run_scenarios(args: Sequence[str], *, timeout_s: int = TIMEOUT_S) -> Run:
         results = Path(tmp) / "results.json"
         if results.exists():
             data: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
+            run.faults = dict(data.get("faults", {}))
             for scenario in data.get("scenarios", []):
                 run.verdicts[scenario["nodeid"]] = scenario["verdict"]
                 run.requirements[scenario["nodeid"]] = list(scenario.get("requirements", []))

@@ -63,6 +63,9 @@ def test_variant_is_caught(mutant: Mutant, outcome: tuple[dict[Mutant, Run], dic
                     f"(verdicts: {run.verdicts})\n{run.output}")
     for nodeid in caught:
         assert run.reasons[nodeid].strip(), f"{short(nodeid)} failed without a message"
+    # The report of a faulty variant says which fault was on, so it cannot pass for a certification.
+    assert run.faults == {mutant.layer: [mutant.fault]}, run.faults
+    assert base.faults == {}, base.faults
 
 
 def test_dropped_faults_are_gone_from_the_models() -> None:
