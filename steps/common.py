@@ -36,16 +36,22 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
     """Progress lines of long downloads, shown on the terminal while the scenario runs (output
-    capture suspended for the line); under xdist they go to the worker's stderr instead."""
+    capture suspended for the line). An xdist worker has no terminal reporter: its lines go to
+    its stderr, which reaches the terminal, prefixed with the worker's name."""
     reporter = config.pluginmanager.getplugin("terminalreporter")
     capture = config.pluginmanager.getplugin("capturemanager")
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    prefix = f"hanota [{worker}]: " if worker else "hanota: "
 
     def line(text: str) -> None:
-        if reporter is None or capture is None:
-            print(f"hanota: {text}", file=sys.stderr, flush=True)
+        if capture is None:
+            print(prefix + text, file=sys.stderr, flush=True)
             return
         with capture.global_and_fixture_disabled():
-            reporter.write_line(f"hanota: {text}")
+            if reporter is not None:
+                reporter.write_line(prefix + text)
+            else:
+                print(prefix + text, file=sys.stderr, flush=True)
 
     return line
 
