@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 import zigpy.ota.image as zigpy_image
+from hypothesis import given
+from hypothesis import strategies as st
 
+from protocol._fields import decode, encode
 from protocol.errors import (
     DecodeError,
     ImageHashMismatchError,
@@ -20,8 +23,10 @@ from protocol.errors import (
     ValidationError,
 )
 from protocol.fragments import (
+    DESCRIPTOR,
     DESCRIPTOR_SIZE,
     FRAGMENT_DESCRIPTOR_TAG,
+    WHOLE_FORMATS,
     ForeignFragmentError,
     FragmentBoundsError,
     FragmentConflictError,
@@ -507,3 +512,40 @@ def test_docs_worked_example_matches_split_image() -> None:
     parts = split_image(whole, max_bytes=342)
     assert len(parts) == 2 and documented == parts[0]
     assert reassemble(parts, max_fragment_bytes=342) == whole
+
+
+# --- the struct fast paths do exactly what DESCRIPTOR declares ---------------------------------
+
+_U16, _U32 = st.integers(0, 0xFFFF), st.integers(0, 0xFFFF_FFFF)
+descriptors = st.builds(
+    FragmentDescriptor, fragment_index=_U16, fragment_count=_U16, fragment_offset=_U32,
+    fragment_length=_U32, total_size=_U32, manufacturer_code=_U16, image_type=_U16, file_version=_U32,
+    whole_format=st.sampled_from(sorted(WHOLE_FORMATS)), fragment_sha256=st.binary(min_size=32, max_size=32),
+    whole_digest=st.binary(min_size=32, max_size=32))
+
+
+@given(descriptors)
+def test_descriptor_fast_paths_equal_the_declaration(desc: FragmentDescriptor) -> None:
+    declared = encode(DESCRIPTOR, desc, what="descriptor")
+    assert desc.to_bytes() == declared
+    assert FragmentDescriptor.from_bytes(declared) == decode(DESCRIPTOR, declared, what="descriptor") == desc
+
+
+@given(st.binary(min_size=DESCRIPTOR_SIZE, max_size=DESCRIPTOR_SIZE))
+def test_descriptor_fast_decode_accepts_exactly_what_the_declaration_accepts(data: bytes) -> None:
+    try:
+        declared = decode(DESCRIPTOR, data, what="descriptor")
+    except DecodeError:
+        with pytest.raises(DecodeError):
+            FragmentDescriptor.from_bytes(data)
+    else:
+        assert FragmentDescriptor.from_bytes(data) == declared
+
+
+def test_descriptor_fast_encode_refuses_what_does_not_fit() -> None:
+    desc = parse_fragment(split_image(zigbee(1000), max_bytes=SMALL)[0], max_bytes=SMALL).descriptor
+    for bad in (dataclasses.replace(desc, whole_digest=bytes(31)),
+                dataclasses.replace(desc, fragment_index=1 << 16),
+                dataclasses.replace(desc, whole_format="other")):
+        with pytest.raises(ProtocolError):
+            bad.to_bytes()
