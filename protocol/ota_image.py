@@ -633,7 +633,8 @@ def image_to_json(image: OtaImage, *, signature_verdict: str | None) -> dict[str
     """The ``hanota inspect --json`` object (field names fixed by DESIGN.md).
 
     ``signature_verdict`` is ``"valid"`` or ``"invalid"`` when a key was used, else ``None``
-    (reported as ``"not-checked"``, or ``"absent"`` when the image carries no signature).
+    (reported as ``"not-checked"``, or ``"absent"`` when the image carries no signature). For a
+    ZigBee OTA file the signature is the reference profile's P-256 sub-element.
     """
     h = image.header
     out: dict[str, Any] = {
@@ -656,6 +657,7 @@ def image_to_json(image: OtaImage, *, signature_verdict: str | None) -> dict[str
         "sub_elements": [
             {"tag": e.tag, "length": len(e.value), "offset": e.offset,
              "name": SubElementTag(e.tag).name.lower() if e.tag in SubElementTag._value2member_map_
+             else "p256_signature" if e.tag == P256_SIGNATURE_TAG
              else ("manufacturer_specific" if e.tag >= 0xF000 else "unknown")}
             for e in image.sub_elements
         ],
@@ -664,9 +666,12 @@ def image_to_json(image: OtaImage, *, signature_verdict: str | None) -> dict[str
     }
     if image.format is ImageFormat.ZIGBEE_OTA:
         out["integrity_variant"] = image.integrity_variant
+        # the reference profile's P-256 signature sub-element (suite 1/2 ones are not verified)
+        present = any(e.tag == P256_SIGNATURE_TAG for e in image.sub_elements)
     else:
-        out["signature_present"] = image.signature is not None
-        if signature_verdict is None:
-            signature_verdict = "not-checked" if image.signature is not None else "absent"
-        out["signature_verdict"] = signature_verdict
+        present = image.signature is not None
+    out["signature_present"] = present
+    if signature_verdict is None:
+        signature_verdict = "not-checked" if present else "absent"
+    out["signature_verdict"] = signature_verdict
     return out
