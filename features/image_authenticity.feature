@@ -195,3 +195,4 @@ Feature: Image authenticity and applicability
       And "1 hour" pass
       Then the device runs image "original"
       And the device sends an Upgrade End Request with status "INVALID_IMAGE"
+      And the device reports ImageUpgradeStatus "normal"
