@@ -34,6 +34,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
 from protocol import fragments as fr
 from protocol import ota_commands as oc
 from protocol import ota_image
@@ -51,6 +55,7 @@ from .params import (
     Defect,
     DefectKind,
     Duration,
+    Recipient,
     Relation,
     Size,
     UpgradeTime,
@@ -89,6 +94,10 @@ class ImageInfo:
     file_version: int
     payload_size: int
     hardware_versions: tuple[int, int] | None = None
+    #: a ZigBee OTA file signed with the reference profile's P-256 sub-element (else GBCS)
+    zigbee: bool = False
+    #: the Upgrade File Destination of a device-specific file (None: for any device)
+    destination: int | None = None
 
 
 @dataclass(frozen=True)
@@ -597,37 +606,45 @@ class Harness:
                          spec.file_version, spec.hardware_version)
 
     # ================================================================ images
-    def make_image(self, label: str, size: Size, relation: Relation) -> ImageInfo:
+    def make_image(self, label: str, size: Size, relation: Relation, *, zigbee: bool = False) -> ImageInfo:
+        """A signed image of ``size`` bytes in all: a GBCS Upgrade Image, or with ``zigbee`` a
+        ZigBee OTA file (upgrade image sub-element, then the P-256 signature sub-element)."""
         dut = self.dut
         if label in self.images:
             raise HarnessUsageError(f"image {label!r} is already defined in this scenario")
         known = list(self.image_versions.values()) or [dut.file_version]
         version = {Relation.NEWER: max(known) + 1, Relation.SAME: dut.file_version,
                    Relation.OLDER: dut.file_version - 1}[relation]
-        overhead = len(self._build(payload_size=1, file_version=version)) - 1
+        overhead = len(self._build(payload_size=1, file_version=version, zigbee=zigbee)) - 1
         payload = 0 if size.header_only else self.size_bytes(size) - overhead
         if payload < 0:
             raise HarnessUsageError(f"an image of {self.size_bytes(size)} bytes cannot hold its own "
                                     f"header and signature ({overhead} bytes)")
-        data = self._build(payload_size=payload, file_version=version)
-        info = ImageInfo(data, dut.manufacturer_code, dut.image_type, version, payload)
+        data = self._build(payload_size=payload, file_version=version, zigbee=zigbee)
+        info = ImageInfo(data, dut.manufacturer_code, dut.image_type, version, payload, zigbee=zigbee)
         self._store(label, info)
         return info
 
     def _build(self, *, payload_size: int, file_version: int, manufacturer_code: int | None = None,
                image_type: int | None = None, key: Any = None, signed: bool = True,
-               hardware_versions: tuple[int, int] | None = None) -> bytes:
-        """A GBCS Upgrade Image for the device under test, signed (deterministically, RFC 6979)
-        with the world's manufacturer test key; the payload is drawn from the seed."""
+               hardware_versions: tuple[int, int] | None = None, zigbee: bool = False,
+               destination: int | None = None) -> bytes:
+        """An image for the device under test, signed (deterministically, RFC 6979) with the
+        world's manufacturer test key; the payload is drawn from the seed. A GBCS Upgrade Image,
+        or with ``zigbee`` a ZigBee OTA file; ``destination`` makes it a device-specific file."""
         world, dut = self._world(), self.dut
         rng = random.Random(f"payload-{self.seed}-{dut.eui64}-{file_version}-{payload_size}")  # noqa: S311
         signer = (key or world.manufacturer_key) if signed else None
         low, high = hardware_versions if hardware_versions is not None else (None, None)
-        image = build_gbcs_image(
+        identity: dict[str, Any] = dict(
             manufacturer_code=dut.manufacturer_code if manufacturer_code is None else manufacturer_code,
             image_type=dut.image_type if image_type is None else image_type, file_version=file_version,
-            manufacturer_image=rng.randbytes(payload_size), private_key=signer,
-            minimum_hardware_version=low, maximum_hardware_version=high)
+            minimum_hardware_version=low, maximum_hardware_version=high,
+            upgrade_file_destination=destination)
+        if zigbee:
+            return _build_signed_zigbee(rng.randbytes(payload_size), signer, identity)
+        image = build_gbcs_image(manufacturer_image=rng.randbytes(payload_size), private_key=signer,
+                                 **identity)
         return sign_deterministically(image, signer) if signer is not None else image
 
     def _store(self, label: str, info: ImageInfo) -> None:
@@ -665,12 +682,20 @@ class Harness:
         if kind is DefectKind.FRAGMENT_FORGED_DIGEST:
             self.fragments[label] = self._forge_fragments(label, defect.fragment)
             return
+        if kind in _FORGED_COUNTS:
+            self.fragments[label] = self._forge_count(label, defect)
+            return
         if self.fragments.get(label):
             raise HarnessUsageError("alter the image before splitting it into fragments")
 
+        if kind in _SMUGGLING:
+            self._store(label, dataclasses.replace(info, data=self._smuggle(info, kind)))
+            return
+
         def remake(**options: Any) -> bytes:
+            options.setdefault("hardware_versions", info.hardware_versions)
             return self._build(payload_size=info.payload_size, file_version=info.file_version,
-                               **options)
+                               zigbee=info.zigbee, destination=info.destination, **options)
 
         data = bytearray(info.data)
         header_len = ota_image.parse_image(info.data, max_size=len(info.data)).header.header_length
@@ -724,6 +749,74 @@ class Harness:
                                                       fragment_sha256=digest),
                                   bytes(payload), template=template)
                 for f, payload, digest in zip(parsed, payloads, slice_digests, strict=True)]
+
+    def address_image(self, label: str, recipient: Recipient) -> ImageInfo:
+        """Make image ``label`` a device-specific file (header field control bit 1) whose Upgrade
+        File Destination names the device under test or another device, signed as a whole by the
+        manufacturer: only the destination differs from the file any device may take."""
+        info, dut = self.image(label), self.dut
+        if self.fragments.get(label):
+            raise HarnessUsageError("make the image device-specific before splitting it into fragments")
+        destination = dut.eui64 if recipient is Recipient.DEVICE else other_device_eui64(dut.eui64)
+        new = dataclasses.replace(info, destination=destination, data=self._build(
+            payload_size=info.payload_size, file_version=info.file_version, zigbee=info.zigbee,
+            hardware_versions=info.hardware_versions, destination=destination))
+        self._store(label, new)
+        return new
+
+    def _smuggle(self, info: ImageInfo, kind: DefectKind) -> bytes:
+        """Image ``info`` with bytes its signature does not cover (docs/hostile-inputs.md). The
+        header's total image size stays as signed unless the defect says it counts them; the hub
+        serves the whole file either way (its Query Next Image Response gives the file's size)."""
+        data = info.data
+        rng = random.Random(f"smuggled-{self.seed}-{info.file_version}")  # noqa: S311
+        code = rng.randbytes(_SMUGGLED_BYTES)  # stands for code the manufacturer never signed
+        if kind is DefectKind.BYTES_AFTER_SIGNATURE:
+            return data + code
+        if kind is DefectKind.BYTES_AFTER_SIGNATURE_COUNTED:
+            return _count_in_total(data + code)
+        if not info.zigbee:
+            raise HarnessUsageError(f"{kind.value!r} needs a ZigBee OTA image (sub-elements); "
+                                    "this one is a GBCS Upgrade Image")
+        parsed = ota_image.parse_image(data, max_size=len(data))
+        signature = parsed.sub_elements[-1]
+        signature_element = data[signature.offset:]
+        if kind is DefectKind.UPGRADE_ELEMENT_AFTER_SIGNATURE:
+            return data + _element(ota_image.SubElementTag.UPGRADE_IMAGE, code)
+        if kind is DefectKind.UPGRADE_ELEMENT_AFTER_SIGNATURE_COUNTED:
+            return _count_in_total(data + _element(ota_image.SubElementTag.UPGRADE_IMAGE, code))
+        if kind is DefectKind.UNKNOWN_ELEMENT_AFTER_SIGNATURE:
+            return data + _element(UNKNOWN_TAG, code)
+        if kind is DefectKind.SIGNATURE_COPY_AFTER_UPGRADE_ELEMENT:
+            return data + _element(ota_image.SubElementTag.UPGRADE_IMAGE, code) + signature_element
+        # SIGNATURE_FIRST: the same elements, the signature moved in front of the upgrade image
+        first = parsed.sub_elements[0].offset
+        return data[:first] + signature_element + data[first:signature.offset]
+
+    def _forge_count(self, label: str, defect: Defect) -> list[bytes]:
+        """The fragments of ``label`` with forged fragment counts: each fragment is parsed and
+        rebuilt from its own descriptor with only the count replaced (its slice and every other
+        field, per-fragment check included, carried through as the library made them)."""
+        parts = self.fragments.get(label)
+        if parts is None:
+            raise HarnessUsageError(f"image {label!r} has not been split into fragments")
+        if defect.fragment is not None and defect.fragment > len(parts):
+            raise HarnessUsageError(f"image {label!r} has no fragment {defect.fragment}")
+        whole = len(self.image(label).data)
+        out = []
+        for number, part in enumerate(parts, start=1):
+            parsed = fr.parse_fragment(part, max_bytes=len(part), max_whole_bytes=whole)
+            desc = parsed.descriptor
+            count = desc.fragment_count
+            if defect.kind is DefectKind.COUNT_ONE_FEWER:
+                count -= 1
+            elif defect.kind is DefectKind.COUNT_ONE_MORE or number == defect.fragment:
+                count += 1
+            if count < 1:
+                raise HarnessUsageError(f"image {label!r} has one fragment: no count is one fewer")
+            out.append(fr.build_fragment(dataclasses.replace(desc, fragment_count=count),
+                                         bytes(parsed.payload), template=parsed.header))
+        return out
 
     def split_image(self, label: str, count: int) -> list[bytes]:
         """Cut image ``label`` into exactly ``count`` fragments, each within the size limit."""
@@ -1270,6 +1363,54 @@ class Harness:
             return oc.decode_command(frame.payload)[1]
         except ProtocolError as err:
             return f"undecodable: {err}"
+
+
+#: Bytes of "code" a smuggling defect adds (docs/hostile-inputs.md).
+_SMUGGLED_BYTES = 1024
+#: A sub-element tag the device does not know: reserved by 095264 (0x0007-0xEFFF), neither a
+#: standard tag nor the manufacturer-specific range.
+UNKNOWN_TAG = 0x0100
+_SMUGGLING = frozenset({
+    DefectKind.BYTES_AFTER_SIGNATURE, DefectKind.BYTES_AFTER_SIGNATURE_COUNTED,
+    DefectKind.UPGRADE_ELEMENT_AFTER_SIGNATURE, DefectKind.UPGRADE_ELEMENT_AFTER_SIGNATURE_COUNTED,
+    DefectKind.UNKNOWN_ELEMENT_AFTER_SIGNATURE, DefectKind.SIGNATURE_COPY_AFTER_UPGRADE_ELEMENT,
+    DefectKind.SIGNATURE_FIRST})
+_FORGED_COUNTS = frozenset({DefectKind.COUNT_ONE_FEWER, DefectKind.COUNT_ONE_MORE,
+                            DefectKind.COUNT_DIFFERS})
+#: Where the header's total image size sits (docs/image-formats.md).
+_TOTAL_IMAGE_SIZE_AT = 52
+
+
+def other_device_eui64(eui64: int) -> int:
+    """The EUI-64 a file "for another device" names: the device's own with its last octet + 1."""
+    return (eui64 & ~0xFF) | ((eui64 + 1) & 0xFF)
+
+
+def _element(tag: int, value: bytes) -> bytes:
+    return bytes(ota_image.SUB_ELEMENT.build({"tag": tag, "value": value}))
+
+
+def _count_in_total(data: bytes) -> bytes:
+    """``data`` with its header's total image size made to count every byte (so the header no
+    longer matches its signature)."""
+    at = _TOTAL_IMAGE_SIZE_AT
+    return data[:at] + len(data).to_bytes(4, "little") + data[at + 4:]
+
+
+def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) -> bytes:
+    """A ZigBee OTA file (upgrade image sub-element, then with ``signer`` the P-256 signature
+    sub-element), signed deterministically (RFC 6979) over every byte before the signature's tag
+    so that same-seed runs send the same bytes."""
+    if signer is None:
+        return ota_image.build_zigbee_image(sub_elements=[(ota_image.SubElementTag.UPGRADE_IMAGE, payload)],
+                                            **identity)
+    placeholder = ota_image.build_zigbee_image(
+        sub_elements=[(ota_image.SubElementTag.UPGRADE_IMAGE, payload),
+                      (ota_image.P256_SIGNATURE_TAG, bytes(ota_image.P256_SIGNATURE_SIZE))], **identity)
+    signed = placeholder[:-(6 + ota_image.P256_SIGNATURE_SIZE)]
+    der = signer.sign(signed, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+    r, s = decode_dss_signature(der)
+    return placeholder[:-ota_image.P256_SIGNATURE_SIZE] + r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def _frame_key(payload: bytes) -> tuple[int, int]:

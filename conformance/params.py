@@ -27,6 +27,7 @@ __all__ = [
     "DefectKind",
     "DiscardReason",
     "Duration",
+    "Recipient",
     "Relation",
     "Size",
     "Source",
@@ -42,6 +43,7 @@ __all__ = [
     "parse_kind",
     "parse_label",
     "parse_ota_command",
+    "parse_recipient",
     "parse_relation",
     "parse_size",
     "parse_source",
@@ -287,6 +289,13 @@ class Target(enum.Enum):
     EVERY_DEVICE = "every device"
 
 
+class Recipient(enum.Enum):
+    """Whom a device-specific file's Upgrade File Destination names."""
+
+    DEVICE = "the device"
+    ANOTHER_DEVICE = "another device"
+
+
 class DiscardReason(enum.Enum):
     NOT_RETRIEVED = "the device did not retrieve it in time"
     METER_IMAGE_PRIORITY = "an electricity meter image took priority"
@@ -316,6 +325,10 @@ def parse_source(text: str) -> Source:
 
 def parse_target(text: str) -> Target:
     return Target(_choice(Target, "target", text).value)
+
+
+def parse_recipient(text: str) -> Recipient:
+    return Recipient(_choice(Recipient, "recipient", text).value)
 
 
 def parse_discard_reason(text: str) -> DiscardReason:
@@ -348,17 +361,36 @@ class DefectKind(enum.Enum):
     OTHER_IMAGE_TYPE = "the image type is another image type"
     HARDWARE_ABOVE = "the hardware version range is entirely above the device's"
     HARDWARE_BELOW = "the hardware version range is entirely below the device's"
+    # bytes the signature does not cover (total image size left as signed unless it says so)
+    BYTES_AFTER_SIGNATURE = "bytes are appended after the signature"
+    BYTES_AFTER_SIGNATURE_COUNTED = ("bytes are appended after the signature and the total image size "
+                                     "counts them")
+    # ZigBee OTA files only: sub-elements outside the signed part
+    UPGRADE_ELEMENT_AFTER_SIGNATURE = "a second upgrade image element follows the signature element"
+    UPGRADE_ELEMENT_AFTER_SIGNATURE_COUNTED = ("a second upgrade image element follows the signature "
+                                               "element and the total image size counts it")
+    UNKNOWN_ELEMENT_AFTER_SIGNATURE = ("an element with a tag the device does not know follows the "
+                                       "signature element")
+    SIGNATURE_COPY_AFTER_UPGRADE_ELEMENT = ("a second upgrade image element and a copy of the signature "
+                                            "element follow the signature element")
+    SIGNATURE_FIRST = "the signature element is moved before the upgrade image element"
+    # fragment descriptors with a forged fragment count
+    COUNT_ONE_FEWER = "every fragment declares one fragment fewer than there are"
+    COUNT_ONE_MORE = "every fragment declares one fragment more than there are"
+    COUNT_DIFFERS = "fragment N declares one fragment more than the others"
 
 
 @dataclass(frozen=True)
 class Defect:
     kind: DefectKind
-    fragment: int | None = None  # 1-based, for FRAGMENT_BYTE and FRAGMENT_FORGED_DIGEST
+    #: 1-based, for FRAGMENT_BYTE, FRAGMENT_FORGED_DIGEST and COUNT_DIFFERS
+    fragment: int | None = None
 
 
 _FRAGMENT_BYTE = re.compile(r"^a byte of fragment (\d+) is changed after signing"
                             r"( and the whole-image digest is forged to match)?$")
-_NUMBERED = (DefectKind.FRAGMENT_BYTE, DefectKind.FRAGMENT_FORGED_DIGEST)
+_COUNT_DIFFERS = re.compile(r"^fragment (\d+) declares one fragment more than the others$")
+_NUMBERED = (DefectKind.FRAGMENT_BYTE, DefectKind.FRAGMENT_FORGED_DIGEST, DefectKind.COUNT_DIFFERS)
 
 
 def parse_defect(text: str) -> Defect:
@@ -367,6 +399,10 @@ def parse_defect(text: str) -> Defect:
             raise _bad("image defect", text, "a fragment number from 1")
         kind = DefectKind.FRAGMENT_FORGED_DIGEST if m[2] else DefectKind.FRAGMENT_BYTE
         return Defect(kind, int(m[1]))
+    if m := _COUNT_DIFFERS.match(text):
+        if int(m[1]) < 1:
+            raise _bad("image defect", text, "a fragment number from 1")
+        return Defect(DefectKind.COUNT_DIFFERS, int(m[1]))
     for kind in DefectKind:
         if kind not in _NUMBERED and kind.value == text:
             return Defect(kind)

@@ -16,7 +16,8 @@ from protocol.errors import HarnessUsageError
 __all__ = ["OPTIONAL_FEATURES", "Pics", "PicsError", "load_pics", "reference_pics"]
 
 #: Optional features a device may declare; each is a ``@pics-<name>`` tag with ``_`` as ``-``.
-OPTIONAL_FEATURES = ("fragmentation", "resume", "consumer_refusal", "device_specific_files")
+OPTIONAL_FEATURES = ("fragmentation", "resume", "consumer_refusal", "device_specific_files",
+                     "zigbee_ota_images")
 DEVICE_KINDS = ("ihd", "ppmid")
 
 

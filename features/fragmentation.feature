@@ -98,3 +98,34 @@ Feature: Fragmentation of images above the size limit
       And the download runs to its end
       And "1 hour" pass
       Then the device runs image "original"
+
+    @SECMP7-FRAG-003 @side-device @pics-fragmentation
+    Scenario Outline: The device does not install fragments when <defect>
+      Each fragment is rebuilt from its own descriptor with only the count changed: its slice and
+      its per-fragment check are as the fragmenting made them.
+      Given a signed image "big" of "300 kB" with a newer file version
+      And image "big" is split into 3 fragments
+      And image "big" is altered so that "<defect>"
+      When the hub offers the fragments of image "big" in the order "<order>"
+      And the download runs to its end
+      And "1 hour" pass
+      Then the device runs image "original"
+      And the device sends an Upgrade End Request with status "INVALID_IMAGE"
+
+      Examples:
+        | defect                                                    | order |
+        | every fragment declares one fragment fewer than there are | 1,2,3 |
+        | every fragment declares one fragment fewer than there are | 3,1,2 |
+        | fragment 2 declares one fragment more than the others     | 1,2,3 |
+
+    @SECMP7-FRAG-003 @side-device @pics-fragmentation
+    Scenario: The device keeps waiting for the fragment a forged count promises
+      Every fragment declares four fragments; only the three that make up the image exist.
+      Given a signed image "big" of "300 kB" with a newer file version
+      And image "big" is split into 3 fragments
+      And image "big" is altered so that "every fragment declares one fragment more than there are"
+      When the hub offers the fragments of image "big" in the order "1,2,3"
+      And the download runs to its end
+      And "1 hour" pass
+      Then the device runs image "original"
+      And the device reports ImageUpgradeStatus "wait for more"

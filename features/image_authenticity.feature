@@ -110,3 +110,89 @@ Feature: Image authenticity and applicability
         | source                  |
         | a Hand Held Terminal    |
         | another node of the HAN |
+
+  Rule: SECMP7-AUTH-007 No bytes outside what the signature covers
+    A GBCS Upgrade Image ends with its signature trailer, and the total image size in its signed
+    header is the whole file; in a ZigBee OTA file the reference profile's P-256 signature
+    sub-element is the last one and covers every byte before it. Whatever else a hub serves was
+    never signed: a second upgrade image, a copy of the signature, a tag the device does not know.
+    Unless the defect says the total image size counts them, the header stays as signed and the
+    hub serves the longer file.
+
+    @SECMP7-AUTH-007 @side-device
+    Scenario Outline: The device refuses a GBCS image when <defect>
+      Given image "new" is altered so that "<defect>"
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      And "1 hour" pass
+      Then the device runs image "original"
+      And the device sends an Upgrade End Request with status "INVALID_IMAGE"
+      And the device reports ImageUpgradeStatus "normal"
+
+      Examples:
+        | defect                                                                       |
+        | bytes are appended after the signature                                       |
+        | bytes are appended after the signature and the total image size counts them |
+
+    @SECMP7-AUTH-007 @side-device @pics-zigbee-ota-images
+    Scenario: The device installs a ZigBee OTA image whose signature sub-element is the last
+      Given a signed ZigBee OTA image "zigbee" of "200 kB" with a newer file version
+      When the hub offers image "zigbee" to the device
+      And the download runs to its end
+      And "1 hour" pass
+      Then the device runs image "zigbee"
+
+    @SECMP7-AUTH-007 @side-device @pics-zigbee-ota-images
+    Scenario Outline: The device refuses a ZigBee OTA image when <defect>
+      Given a signed ZigBee OTA image "zigbee" of "200 kB" with a newer file version
+      And image "zigbee" is altered so that "<defect>"
+      When the hub offers image "zigbee" to the device
+      And the download runs to its end
+      And "1 hour" pass
+      Then the device runs image "original"
+      And the device sends an Upgrade End Request with status "INVALID_IMAGE"
+      And the device reports ImageUpgradeStatus "normal"
+
+      Examples:
+        | defect                                                                                          |
+        | a second upgrade image element follows the signature element                                    |
+        | a second upgrade image element follows the signature element and the total image size counts it |
+        | an element with a tag the device does not know follows the signature element                    |
+        | a second upgrade image element and a copy of the signature element follow the signature element |
+        | the signature element is moved before the upgrade image element                                 |
+        | bytes are appended after the signature                                                          |
+
+  Rule: SECMP7-AUTH-008 A device-specific file is taken only by the device it names
+    The OTA header's field control bit 1 marks a device-specific file, and its Upgrade File
+    Destination names the one device it is for (domain.md section 3). The destination is in the
+    signed header: the file below is genuine, only meant for another device (the device's own
+    EUI-64 with its last octet plus one).
+
+    @SECMP7-AUTH-008 @side-device
+    Scenario: The device refuses a device-specific file for another device
+      Given image "new" is a device-specific file for another device
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      And "1 hour" pass
+      Then the device runs image "original"
+      And the device sends an Upgrade End Request with status "INVALID_IMAGE"
+      And the device reports ImageUpgradeStatus "normal"
+
+    @SECMP7-AUTH-008 @side-device @pics-device-specific-files
+    Scenario: The device installs a device-specific file for itself
+      Given image "new" is a device-specific file for the device
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      And "1 hour" pass
+      Then the device runs image "new"
+
+    @SECMP7-AUTH-008 @side-device @pics-zigbee-ota-images
+    Scenario: The device refuses a ZigBee OTA device-specific file for another device
+      Given a signed ZigBee OTA image "zigbee" of "200 kB" with a newer file version
+      And image "zigbee" is a device-specific file for another device
+      When the hub offers image "zigbee" to the device
+      And the download runs to its end
+      And "1 hour" pass
+      Then the device runs image "original"
+      And the device sends an Upgrade End Request with status "INVALID_IMAGE"
+      And the device reports ImageUpgradeStatus "normal"

@@ -40,8 +40,30 @@ Feature: Firmware version in the Smart Metering Inventory
       And the download runs to its end
       And "the version confirmation delay" pass
       Then the inventory records the file version of image "original" for the device
+      And the inventory does not change for the device
 
     @SECMP7-INV-002 @side-dcc
     Scenario: The inventory does not change before the version is confirmed
       When "Supplier A" requests a firmware update of the device with image "new"
       Then the inventory records the file version of image "original" for the device
+      And the inventory does not change for the device
+
+    @SECMP7-INV-002 @side-dcc
+    Scenario: A device-specific file for another device leaves the inventory as it was
+      The DCC may distribute it (no requirement binds the DCC to the file's destination); the
+      device refuses it, and the version read back afterwards is the one it ran.
+      Given image "new" is a device-specific file for another device
+      When "Supplier A" requests a firmware update of the device with image "new"
+      And the download runs to its end
+      And "the version confirmation delay" pass
+      Then the device runs image "original"
+      And the inventory does not change for the device
+
+    @SECMP7-INV-002 @side-dcc
+    Scenario: An image outside the device's hardware range leaves the inventory as it was
+      Given image "new" is altered so that "the hardware version range is entirely above the device's"
+      When "Supplier A" requests a firmware update of the device with image "new"
+      And the download runs to its end
+      And "the version confirmation delay" pass
+      Then the device runs image "original"
+      And the inventory does not change for the device

@@ -21,6 +21,7 @@ __all__ = [
     "SignatureInvalidError",
     "SignatureMissingError",
     "SizeLimitError",
+    "UnsignedDataError",
     "ValidationError",
 ]
 
@@ -67,6 +68,11 @@ class SignatureMissingError(ValidationError):
 
 class SignatureInvalidError(ValidationError):
     """A signature is present but does not verify against the given public key."""
+
+
+class UnsignedDataError(SignatureInvalidError):
+    """The image carries bytes its signature does not cover (a sub-element after the signature,
+    a second signature): whatever they hold was not signed by the manufacturer."""
 
 
 class DeviceViolationError(ProtocolError):

@@ -40,6 +40,8 @@ __all__ = [
     "INTEGRITY_BEFORE_SUB_ELEMENT",
     "INTEGRITY_INCLUDING_TAG_AND_LENGTH",
     "OTA_HEADER",
+    "P256_SIGNATURE_SIZE",
+    "P256_SIGNATURE_TAG",
     "SUB_ELEMENT",
     "SUB_ELEMENT_HEADER",
     "FieldControl",
@@ -117,6 +119,15 @@ class SubElementTag(enum.IntEnum):
     ECDSA_SIGNATURE_SUITE_2 = 0x0005
     ECDSA_SIGNING_CERTIFICATE_SUITE_2 = 0x0006
 
+
+#: The reference profile's manufacturer signature of a ZigBee OTA file (domain.md section 5; this
+#: project's choice, no standard's): ECDSA P-256 / SHA-256 as 64 bytes r||s, in a sub-element of
+#: the manufacturer-specific range (0xFFF0 is the fragment descriptor). It is the file's last
+#: sub-element and covers every byte before its tag, the header included, so the total image size
+#: (and with it everything after the signature) is signed. Suite 1/2 signatures (0x0001, 0x0005)
+#: use binary curves and are parsed, never verified (``protocol.signatures``).
+P256_SIGNATURE_TAG = 0xFFF1
+P256_SIGNATURE_SIZE = 64
 
 #: Tags whose value has one fixed size: signer EUI-64 + signature, certificates, the AES-MMO code.
 FIXED_SUB_ELEMENT_SIZES: dict[int, int] = {
@@ -401,7 +412,8 @@ def _zigbee_image(raw: bytes, header: OtaHeader, elements: list[SubElement]) -> 
                                       field=f"sub_elements[{index}].value", offset=element.offset + 6)
             variant = found
     signed_end = next((e.offset for e in elements if e.tag in (
-        SubElementTag.ECDSA_SIGNATURE_SUITE_1, SubElementTag.ECDSA_SIGNATURE_SUITE_2)), None)
+        SubElementTag.ECDSA_SIGNATURE_SUITE_1, SubElementTag.ECDSA_SIGNATURE_SUITE_2,
+        P256_SIGNATURE_TAG)), None)
     return OtaImage(
         format=ImageFormat.ZIGBEE_OTA,
         header=header,
@@ -522,14 +534,19 @@ def build_zigbee_image(*, manufacturer_code: int, image_type: int, file_version:
                        upgrade_file_destination: int | None = None,
                        minimum_hardware_version: int | None = None,
                        maximum_hardware_version: int | None = None,
-                       integrity_code: bool = False) -> bytes:
+                       integrity_code: bool = False,
+                       private_key: EllipticCurvePrivateKey | None = None) -> bytes:
     """Build a ZigBee OTA upgrade file: header, then the sub-elements in the order given.
 
     ``integrity_code`` appends an image integrity code (0x0003) computed over every byte before
-    that sub-element. Raises HarnessUsageError for values that do not fit, or for a file
-    :func:`parse_image` would not read back as ZigBee OTA (no sub-element with a value, a
-    fixed-size tag of the wrong size, a wrong integrity code).
+    that sub-element. ``private_key`` appends, last, the reference profile's P-256 signature
+    sub-element (:data:`P256_SIGNATURE_TAG`) over every byte before it. Raises
+    HarnessUsageError for values that do not fit, or for a file :func:`parse_image` would not
+    read back as ZigBee OTA (no sub-element with a value, a fixed-size tag of the wrong size, a
+    wrong integrity code).
     """
+    from .signatures import sign_image_bytes  # signatures imports this module
+
     try:
         body = b"".join(encode(SUB_ELEMENT, {"tag": tag, "value": bytes(value)})
                         for tag, value in sub_elements)
@@ -542,11 +559,16 @@ def build_zigbee_image(*, manufacturer_code: int, image_type: int, file_version:
         upgrade_file_destination=upgrade_file_destination,
         minimum_hardware_version=minimum_hardware_version, maximum_hardware_version=maximum_hardware_version)
     code_size = _SUB_ELEMENT_HEADER_SIZE + FIXED_SUB_ELEMENT_SIZES[SubElementTag.IMAGE_INTEGRITY_CODE]
-    obj["total_image_size"] = _header_size(obj) + len(body) + (code_size if integrity_code else 0)
+    signature_size = _SUB_ELEMENT_HEADER_SIZE + P256_SIGNATURE_SIZE
+    obj["total_image_size"] = (_header_size(obj) + len(body) + (code_size if integrity_code else 0)
+                               + (signature_size if private_key is not None else 0))
     out = _encode_header(obj) + body
     if integrity_code:
         code = image_integrity_code(out)
         out += encode(SUB_ELEMENT, {"tag": SubElementTag.IMAGE_INTEGRITY_CODE, "value": code})
+    if private_key is not None:
+        out += encode(SUB_ELEMENT, {"tag": P256_SIGNATURE_TAG, "value": sign_image_bytes(out, private_key)})
+    # (``signed`` is about the GBCS trailer; a ZigBee file never has one)
     _check_reads_back(out, ImageFormat.ZIGBEE_OTA, signed=False)
     return out
 
@@ -555,8 +577,12 @@ def build_gbcs_image(*, manufacturer_code: int, image_type: int, file_version: i
                      manufacturer_image: bytes, private_key: EllipticCurvePrivateKey | None = None,
                      minimum_hardware_version: int | None = None,
                      maximum_hardware_version: int | None = None, header_string: bytes = b"",
-                     zigbee_stack_version: int = 2) -> bytes:
+                     zigbee_stack_version: int = 2,
+                     upgrade_file_destination: int | None = None) -> bytes:
     """Build a GBCS Upgrade Image: header, Manufacturer Image, and with a key the signature trailer.
+
+    ``upgrade_file_destination`` makes it a device-specific file for that EUI-64 (field control
+    bit 1); the destination is in the header, so it is signed.
 
     The total image size covers the whole file, trailer included (as in the DCC's samples). The
     signature covers every byte before the trailer (header and Manufacturer Image). Raises
@@ -569,7 +595,7 @@ def build_gbcs_image(*, manufacturer_code: int, image_type: int, file_version: i
     obj = _header_obj(
         manufacturer_code=manufacturer_code, image_type=image_type, file_version=file_version,
         zigbee_stack_version=zigbee_stack_version, header_string=header_string, total_image_size=0,
-        security_credential_version=None, upgrade_file_destination=None,
+        security_credential_version=None, upgrade_file_destination=upgrade_file_destination,
         minimum_hardware_version=minimum_hardware_version, maximum_hardware_version=maximum_hardware_version)
     obj["total_image_size"] = _header_size(obj) + len(image) + (_TRAILER_SIZE if private_key else 0)
     signed = _encode_header(obj) + image
@@ -607,7 +633,8 @@ def image_to_json(image: OtaImage, *, signature_verdict: str | None) -> dict[str
     """The ``hanota inspect --json`` object (field names fixed by DESIGN.md).
 
     ``signature_verdict`` is ``"valid"`` or ``"invalid"`` when a key was used, else ``None``
-    (reported as ``"not-checked"``, or ``"absent"`` when the image carries no signature).
+    (reported as ``"not-checked"``, or ``"absent"`` when the image carries no signature). For a
+    ZigBee OTA file the signature is the reference profile's P-256 sub-element.
     """
     h = image.header
     out: dict[str, Any] = {
@@ -630,6 +657,7 @@ def image_to_json(image: OtaImage, *, signature_verdict: str | None) -> dict[str
         "sub_elements": [
             {"tag": e.tag, "length": len(e.value), "offset": e.offset,
              "name": SubElementTag(e.tag).name.lower() if e.tag in SubElementTag._value2member_map_
+             else "p256_signature" if e.tag == P256_SIGNATURE_TAG
              else ("manufacturer_specific" if e.tag >= 0xF000 else "unknown")}
             for e in image.sub_elements
         ],
@@ -638,9 +666,12 @@ def image_to_json(image: OtaImage, *, signature_verdict: str | None) -> dict[str
     }
     if image.format is ImageFormat.ZIGBEE_OTA:
         out["integrity_variant"] = image.integrity_variant
+        # the reference profile's P-256 signature sub-element (suite 1/2 ones are not verified)
+        present = any(e.tag == P256_SIGNATURE_TAG for e in image.sub_elements)
     else:
-        out["signature_present"] = image.signature is not None
-        if signature_verdict is None:
-            signature_verdict = "not-checked" if image.signature is not None else "absent"
-        out["signature_verdict"] = signature_verdict
+        present = image.signature is not None
+    out["signature_present"] = present
+    if signature_verdict is None:
+        signature_verdict = "not-checked" if present else "absent"
+    out["signature_verdict"] = signature_verdict
     return out

@@ -7,6 +7,11 @@
   over :attr:`OtaImage.signed_bytes` = every byte of the file before the trailer (the header,
   whose total image size already counts the trailer, and the Manufacturer Image). A missing
   signature and one that does not verify are distinct errors.
+- A ZigBee OTA file is signed the same way in the reference profile's signature sub-element
+  (:data:`~protocol.ota_image.P256_SIGNATURE_TAG`, 64 bytes r||s), over every byte before that
+  sub-element's tag. It must be the file's only such sub-element and its last: anything after it
+  (a second upgrade image, a copy of the signature, an unknown tag) was not signed, and the file
+  is refused with :class:`UnsignedDataError` naming the first such sub-element.
 - ZigBee suite 1/2 signature and certificate sub-elements use binary curves that
   ``cryptography`` no longer offers: they are parsed and preserved, never verified here.
 """
@@ -28,13 +33,15 @@ from .errors import (
     ImageHashMismatchError,
     SignatureInvalidError,
     SignatureMissingError,
+    UnsignedDataError,
 )
-from .ota_image import ImageFormat, OtaImage, manufacturer_image_hash
+from .ota_image import P256_SIGNATURE_SIZE, P256_SIGNATURE_TAG, ImageFormat, OtaImage, manufacturer_image_hash
 
 __all__ = [
     "ImageHashMismatchError",
     "SignatureInvalidError",
     "SignatureMissingError",
+    "UnsignedDataError",
     "check_manufacturer_image_hash",
     "generate_test_key",
     "load_private_key_pem",
@@ -96,25 +103,66 @@ def sign_image_bytes(signed_bytes: bytes, key: ec.EllipticCurvePrivateKey) -> by
 
 
 def verify_image(image: OtaImage, public_key: ec.EllipticCurvePublicKey) -> None:
-    """Verify the GBCS trailer signature of ``image`` with ``public_key``.
+    """Verify the manufacturer signature of ``image`` with ``public_key``.
 
-    SignatureMissingError if the image carries no trailer (every ZigBee OTA file: their suite 1/2
-    signatures are not verified); SignatureInvalidError if it does not verify.
+    A GBCS Upgrade Image: its trailer signature. A ZigBee OTA file: its P-256 signature
+    sub-element (suite 1/2 signatures are not verified). SignatureMissingError if there is none;
+    UnsignedDataError if a ZigBee file has a sub-element after its signature or a second one;
+    SignatureInvalidError if it does not verify.
     """
     _require_p256(public_key)
+    if image.format is ImageFormat.ZIGBEE_OTA:
+        _verify_zigbee(image, public_key)
+        return
     if image.signature is None:
-        why = ("a ZigBee OTA file carries no GBCS signature trailer"
-               if image.format is ImageFormat.ZIGBEE_OTA else "the image has no signature trailer")
-        raise SignatureMissingError(why, field="signature", offset=len(image.raw))
+        raise SignatureMissingError("the image has no signature trailer", field="signature",
+                                    offset=len(image.raw))
     sig_at = len(image.raw) - _SIGNATURE_SIZE
-    r = int.from_bytes(image.signature[:_COORD], "big")
-    s = int.from_bytes(image.signature[_COORD:], "big")
+    _verify_bytes(image.signed_bytes, image.signature, public_key, "the header and Manufacturer Image",
+                  field="signature", offset=sig_at)
+
+
+def _verify_zigbee(image: OtaImage, public_key: ec.EllipticCurvePublicKey) -> None:
+    """The reference profile's signature of a ZigBee OTA file: one P-256 sub-element, the last."""
+    marks = [i for i, e in enumerate(image.sub_elements) if e.tag == P256_SIGNATURE_TAG]
+    if not marks:
+        raise SignatureMissingError(
+            f"a ZigBee OTA file needs the P-256 signature sub-element 0x{P256_SIGNATURE_TAG:04x} "
+            "(suite 1/2 signatures are not verified)", field="sub_elements", offset=len(image.raw))
+    index = marks[0]
+    element = image.sub_elements[index]
+    if len(marks) > 1:
+        second = image.sub_elements[marks[1]]
+        raise UnsignedDataError(
+            f"a second signature sub-element 0x{P256_SIGNATURE_TAG:04x}: a file carries one "
+            f"signature, its last sub-element (the first is sub_elements[{index}])",
+            field=f"sub_elements[{marks[1]}].tag", offset=second.offset)
+    if index != len(image.sub_elements) - 1:
+        after = image.sub_elements[index + 1]
+        raise UnsignedDataError(
+            f"sub-element 0x{after.tag:04x} follows the signature, which covers only the bytes "
+            "before it: the signature must be the last sub-element",
+            field=f"sub_elements[{index + 1}].tag", offset=after.offset)
+    name = f"sub_elements[{index}]"
+    if len(element.value) != P256_SIGNATURE_SIZE:
+        raise SignatureInvalidError(
+            f"the signature sub-element holds {len(element.value)} bytes; r||s is {P256_SIGNATURE_SIZE}",
+            field=f"{name}.length", offset=element.offset + 2)
+    _verify_bytes(image.raw[:element.offset], element.value, public_key,
+                  "every byte before the signature sub-element", field=f"{name}.value",
+                  offset=element.offset + 6)
+
+
+def _verify_bytes(signed: bytes, signature: bytes, public_key: ec.EllipticCurvePublicKey, what: str, *,
+                  field: str, offset: int) -> None:
+    r = int.from_bytes(signature[:_COORD], "big")
+    s = int.from_bytes(signature[_COORD:], "big")
     try:
-        public_key.verify(encode_dss_signature(r, s), image.signed_bytes, ec.ECDSA(hashes.SHA256()))
+        public_key.verify(encode_dss_signature(r, s), signed, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         raise SignatureInvalidError(
-            "ECDSA P-256 signature does not verify over the header and Manufacturer Image with the given key",
-            field="signature", offset=sig_at) from None
+            f"ECDSA P-256 signature does not verify over {what} with the given key",
+            field=field, offset=offset) from None
 
 
 def check_manufacturer_image_hash(image: OtaImage, expected: bytes) -> None:

@@ -83,6 +83,18 @@ def signed_image(harness: Harness, label: str, size: p.Size, relation: p.Relatio
     harness.make_image(label, size, relation)
 
 
+@given(parsers.parse('a signed ZigBee OTA image "{label}" of "{size}" with a {relation} file version'),
+       converters={"label": p.parse_label, "size": p.parse_size, "relation": p.parse_relation})
+def signed_zigbee_image(harness: Harness, label: str, size: p.Size, relation: p.Relation) -> None:
+    harness.make_image(label, size, relation, zigbee=True)
+
+
+@given(parsers.parse('image "{label}" is a device-specific file for {recipient}'),
+       converters={"label": p.parse_label, "recipient": p.parse_recipient})
+def device_specific_image(harness: Harness, label: str, recipient: p.Recipient) -> None:
+    harness.address_image(label, recipient)
+
+
 @given(parsers.parse('image "{label}" is altered so that "{defect}"'),
        converters={"label": p.parse_label, "defect": p.parse_defect})
 def altered_image(harness: Harness, label: str, defect: p.Defect) -> None:

@@ -260,6 +260,18 @@ def then_inventory_records(harness: Any, dcc: DccSide, label: str) -> None:
         f"{'nothing' if recorded is None else f'{recorded:#010x}'}; its history: {history}\n{_context(dcc)}")
 
 
+@then("the inventory does not change for the device")
+def then_inventory_unchanged(harness: Any, dcc: DccSide) -> None:
+    wanted = _version(harness, "original")
+    recorded = dcc.inventory_version(harness.device.eui64)
+    history = dcc.inventory_history(harness.device.eui64)
+    assert recorded == wanted and len(history) <= 1, (
+        "expected the Smart Metering Inventory to record no change for the device since it was "
+        f"commissioned (file version {wanted:#010x}, the image \"original\"), but it records "
+        f"{'nothing' if recorded is None else f'{recorded:#010x}'}; its history: "
+        f"{'; '.join(history) or 'none'}\n{_context(dcc)}")
+
+
 # ---------------------------------------------------------------------------- helpers
 def _check_received(dcc: DccSide, supplier: str, alert: str, label: str, wait_ms: int,
                     within: str | None) -> None:

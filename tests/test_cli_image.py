@@ -100,3 +100,31 @@ def test_inspect_gbcs_sample(capsys):
     assert info["manufacturer_image_sha256"] == sha
     assert info["signature_present"] is True and info["signature_verdict"] == "not-checked"
     assert info["total_image_size"] == 361
+
+
+def test_inspect_verifies_a_zigbee_file_signed_in_the_p256_sub_element(tmp_path, capsys):
+    from protocol.ota_image import P256_SIGNATURE_TAG, SUB_ELEMENT, build_zigbee_image
+    from protocol.signatures import generate_test_key, public_key_pem
+
+    key = generate_test_key()
+    pub = tmp_path / "key.pub"
+    pub.write_bytes(public_key_pem(key))
+    signed = build_zigbee_image(manufacturer_code=0x121D, image_type=0x84, file_version=7,
+                                sub_elements=[(0, b"firmware" * 20)], private_key=key)
+    good = tmp_path / "signed.ota"
+    good.write_bytes(signed)
+    assert main(["inspect", str(good), "--json", "--public-key", str(pub)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert [(e["tag"], e["name"]) for e in info["sub_elements"]] == [(0, "upgrade_image"),
+                                                                      (P256_SIGNATURE_TAG, "p256_signature")]
+    assert info["signature_present"] is True and info["signature_verdict"] == "valid"
+    # a sub-element after the signature, the total image size made to count it: one line naming it
+    smuggled = signed + SUB_ELEMENT.build({"tag": 0, "value": b"unsigned"})
+    smuggled = smuggled[:52] + len(smuggled).to_bytes(4, "little") + smuggled[56:]
+    bad = tmp_path / "smuggled.ota"
+    bad.write_bytes(smuggled)
+    assert main(["inspect", str(bad), "--public-key", str(pub)]) == 1
+    captured = capsys.readouterr()
+    assert "signature: invalid" in captured.out
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and "field sub_elements[2].tag" in err[0] and f"offset {len(signed)}" in err[0]

@@ -69,8 +69,7 @@ def _text(image: OtaImage, info: dict[str, Any]) -> str:
         lines.append(f"integrity_variant: {info['integrity_variant'] or 'none (no 0x0003 sub-element)'}")
     lines.append(f"manufacturer_image_length: {info['manufacturer_image_length']}")
     lines.append(f"manufacturer_image_sha256: {info['manufacturer_image_sha256']}")
-    if image.format is ImageFormat.GBCS:
-        lines.append(f"signature: {info['signature_verdict']}")
+    lines.append(f"signature: {info['signature_verdict']}")
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ prove that each scenario catches the deviation it is written for (tuf-conformanc
 from __future__ import annotations
 
 import enum
+import hashlib
 import random
 from collections import deque
 from collections.abc import Callable
@@ -61,6 +62,9 @@ _WILDCARD_16 = 0xFFFF
 _WILDCARD_32 = 0xFFFF_FFFF
 _NO_SERVER = 0xFFFF_FFFF_FFFF_FFFF
 ZIGBEE_PRO_STACK = 0x0002
+#: Where the header's total image size sits (095264 6.3; docs/image-formats.md), for the
+#: ``ignore-unsigned-tail`` fault, which reads it without the parser's checks.
+_TOTAL_IMAGE_SIZE_AT = 52
 
 #: Named deviations from the specification, for mutation tests. Default: none.
 FAULTS: dict[str, str] = {
@@ -107,6 +111,15 @@ FAULTS: dict[str, str] = {
     "no-malformed-response":
         "drops a malformed OTA command silently instead of answering Default Response "
         "MALFORMED_COMMAND",
+    "ignore-unsigned-tail":
+        "verifies only the bytes its header's total image size declares and ignores what the hub "
+        "served after them (bytes after the GBCS signature trailer, sub-elements after a ZigBee "
+        "file's signature)",
+    "ignore-file-destination":
+        "installs a device-specific file whatever device its Upgrade File Destination names",
+    "ignore-fragment-count":
+        "places fragments by their offsets and ignores the fragment counts they declare: installs "
+        "once the slices cover the whole image and it verifies, even when the counts are forged",
 }
 
 
@@ -342,6 +355,8 @@ class OtaDevice:
         self._fail_activation = False
         self._reassembler = fragments.Reassembler(max_whole_bytes=max_whole_image_bytes,
                                                   max_fragment_bytes=max_image_bytes)
+        #: fault ignore-fragment-count: the whole image's key and its slices by offset.
+        self._slices: tuple[tuple[Any, ...], dict[int, bytes]] | None = None
         self.violations: list[Violation] = []
         self.last_verification: str | None = None
         self.activations: list[tuple[int, int]] = []  # (time_ms, new file version)
@@ -611,6 +626,8 @@ class OtaDevice:
         offer = self._offer
         assert offer is not None
         data = bytes(self._buffer[: offer.image_size])
+        if "ignore-unsigned-tail" in self.faults:
+            data = _declared_part(data)
         limit = self.max_image_bytes
         if self.supports_fragmentation:
             whole, refusal = self._take_fragment(data)
@@ -653,6 +670,14 @@ class OtaDevice:
                 return f"image: manufacturer code 0x{h.manufacturer_code:04x} is not ours"
             if h.image_type != self.image_type:
                 return f"image: image type 0x{h.image_type:04x} is not ours"
+        destination = h.upgrade_file_destination
+        if destination is not None and destination != self.eui64 \
+                and "ignore-file-destination" not in self.faults:
+            at = ota_image.header_length_for(
+                h.field_control & ota_image.FieldControl.SECURITY_CREDENTIAL_VERSION_PRESENT)
+            return (f"image: field header.upgrade_file_destination, offset {at}: "
+                    f"a device-specific file for 0x{destination:016x}, not for this device "
+                    f"0x{self.eui64:016x}")
         if h.file_version != offer.file_version:
             return "image: file version differs from the one offered"
         if "allow-downgrade" not in self.faults and h.file_version <= self.firmware_version:
@@ -679,6 +704,8 @@ class OtaDevice:
         limit = self.max_image_bytes
         if "accept-oversize-image" in self.faults:
             limit = max(limit, len(data))
+        if "ignore-fragment-count" in self.faults:
+            return self._take_fragment_by_offset(data)
         try:
             fragments.parse_fragment(data, max_bytes=limit, max_whole_bytes=self.max_whole_image_bytes)
         except fragments.FragmentFormatError:
@@ -698,6 +725,39 @@ class OtaDevice:
             return None, f"reassembled image: {err}"
         self._reassembler.reset()
         return whole, None
+
+    def _take_fragment_by_offset(self, data: bytes) -> tuple[bytes | None, str | None]:
+        """Fault ignore-fragment-count: a fragment's slice is placed by its offset alone, its
+        descriptor read without the rules on index and count; the image is whole when the slices
+        cover it (its digest and, in ``_verify``, its signature are still checked)."""
+        try:
+            parsed = ota_image.parse_image(data, max_size=max(len(data), 1))
+        except ProtocolError:
+            return data, None  # not a fragment: ``_verify`` decides
+        elements = parsed.sub_elements
+        if len(elements) != 2 or elements[0].tag != fragments.FRAGMENT_DESCRIPTOR_TAG:
+            return data, None
+        try:
+            desc = fragments.FragmentDescriptor.from_bytes(elements[0].value,
+                                                           base_offset=elements[0].offset + 6)
+        except ProtocolError as err:
+            return None, f"fragment: {err}"
+        if self._slices is None or self._slices[0] != desc.image_key:
+            self._slices = (desc.image_key, {})
+        slices = self._slices[1]
+        slices[desc.fragment_offset] = elements[1].value
+        covered = 0
+        for offset in sorted(slices):
+            if offset != covered:
+                return None, None
+            covered += len(slices[offset])
+        if covered != desc.total_size:
+            return None, None
+        order = sorted(slices)
+        self._slices = None
+        if fragments.whole_digest(hashlib.sha256(slices[o]).digest() for o in order) != desc.whole_digest:
+            return None, "reassembled image: its slices do not give the fragments' whole-image digest"
+        return b"".join(slices[o] for o in order), None
 
     # ---------------------------------------------------------------- effects
     def fail_next_activation(self) -> None:
@@ -831,6 +891,16 @@ class OtaDevice:
     def _fire(self) -> None:
         self._timer = None
         self._dispatch(self._timer_event, None, None)
+
+
+def _declared_part(data: bytes) -> bytes:
+    """The first ``total_image_size`` bytes of ``data`` as its header declares them (fault
+    ignore-unsigned-tail); ``data`` itself when it is too short to say or declares more."""
+    at = _TOTAL_IMAGE_SIZE_AT
+    if len(data) < at + 4:
+        return data
+    declared = int.from_bytes(data[at:at + 4], "little")
+    return data[:declared] if 0 < declared < len(data) else data
 
 
 def _command_id(payload: bytes) -> int:

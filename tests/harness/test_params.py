@@ -110,18 +110,26 @@ def test_names_and_choices() -> None:
     assert p.parse_discard_reason("an electricity meter image took priority") is \
         p.DiscardReason.METER_IMAGE_PRIORITY
     assert p.parse_count("3") == 3
+    assert p.parse_recipient("another device") is p.Recipient.ANOTHER_DEVICE
+    assert p.parse_recipient("the device") is p.Recipient.DEVICE
     for parser, bad in ((p.parse_supplier, " Supplier A"), (p.parse_supplier, "British Gas"),
                         (p.parse_relation, "newest"), (p.parse_kind, "meter"),
                         (p.parse_source, "the HHT"), (p.parse_alert, "(d)"), (p.parse_count, "0"),
-                        (p.parse_label, ""), (p.parse_discard_reason, "no reason")):
+                        (p.parse_label, ""), (p.parse_discard_reason, "no reason"),
+                        (p.parse_recipient, "the hub")):
         with pytest.raises(HarnessUsageError, match=re.escape(repr(bad))):
             parser(bad)
 
 
 def test_defects() -> None:
     for kind in p.DefectKind:
-        if kind not in (p.DefectKind.FRAGMENT_BYTE, p.DefectKind.FRAGMENT_FORGED_DIGEST):
+        if kind not in (p.DefectKind.FRAGMENT_BYTE, p.DefectKind.FRAGMENT_FORGED_DIGEST,
+                        p.DefectKind.COUNT_DIFFERS):
             assert p.parse_defect(kind.value) == p.Defect(kind)
+    assert p.parse_defect("fragment 2 declares one fragment more than the others") == \
+        p.Defect(p.DefectKind.COUNT_DIFFERS, 2)
+    with pytest.raises(HarnessUsageError, match="fragment number from 1"):
+        p.parse_defect("fragment 0 declares one fragment more than the others")
     assert p.parse_defect("a byte of fragment 2 is changed after signing") == \
         p.Defect(p.DefectKind.FRAGMENT_BYTE, 2)
     assert p.parse_defect("a byte of fragment 3 is changed after signing and the whole-image "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
@@ -643,3 +644,125 @@ def test_fail_next_activation_keeps_the_firmware_once():
     serve(dev, clock)
     send(dev, end_response(0, 0))
     assert dev.firmware_version == NEW
+
+
+# ------------------------------------------------------------------ security checks added for issue 9
+def _zigbee(*, destination: int | None = None, key: Any = KEY) -> bytes:
+    return ota_image.build_zigbee_image(
+        manufacturer_code=MFR, image_type=TYPE, file_version=NEW, private_key=key,
+        sub_elements=[(ota_image.SubElementTag.UPGRADE_IMAGE, bytes(random.Random(5).randbytes(200)))],
+        minimum_hardware_version=1, maximum_hardware_version=3, upgrade_file_destination=destination)
+
+
+def _element(tag: int, value: bytes) -> bytes:
+    return bytes(ota_image.SUB_ELEMENT.build({"tag": tag, "value": value}))
+
+
+def test_a_zigbee_file_signed_with_the_p256_element_is_installed():
+    dev, end = _verify(_zigbee())
+    assert end.status == Status.SUCCESS and dev.last_verification == "verified"
+    dev, end = _verify(_zigbee(key=None))
+    assert end.status == Status.INVALID_IMAGE and "signature" in dev.last_verification
+
+
+@pytest.mark.parametrize("tail", [
+    _element(ota_image.SubElementTag.UPGRADE_IMAGE, b"unsigned code" * 8),
+    _element(0x0100, b"unsigned code" * 8),
+    _element(ota_image.SubElementTag.UPGRADE_IMAGE, b"unsigned code") + _zigbee()[-70:],
+], ids=["upgrade image", "unknown tag", "upgrade image and signature copy"])
+@pytest.mark.parametrize("fragmentation", [False, True])
+def test_sub_elements_after_the_zigbee_signature_are_refused_unless_the_fault_is_on(tail, fragmentation):
+    smuggled = _zigbee() + tail  # total image size as signed: the hub serves the longer file
+    dev, end = _verify(smuggled, supports_fragmentation=fragmentation)
+    assert end.status == Status.INVALID_IMAGE and dev.firmware_version == OLD
+    assert "header.total_image_size" in dev.last_verification
+    _, end = _verify(smuggled, supports_fragmentation=fragmentation,
+                     faults=frozenset({"ignore-unsigned-tail"}))
+    assert end.status == Status.SUCCESS
+
+
+@pytest.mark.parametrize("fragmentation", [False, True])
+def test_bytes_after_the_gbcs_trailer_are_refused_unless_the_fault_is_on(fragmentation):
+    smuggled = IMAGE + b"unsigned code" * 8
+    dev, end = _verify(smuggled, supports_fragmentation=fragmentation)
+    assert end.status == Status.INVALID_IMAGE and "header.total_image_size" in dev.last_verification
+    _, end = _verify(smuggled, supports_fragmentation=fragmentation,
+                     faults=frozenset({"ignore-unsigned-tail"}))
+    assert end.status == Status.SUCCESS
+
+
+def test_a_zigbee_signature_that_is_not_the_last_sub_element_is_refused():
+    counted = _zigbee() + _element(ota_image.SubElementTag.UPGRADE_IMAGE, b"unsigned")
+    counted = counted[:52] + len(counted).to_bytes(4, "little") + counted[56:]  # total counts it
+    dev, end = _verify(counted)
+    assert end.status == Status.INVALID_IMAGE and "sub_elements[2].tag" in dev.last_verification
+
+
+@pytest.mark.parametrize("build", [
+    lambda dest: image_for(dest), lambda dest: _zigbee(destination=dest)], ids=["gbcs", "zigbee"])
+def test_a_device_specific_file_is_installed_only_by_the_device_it_names(build):
+    dev, end = _verify(build(DEV))
+    assert end.status == Status.SUCCESS
+    other = build(DEV + 1)
+    dev, end = _verify(other)
+    assert end.status == Status.INVALID_IMAGE and dev.firmware_version == OLD
+    assert "field header.upgrade_file_destination, offset 56" in dev.last_verification
+    _, end = _verify(other, faults=frozenset({"ignore-file-destination"}))
+    assert end.status == Status.SUCCESS
+
+
+def image_for(destination: int) -> bytes:
+    return ota_image.build_gbcs_image(
+        manufacturer_code=MFR, image_type=TYPE, file_version=NEW,
+        manufacturer_image=bytes(random.Random(200).randbytes(200)), private_key=KEY,
+        minimum_hardware_version=1, maximum_hardware_version=3, upgrade_file_destination=destination)
+
+
+def _forged_count(change: dict[int, int]) -> list[bytes]:
+    """IMAGE in 3 fragments, fragment i's count changed by change[i] (rebuilt from its own parse)."""
+    from protocol import fragments
+
+    parts = fragments.split_image(IMAGE, max_bytes=60 + 12 + fragments.DESCRIPTOR_SIZE + 110)
+    assert len(parts) == 3
+    out = []
+    for i, part in enumerate(parts):
+        frag = fragments.parse_fragment(part, max_bytes=None)
+        desc = frag.descriptor
+        out.append(fragments.build_fragment(
+            dataclasses.replace(desc, fragment_count=desc.fragment_count + change.get(i, 0)),
+            bytes(frag.payload), template=frag.header))
+    return out
+
+
+def _serve_fragments(parts: list[bytes], **kw: Any) -> tuple[OtaDevice, list[Status]]:
+    clock, dev = make(supports_fragmentation=True, **kw)
+    statuses: list[Status] = []
+    for part in parts:
+        dev.query_now()
+        log = serve(dev, clock, part)
+        statuses += [Status(c.status) for c in log if isinstance(c, oc.UpgradeEndRequest)]
+        if statuses[-1] != Status.REQUIRE_MORE_IMAGE:  # as the hub does: the offer ends there
+            break
+    return dev, statuses
+
+
+@pytest.mark.parametrize("change", [{0: -1, 1: -1, 2: -1}, {1: +1}], ids=["one fewer", "one differs"])
+def test_a_forged_fragment_count_is_refused_unless_the_fault_is_on(change):
+    forged = _forged_count(change)
+    dev, statuses = _serve_fragments(forged)
+    assert statuses[-1] == Status.INVALID_IMAGE and dev.firmware_version == OLD
+    assert "fragment" in (dev.last_verification or "")
+    dev, statuses = _serve_fragments(forged, faults=frozenset({"ignore-fragment-count"}))
+    assert statuses[-1] == Status.SUCCESS
+
+
+def test_a_count_one_too_high_leaves_the_device_waiting_for_more():
+    forged = _forged_count({0: 1, 1: 1, 2: 1})
+    dev, statuses = _serve_fragments(forged)
+    assert statuses == [Status.REQUIRE_MORE_IMAGE] * 3
+    assert dev.image_upgrade_status is ImageUpgradeStatus.WAIT_FOR_MORE and dev.firmware_version == OLD
+    _, statuses = _serve_fragments(forged, faults=frozenset({"ignore-fragment-count"}))
+    assert statuses[-1] == Status.SUCCESS
+    # the faithful set still installs with the fault on
+    _, statuses = _serve_fragments(_forged_count({}), faults=frozenset({"ignore-fragment-count"}))
+    assert statuses[-1] == Status.SUCCESS

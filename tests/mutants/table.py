@@ -42,7 +42,7 @@ MUTANTS: tuple[Mutant, ...] = (
     # -- the device under test (conformance/models/device.py FAULTS) ---------------------------------
     Mutant("device", "accept-oversize-image", ("SECMP7-IMG-004",)),
     Mutant("device", "accept-from-any-server", ("SECMP7-AUTH-006", "SECMP7-HHT-001", "SECMP7-HHT-002")),
-    Mutant("device", "skip-signature-check", ("SECMP7-AUTH-001", "SECMP7-AUTH-002")),
+    Mutant("device", "skip-signature-check", ("SECMP7-AUTH-001", "SECMP7-AUTH-002", "SECMP7-AUTH-007")),
     Mutant("device", "allow-downgrade", ("SECMP7-AUTH-005",)),
     Mutant("device", "report-old-version-after-activation",
            ("SECMP7-ACT-002", "SECMP7-ACT-004", "SECMP7-ALERT-002", "SECMP7-INV-001")),
@@ -62,6 +62,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "bad-query-next-image", ("SECMP7-OTA-001",)),
     Mutant("device", "ignore-abort", ("SECMP7-OTA-007",)),
     Mutant("device", "no-malformed-response", ("SECMP7-OTA-008",)),
+    Mutant("device", "ignore-unsigned-tail", ("SECMP7-AUTH-007",)),
+    Mutant("device", "ignore-file-destination", ("SECMP7-AUTH-008",)),
+    Mutant("device", "ignore-fragment-count", ("SECMP7-FRAG-003",)),
     # -- the Communications Hub (conformance/models/comms_hub.py HUB_FAULTS) -------------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "send-oversize-block", ("SECMP7-SUP-001",)),
