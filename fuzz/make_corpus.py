@@ -30,7 +30,7 @@ from protocol.ota_commands import (
     UpgradeEndResponse,
     encode_command,
 )
-from protocol.ota_image import OTA_HEADER, build_zigbee_image
+from protocol.ota_image import OTA_HEADER, P256_SIGNATURE_TAG, build_zigbee_image
 from protocol.zcl import (
     AttributeRecord,
     DataType,
@@ -70,6 +70,11 @@ def images() -> dict[str, bytes]:
         "zigbee-signature-element": build_zigbee_image(
             manufacturer_code=_MFR, image_type=_TYPE, file_version=_VERSION,
             sub_elements=[(0x0000, b"\x01" * 40), (0x0001, bytes(50)), (0x0002, bytes(48))]),
+        # The reference profile's P-256 signature sub-element, last; fixed bytes instead of a real
+        # signature (ECDSA is randomised and the seeds are deterministic): the layout is what counts.
+        "zigbee-p256-signature-element": build_zigbee_image(
+            manufacturer_code=_MFR, image_type=_TYPE, file_version=_VERSION,
+            sub_elements=[(0x0000, b"\x02" * 40), (P256_SIGNATURE_TAG, bytes(range(64)))]),
         "gbcs-unsigned": _gbcs_image(b"manufacturer image " * 6, signed=False),
         "gbcs-signed": _gbcs_image(b"manufacturer image " * 6, signed=True),
     }

@@ -17,7 +17,6 @@ from protocol.ota_image import (
     DEFAULT_MAX_IMAGE_SIZE,
     ImageFormat,
     OtaImage,
-    SubElementTag,
     image_to_json,
     parse_image,
 )
@@ -61,10 +60,9 @@ def _text(image: OtaImage, info: dict[str, Any]) -> str:
         if info[key] is not None:
             value = info[key]
             lines.append(f"{key}: {value if isinstance(value, str) else f'0x{value:04x}'}")
-    for element in image.sub_elements:
-        name = SubElementTag(element.tag).name if element.tag in SubElementTag._value2member_map_ else "-"
-        lines.append(f"sub_element: tag 0x{element.tag:04x} {name} length {len(element.value)} "
-                     f"at offset {element.offset}")
+    for element, described in zip(image.sub_elements, info["sub_elements"], strict=True):
+        lines.append(f"sub_element: tag 0x{element.tag:04x} {described['name'].upper()} "
+                     f"length {len(element.value)} at offset {element.offset}")
     if image.format is ImageFormat.ZIGBEE_OTA:
         lines.append(f"integrity_variant: {info['integrity_variant'] or 'none (no 0x0003 sub-element)'}")
     lines.append(f"manufacturer_image_length: {info['manufacturer_image_length']}")
