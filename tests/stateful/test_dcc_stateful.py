@@ -132,8 +132,10 @@ TestDccStateMachine.settings = settings(max_examples=30, stateful_step_count=15,
                                    "alert-c-too-late", "no-alert-c"])
 def test_the_machine_catches_a_faulty_dcc(fault):
     faulty = type(f"Faulty{fault}", (DccMachine,), {"faults": (fault,)})
+    # derandomize: the same examples every run, so a fault is caught every time or never (and
+    # the test says so), not by luck: with random examples a full run once missed group-alerts.
     quick = settings(max_examples=100, stateful_step_count=15, deadline=None, database=None,
-                     phases=[Phase.generate], report_multiple_bugs=False,
+                     derandomize=True, phases=[Phase.generate], report_multiple_bugs=False,
                      suppress_health_check=list(HealthCheck))
     with pytest.raises(AssertionError):
         run_state_machine_as_test(faulty, settings=quick)
