@@ -80,9 +80,22 @@ def test_usage_errors_exit_2(argv):
         assert exit_.code == 2
 
 
-def test_zigbee_with_key_is_usage_error(tmp_path):
-    code, _ = _build(tmp_path, "--format", "zigbee", "--new-key", str(tmp_path / "k.pem"))
-    assert code == 2
+def test_signed_zigbee_build_verifies_and_names_its_signature_element(tmp_path, capsys):
+    key = tmp_path / "k.pem"
+    code, out = _build(tmp_path, "--format", "zigbee", "--new-key", str(key), "--integrity-code")
+    assert code == 0 and "signed" in capsys.readouterr().out
+    assert main(["inspect", str(out), "--json", "--public-key", str(key) + ".pub"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["format"] == "zigbee-ota"
+    assert [e["name"] for e in info["sub_elements"]] == ["upgrade_image", "image_integrity_code",
+                                                          "p256_signature"]
+    assert info["signature_present"] is True and info["signature_verdict"] == "valid"
+    other = tmp_path / "other.pem"
+    main(["build-image", "--payload", str(out), "--manufacturer-code", "1", "--image-type", "1",
+          "--file-version", "1", "--new-key", str(other), "--out", str(tmp_path / "other.bin")])
+    capsys.readouterr()
+    assert main(["inspect", str(out), "--public-key", str(other) + ".pub"]) == 1
+    assert "field sub_elements[2].value" in capsys.readouterr().err
 
 
 def test_bad_public_key_is_usage_error(tmp_path):

@@ -1,9 +1,10 @@
 """``hanota build-image``: make a (signed) test image from a payload file.
 
-GBCS Upgrade Images are signed with ``--key PEM`` or a fresh test key (``--new-key PATH``
-writes it, and its public half to ``PATH.pub``). ZigBee OTA files carry the payload as the
-upgrade-image sub-element, optionally followed by an image integrity code; they are never
-signed (their suite 1/2 signatures use curves this suite cannot make).
+Images are signed with ``--key PEM`` or a fresh test key (``--new-key PATH`` writes it, and
+its public half to ``PATH.pub``): a GBCS Upgrade Image with its P-256 trailer; a ZigBee OTA
+file with hanota's reference-profile P-256 sub-element 0xFFF1, last (the standard's suite 1/2
+signatures use curves the cryptography library does not offer). ZigBee OTA files carry the
+payload as the upgrade-image sub-element, optionally followed by an image integrity code.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.commands._args import int_arg
 from protocol.errors import HarnessUsageError
@@ -20,6 +22,9 @@ from protocol.ota_image import (
     build_zigbee_image,
 )
 from protocol.signatures import generate_test_key, load_private_key_pem, public_key_pem
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
 NAME = "build-image"
 HELP = "make a (signed) test image, ZigBee OTA or GBCS Upgrade Image, from a payload file"
@@ -43,9 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--integrity-code", action="store_true",
                         help="zigbee only: append an image integrity code (0x0003) over the bytes before it")
     keys = parser.add_mutually_exclusive_group()
-    keys.add_argument("--key", metavar="PEM", help="gbcs only: sign with this P-256 private key")
+    keys.add_argument("--key", metavar="PEM", help="sign with this P-256 private key (zigbee: in "
+                      "hanota's reference-profile sub-element 0xFFF1)")
     keys.add_argument("--new-key", metavar="PATH",
-                      help="gbcs only: make a P-256 test key, write it to PATH (public half to PATH.pub)")
+                      help="make a P-256 test key, sign with it, write it to PATH (public half to "
+                      "PATH.pub)")
     parser.add_argument("--out", required=True, metavar="FILE", help="where the image is written")
 
 
@@ -54,13 +61,14 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _zigbee(args: argparse.Namespace, payload: bytes, header_string: bytes) -> bytes:
+def _zigbee(args: argparse.Namespace, payload: bytes, header_string: bytes,
+            key: EllipticCurvePrivateKey | None) -> bytes:
     return build_zigbee_image(
         manufacturer_code=args.manufacturer_code, image_type=args.image_type,
         file_version=args.file_version, zigbee_stack_version=args.stack_version,
         sub_elements=[(SubElementTag.UPGRADE_IMAGE, payload)], header_string=header_string,
         minimum_hardware_version=args.min_hw_version, maximum_hardware_version=args.max_hw_version,
-        integrity_code=args.integrity_code)
+        integrity_code=args.integrity_code, private_key=key)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,24 +78,22 @@ def run(args: argparse.Namespace) -> int:
         return _usage(f"cannot read {args.payload}: {err.strerror or err}")
     header_string = args.header_string.encode("utf-8")
     try:
-        if args.format == "zigbee":
-            if args.key or args.new_key:
-                return _usage("ZigBee OTA files are not signed by this tool; use --format gbcs")
-            image = _zigbee(args, payload, header_string)
-        else:
-            if args.integrity_code:
-                return _usage("--integrity-code applies to --format zigbee only")
-            key = None
-            if args.key:
-                key = load_private_key_pem(Path(args.key).read_bytes())
-            elif args.new_key:
-                key = generate_test_key()
-                from cryptography.hazmat.primitives import serialization
+        if args.integrity_code and args.format != "zigbee":
+            return _usage("--integrity-code applies to --format zigbee only")
+        key = None
+        if args.key:
+            key = load_private_key_pem(Path(args.key).read_bytes())
+        elif args.new_key:
+            key = generate_test_key()
+            from cryptography.hazmat.primitives import serialization
 
-                pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption())
-                Path(args.new_key).write_bytes(pem)
-                Path(args.new_key + ".pub").write_bytes(public_key_pem(key))
+            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+            Path(args.new_key).write_bytes(pem)
+            Path(args.new_key + ".pub").write_bytes(public_key_pem(key))
+        if args.format == "zigbee":
+            image = _zigbee(args, payload, header_string, key)
+        else:
             image = build_gbcs_image(
                 manufacturer_code=args.manufacturer_code, image_type=args.image_type,
                 file_version=args.file_version, manufacturer_image=payload, private_key=key,
@@ -99,5 +105,5 @@ def run(args: argparse.Namespace) -> int:
     except HarnessUsageError as err:
         return _usage(str(err))
     print(f"{args.out}: {len(image)} bytes, {'GBCS Upgrade Image' if args.format == 'gbcs' else 'ZigBee OTA'}"
-          f"{', signed' if args.format == 'gbcs' and (args.key or args.new_key) else ''}")
+          f"{', signed' if key is not None else ''}")
     return EXIT_OK
