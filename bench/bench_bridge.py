@@ -7,13 +7,17 @@ this process (:class:`ReferenceAdapter`), once with it in a ``hanota serve-devic
 reached through :class:`TcpAdapter` (one round trip per block). Both HAN logs must be equal.
 
 Figures: ``inprocess_download_s``, ``bridge_download_s`` and ``bridge_vs_inprocess`` (target
-<= 4), each one run (a run takes seconds; the ratio is what matters).
+<= 4), each one run (a run takes seconds; the ratio is what matters). For reading them on a
+given machine: ``loopback_rtt_us``, a bare 80-byte TCP round trip between this process and an
+echo subprocess (TCP_NODELAY, as the bridge), and ``bridge_rtt_vs_loopback``, what one block's
+round trip over the bridge costs against it.
 """
 
 from __future__ import annotations
 
 import random
 import select
+import socket
 import subprocess
 import sys
 import time
@@ -58,6 +62,37 @@ def _download(dut: DutAdapter, image: bytes) -> tuple[float, bytes]:
     return elapsed, network.log_bytes()
 
 
+_ECHO = """
+import socket, sys
+srv = socket.create_server(("127.0.0.1", 0))
+print(srv.getsockname()[1], flush=True)
+conn, _ = srv.accept()
+conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+while data := conn.recv(65536):
+    conn.sendall(data)
+"""
+
+
+def loopback_rtt_s(rounds: int = 5000) -> float:
+    """One bare TCP round trip to an echo subprocess on loopback (the floor of a bridge block)."""
+    proc = subprocess.Popen([sys.executable, "-c", _ECHO], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            start = time.perf_counter()
+            for _ in range(rounds):
+                sock.sendall(b"x" * 80)
+                got = 0
+                while got < 80:
+                    got += len(sock.recv(4096))
+            return (time.perf_counter() - start) / rounds
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def main(emit) -> None:  # type: ignore[no-untyped-def]
     image = _image()
     assert len(image) == SIZE
@@ -84,6 +119,9 @@ def main(emit) -> None:  # type: ignore[no-untyped-def]
     emit("inprocess_download_s", inprocess)
     emit("bridge_download_s", bridged)
     emit("bridge_vs_inprocess", bridged / inprocess)
+    rtt = loopback_rtt_s()
+    emit("loopback_rtt_us", rtt * 1e6)
+    emit("bridge_rtt_vs_loopback", bridged / (SIZE // 64) / rtt)
 
 
 if __name__ == "__main__":

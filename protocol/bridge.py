@@ -267,6 +267,13 @@ _FRAME_SUBCONS: list[Any] = list(FRAME_STRUCT.subcons)
 _FRAME_HEAD = struct.Struct(">" + "".join(sub.subcon.fmtstr[1:] for sub in _FRAME_SUBCONS[:6])
                             + _FRAME_SUBCONS[6].subcon.lengthfield.fmtstr[1:])
 _FRAME_TYPE = bytes([MessageType.FRAME])
+# CONTROL and its reply go once per block too when time is virtual (the client asks the time
+# after each frame it sends): struct forms of the declarations above, for a known op and status
+# and an empty reason; anything else takes the interpreted path, which names the field.
+_CONTROL = struct.Struct(">BHBQ")  # type, request_id, op, argument
+_CONTROL_REPLY = struct.Struct(">BHBBQQH")  # type, request_id, op, status, now, next due, reason length
+_OPS = {int(op): op for op in ControlOp}
+_STATUSES = {int(status): status for status in ControlStatus}
 
 
 # --------------------------------------------------------------------------------- encode
@@ -283,6 +290,15 @@ def encode_message(msg: Message) -> bytes:
         if length > MAX_ENVELOPE:
             raise HarnessUsageError(f"FRAME of {length} bytes is over the {MAX_ENVELOPE}-byte cap")
         return _LENGTH.pack(length) + _FRAME_TYPE + body + bytes(msg.payload)
+    if type(msg) is Control and type(msg.op) is ControlOp and 0 <= msg.request_id <= 0xFFFF \
+            and 0 <= msg.argument <= NO_TIMER:
+        return _LENGTH.pack(_CONTROL.size) + _CONTROL.pack(MessageType.CONTROL, msg.request_id, msg.op,
+                                                           msg.argument)
+    if type(msg) is ControlReply and not msg.reason and type(msg.op) is ControlOp \
+            and type(msg.status) is ControlStatus and 0 <= msg.request_id <= 0xFFFF \
+            and 0 <= msg.now_ms <= NO_TIMER and 0 <= msg.next_due_ms <= NO_TIMER:
+        return _LENGTH.pack(_CONTROL_REPLY.size) + _CONTROL_REPLY.pack(
+            MessageType.CONTROL_REPLY, msg.request_id, msg.op, msg.status, msg.now_ms, msg.next_due_ms, 0)
     mtype = _TYPE_OF.get(type(msg))
     if mtype is None:
         raise HarnessUsageError(f"{type(msg).__name__} is not a bridge message")
@@ -316,6 +332,14 @@ def _decode_body(content: bytes, base_offset: int) -> Message:
         fast = _decode_frame_fast(content)
         if fast is not None:
             return fast
+    elif mtype is MessageType.CONTROL and len(content) == _CONTROL.size:
+        _, request_id, op, argument = _CONTROL.unpack(content)
+        if op in _OPS:
+            return Control(request_id, _OPS[op], argument)
+    elif mtype is MessageType.CONTROL_REPLY and len(content) == _CONTROL_REPLY.size:
+        _, request_id, op, status, now_ms, next_due_ms, reason_length = _CONTROL_REPLY.unpack(content)
+        if op in _OPS and status in _STATUSES and reason_length == 0:
+            return ControlReply(request_id, _OPS[op], _STATUSES[status], now_ms, next_due_ms, "")
     fmt = MESSAGES[mtype][1]
     msg: Message = decode(fmt, content[1:], base_offset=base_offset + 5, what=mtype.name.lower())
     return msg

@@ -180,3 +180,32 @@ def test_truncations_and_mutations_raise_only_protocol_errors(msg: b.Message, da
 def test_any_oversized_length_is_refused_from_four_bytes(length: int) -> None:
     with pytest.raises(SizeLimitError):
         b.MessageReader().feed(struct.pack(">I", length))
+
+
+_U16, _U64 = st.integers(0, 0xFFFF), st.integers(0, b.NO_TIMER)
+controls = st.builds(b.Control, _U16, st.sampled_from(list(b.ControlOp)), _U64)
+replies = st.builds(b.ControlReply, _U16, st.sampled_from(list(b.ControlOp)),
+                    st.sampled_from(list(b.ControlStatus)), _U64, _U64, st.just(""))
+
+
+@given(st.one_of(controls, replies))
+def test_control_fast_paths_agree_with_the_declaration(msg: b.Control | b.ControlReply) -> None:
+    fmt = b.CONTROL_FORMAT if isinstance(msg, b.Control) else b.CONTROL_REPLY_FORMAT
+    data = b.encode_message(msg)
+    assert data[5:] == fmt.build(msg)
+    assert b.decode_envelope(data) == decode(fmt, data[5:]) == msg
+
+
+@given(st.sampled_from([(b.MessageType.CONTROL, 11), (b.MessageType.CONTROL_REPLY, 22)]), st.data())
+def test_control_fast_decode_accepts_exactly_what_the_declaration_accepts(kind, data) -> None:
+    mtype, size = kind
+    body = data.draw(st.binary(min_size=size, max_size=size))
+    envelope = struct.pack(">I", size + 1) + bytes([mtype]) + body
+    fmt = b.CONTROL_FORMAT if mtype is b.MessageType.CONTROL else b.CONTROL_REPLY_FORMAT
+    try:
+        declared = decode(fmt, body)
+    except ProtocolError:
+        with pytest.raises(ProtocolError):
+            b.decode_envelope(envelope)
+    else:
+        assert b.decode_envelope(envelope) == declared
