@@ -350,6 +350,26 @@ def _first_element_plausible(data: bytes, start: int) -> bool:
     return 0 < length <= len(data) - start - _SUB_ELEMENT_HEADER_SIZE
 
 
+def _refuse_ambiguous_first_element(data: bytes, start: int) -> None:
+    """Refuse a body that opens with a standard sub-element tag whose length cannot fit.
+
+    Such a file is a ZigBee OTA file cut short or a GBCS image whose first bytes happen to look
+    like a tag: the bytes cannot tell which, so the reader is asked to name the format.
+    """
+    if len(data) - start < _SUB_ELEMENT_HEADER_SIZE:
+        return
+    tag = int.from_bytes(data[start:start + 2], "little")
+    length = int.from_bytes(data[start + 2:start + 6], "little")
+    left = len(data) - start - _SUB_ELEMENT_HEADER_SIZE
+    if tag in SubElementTag._value2member_map_ and length > left:
+        raise DecodeError(
+            f"ambiguous format: the bytes after the header start like a ZigBee OTA sub-element "
+            f"({SubElementTag(tag).name}, tag 0x{tag:04x}) declaring {length} bytes where {left} follow; "
+            "if it is a GBCS Upgrade Image, read it with the expected format gbcs-upgrade-image "
+            "(inspect --format gbcs)",
+            field="sub_elements[0].length", offset=start + 2)
+
+
 # --- image integrity code (AES-MMO, ZigBee spec B.6) -------------------------------------------
 
 _BLOCK = 16
@@ -484,6 +504,7 @@ def parse_image(data: bytes, *, max_size: int = DEFAULT_MAX_IMAGE_SIZE,
         return _gbcs_image(raw, header)
     if tiled is not None:
         return _zigbee_image(raw, header, tiled)
+    _refuse_ambiguous_first_element(raw, start)
     if _first_element_plausible(raw, start):
         try:
             _walk_sub_elements(raw, start)
