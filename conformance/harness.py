@@ -43,7 +43,15 @@ from protocol import ota_commands as oc
 from protocol import ota_image
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
 from protocol.ota_image import build_gbcs_image
-from protocol.zcl import OTA_CLUSTER_ID, DefaultResponse, Direction, ImageUpgradeStatus, OtaAttribute, Status
+from protocol.zcl import (
+    OTA_CLUSTER_ID,
+    DefaultResponse,
+    Direction,
+    ImageUpgradeStatus,
+    OtaAttribute,
+    Status,
+    peek_header,
+)
 
 from .adapters import DutAdapter, DutLink, WallTimeBoundError, open_dut
 from .models.clock import VirtualClock
@@ -1414,17 +1422,13 @@ def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) 
 
 
 def _frame_key(payload: bytes) -> tuple[int, int]:
-    if len(payload) < 3:
-        return (-1, -1)
-    frame_type = payload[0] & 0x03
-    cid_at = 4 if payload[0] & 0x04 else 2
-    return (frame_type, payload[cid_at] if len(payload) > cid_at else -1)
+    peek = peek_header(payload)
+    return (peek.frame_type, peek.command_id) if peek else (-1, -1)
 
 
 def _tsn(payload: bytes) -> int:
-    """The ZCL transaction sequence number (after the manufacturer code when there is one)."""
-    at = 3 if payload and payload[0] & 0x04 else 1
-    return payload[at] if len(payload) > at else -1
+    peek = peek_header(payload)
+    return peek.tsn if peek else -1
 
 
 def _text(command: Any) -> str:

@@ -50,6 +50,7 @@ from protocol.zcl import (
     ReadAttributes,
     ReadAttributesResponse,
     Status,
+    peek_header,
 )
 
 from .clock import VirtualClock
@@ -414,9 +415,10 @@ class CommsHub:
             header, decoded = oc.decode_command(frame.payload)
         except ProtocolError as err:
             self._violation(frame.src, f"malformed frame: {err}")
-            if len(frame.payload) >= 3:
-                self._reply(frame, frame.payload[1], DefaultResponse(
-                    command_id=frame.payload[2], status=Status.MALFORMED_COMMAND,
+            peek = peek_header(frame.payload)
+            if peek is not None:
+                self._reply(frame, peek.tsn, DefaultResponse(
+                    command_id=peek.command_id, status=Status.MALFORMED_COMMAND,
                     direction=Direction.SERVER_TO_CLIENT))
             return
         cmd: Any = decoded

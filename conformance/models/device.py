@@ -37,6 +37,7 @@ from protocol.zcl import (
     ReadAttributes,
     ReadAttributesResponse,
     Status,
+    peek_header,
 )
 
 from .clock import VirtualClock
@@ -380,8 +381,11 @@ class OtaDevice:
             header, decoded = oc.decode_command(frame.payload)
         except ProtocolError as err:
             if "no-malformed-response" not in self.faults:
-                self._reply(frame, DefaultResponse(command_id=_command_id(frame.payload),
-                                                   status=Status.MALFORMED_COMMAND), tsn=_tsn(frame))
+                # Echo the frame's own TSN and command id; with no header to read, there is none.
+                peek = peek_header(frame.payload)
+                self._reply(frame, DefaultResponse(command_id=peek.command_id if peek else 0,
+                                                   status=Status.MALFORMED_COMMAND),
+                            tsn=peek.tsn if peek else 0)
             raise DeviceViolationError(f"malformed frame: {err}") from None
         cmd: Any = decoded
         event = _INPUT_OF.get(type(cmd))
@@ -901,14 +905,6 @@ def _declared_part(data: bytes) -> bytes:
         return data
     declared = int.from_bytes(data[at:at + 4], "little")
     return data[:declared] if 0 < declared < len(data) else data
-
-
-def _command_id(payload: bytes) -> int:
-    return payload[2] if len(payload) >= 3 else 0
-
-
-def _tsn(frame: HanFrame) -> int:
-    return frame.payload[1] if len(frame.payload) >= 2 else 0
 
 
 _INPUT_OF: dict[type, DeviceInput] = {
