@@ -554,7 +554,8 @@ def test_malformed_manufacturer_specific_frame_is_answered_with_its_own_tsn_and_
     # Frame control bit 2: the manufacturer code (0x1234) comes before the TSN (0x42) and the
     # command id (0x05). Read at fixed offsets 1 and 2, the answer would echo 0x34 / 0x12.
     _, dev = make()
-    dev.receive(HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID, bytes.fromhex("1d34124205")))
+    raw = bytes.fromhex("1d34124205")
+    dev.receive(HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID, raw))
     frame = dev.next_frame()
     assert frame is not None
     header, answer = oc.decode_command(frame.payload)
