@@ -1385,8 +1385,6 @@ _SMUGGLING = frozenset({
     DefectKind.SIGNATURE_FIRST})
 _FORGED_COUNTS = frozenset({DefectKind.COUNT_ONE_FEWER, DefectKind.COUNT_ONE_MORE,
                             DefectKind.COUNT_DIFFERS})
-#: Where the header's total image size sits (docs/image-formats.md).
-_TOTAL_IMAGE_SIZE_AT = 52
 
 
 def other_device_eui64(eui64: int) -> int:
@@ -1401,8 +1399,7 @@ def _element(tag: int, value: bytes) -> bytes:
 def _count_in_total(data: bytes) -> bytes:
     """``data`` with its header's total image size made to count every byte (so the header no
     longer matches its signature)."""
-    at = _TOTAL_IMAGE_SIZE_AT
-    return data[:at] + len(data).to_bytes(4, "little") + data[at + 4:]
+    return ota_image.with_total_size(data, len(data))
 
 
 def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) -> bytes:

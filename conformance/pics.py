@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from protocol.errors import HarnessUsageError
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 
 __all__ = ["OPTIONAL_FEATURES", "Pics", "PicsError", "load_pics", "reference_pics"]
 
@@ -53,7 +54,7 @@ class Pics:
     features: frozenset[str] = frozenset()
     timing: Timing = field(default_factory=Timing)
     #: PIXIT: the largest single distributed image, in bytes (768,000 = 750 x 1024 by default).
-    max_image_bytes: int = 768_000
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     source: str = "built-in reference PICS"
 
     def supports(self, item: str) -> bool:
@@ -161,7 +162,8 @@ def load_pics(path: str | Path) -> Pics:
         public_key_pem=public_key_pem,
         features=frozenset(k for k, v in feats.items() if v),
         timing=timing,
-        max_image_bytes=_int(f"{p}: [pixit] max_image_bytes", pixit.get("max_image_bytes", 768_000),
-                             lo=1024, hi=16 * 1024 * 1024),
+        max_image_bytes=_int(f"{p}: [pixit] max_image_bytes",
+                             pixit.get("max_image_bytes", DEFAULT_MAX_IMAGE_BYTES),
+                             lo=1024, hi=DEFAULT_MAX_WHOLE_IMAGE_BYTES),
         source=str(p),
     )

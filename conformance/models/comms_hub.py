@@ -42,6 +42,7 @@ from typing import Any
 from protocol import gbt, ota_image
 from protocol import ota_commands as oc
 from protocol.errors import HarnessUsageError, ProtocolError, SizeLimitError
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 from protocol.zcl import (
     OTA_CLUSTER_ID,
     DefaultResponse,
@@ -245,7 +246,7 @@ class CommsHub:
         clock: VirtualClock,
         *,
         eui64: int,
-        max_image_bytes: int = 768_000,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         rules: str = "wg-2016",
         rng: random.Random,
         minimum_block_period_ms: int = 0,
@@ -730,7 +731,7 @@ class HandHeldTerminal:
     """
 
     def __init__(self, clock: VirtualClock, *, eui64: int, image: bytes,
-                 max_image_bytes: int = 16 * 1024 * 1024) -> None:
+                 max_image_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES) -> None:
         self.clock = clock
         self.eui64 = eui64
         self.data = bytes(image)

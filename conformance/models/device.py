@@ -26,6 +26,7 @@ from typing import Any, Literal
 from protocol import fragments, ota_image, signatures
 from protocol import ota_commands as oc
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 from protocol.zcl import (
     OTA_ATTRIBUTE_TYPES,
     OTA_CLUSTER_ID,
@@ -63,9 +64,6 @@ _WILDCARD_16 = 0xFFFF
 _WILDCARD_32 = 0xFFFF_FFFF
 _NO_SERVER = 0xFFFF_FFFF_FFFF_FFFF
 ZIGBEE_PRO_STACK = 0x0002
-#: Where the header's total image size sits (095264 6.3; docs/image-formats.md), for the
-#: ``ignore-unsigned-tail`` fault, which reads it without the parser's checks.
-_TOTAL_IMAGE_SIZE_AT = 52
 
 #: Named deviations from the specification, for mutation tests. Default: none.
 FAULTS: dict[str, str] = {
@@ -294,8 +292,8 @@ class OtaDevice:
         supports_fragmentation: bool = False,
         consumer_refusal: bool = False,
         consumer_accepts: bool = True,
-        max_image_bytes: int = 768_000,
-        max_whole_image_bytes: int = 16 * 1024 * 1024,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        max_whole_image_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES,
         max_data_size: int = 64,
         minimum_block_period_ms: int = 0,
         response_timeout_ms: int = 5_000,
@@ -900,11 +898,8 @@ class OtaDevice:
 def _declared_part(data: bytes) -> bytes:
     """The first ``total_image_size`` bytes of ``data`` as its header declares them (fault
     ignore-unsigned-tail); ``data`` itself when it is too short to say or declares more."""
-    at = _TOTAL_IMAGE_SIZE_AT
-    if len(data) < at + 4:
-        return data
-    declared = int.from_bytes(data[at:at + 4], "little")
-    return data[:declared] if 0 < declared < len(data) else data
+    declared = ota_image.declared_total_size(data)
+    return data[:declared] if declared and declared < len(data) else data
 
 
 _INPUT_OF: dict[type, DeviceInput] = {
