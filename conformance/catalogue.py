@@ -38,6 +38,7 @@ __all__ = [
     "Family",
     "Requirement",
     "ScenarioIndex",
+    "Scope",
     "ScenarioInfo",
     "ScenarioRef",
     "Tag",
@@ -65,7 +66,9 @@ _PICS_ITEM = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 _REQUIRED_KEYS = ("id", "title", "statement", "quote", "source", "level", "rules", "side", "pics")
 _OPTIONAL_KEYS = ("as_implemented", "see_also")
-_TOP_KEYS = ("schema", "families", "pics_items", "pixit", "requirements")
+_TOP_KEYS = ("schema", "families", "pics_items", "pixit", "scope", "requirements")
+#: The device kinds a PICS may declare (conformance/pics.py DEVICE_KINDS).
+DEVICE_KINDS = ("ihd", "ppmid")
 
 
 class CatalogueError(HarnessUsageError):
@@ -84,6 +87,23 @@ class AsImplemented:
 
     note: str
     source: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The device kinds one rule set covers, and the source that says so.
+
+    A device-side scenario is *not applicable* to a device whose kind its run's rule set does not
+    cover, with ``reason`` (the final SEC dropped IHDs: every device-side scenario then is).
+    """
+
+    rules: str
+    devices: tuple[str, ...]
+    reason: str
+    source: str
+
+    def excludes(self, kind: str) -> bool:
+        return kind not in self.devices
 
 
 class ScenarioRef(NamedTuple):
@@ -137,6 +157,7 @@ class Catalogue:
     pics_items: Mapping[str, str]
     pixit: Mapping[str, Mapping[str, Any]]
     path: str = ""
+    scope: Mapping[str, Scope] = field(default_factory=dict)
     _by_id: Mapping[str, Requirement] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -181,7 +202,14 @@ class Catalogue:
     def with_scenarios(self, index: Mapping[str, list[ScenarioRef]]) -> Catalogue:
         """A copy whose requirements list the scenarios ``index`` maps to them."""
         reqs = tuple(replace(r, scenarios=tuple(index.get(r.id, ()))) for r in self.requirements)
-        return Catalogue(reqs, self.families, self.pics_items, self.pixit, self.path)
+        return Catalogue(reqs, self.families, self.pics_items, self.pixit, self.path, self.scope)
+
+    def out_of_scope(self, rule_set: str, kind: str) -> str | None:
+        """Why a device of ``kind`` is outside the scope of ``rule_set``, or None if inside."""
+        scope = self.scope.get(rule_set)
+        if scope is None or not scope.excludes(kind):
+            return None
+        return f"{scope.reason} ({scope.source})"
 
     def _suggest(self, name: str) -> str:
         close = difflib.get_close_matches(name.lstrip("@"), list(self._by_id), n=1)
@@ -232,6 +260,7 @@ def _build(data: object, path: Path) -> Catalogue:
     if not isinstance(pixit, dict):
         problems.append("pixit: must be a mapping of parameter name to {default, meaning}")
         pixit = {}
+    scope = _scope(data.get("scope", {}), problems)
     raw = data.get("requirements")
     if not isinstance(raw, list) or not raw:
         problems.append("requirements: must be a non-empty list")
@@ -253,7 +282,32 @@ def _build(data: object, path: Path) -> Catalogue:
                 problems.append(f"{req.id}: see_also names unknown requirement {other!r}")
     if problems:
         raise CatalogueError(path, problems)
-    return Catalogue(tuple(reqs), families, pics_items, pixit, str(path))
+    return Catalogue(tuple(reqs), families, pics_items, pixit, str(path), scope)
+
+
+def _scope(raw: object, problems: list[str]) -> dict[str, Scope]:
+    if not isinstance(raw, dict):
+        problems.append("scope: must map each rule set to {devices, reason, source}")
+        return {}
+    out: dict[str, Scope] = {}
+    for rules, spec in raw.items():
+        where = f"scope: {rules}"
+        if rules not in RULE_SETS:
+            problems.append(f"{where}: unknown rule set{_close(str(rules), RULE_SETS)}")
+            continue
+        if not isinstance(spec, dict) or set(spec) != {"devices", "reason", "source"}:
+            problems.append(f"{where}: must have exactly 'devices', 'reason' and 'source'")
+            continue
+        devices = spec["devices"]
+        if not isinstance(devices, list) or not devices or any(d not in DEVICE_KINDS for d in devices):
+            problems.append(f"{where}: devices must be a non-empty list drawn from {', '.join(DEVICE_KINDS)}")
+            continue
+        if not all(isinstance(spec[k], str) and spec[k].strip() for k in ("reason", "source")):
+            problems.append(f"{where}: reason and source must be non-empty strings")
+            continue
+        out[rules] = Scope(rules, tuple(devices), " ".join(spec["reason"].split()),
+                           " ".join(spec["source"].split()))
+    return out
 
 
 def _families(raw: object, problems: list[str]) -> dict[str, Family]:

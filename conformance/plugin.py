@@ -6,6 +6,8 @@
   ``@side-device`` → ``side("device")``.
 - A scenario whose PICS item the device does not declare, or whose rule set is not the run's,
   is skipped with a reason starting ``not applicable:``; the report counts it as such.
+- A device-side scenario is not applicable to a device whose kind the run's rule set does not
+  cover (the catalogue's ``scope``: under ``as-implemented`` an IHD, which the final SEC dropped).
 - A scenario the device under test cannot take part in (an optional control it lacks, a wait
   longer than a wall-time device may be kept waiting: ``DutNotApplicableError``) is skipped the
   same way, with the adapter's reason.
@@ -47,6 +49,8 @@ SIDES = ("device", "dcc")
 NOT_APPLICABLE = "not applicable: "
 
 _results_key = pytest.StashKey[list[ScenarioResult]]()
+#: Why the device's kind is outside the run's rule set (None: inside), from the catalogue.
+_out_of_scope_key = pytest.StashKey[str | None]()
 _scenario_key = pytest.StashKey[dict[str, Any]]()
 #: Where the ``harness`` fixture leaves itself, so its evidence reaches the scenario's result.
 harness_key = pytest.StashKey[Any]()
@@ -95,6 +99,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except PicsError as err:
         raise pytest.UsageError(str(err)) from None
     config.hanota_xfails = _load_xfails(config.getoption("--hanota-xfails"))  # type: ignore[attr-defined]
+    config.stash[_out_of_scope_key] = _out_of_scope(config.getoption("--hanota-rules"),
+                                                    config.hanota_pics.kind)  # type: ignore[attr-defined]
     dcc = config.getoption("--hanota-dcc")
     if dcc is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", dcc):
         raise pytest.UsageError(f"--hanota-dcc: a DCC test system URL is http://HOST:PORT[/PREFIX], "
@@ -108,6 +114,20 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--hanota-dut names {len(specs)} device(s) for {workers} xdist "
                                 "workers: each worker needs its own device")
     config.pluginmanager.register(_ResultCollector(config), "hanota-results")
+
+
+def _out_of_scope(rules: str, kind: str) -> str | None:
+    from .catalogue import load_catalogue
+
+    try:
+        catalogue = load_catalogue(features_dir=None)
+    except HarnessUsageError as err:
+        raise pytest.UsageError(str(err)) from None
+    reason = catalogue.out_of_scope(rules, kind)
+    if reason is None:
+        return None
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"the device under test is {article} {kind.upper()} (PICS): {reason}"
 
 
 def dut_for_worker(config: pytest.Config) -> str:
@@ -220,6 +240,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if (config.getoption("--hanota-dcc") and "device" in sides and "dcc" not in sides
             and config.getoption("--hanota-dut") == "reference"):
         pytest.skip(f"{NOT_APPLICABLE}{DCC_ONLY_REASON}")
+    out_of_scope = config.stash.get(_out_of_scope_key, None)
+    if out_of_scope and "device" in sides and "dcc" not in sides:
+        pytest.skip(f"{NOT_APPLICABLE}{out_of_scope}")
     pics: Pics = item.config.hanota_pics  # type: ignore[attr-defined]
     for mark in item.iter_markers("pics"):
         needed = str(mark.args[0])

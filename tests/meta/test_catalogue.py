@@ -92,6 +92,29 @@ def test_as_implemented_differences_are_recorded(catalogue: Catalogue) -> None:
     assert catalogue["SECMP7-ALERT-004"].rules == ("as-implemented",)
 
 
+def test_the_final_scope_drops_ihds(catalogue: Catalogue) -> None:
+    assert catalogue.out_of_scope("wg-2016", "ihd") is None
+    assert catalogue.out_of_scope("as-implemented", "ppmid") is None
+    reason = catalogue.out_of_scope("as-implemented", "ihd")
+    assert reason is not None and "IHDs were dropped from the final scope" in reason
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        ("scope: []\n", "scope: must map each rule set"),
+        ("scope:\n  wg-2017: {devices: [ihd], reason: r, source: s}\n",
+         "scope: wg-2017: unknown rule set (did you mean 'wg-2016'?)"),
+        ("scope:\n  wg-2016: {devices: [ihd]}\n", "must have exactly 'devices', 'reason' and 'source'"),
+        ("scope:\n  wg-2016: {devices: [hcalcs], reason: r, source: s}\n",
+         "devices must be a non-empty list drawn from ihd, ppmid"),
+    ],
+)
+def test_scope_errors(tmp_path: Path, scope: str, expected: str) -> None:
+    problems = _problems(tmp_path, _GOOD, head=_HEAD.replace("requirements:", scope + "requirements:"))
+    assert any(expected in p for p in problems), problems
+
+
 def test_size_limit_choice_is_recorded(catalogue: Catalogue) -> None:
     assert catalogue.pixit["max_image_bytes"]["default"] == 750 * 1024
 
