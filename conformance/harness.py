@@ -43,7 +43,15 @@ from protocol import ota_commands as oc
 from protocol import ota_image
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
 from protocol.ota_image import build_gbcs_image
-from protocol.zcl import OTA_CLUSTER_ID, DefaultResponse, Direction, ImageUpgradeStatus, OtaAttribute, Status
+from protocol.zcl import (
+    OTA_CLUSTER_ID,
+    DefaultResponse,
+    Direction,
+    ImageUpgradeStatus,
+    OtaAttribute,
+    Status,
+    peek_header,
+)
 
 from .adapters import DutAdapter, DutLink, DutNotApplicableError, WallTimeBoundError, open_dut
 from .models.clock import VirtualClock
@@ -1383,8 +1391,6 @@ _SMUGGLING = frozenset({
     DefectKind.SIGNATURE_FIRST})
 _FORGED_COUNTS = frozenset({DefectKind.COUNT_ONE_FEWER, DefectKind.COUNT_ONE_MORE,
                             DefectKind.COUNT_DIFFERS})
-#: Where the header's total image size sits (docs/image-formats.md).
-_TOTAL_IMAGE_SIZE_AT = 52
 
 
 def other_device_eui64(eui64: int) -> int:
@@ -1399,8 +1405,7 @@ def _element(tag: int, value: bytes) -> bytes:
 def _count_in_total(data: bytes) -> bytes:
     """``data`` with its header's total image size made to count every byte (so the header no
     longer matches its signature)."""
-    at = _TOTAL_IMAGE_SIZE_AT
-    return data[:at] + len(data).to_bytes(4, "little") + data[at + 4:]
+    return ota_image.with_total_size(data, len(data))
 
 
 def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) -> bytes:
@@ -1420,17 +1425,13 @@ def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) 
 
 
 def _frame_key(payload: bytes) -> tuple[int, int]:
-    if len(payload) < 3:
-        return (-1, -1)
-    frame_type = payload[0] & 0x03
-    cid_at = 4 if payload[0] & 0x04 else 2
-    return (frame_type, payload[cid_at] if len(payload) > cid_at else -1)
+    peek = peek_header(payload)
+    return (peek.frame_type, peek.command_id) if peek else (-1, -1)
 
 
 def _tsn(payload: bytes) -> int:
-    """The ZCL transaction sequence number (after the manufacturer code when there is one)."""
-    at = 3 if payload and payload[0] & 0x04 else 1
-    return payload[at] if len(payload) > at else -1
+    peek = peek_header(payload)
+    return peek.tsn if peek else -1
 
 
 def _text(command: Any) -> str:

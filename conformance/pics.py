@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from protocol.errors import HarnessUsageError
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 
 __all__ = ["OPTIONAL_FEATURES", "DccPixit", "Pics", "PicsError", "load_dcc_pixit", "load_pics",
            "reference_dcc_pixit", "reference_pics"]
@@ -54,7 +55,7 @@ class Pics:
     features: frozenset[str] = frozenset()
     timing: Timing = field(default_factory=Timing)
     #: PIXIT: the largest single distributed image, in bytes (768,000 = 750 x 1024 by default).
-    max_image_bytes: int = 768_000
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     #: PIXIT: the largest single image the device can hold and install, as it declares it (None:
     #: not declared; the scenarios sized by it are then not applicable). SECMP7-IMG-003/004.
     image_capacity_bytes: int | None = None
@@ -89,7 +90,7 @@ REFERENCE_IMAGE_TYPES = {"ihd": 0x0101, "ppmid": 0x0102}
 def reference_pics(kind: str = "ppmid") -> Pics:
     """The PICS of the built-in reference device: every optional feature implemented."""
     return Pics(kind=kind, image_type=REFERENCE_IMAGE_TYPES[kind], features=frozenset(OPTIONAL_FEATURES),
-                image_capacity_bytes=768_000)
+                image_capacity_bytes=DEFAULT_MAX_IMAGE_BYTES)
 
 
 def _int(where: str, value: object, *, lo: int, hi: int) -> int:
@@ -167,11 +168,12 @@ def load_pics(path: str | Path) -> Pics:
         public_key_pem=public_key_pem,
         features=frozenset(k for k, v in feats.items() if v),
         timing=timing,
-        max_image_bytes=_int(f"{p}: [pixit] max_image_bytes", pixit.get("max_image_bytes", 768_000),
-                             lo=1024, hi=16 * 1024 * 1024),
+        max_image_bytes=_int(f"{p}: [pixit] max_image_bytes",
+                             pixit.get("max_image_bytes", DEFAULT_MAX_IMAGE_BYTES),
+                             lo=1024, hi=DEFAULT_MAX_WHOLE_IMAGE_BYTES),
         image_capacity_bytes=None if "image_capacity_bytes" not in pixit else _int(
             f"{p}: [pixit] image_capacity_bytes", pixit["image_capacity_bytes"], lo=1024,
-            hi=16 * 1024 * 1024),
+            hi=DEFAULT_MAX_WHOLE_IMAGE_BYTES),
         source=str(p),
     )
 
