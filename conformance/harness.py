@@ -53,13 +53,14 @@ from protocol.zcl import (
     peek_header,
 )
 
-from .adapters import DutAdapter, DutLink, WallTimeBoundError, open_dut
+from .adapters import DutAdapter, DutLink, DutNotApplicableError, WallTimeBoundError, open_dut
 from .models.clock import VirtualClock
 from .models.comms_hub import HUB_FAULTS, UTC_EPOCH_OFFSET_S, HandHeldTerminal
 from .models.dcc import DeviceRecord
 from .models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork
 from .models.premises import DeviceSpec, World, deterministic_key, sign_deterministically
 from .params import (
+    PIXIT_DURATIONS,
     Defect,
     DefectKind,
     Duration,
@@ -68,18 +69,14 @@ from .params import (
     Size,
     UpgradeTime,
     UpgradeTimeKind,
-    parse_duration,
 )
-from .pics import Pics
+from .pics import REFERENCE_DCC_PIXIT, Pics
 
 __all__ = ["DEFAULT_PIXIT_DURATIONS", "DutHandle", "Harness", "HubPlayer", "ImageInfo", "Offer"]
 
-#: PIXIT duration defaults (the catalogue's ``pixit:`` section), used when it cannot be read.
-DEFAULT_PIXIT_DURATIONS = {
-    "alert_service_level_ms": 24 * 3_600_000,
-    "version_confirmation_delay_ms": 30 * 60_000,
-    "alert_stagger_interval_ms": 1_000,
-}
+#: The reference DCC's declared PIXIT durations: the reference world is built with them, and a
+#: run against it judges by them (a DCC under test declares its own: conformance.pics.DccPixit).
+DEFAULT_PIXIT_DURATIONS = dict(REFERENCE_DCC_PIXIT)
 #: "The download runs to its end" stops after this much virtual time with no word from the device.
 QUIET_MS = 120_000
 #: ... and never runs longer than this (a model that never ends is a bug to report).
@@ -387,6 +384,8 @@ class Harness:
         self.hub_faults = frozenset(hub_faults)
         self.max_image_bytes = pics.max_image_bytes
         durations = dict(DEFAULT_PIXIT_DURATIONS, **(pixit or {}))
+        #: the PIXIT durations the DCC declared (all, when none are given: the reference DCC's)
+        self.declared_pixit = frozenset(durations if pixit is None else pixit)
         self.alert_service_level_ms = durations["alert_service_level_ms"]
         self.version_confirmation_delay_ms = durations["version_confirmation_delay_ms"]
         self.alert_stagger_interval_ms = durations["alert_stagger_interval_ms"]
@@ -436,10 +435,17 @@ class Harness:
                 "alert_stagger_interval_ms": self.alert_stagger_interval_ms}
 
     def ms(self, duration: Duration) -> int:
+        if duration.pixit is not None and duration.pixit not in self.declared_pixit:
+            name = next((k for k, v in PIXIT_DURATIONS.items() if v == duration.pixit), str(duration))
+            raise DutNotApplicableError(f"the DCC declares no figure for {name} (DCC PIXIT); the "
+                                        "minutes set none, and the suite invents none")
         return duration.resolve(self.pixit_durations)
 
     def size_bytes(self, size: Size) -> int:
-        return size.resolve(self.max_image_bytes)
+        if size.capacity and self.pics.image_capacity_bytes is None:
+            raise DutNotApplicableError("the device declares no image capacity (PICS [pixit] "
+                                        "image_capacity_bytes), so the scenarios sized by it do not apply")
+        return size.resolve(self.max_image_bytes, self.pics.image_capacity_bytes)
 
     # ================================================================ the premises
     def premises(self, electricity: str, gas: str | None) -> None:
@@ -1457,19 +1463,3 @@ def _describe(time_ms: int, frame: HanFrame, command: Any, dut: int) -> str:
 
 def _stderr_line(text: str) -> None:
     print(f"hanota: {text}", file=sys.stderr, flush=True)
-
-
-def default_pixit_durations() -> dict[str, int]:
-    """The catalogue's PIXIT duration defaults in ms (falls back to DEFAULT_PIXIT_DURATIONS)."""
-    try:
-        from .catalogue import load_catalogue
-
-        pixit = load_catalogue().pixit
-    except Exception:
-        return dict(DEFAULT_PIXIT_DURATIONS)
-    out = dict(DEFAULT_PIXIT_DURATIONS)
-    for key in list(out):
-        entry = pixit.get(key.removesuffix("_ms"))
-        if entry is not None and "default" in entry:
-            out[key] = parse_duration(str(entry["default"])).resolve({})
-    return out
