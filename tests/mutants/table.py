@@ -67,6 +67,15 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "ignore-unsigned-tail", ("SECMP7-AUTH-007",)),
     Mutant("device", "ignore-file-destination", ("SECMP7-AUTH-008",)),
     Mutant("device", "ignore-fragment-count", ("SECMP7-FRAG-003",)),
+    # checks bound to what the device sent (issue 13): the frame a Default Response answers, the
+    # image an Upgrade End Request names, a contrary status, the status while an image waits, and
+    # a download by Image Page Requests
+    Mutant("device", "unbound-default-response", ("SECMP7-OTA-008",)),
+    Mutant("device", "upgrade-end-names-running-image", ("SECMP7-OTA-006",)),
+    Mutant("device", "contrary-upgrade-end", ("SECMP7-OTA-006",)),
+    Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-002", "SECMP7-ACT-003")),
+    Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-003",)),
+    Mutant("device", "page-request-to-other-node", ("SECMP7-HHT-001", "SECMP7-AUTH-006")),
     # -- the Communications Hub (conformance/models/comms_hub.py HUB_FAULTS) -------------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "send-oversize-block", ("SECMP7-SUP-001",)),
