@@ -10,6 +10,7 @@ line names the invariant, then the transcript); 2: usage error or unreachable de
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -21,8 +22,9 @@ NAME = "explore"
 HELP = "explore a device with generated hub behaviour; shrink any counterexample to a replayable file"
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The reference device's size limit when exploring without a PICS: small, so the at-limit and
-#: oversize images download in a few dozen blocks (a PICS may set any limit from 1,024 bytes).
+#: The reference device's image capacity when exploring without a PICS: small, so the at-limit
+#: and oversize images download in a few dozen blocks (a PICS may declare any capacity from
+#: 1,024 bytes).
 EXPLORE_REFERENCE_LIMIT = 2_048
 
 
@@ -117,10 +119,12 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
         key_matches = declared_key.public_numbers() == test_key.public_numbers()
     faults = list(args.fault) or (replay.faults if replay is not None and specs[0] == "reference" else [])
     if specs[0] == "reference":
-        limit = pics.max_image_bytes if pics is not None else \
-            (replay.max_image_bytes if replay is not None else EXPLORE_REFERENCE_LIMIT)
         if pics is None:
-            pics = reference_pics()
+            capacity = replay.capacity if replay is not None else EXPLORE_REFERENCE_LIMIT
+            pics = dataclasses.replace(reference_pics(), image_capacity_bytes=capacity)
+        capacity = pics.image_capacity_bytes
+        limit = capacity if capacity is not None else pics.max_image_bytes  # what the device holds
+        if args.pics is None:
             config = ReferenceDeviceConfig(public_key=test_key, faults=frozenset(faults),
                                            options={"max_image_bytes": limit})
         else:
@@ -140,13 +144,13 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
             dut = TcpAdapter.from_url(specs[0], response_timeout_ms=timeout)
         if pics is None:
             pics = reference_pics(dut.identity.kind)
-        limit = pics.max_image_bytes
+        capacity = pics.image_capacity_bytes
     ident = dut.identity
-    catalogue = Catalogue(ident, max_image_bytes=limit, key_seed=key_seed,
+    catalogue = Catalogue(ident, capacity=capacity, key_seed=key_seed,
                           device_specific_files=pics.supports("device_specific_files"),
-                          key_matches=key_matches)
+                          key_matches=key_matches, size_limit=pics.max_image_bytes)
     resume = pics.supports("resume") if replay is None or args.pics else replay.resume
-    config_ = ExploreConfig(dut, catalogue, max_image_bytes=limit, resume=resume,
+    config_ = ExploreConfig(dut, catalogue, capacity=capacity, resume=resume,
                             settle_ms=min(300, pics.timing.response_timeout_ms),
                             max_wall_wait_ms=min(pics.timing.max_wall_wait_ms, 2_000),
                             can_power_cycle=ident.can_power_cycle, can_reset=ident.can_reset)
@@ -154,7 +158,7 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
         print("hanota explore: note: the PICS public key is not the test key of --key-seed; no image "
               "the explorer signs is valid for this device, so only refusals are explored", file=sys.stderr)
     return {"config": config_, "replay": replay, "faults": faults, "key_seed": key_seed,
-            "limit": limit, "resume": resume}
+            "capacity": capacity, "resume": resume}
 
 
 def _identity(ident: Any) -> dict[str, Any]:
@@ -198,7 +202,7 @@ def _explore(args: argparse.Namespace, setup: dict[str, Any]) -> int:
         replay_file = save_replay(
             report_dir / "counterexample.json", invariant=name, message=message, dut=args.dut,
             faults=setup["faults"], identity=_identity(config.dut.identity), key_seed=setup["key_seed"],
-            max_image_bytes=setup["limit"], resume=setup["resume"], actions=result.actions,
+            capacity=setup["capacity"], resume=setup["resume"], actions=result.actions,
             transcript=lines)
         source = INVARIANTS[name].source if name in INVARIANTS else ""
         doc["counterexample"] = {"invariant": name, "source": source, "message": message,

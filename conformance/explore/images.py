@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 from protocol.ota_image import build_gbcs_image
 
 from ..adapters.base import DutIdentity
@@ -60,10 +61,15 @@ class Image:
 class Catalogue:
     """The images for one device, built on first use (the size-limit images can be large)."""
 
-    def __init__(self, identity: DutIdentity, *, max_image_bytes: int, key_seed: int = 0,
-                 device_specific_files: bool = False, key_matches: bool = True) -> None:
+    def __init__(self, identity: DutIdentity, *, capacity: int | None, key_seed: int = 0,
+                 device_specific_files: bool = False, key_matches: bool = True,
+                 size_limit: int = DEFAULT_MAX_IMAGE_BYTES) -> None:
         self.identity = identity
-        self.max_image_bytes = max_image_bytes
+        #: The image capacity the PICS declares (PIXIT image_capacity_bytes; SECMP7-IMG-003/004);
+        #: None: not declared, and the at-limit and oversize images (sized by the distribution
+        #: limit ``size_limit`` instead) may then be taken or refused.
+        self.capacity = capacity
+        self.size_limit = capacity if capacity is not None else size_limit
         self.key = deterministic_key(key_seed)
         self.rogue_key = deterministic_key(key_seed + 0x5EED)
         self.device_specific_files = device_specific_files
@@ -142,16 +148,19 @@ class Catalogue:
             "for-other-device": lambda: (self._gbcs(version, destination=ident.eui64 ^ 0xFF),
                                          ("SECMP7-AUTH-008", "a device-specific file for another device")),
             "for-this-device": lambda: (self._gbcs(version, destination=ident.eui64), None),
-            "at-limit": lambda: (self._sized(version, self.max_image_bytes), None),
-            "oversize": lambda: (self._sized(version, self.max_image_bytes + 1),
-                                 ("SECMP7-IMG-004", "it is larger than the size limit")),
+            "at-limit": lambda: (self._sized(version, self.size_limit), None),
+            "oversize": lambda: (self._sized(version, self.size_limit + 1),
+                                 ("SECMP7-IMG-004", "it is larger than the capacity declared")),
         }
         data, defect = builders[name]()
+        if name == "oversize" and self.capacity is None:
+            defect = None
         if name in ("other-manufacturer", "other-image-type"):
             mfr, itype = (mfr ^ 0x5A5A, itype) if name == "other-manufacturer" else (mfr, itype ^ 0x0F0F)
         if defect is None and not self.key_matches:
             defect = ("SECMP7-AUTH-002", "signed with the test key, which the device does not hold")
-        optional = name == "for-this-device" and not self.device_specific_files
+        optional = (name == "for-this-device" and not self.device_specific_files) or \
+            (name in ("at-limit", "oversize") and self.capacity is None)
         return Image(name, data, mfr, itype, version, defect, optional)
 
 

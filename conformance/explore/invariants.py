@@ -87,8 +87,8 @@ INVARIANTS: dict[str, Invariant] = {i.id: i for i in (
               "Upgrade End Request SUCCESS only for an image the hub served whole and the device may "
               "install"),
     Invariant("valid-offer-downloaded", "SECMP7-IMG-003",
-              "a valid offer of the device's own image, newer and within the size limit, is not refused "
-              "before any byte is fetched"),
+              "a valid offer of the device's own image, newer and within its declared capacity, is not "
+              "refused before any byte is fetched"),
     Invariant("version-only-at-activation", "SECMP7-ACT-001, SECMP7-ACT-003, SECMP7-AUTH-001..008",
               "CurrentFileVersion changes only to an image the device could install, after the hub "
               "commanded its activation with an upgrade time (never on 0xFFFFFFFF alone)"),
@@ -126,7 +126,8 @@ class Checker:
     catalogue: Catalogue
     hub: int
     device: int
-    max_image_bytes: int
+    #: The image capacity the PICS declares (None: not declared, IMG-003/004 do not apply).
+    capacity: int | None
     resume: bool = False
     #: How long an answer to Upgrade End Request may be late and still reach a device that waits
     #: for it (its retries are not known): later answers only widen what is allowed.
@@ -470,7 +471,7 @@ class Checker:
                 self.statuses.add(ImageUpgradeStatus.WAIT_FOR_MORE)
             if image is not None and self.served.get(key, 0) == 0 and self._offer_acceptable(image):
                 raise InvariantViolation("valid-offer-downloaded", f"the valid offer of '{image.name}' "
-                                         f"({image.size} bytes, limit {self.max_image_bytes}) refused "
+                                         f"({image.size} bytes, capacity {self.capacity}) refused "
                                          f"with {_status(cmd.status)} before any byte was fetched")
             return
         if image is None:
@@ -491,7 +492,7 @@ class Checker:
         ident = self.catalogue.identity
         return (image.defect is None and not image.optional
                 and (image.manufacturer_code, image.image_type) == (ident.manufacturer_code, ident.image_type)
-                and 0 < image.size <= self.max_image_bytes
+                and self.capacity is not None and 0 < image.size <= self.capacity
                 and self._newer_than_running(image.file_version) is True)
 
     def _refusal(self, image: Image) -> str | None:
@@ -499,8 +500,8 @@ class Checker:
             return None
         if image.defect is not None:
             return f"{image.defect[1]} ({image.defect[0]})"
-        if image.size > self.max_image_bytes:
-            return f"it is larger than the size limit {self.max_image_bytes} (SECMP7-IMG-004)"
+        if self.capacity is not None and image.size > self.capacity:
+            return f"it is larger than the capacity declared, {self.capacity} bytes (SECMP7-IMG-004)"
         if self._newer_than_running(image.file_version) is False:
             return "its version is not newer than the one running (SECMP7-AUTH-005)"
         return None

@@ -54,7 +54,7 @@ class ExploreConfig:
 
     dut: DutAdapter
     catalogue: Catalogue
-    max_image_bytes: int
+    capacity: int | None
     resume: bool = False
     settle_ms: int = 300
     max_wall_wait_ms: int = 600_000
@@ -84,7 +84,7 @@ def new_session(config: ExploreConfig) -> Session:
             config.dut.reset()
         except ControlNotSupportedError:
             config.can_reset = False
-    return Session(config.dut, config.catalogue, max_image_bytes=config.max_image_bytes,
+    return Session(config.dut, config.catalogue, capacity=config.capacity,
                    resume=config.resume, settle_ms=config.settle_ms,
                    max_wall_wait_ms=config.max_wall_wait_ms)
 

@@ -5,7 +5,7 @@ Format ``hanota-explore-replay/1``, JSON::
 
     {"format": "hanota-explore-replay/1", "invariant": "...", "message": "...",
      "device": {"dut": "reference", "faults": [...], "identity": {...}},
-     "key_seed": 0, "max_image_bytes": 2048, "resume": true,
+     "key_seed": 0, "image_capacity_bytes": 2048, "resume": true,
      "actions": [{"do": "start", "image": "valid", "blocks": 1, "answers": []}, ...],
      "transcript": ["...", ...]}
 
@@ -137,7 +137,8 @@ class ReplayFile:
         device: dict[str, Any] = doc.get("device") or {}
         self.faults = [str(f) for f in device.get("faults", []) or []]
         self.key_seed = int(doc.get("key_seed", 0))
-        self.max_image_bytes = int(doc.get("max_image_bytes", 768_000))
+        capacity = doc.get("image_capacity_bytes")
+        self.capacity: int | None = None if capacity is None else int(capacity)
         self.resume = bool(doc.get("resume", False))
         self.actions: list[Action] = [validate_action(a, f"{path}: actions[{i}]")
                                       for i, a in enumerate(doc["actions"])]
@@ -161,8 +162,10 @@ def load_replay(path: str | Path) -> ReplayFile:
     actions = doc.get("actions")
     if not isinstance(actions, list) or len(actions) > MAX_ACTIONS:
         raise HarnessUsageError(f"{where}: actions: expected a list of at most {MAX_ACTIONS} actions")
-    for key, lo, hi in (("key_seed", 0, 2**32), ("max_image_bytes", 1024, 16 * 1024 * 1024)):
+    for key, lo, hi in (("key_seed", 0, 2**32), ("image_capacity_bytes", 1024, 16 * 1024 * 1024)):
         value = doc.get(key, lo)
+        if key == "image_capacity_bytes" and value is None:
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
             raise HarnessUsageError(f"{where}: {key}: expected an integer {lo}..{hi}, got {value!r}")
     device: Any = doc.get("device", {})
@@ -172,11 +175,11 @@ def load_replay(path: str | Path) -> ReplayFile:
 
 
 def save_replay(path: Path, *, invariant: str, message: str, dut: str, faults: list[str],
-                identity: dict[str, Any], key_seed: int, max_image_bytes: int, resume: bool,
+                identity: dict[str, Any], key_seed: int, capacity: int | None, resume: bool,
                 actions: list[Action], transcript: list[str]) -> Path:
     doc = {"format": FORMAT, "invariant": invariant, "message": message,
            "device": {"dut": dut, "faults": faults, "identity": identity},
-           "key_seed": key_seed, "max_image_bytes": max_image_bytes, "resume": resume,
+           "key_seed": key_seed, "image_capacity_bytes": capacity, "resume": resume,
            "actions": actions, "transcript": transcript}
     path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     return path

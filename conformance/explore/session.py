@@ -59,7 +59,7 @@ class Entry:
 class Session:
     """One exploration example against ``dut`` (see the module docstring)."""
 
-    def __init__(self, dut: DutAdapter, catalogue: Catalogue, *, max_image_bytes: int, resume: bool,
+    def __init__(self, dut: DutAdapter, catalogue: Catalogue, *, capacity: int | None, resume: bool,
                  settle_ms: int = 300, max_wall_wait_ms: int = 600_000) -> None:
         self.dut = dut
         ident = dut.identity
@@ -73,7 +73,7 @@ class Session:
         self.settle_ms = settle_ms
         self.max_wall_wait_ms = max_wall_wait_ms
         self.t0 = dut.now_ms()
-        self.checker = Checker(catalogue, self.hub, self.device, max_image_bytes, resume=resume,
+        self.checker = Checker(catalogue, self.hub, self.device, capacity, resume=resume,
                                activation_grace_ms=0 if self.virtual else 2_000)
         self.transcript: list[Entry] = []
         self.actions: list[Action] = []

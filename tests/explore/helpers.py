@@ -18,8 +18,8 @@ def reference_config(*faults: str) -> ReferenceDeviceConfig:
 
 def explore_config(dut: object, *, resume: bool = True) -> ExploreConfig:
     ident = dut.identity  # type: ignore[attr-defined]
-    return ExploreConfig(dut, Catalogue(ident, max_image_bytes=LIMIT, device_specific_files=True),  # type: ignore[arg-type]
-                         max_image_bytes=LIMIT, resume=resume, can_power_cycle=ident.can_power_cycle,
+    return ExploreConfig(dut, Catalogue(ident, capacity=LIMIT, device_specific_files=True),  # type: ignore[arg-type]
+                         capacity=LIMIT, resume=resume, can_power_cycle=ident.can_power_cycle,
                          can_reset=ident.can_reset)
 
 

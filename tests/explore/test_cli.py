@@ -90,7 +90,8 @@ def test_usage_errors_exit_2_one_line(tmp_path, capsys, argv, needle):
      "unknown field 'x'"),
     ({"format": "hanota-explore-replay/1",
       "actions": [{"do": "start", "image": "valid", "blocks": 1, "answers": [{"with": "boom"}]}]}, "answers"),
-    ({"format": "hanota-explore-replay/1", "max_image_bytes": 10, "actions": []}, "max_image_bytes"),
+    ({"format": "hanota-explore-replay/1", "image_capacity_bytes": 10, "actions": []},
+     "image_capacity_bytes"),
 ])
 def test_bad_replay_file_exit_2_naming_the_element(tmp_path, capsys, doc, needle):
     path = tmp_path / "bad.json"
