@@ -63,6 +63,7 @@ from .params import (
     parse_duration,
 )
 from .pics import Pics
+from .signing import ImageUnavailableError, declared_public_key, signer_for, supplied_image
 
 __all__ = ["DEFAULT_PIXIT_DURATIONS", "DutHandle", "Harness", "HubPlayer", "ImageInfo", "Offer"]
 
@@ -411,6 +412,10 @@ class Harness:
         #: The DCC test system over HTTP when ``dcc_url`` is set and this is a DCC-side scenario:
         #: then the local world is only a twin (device identities, signing key), time is its.
         self.remote_dcc: Any = None
+        #: The manufacturer's test key or signing command (None: the world's test key), and
+        #: without one the manufacturer's signed images (docs/pics.md, "The device's key").
+        self.signer = signer_for(pics)
+        self.supplied = pics.newer_image is not None and self.signer is None
 
     def _new_world(self) -> World:
         """The reference world with the run's rules, seed, faults and PIXIT values."""
@@ -419,6 +424,14 @@ class Harness:
                      service_level_ms=self.alert_service_level_ms,
                      confirm_delay_ms=self.version_confirmation_delay_ms,
                      alert_stagger_interval_ms=self.alert_stagger_interval_ms)
+
+    def _new_world_keyed(self) -> World:
+        """The reference world, whose devices and DCC know the declared public key, if any."""
+        world = self._new_world()
+        declared = declared_public_key(self.pics)
+        if declared is not None:
+            world.public_key = declared
+        return world
 
     # ================================================================ PIXIT and parameters
     @property
@@ -449,7 +462,7 @@ class Harness:
         if self.dut_spec != "reference" and self.side == "device":
             return self._pair_bridged()
         kind = kind or (self.pics.kind if self.side == "device" else "ppmid")
-        world = self._new_world()
+        world = self._new_world_keyed()
         self.world = world
         premises = world.add_premises(
             electricity_supplier=self._suppliers[0], gas_supplier=self._suppliers[1], devices=(kind,),
@@ -533,7 +546,7 @@ class Harness:
             adapter = self.adapter = open_dut(self.dut_spec,
                                               response_timeout_ms=self.pics.timing.response_timeout_ms)
             ident = adapter.identity
-        world = self._new_world()
+        world = self._new_world_keyed()
         self.world = world
         premises = world.add_premises(electricity_supplier=self._suppliers[0],
                                       gas_supplier=self._suppliers[1], devices=())
@@ -612,6 +625,14 @@ class Harness:
         dut = self.dut
         if label in self.images:
             raise HarnessUsageError(f"image {label!r} is already defined in this scenario")
+        if self.supplied:  # the manufacturer's own signed images stand for the scenario's
+            data, version = supplied_image(self.pics, size, relation, zigbee=zigbee,
+                                           taken=set(self.image_versions.values()))
+            parsed = ota_image.parse_image(data, max_size=len(data))
+            info = ImageInfo(data, parsed.header.manufacturer_code, parsed.header.image_type, version,
+                             len(parsed.manufacturer_image))
+            self._store(label, info)
+            return info
         known = list(self.image_versions.values()) or [dut.file_version]
         version = {Relation.NEWER: max(known) + 1, Relation.SAME: dut.file_version,
                    Relation.OLDER: dut.file_version - 1}[relation]
@@ -634,7 +655,7 @@ class Harness:
         or with ``zigbee`` a ZigBee OTA file; ``destination`` makes it a device-specific file."""
         world, dut = self._world(), self.dut
         rng = random.Random(f"payload-{self.seed}-{dut.eui64}-{file_version}-{payload_size}")  # noqa: S311
-        signer = (key or world.manufacturer_key) if signed else None
+        signer: Any = (key or self.signer or world.manufacturer_key) if signed else None
         low, high = hardware_versions if hardware_versions is not None else (None, None)
         identity: dict[str, Any] = dict(
             manufacturer_code=dut.manufacturer_code if manufacturer_code is None else manufacturer_code,
@@ -643,8 +664,8 @@ class Harness:
             upgrade_file_destination=destination)
         if zigbee:
             return _build_signed_zigbee(rng.randbytes(payload_size), signer, identity)
-        image = build_gbcs_image(manufacturer_image=rng.randbytes(payload_size), private_key=signer,
-                                 **identity)
+        image = build_gbcs_image(manufacturer_image=rng.randbytes(payload_size),
+                                 private_key=world.manufacturer_key if signer else None, **identity)
         return sign_deterministically(image, signer) if signer is not None else image
 
     def _store(self, label: str, info: ImageInfo) -> None:
@@ -693,6 +714,10 @@ class Harness:
             return
 
         def remake(**options: Any) -> bytes:
+            if self.supplied:  # every remade image needs the manufacturer's key ...
+                if kind is DefectKind.SIGNATURE_OTHER_KEY:  # ... but one signed by another key
+                    return sign_deterministically(info.data, options["key"])
+                raise ImageUnavailableError(f"an image re-made so that {kind.value!r}", self.pics)
             options.setdefault("hardware_versions", info.hardware_versions)
             return self._build(payload_size=info.payload_size, file_version=info.file_version,
                                zigbee=info.zigbee, destination=info.destination, **options)
@@ -758,6 +783,8 @@ class Harness:
         if self.fragments.get(label):
             raise HarnessUsageError("make the image device-specific before splitting it into fragments")
         destination = dut.eui64 if recipient is Recipient.DEVICE else other_device_eui64(dut.eui64)
+        if self.supplied:
+            raise ImageUnavailableError("a device-specific file signed by the manufacturer", self.pics)
         new = dataclasses.replace(info, destination=destination, data=self._build(
             payload_size=info.payload_size, file_version=info.file_version, zigbee=info.zigbee,
             hardware_versions=info.hardware_versions, destination=destination))

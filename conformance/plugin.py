@@ -67,6 +67,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hanota-report-dir", default=None, help="where results.json is written")
     group.addoption("--hanota-xfails", default=None,
                     help="file of scenario names expected to fail on this device (strict xfail)")
+    group.addoption("--hanota-preflight-done", action="store_true",
+                    help="(hanota run) the pre-flight checks were made before pytest started")
     group.addoption("--hanota-requirements", default=None,
                     help="requirement IDs or prefixes, comma-separated (SECMP7-IMG): only their scenarios")
     # For the suite's own mutation tests: make the reference world break a rule on purpose.
@@ -107,7 +109,44 @@ def pytest_configure(config: pytest.Config) -> None:
     if isinstance(workers, int) and workers > 0 and specs != ["reference"] and workers > len(specs):
         raise pytest.UsageError(f"--hanota-dut names {len(specs)} device(s) for {workers} xdist "
                                 "workers: each worker needs its own device")
+    config.hanota_preflight = []  # type: ignore[attr-defined]
+    if not config.option.collectonly:
+        try:
+            _preflight(config, specs, dcc)
+        except HarnessUsageError as err:
+            raise pytest.UsageError(str(err)) from None
     config.pluginmanager.register(_ResultCollector(config), "hanota-results")
+
+
+def _preflight(config: pytest.Config, specs: list[str], dcc: str | None) -> None:
+    """Before any scenario (``conformance.preflight``): the images, the device and its identity,
+    the DCC. A worker checks only its own device. After ``hanota run``'s own pre-flight
+    (``--hanota-preflight-done``) only a run without a PICS reads the device's identity again."""
+    from .preflight import run_checks
+
+    worker = hasattr(config, "workerinput")
+    declared = config.getoption("--hanota-pics") is not None
+    urls = [] if specs == ["reference"] else [dut_for_worker(config)] if worker else specs
+    if config.getoption("--hanota-preflight-done"):
+        if declared:
+            return
+        urls, dcc = urls[:1], None
+    lines, pics = run_checks(config.hanota_pics, urls, None if worker else dcc,  # type: ignore[attr-defined]
+                             declared=declared, images=not worker)
+    config.hanota_pics = pics  # type: ignore[attr-defined]
+    config.hanota_preflight = lines  # type: ignore[attr-defined]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"hanota pre-flight: {line}" for line in getattr(config, "hanota_preflight", [])]
+
+
+def system_under_test(config: pytest.Config) -> str:
+    """'device', 'dcc', 'device and dcc' or 'reference' (the suite checking its own models)."""
+    device = config.getoption("--hanota-dut") != "reference"
+    dcc = config.getoption("--hanota-dcc") is not None
+    return {(True, False): "device", (False, True): "dcc", (True, True): "device and dcc"}.get(
+        (device, dcc), "reference")
 
 
 def dut_for_worker(config: pytest.Config) -> str:
@@ -212,6 +251,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 #: Why a device-side scenario is not applicable in a run against a DCC test system only.
 DCC_ONLY_REASON = "this run targets a DCC; device-side scenarios need a device under test"
+#: ... and a DCC-side one in a run against a device only.
+DEVICE_ONLY_REASON = ("this run certifies a device; DCC-side scenarios check the DCC, here the built-in "
+                      "reference DCC, which is not the system under test")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -220,11 +262,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if (config.getoption("--hanota-dcc") and "device" in sides and "dcc" not in sides
             and config.getoption("--hanota-dut") == "reference"):
         pytest.skip(f"{NOT_APPLICABLE}{DCC_ONLY_REASON}")
+    if system_under_test(config) == "device" and "dcc" in sides and "device" not in sides:
+        pytest.skip(f"{NOT_APPLICABLE}{DEVICE_ONLY_REASON}")
     pics: Pics = item.config.hanota_pics  # type: ignore[attr-defined]
     for mark in item.iter_markers("pics"):
         needed = str(mark.args[0])
         if not pics.supports(needed):
-            pytest.skip(f"{NOT_APPLICABLE}the device does not declare PICS item '{needed}' ({pics.source})")
+            key = needed.replace("-", "_")  # as the PICS file spells it
+            pytest.skip(f"{NOT_APPLICABLE}the device does not declare PICS item '{key}' ({pics.source})")
     rules = item.config.getoption("--hanota-rules")
     wanted = {str(m.args[0]) for m in item.iter_markers("rules")}
     if wanted and rules not in wanted:
@@ -341,6 +386,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             "suite_commit": _suite_commit(),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "dut": config.getoption("--hanota-dut"),
+            "system_under_test": system_under_test(config),
             "dcc": config.getoption("--hanota-dcc") or "reference",
             # A run of the reference world with faults switched on is a mutation test, not a
             # certification of the reference: the report says so.

@@ -62,6 +62,7 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
         f"--alluredir={report_dir / 'allure-results'}",
         "-o", "junit_family=xunit2",
         "-p", "no:cacheprovider",
+        "--hanota-preflight-done",
     ]
     if args.dcc:
         out.append(f"--hanota-dcc={args.dcc}")
@@ -72,6 +73,17 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
     if args.requirements:
         out.append(f"--hanota-requirements={args.requirements}")
     return out + list(args.extra)
+
+
+def _preflight(args: argparse.Namespace) -> list[str]:
+    from conformance.adapters import parse_dut_specs
+    from conformance.pics import load_pics, reference_pics
+    from conformance.preflight import run_checks
+
+    pics = load_pics(args.pics) if args.pics else reference_pics()
+    specs = parse_dut_specs(args.dut)
+    lines, _ = run_checks(pics, [] if specs == ["reference"] else specs, args.dcc, declared=bool(args.pics))
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,6 +116,13 @@ def run(args: argparse.Namespace) -> int:
         except (ReportError, ManifestError) as err:
             print(f"hanota run: --signing-key: {err}", file=sys.stderr)
             return 2
+    try:  # before any scenario: the images, the device, its identity, the DCC (one line if not)
+        lines = _preflight(args)
+    except HarnessUsageError as err:
+        print(f"hanota run: {err}", file=sys.stderr)
+        return 2
+    for line in lines:
+        print(f"hanota run: pre-flight: {line}", file=sys.stderr)
     report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
     report_dir.mkdir(parents=True, exist_ok=True)
     code = pytest.main(pytest_args(args, report_dir))

@@ -407,6 +407,8 @@ def _summary(data: Mapping[str, Any], suite_commit: str | None, overall: tuple[s
         ("EUI-64", pics.get("eui64", "")),
         ("Declared features", ", ".join(_s(x) for x in pics.get("features", []) or []) or "none"),
         ("PICS", pics.get("source", "")),
+        ("Images", pics.get("images", "")),
+        ("System under test", data.get("system_under_test", "")),
         ("Device under test", data.get("dut", "")),
         ("DCC", data.get("dcc", "reference")),
         ("Suite version", data.get("suite_version", "")),
@@ -478,7 +480,7 @@ def render_report(report_dir: Path, *, suite_commit: str | None = None,
     families = list(dict.fromkeys(r.family for r in infos.values()))
     controls, filter_css = filter_controls([(f, family_titles.get(f, "")) for f in families])
 
-    body = [f"<header><h1>Conformance report — {esc(_device_title(data))}</h1>"
+    body = [f"<header><h1>{esc(_title(data))}</h1>"
             '<p class="note">hanota: over-the-air firmware update conformance of GB smart-metering HAN '
             "devices (SECMP0007). Generated from results.json; the signed manifest.json beside this "
             "file lets anyone check it was not altered (<code>hanota verify-report DIR</code>).</p>"
@@ -558,9 +560,16 @@ def render_report(report_dir: Path, *, suite_commit: str | None = None,
                 '<span data-count="#scenarios article.scenario"></span></p>' + "".join(arts) + "</section>")
 
     out = report_dir / "report.html"
-    out.write_text(page(f"Conformance report — {_device_title(data)}", "\n".join(body),
+    out.write_text(page(_title(data), "\n".join(body),
                         extra_css=filter_css), encoding="utf-8")
     return out
+
+
+def _title(data: Mapping[str, Any]) -> str:
+    """A DCC acceptance report names the DCC under test; any other run, the device."""
+    if data.get("system_under_test") == "dcc":
+        return f"DCC acceptance report — {_s(data.get('dcc', ''))}"
+    return f"Conformance report — {_device_title(data)}"
 
 
 def _device_title(data: Mapping[str, Any]) -> str:
