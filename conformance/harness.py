@@ -468,7 +468,7 @@ class Harness:
             electricity_supplier=self._suppliers[0], gas_supplier=self._suppliers[1], devices=(kind,),
             device_faults=self.device_faults,
             supports_fragmentation=self.pics.supports("fragmentation"),
-            consumer_refusal=self.pics.supports("consumer_refusal"))
+            consumer_refusal=self.pics.supports("consumer_refusal"), device_options=_pics_options(self.pics))
         self._device_key = kind
         hub = premises.hub
         hub.faults = self.hub_faults
@@ -1406,6 +1406,15 @@ _FORGED_COUNTS = frozenset({DefectKind.COUNT_ONE_FEWER, DefectKind.COUNT_ONE_MOR
                             DefectKind.COUNT_DIFFERS})
 #: Where the header's total image size sits (docs/image-formats.md).
 _TOTAL_IMAGE_SIZE_AT = 52
+
+
+def _pics_options(pics: Pics) -> dict[str, Any]:
+    """The reference device as the PICS declares it: without an optional feature, it lacks it."""
+    out: dict[str, Any] = {"supports_resume": pics.supports("resume"),
+                           "device_specific_files": pics.supports("device_specific_files")}
+    if not pics.supports("zigbee_ota_images"):
+        out["expected_format"] = ota_image.ImageFormat.GBCS
+    return out
 
 
 def other_device_eui64(eui64: int) -> int:

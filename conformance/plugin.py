@@ -395,6 +395,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                        if config.getoption(f"--hanota-{layer}-fault")},
             "rules": config.getoption("--hanota-rules"),
             "seed": config.getoption("--hanota-seed"),
+            # Ctrl-C: the scenarios finished before it are reported, and the report says so.
+            "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED,
             "pics": pics.summary(),
         }, results, reqs)
         tr.write_line(f"results: {out / 'results.json'}")

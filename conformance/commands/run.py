@@ -8,6 +8,7 @@ directory. Exit 0 only when every scenario that ran passed or was not applicable
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -41,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signing-key", default=None, metavar="PEM",
                         help="Ed25519 private key (PEM) that signs the report's manifest; default: the "
                         "installation key (~/.config/hanota/signing-key.pem, created on first use)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a --report-dir that holds files other than a previous hanota report")
     parser.add_argument("--xfails", default=None, help="file of scenarios expected to fail on this device")
     parser.epilog = "Other arguments (-k EXPR, -m MARKEXPR, -x, -q, -n auto, ...) are passed to pytest."
     parser.set_defaults(_accepts_extra=True)
@@ -73,6 +76,38 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
     if args.requirements:
         out.append(f"--hanota-requirements={args.requirements}")
     return out + list(args.extra)
+
+
+#: Files a hanota report directory holds; a directory with one of them is a previous report.
+REPORT_MARKERS = ("results.json", "manifest.json", "junit.xml", "allure-results", "report.html")
+
+
+def prepare_report_dir(report_dir: Path, *, force: bool) -> str | None:
+    """Make ``report_dir`` hold this run only: a previous report in it is removed entirely (its
+    files must not be signed as this run's); other files are replaced only with ``force``.
+    Returns a one-line problem, or None."""
+    if report_dir.exists() and not report_dir.is_dir():
+        return f"{report_dir} is a file, not a directory"
+    if report_dir.is_dir() and any(report_dir.iterdir()):
+        previous = any((report_dir / name).exists() for name in REPORT_MARKERS)
+        if not previous and not force:
+            return (f"{report_dir} holds files that are not a hanota report; choose an empty directory, "
+                    "or add --force to replace them")
+        try:
+            for entry in report_dir.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+        except OSError as err:
+            return f"cannot clear {report_dir}: {err.strerror or err}"
+        print(f"hanota run: {report_dir}: the previous report there is replaced by this run's",
+              file=sys.stderr)
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return f"cannot create {report_dir}: {err.strerror or err}"
+    return None
 
 
 def _preflight(args: argparse.Namespace) -> list[str]:
@@ -124,7 +159,10 @@ def run(args: argparse.Namespace) -> int:
     for line in lines:
         print(f"hanota run: pre-flight: {line}", file=sys.stderr)
     report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
-    report_dir.mkdir(parents=True, exist_ok=True)
+    problem = prepare_report_dir(report_dir, force=args.force)
+    if problem:
+        print(f"hanota run: --report-dir: {problem}", file=sys.stderr)
+        return 2
     code = pytest.main(pytest_args(args, report_dir))
     if (report_dir / "results.json").is_file():
         try:
@@ -135,6 +173,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"hanota run: report written to {report_dir / 'report.html'}", file=sys.stderr)
     else:
         print(f"hanota run: no results were recorded; see the output above ({report_dir})", file=sys.stderr)
+    if code == pytest.ExitCode.INTERRUPTED:
+        print("hanota run: interrupted; the report holds the scenarios finished before and says so",
+              file=sys.stderr)
+        return 130
     if code == pytest.ExitCode.OK:
         return 0
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:

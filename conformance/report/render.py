@@ -475,6 +475,10 @@ def render_report(report_dir: Path, *, suite_commit: str | None = None,
 
     overall = overall_verdict((_s(s.get("verdict")) for s in scenarios), req_verdict,
                               {r.id: r.level for r in infos.values()})
+    if data.get("interrupted"):  # Ctrl-C: what did not run is not a pass
+        verdict = overall[0] if overall[0] in ("fail", "error") else "not-tested"
+        overall = (verdict, "the run was interrupted (Ctrl-C); the scenarios it had not reached did not "
+                   f"run. {overall[1]}")
     scen_tally = _tally(_s(s.get("verdict")) for s in scenarios)
     req_tally = _tally(req_verdict.values())
     families = list(dict.fromkeys(r.family for r in infos.values()))
@@ -567,9 +571,10 @@ def render_report(report_dir: Path, *, suite_commit: str | None = None,
 
 def _title(data: Mapping[str, Any]) -> str:
     """A DCC acceptance report names the DCC under test; any other run, the device."""
+    mark = " (interrupted)" if data.get("interrupted") else ""
     if data.get("system_under_test") == "dcc":
-        return f"DCC acceptance report — {_s(data.get('dcc', ''))}"
-    return f"Conformance report — {_device_title(data)}"
+        return f"DCC acceptance report — {_s(data.get('dcc', ''))}{mark}"
+    return f"Conformance report — {_device_title(data)}{mark}"
 
 
 def _device_title(data: Mapping[str, Any]) -> str:
