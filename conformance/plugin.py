@@ -36,7 +36,7 @@ import pytest
 
 from protocol.errors import DeviceViolationError, HarnessUsageError
 
-from .adapters.base import DutNotApplicableError
+from .adapters.base import DutDisconnectedError, DutNotApplicableError
 from .adapters.tcp import parse_dut_specs
 from .pics import Pics, PicsError, load_pics, reference_pics
 from .verdicts import ScenarioResult, Verdict, requirement_verdicts, write_results
@@ -48,6 +48,8 @@ NOT_APPLICABLE = "not applicable: "
 
 _results_key = pytest.StashKey[list[ScenarioResult]]()
 _scenario_key = pytest.StashKey[dict[str, Any]]()
+#: Why the run stopped before its end (the device under test is gone), if it did.
+_stopped_key = pytest.StashKey[str]()
 #: Where the ``harness`` fixture leaves itself, so its evidence reaches the scenario's result.
 harness_key = pytest.StashKey[Any]()
 
@@ -328,7 +330,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not is_final:
         return
     verdict, reason = _verdict(report, call.excinfo)
-    if verdict in (Verdict.FAIL, Verdict.ERROR) and requirements:
+    if call.excinfo is not None and call.excinfo.errisinstance(DutDisconnectedError) \
+            and str(call.excinfo.value).startswith("cannot connect"):
+        # The device is gone, not merely hung up: the run stops cleanly, this scenario in error.
+        item.session.shouldstop = f"the device under test is gone ({call.excinfo.value}); the run stops"
+        item.config.stash[_stopped_key] = str(item.session.shouldstop)
+    if verdict in (Verdict.FAIL, Verdict.ERROR) and requirements and item.config.option.tbstyle != "line":
         # pytest prints sections under the failure: the reader sees which requirement was not met.
         report.sections.append(("hanota", f"{verdict.value} of requirement(s) "
                                 f"{', '.join(sorted(set(requirements)))}"))
@@ -396,7 +403,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             "rules": config.getoption("--hanota-rules"),
             "seed": config.getoption("--hanota-seed"),
             # Ctrl-C: the scenarios finished before it are reported, and the report says so.
-            "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED,
+            "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED and _stopped_key not in config.stash,
+            "stopped": config.stash.get(_stopped_key, None),
             "pics": pics.summary(),
         }, results, reqs)
         tr.write_line(f"results: {out / 'results.json'}")

@@ -73,6 +73,8 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
         out.append(f"--hanota-pics={args.pics}")
     if args.xfails:
         out.append(f"--hanota-xfails={args.xfails}")
+    if not getattr(args, "debug", False) and not any(a.startswith("--tb") for a in args.extra):
+        out.append("--tb=line")  # one line per failing scenario; report.html has the evidence
     if args.requirements:
         out.append(f"--hanota-requirements={args.requirements}")
     return out + list(args.extra)
@@ -108,6 +110,17 @@ def prepare_report_dir(report_dir: Path, *, force: bool) -> str | None:
     except OSError as err:
         return f"cannot create {report_dir}: {err.strerror or err}"
     return None
+
+
+def _stopped(report_dir: Path) -> str | None:
+    """Why the run stopped before its end (results.json ``stopped``), if it did."""
+    import json
+
+    try:
+        data = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("stopped") if isinstance(data, dict) else None
 
 
 def _preflight(args: argparse.Namespace) -> list[str]:
@@ -173,6 +186,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"hanota run: report written to {report_dir / 'report.html'}", file=sys.stderr)
     else:
         print(f"hanota run: no results were recorded; see the output above ({report_dir})", file=sys.stderr)
+    if code == pytest.ExitCode.INTERRUPTED and _stopped(report_dir):
+        print(f"hanota run: {_stopped(report_dir)}", file=sys.stderr)
+        return 1
     if code == pytest.ExitCode.INTERRUPTED:
         print("hanota run: interrupted; the report holds the scenarios finished before and says so",
               file=sys.stderr)
