@@ -84,10 +84,10 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
 REPORT_MARKERS = ("results.json", "manifest.json", "junit.xml", "allure-results", "report.html")
 
 
-def prepare_report_dir(report_dir: Path, *, force: bool) -> str | None:
+def prepare_report_dir(report_dir: Path, *, force: bool, dry_run: bool = False) -> str | None:
     """Make ``report_dir`` hold this run only: a previous report in it is removed entirely (its
     files must not be signed as this run's); other files are replaced only with ``force``.
-    Returns a one-line problem, or None."""
+    Returns a one-line problem, or None; ``dry_run`` only checks."""
     if report_dir.exists() and not report_dir.is_dir():
         return f"{report_dir} is a file, not a directory"
     if report_dir.is_dir() and any(report_dir.iterdir()):
@@ -95,6 +95,8 @@ def prepare_report_dir(report_dir: Path, *, force: bool) -> str | None:
         if not previous and not force:
             return (f"{report_dir} holds files that are not a hanota report; choose an empty directory, "
                     "or add --force to replace them")
+        if dry_run:
+            return None
         try:
             for entry in report_dir.iterdir():
                 if entry.is_dir() and not entry.is_symlink():
@@ -105,6 +107,8 @@ def prepare_report_dir(report_dir: Path, *, force: bool) -> str | None:
             return f"cannot clear {report_dir}: {err.strerror or err}"
         print(f"hanota run: {report_dir}: the previous report there is replaced by this run's",
               file=sys.stderr)
+    if dry_run:
+        return None
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -164,6 +168,11 @@ def run(args: argparse.Namespace) -> int:
         except (ReportError, ManifestError) as err:
             print(f"hanota run: --signing-key: {err}", file=sys.stderr)
             return 2
+    report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
+    problem = prepare_report_dir(report_dir, force=args.force, dry_run=True)
+    if problem:
+        print(f"hanota run: --report-dir: {problem}", file=sys.stderr)
+        return 2
     try:  # before any scenario: the images, the device, its identity, the DCC (one line if not)
         lines = _preflight(args)
     except HarnessUsageError as err:
@@ -171,7 +180,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for line in lines:
         print(f"hanota run: pre-flight: {line}", file=sys.stderr)
-    report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
     problem = prepare_report_dir(report_dir, force=args.force)
     if problem:
         print(f"hanota run: --report-dir: {problem}", file=sys.stderr)
