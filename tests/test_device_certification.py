@@ -32,9 +32,8 @@ from tests.test_suite_over_tcp import ROOT, _env, run_suite, serve_device, verdi
 
 DEVICE = ('[device]\nkind = "ppmid"\nmanufacturer_code = 0x1234\nimage_type = 0x0101\n'
           "file_version = 0x00000100\n")
-#: Scenarios that need images the device accepts: installs, activation, refusals.
-KEY_SCENARIOS = ("block_by_block_from_start or not_running_before_its_upgrade or "
-                 "refuses_an_image_when_defect or installs_an_image_of_a_newer")
+#: Scenarios that need images the device accepts and refuses: activation, authenticity.
+KEY_REQUIREMENTS = "SECMP7-ACT,SECMP7-AUTH-001"
 
 
 def _hanota(tmp: Path, *args: str, timeout: int = 240) -> subprocess.CompletedProcess[str]:
@@ -71,13 +70,13 @@ def _results(directory: Path) -> dict[str, Any]:
 @pytest.mark.slow
 def test_a_device_with_its_own_key_passes_when_the_suite_signs_with_it(tmp_path: Path) -> None:
     private, public, _ = _keys(tmp_path, "mfr")
-    pics = _pics(tmp_path, DEVICE + f'public_key = "{public.name}"\n'
+    pics = _pics(tmp_path, DEVICE + f'public_key = "{public.name}"\n[features]\nfragmentation = true\n'
                  f'[pixit]\nsigning_key = "{private.name}"\n')
     with serve_device(tmp_path, "--public-key", str(public)) as url:
-        data = run_suite(tmp_path, "own-key", f"--dut={url}", f"--pics={pics}", "-k", KEY_SCENARIOS,
-                         hanota_run=True)
+        data = run_suite(tmp_path, "own-key", f"--dut={url}", f"--pics={pics}", "--requirements",
+                         KEY_REQUIREMENTS, "-m", "not slow", hanota_run=True)
     got = verdicts(data)
-    assert len(got) >= 8, data["_output"]
+    assert len(got) >= 15, data["_output"]
     assert set(got.values()) == {"pass"}, f"{got}\n{data['_output']}"
     assert "pixit.signing_key" in data["pics"]["images"]
 
