@@ -43,15 +43,24 @@ from protocol import ota_commands as oc
 from protocol import ota_image
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
 from protocol.ota_image import build_gbcs_image
-from protocol.zcl import OTA_CLUSTER_ID, DefaultResponse, Direction, ImageUpgradeStatus, OtaAttribute, Status
+from protocol.zcl import (
+    OTA_CLUSTER_ID,
+    DefaultResponse,
+    Direction,
+    ImageUpgradeStatus,
+    OtaAttribute,
+    Status,
+    peek_header,
+)
 
-from .adapters import DutAdapter, DutLink, WallTimeBoundError, open_dut
+from .adapters import DutAdapter, DutLink, DutNotApplicableError, WallTimeBoundError, open_dut
 from .models.clock import VirtualClock
 from .models.comms_hub import HUB_FAULTS, UTC_EPOCH_OFFSET_S, HandHeldTerminal
 from .models.dcc import DeviceRecord
 from .models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork
 from .models.premises import DeviceSpec, World, deterministic_key, sign_deterministically
 from .params import (
+    PIXIT_DURATIONS,
     Defect,
     DefectKind,
     Duration,
@@ -60,19 +69,15 @@ from .params import (
     Size,
     UpgradeTime,
     UpgradeTimeKind,
-    parse_duration,
 )
-from .pics import Pics
+from .pics import REFERENCE_DCC_PIXIT, Pics
 from .signing import ImageUnavailableError, declared_public_key, signer_for, supplied_image
 
 __all__ = ["DEFAULT_PIXIT_DURATIONS", "DutHandle", "Harness", "HubPlayer", "ImageInfo", "Offer"]
 
-#: PIXIT duration defaults (the catalogue's ``pixit:`` section), used when it cannot be read.
-DEFAULT_PIXIT_DURATIONS = {
-    "alert_service_level_ms": 24 * 3_600_000,
-    "version_confirmation_delay_ms": 30 * 60_000,
-    "alert_stagger_interval_ms": 1_000,
-}
+#: The reference DCC's declared PIXIT durations: the reference world is built with them, and a
+#: run against it judges by them (a DCC under test declares its own: conformance.pics.DccPixit).
+DEFAULT_PIXIT_DURATIONS = dict(REFERENCE_DCC_PIXIT)
 #: "The download runs to its end" stops after this much virtual time with no word from the device.
 QUIET_MS = 120_000
 #: ... and never runs longer than this (a model that never ends is a bug to report).
@@ -380,6 +385,8 @@ class Harness:
         self.hub_faults = frozenset(hub_faults)
         self.max_image_bytes = pics.max_image_bytes
         durations = dict(DEFAULT_PIXIT_DURATIONS, **(pixit or {}))
+        #: the PIXIT durations the DCC declared (all, when none are given: the reference DCC's)
+        self.declared_pixit = frozenset(durations if pixit is None else pixit)
         self.alert_service_level_ms = durations["alert_service_level_ms"]
         self.version_confirmation_delay_ms = durations["version_confirmation_delay_ms"]
         self.alert_stagger_interval_ms = durations["alert_stagger_interval_ms"]
@@ -441,10 +448,17 @@ class Harness:
                 "alert_stagger_interval_ms": self.alert_stagger_interval_ms}
 
     def ms(self, duration: Duration) -> int:
+        if duration.pixit is not None and duration.pixit not in self.declared_pixit:
+            name = next((k for k, v in PIXIT_DURATIONS.items() if v == duration.pixit), str(duration))
+            raise DutNotApplicableError(f"the DCC declares no figure for {name} (DCC PIXIT); the "
+                                        "minutes set none, and the suite invents none")
         return duration.resolve(self.pixit_durations)
 
     def size_bytes(self, size: Size) -> int:
-        return size.resolve(self.max_image_bytes)
+        if size.capacity and self.pics.image_capacity_bytes is None:
+            raise DutNotApplicableError("the device declares no image capacity (PICS [pixit] "
+                                        "image_capacity_bytes), so the scenarios sized by it do not apply")
+        return size.resolve(self.max_image_bytes, self.pics.image_capacity_bytes)
 
     # ================================================================ the premises
     def premises(self, electricity: str, gas: str | None) -> None:
@@ -1404,8 +1418,6 @@ _SMUGGLING = frozenset({
     DefectKind.SIGNATURE_FIRST})
 _FORGED_COUNTS = frozenset({DefectKind.COUNT_ONE_FEWER, DefectKind.COUNT_ONE_MORE,
                             DefectKind.COUNT_DIFFERS})
-#: Where the header's total image size sits (docs/image-formats.md).
-_TOTAL_IMAGE_SIZE_AT = 52
 
 
 def _pics_options(pics: Pics) -> dict[str, Any]:
@@ -1429,8 +1441,7 @@ def _element(tag: int, value: bytes) -> bytes:
 def _count_in_total(data: bytes) -> bytes:
     """``data`` with its header's total image size made to count every byte (so the header no
     longer matches its signature)."""
-    at = _TOTAL_IMAGE_SIZE_AT
-    return data[:at] + len(data).to_bytes(4, "little") + data[at + 4:]
+    return ota_image.with_total_size(data, len(data))
 
 
 def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) -> bytes:
@@ -1450,17 +1461,13 @@ def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) 
 
 
 def _frame_key(payload: bytes) -> tuple[int, int]:
-    if len(payload) < 3:
-        return (-1, -1)
-    frame_type = payload[0] & 0x03
-    cid_at = 4 if payload[0] & 0x04 else 2
-    return (frame_type, payload[cid_at] if len(payload) > cid_at else -1)
+    peek = peek_header(payload)
+    return (peek.frame_type, peek.command_id) if peek else (-1, -1)
 
 
 def _tsn(payload: bytes) -> int:
-    """The ZCL transaction sequence number (after the manufacturer code when there is one)."""
-    at = 3 if payload and payload[0] & 0x04 else 1
-    return payload[at] if len(payload) > at else -1
+    peek = peek_header(payload)
+    return peek.tsn if peek else -1
 
 
 def _text(command: Any) -> str:
@@ -1492,19 +1499,3 @@ def _describe(time_ms: int, frame: HanFrame, command: Any, dut: int) -> str:
 
 def _stderr_line(text: str) -> None:
     print(f"hanota: {text}", file=sys.stderr, flush=True)
-
-
-def default_pixit_durations() -> dict[str, int]:
-    """The catalogue's PIXIT duration defaults in ms (falls back to DEFAULT_PIXIT_DURATIONS)."""
-    try:
-        from .catalogue import load_catalogue
-
-        pixit = load_catalogue().pixit
-    except Exception:
-        return dict(DEFAULT_PIXIT_DURATIONS)
-    out = dict(DEFAULT_PIXIT_DURATIONS)
-    for key in list(out):
-        entry = pixit.get(key.removesuffix("_ms"))
-        if entry is not None and "default" in entry:
-            out[key] = parse_duration(str(entry["default"])).resolve({})
-    return out

@@ -9,6 +9,8 @@ does), read back from its ``results.json``.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +54,67 @@ def test_twenty_seeds_give_the_same_verdicts_and_one_seed_twice_the_same_run() -
     shown = {s: [short(n) for n in d] for s, d in differences.items()}
     assert not differences, f"verdicts differ between seeds: {shown}"
     assert again.verdicts == reference and again.reasons == runs[SEEDS[0]].reasons
+
+
+IHD_PICS = """\
+[device]
+kind = "ihd"
+manufacturer_code = 0x1234
+image_type = 0x0101
+file_version = 0x01000000
+
+[features]
+fragmentation = true
+resume = true
+consumer_refusal = true
+device_specific_files = true
+zigbee_ota_images = true
+"""
+#: Device-side scenarios of these requirements reach the device through the DCC, which refuses
+#: an IHD under the as-implemented rules: before the catalogue's scope, they failed for an IHD.
+IHD_SELECTION = ("SECMP7-ALERT-002", "SECMP7-ACT-004")
+
+
+def _ihd_run(tmp_path: Path, rules: str, **options: Any) -> Run:
+    pics = tmp_path / "ihd.toml"
+    pics.write_text(IHD_PICS, encoding="utf-8")
+    return run_scenarios(pytest_args(rules=rules, pics=str(pics), **options))
+
+
+def test_an_ihd_is_out_of_scope_of_the_sec_as_implemented(tmp_path: Path) -> None:
+    """SECMP7-INFO-004: under as-implemented an IHD gets not applicable, with the reason, for
+    every device-side scenario; the DCC-side ones still run (they pair a PPMID)."""
+    run = _ihd_run(tmp_path, "as-implemented", requirements=IHD_SELECTION)
+    assert run.verdicts, run.output
+    assert not _problems(run), _problems(run)
+    not_applicable = run.with_verdict("not-applicable")
+    # the device-side scenario of alert (c) that an IHD failed before
+    assert any(n.endswith("carries_the_version_read_from_the_device_under_test") for n in not_applicable)
+    for nodeid in not_applicable:
+        assert "IHDs were dropped from the final scope" in run.reasons[nodeid], run.reasons[nodeid]
+    assert run.with_verdict("pass"), "the DCC-side scenarios of alert (c) must still run"
+
+
+def test_an_ihd_is_in_scope_of_the_working_group_rules(tmp_path: Path) -> None:
+    run = _ihd_run(tmp_path, "wg-2016", requirements=IHD_SELECTION)
+    assert run.verdicts and not run.with_verdict("not-applicable", "fail", "error"), run.verdicts
+
+
+@pytest.mark.slow
+def test_the_whole_suite_gives_an_ihd_no_fail_under_the_sec_as_implemented(tmp_path: Path) -> None:
+    run = _ihd_run(tmp_path, "as-implemented", markers=None)
+    assert run.verdicts, f"no scenario ran:\n{run.output}"
+    assert not _problems(run), "\n".join(_problems(run))
+
+
+def test_a_figure_the_dcc_does_not_declare_makes_its_scenarios_not_applicable(tmp_path: Path) -> None:
+    """SECMP7-ALERT-006/007: the stagger and the service level come from the DCC's PIXIT; the
+    suite invents none (no 1 s, no 24 h of its own)."""
+    pixit = tmp_path / "dcc.toml"
+    pixit.write_text('[alerts]\nversion_confirmation_delay = "30 minutes"\n', encoding="utf-8")
+    run = run_scenarios([*pytest_args(requirements=("SECMP7-ALERT-007",)), "--hanota-dcc-pixit", str(pixit)])
+    assert run.verdicts, run.output
+    assert not run.with_verdict("fail", "error", "pass"), run.verdicts
+    for nodeid in run.with_verdict("not-applicable"):
+        assert "the DCC declares no figure for the alert service level" in run.reasons[nodeid], \
+            run.reasons[nodeid]

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from protocol import fragments, ota_image, signatures
 from protocol import ota_commands as oc
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 from protocol.zcl import (
     OTA_ATTRIBUTE_TYPES,
     OTA_CLUSTER_ID,
@@ -37,6 +38,7 @@ from protocol.zcl import (
     ReadAttributes,
     ReadAttributesResponse,
     Status,
+    peek_header,
 )
 
 from .clock import VirtualClock
@@ -62,9 +64,6 @@ _WILDCARD_16 = 0xFFFF
 _WILDCARD_32 = 0xFFFF_FFFF
 _NO_SERVER = 0xFFFF_FFFF_FFFF_FFFF
 ZIGBEE_PRO_STACK = 0x0002
-#: Where the header's total image size sits (095264 6.3; docs/image-formats.md), for the
-#: ``ignore-unsigned-tail`` fault, which reads it without the parser's checks.
-_TOTAL_IMAGE_SIZE_AT = 52
 
 #: Named deviations from the specification, for mutation tests. Default: none.
 FAULTS: dict[str, str] = {
@@ -293,8 +292,8 @@ class OtaDevice:
         supports_fragmentation: bool = False,
         consumer_refusal: bool = False,
         consumer_accepts: bool = True,
-        max_image_bytes: int = 768_000,
-        max_whole_image_bytes: int = 16 * 1024 * 1024,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        max_whole_image_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES,
         max_data_size: int = 64,
         minimum_block_period_ms: int = 0,
         response_timeout_ms: int = 5_000,
@@ -386,8 +385,11 @@ class OtaDevice:
             header, decoded = oc.decode_command(frame.payload)
         except ProtocolError as err:
             if "no-malformed-response" not in self.faults:
-                self._reply(frame, DefaultResponse(command_id=_command_id(frame.payload),
-                                                   status=Status.MALFORMED_COMMAND), tsn=_tsn(frame))
+                # Echo the frame's own TSN and command id; with no header to read, there is none.
+                peek = peek_header(frame.payload)
+                self._reply(frame, DefaultResponse(command_id=peek.command_id if peek else 0,
+                                                   status=Status.MALFORMED_COMMAND),
+                            tsn=peek.tsn if peek else 0)
             raise DeviceViolationError(f"malformed frame: {err}") from None
         cmd: Any = decoded
         event = _INPUT_OF.get(type(cmd))
@@ -904,19 +906,8 @@ class OtaDevice:
 def _declared_part(data: bytes) -> bytes:
     """The first ``total_image_size`` bytes of ``data`` as its header declares them (fault
     ignore-unsigned-tail); ``data`` itself when it is too short to say or declares more."""
-    at = _TOTAL_IMAGE_SIZE_AT
-    if len(data) < at + 4:
-        return data
-    declared = int.from_bytes(data[at:at + 4], "little")
-    return data[:declared] if 0 < declared < len(data) else data
-
-
-def _command_id(payload: bytes) -> int:
-    return payload[2] if len(payload) >= 3 else 0
-
-
-def _tsn(frame: HanFrame) -> int:
-    return frame.payload[1] if len(frame.payload) >= 2 else 0
+    declared = ota_image.declared_total_size(data)
+    return data[:declared] if declared and declared < len(data) else data
 
 
 _INPUT_OF: dict[type, DeviceInput] = {

@@ -45,13 +45,16 @@ class Run:
 
 def pytest_args(*, rules: str = "wg-2016", requirements: Sequence[str] = (),
                 markers: str | None = QUICK, keyword: str | None = None, seed: int = 0,
-                faults: Iterable[tuple[str, str]] = (), maxfail: int | None = None) -> list[str]:
+                faults: Iterable[tuple[str, str]] = (), maxfail: int | None = None,
+                pics: str | None = None) -> list[str]:
     # hypothesis' and xdist's pytest plugins are not used by the scenarios and cost about a
     # second of start-up per subprocess (about 40 s of CPU over the table)
     args = [SCENARIOS, "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:xdist", "-q",
             "--hanota-rules", rules, "--hanota-seed", str(seed)]
     if maxfail:
         args += ["--maxfail", str(maxfail)]
+    if pics:
+        args += ["--hanota-pics", pics]
     if requirements:
         args += ["--hanota-requirements", ",".join(requirements)]
     if markers:

@@ -42,6 +42,8 @@ MUTANTS: tuple[Mutant, ...] = (
     # -- the device under test (conformance/models/device.py FAULTS) ---------------------------------
     Mutant("device", "accept-oversize-image", ("SECMP7-IMG-004",)),
     Mutant("device", "accept-from-any-server", ("SECMP7-AUTH-006", "SECMP7-HHT-001", "SECMP7-HHT-002")),
+    # HHT-002's own check: the version the device reports against the inventory's record
+    Mutant("device", "accept-from-any-server", ("SECMP7-HHT-002",)),
     Mutant("device", "skip-signature-check", ("SECMP7-AUTH-001", "SECMP7-AUTH-002", "SECMP7-AUTH-007")),
     Mutant("device", "allow-downgrade", ("SECMP7-AUTH-005",)),
     Mutant("device", "report-old-version-after-activation",
@@ -71,7 +73,6 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("hub", "no-readback", ("SECMP7-ALERT-002", "SECMP7-INV-002")),
     # -- the DCC (conformance/models/dcc.py FAULTS) ---------------------------------------------------
     Mutant("dcc", "group-alerts", ("SECMP7-ALERT-005",)),
-    Mutant("dcc", "send-alert-b", ("SECMP7-ALERT-003",)),
     Mutant("dcc", "inventory-from-request", ("SECMP7-INV-002",)),
     Mutant("dcc", "no-alert-a", ("SECMP7-ALERT-001",)),
     Mutant("dcc", "no-alert-c", ("SECMP7-ALERT-002",)),
@@ -108,6 +109,9 @@ DROPPED: dict[str, str] = {
                                "same with or without the fault",
     "hub:activate-on-end-request": "SECMP7-ACT-001/003 judge the device against the upgrade time "
                                    "the hub gives; no requirement says when the hub activates",
+    "dcc:send-alert-b": "the working group removed the duty to send alert (b), not the practice: a "
+                        "DCC that still reports a discard breaks no rule (SECMP7-ALERT-003 is "
+                        "informative)",
     "dcc:skip-signature-check": "SECMP7-AUTH-002 is a device-side requirement; the catalogue has "
                                 "no DCC-side signature requirement, and the device refuses the "
                                 "image either way",

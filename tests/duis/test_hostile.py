@@ -1,0 +1,133 @@
+"""Hostile and malformed DUIS: refused with a named error, never resolved, never sized by the input."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+import protocol.duis as d
+
+from .conftest import VECTORS, need_vectors
+
+HEADER = d.RequestHeader(d.RequestId(0x90B3D51F30010000, 0x90B3D51F30000002, 5), 8, "11.4", "11.4")
+REQUEST = d.Request(HEADER, d.UpdatePPMIDFirmware(b"image bytes", 0x01000001,
+                                                  (0x000D6F0000010020, 0x000D6F0000010021)))
+
+
+def _xml(body: str) -> bytes:
+    return (f'<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">'
+            f"{body}</sr:Request>").encode()
+
+
+@pytest.mark.parametrize("data", [
+    b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><a>&c;</a>',
+    b'<!DOCTYPE a SYSTEM "http://example.invalid/x.dtd"><a/>',
+    b'<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>',
+    b'<?xml-stylesheet href="x"?><a/>',
+    b"<a><?php do() ?></a>",
+], ids=["billion-laughs", "external-dtd", "external-entity", "pi-outside", "pi-inside"])
+def test_dtds_entities_and_processing_instructions_are_refused(data):
+    with pytest.raises(d.HostileXmlError):
+        d.parse(data)
+
+
+def test_oversize_is_refused_before_parsing():
+    with pytest.raises(d.DuisSizeError) as caught:
+        d.parse(b"<a>" + b"x" * 2000 + b"</a>", d.DuisLimits(max_document_bytes=1000))
+    assert "above the limit of 1000 bytes" in str(caught.value)
+
+
+@pytest.mark.parametrize("data", [b"", b"<a>", b"\xff\xfe<a/>", b"<a></b>"])
+def test_not_well_formed(data):
+    with pytest.raises(d.DuisXmlError):
+        d.parse(data)
+
+
+@pytest.mark.parametrize(("body", "path_end", "words"), [
+    ("<sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-00-00-02:01</sr:RequestID>"
+     "</sr:Header>", "sr:RequestID", "counter"),
+    ("<sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-00-00-02:1</sr:RequestID>"
+     "<sr:CommandVariant>9</sr:CommandVariant></sr:Header>", "sr:CommandVariant", "1 to 8"),
+    ("<sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-00-00-02:1</sr:RequestID>"
+     "<sr:CommandVariant>8</sr:CommandVariant><sr:ServiceReference>11.4</sr:ServiceReference>"
+     "<sr:ServiceReferenceVariant>11.4</sr:ServiceReferenceVariant></sr:Header>"
+     "<sr:Body><sr:ReadFirmwareVersion/></sr:Body>", "sr:ReadFirmwareVersion", "carries UpdatePPMIDFirmware"),
+    ("<sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-00-00-02:1</sr:RequestID>"
+     "<sr:CommandVariant>8</sr:CommandVariant><sr:ServiceReference>11.4</sr:ServiceReference>"
+     "<sr:ServiceReferenceVariant>11.4</sr:ServiceReferenceVariant></sr:Header>"
+     "<sr:Body><sr:UpdatePPMIDFirmware><sr:FirmwareImage>AAAA</sr:FirmwareImage>"
+     "<sr:FirmwareVersion>123</sr:FirmwareVersion></sr:UpdatePPMIDFirmware></sr:Body>",
+     "sr:FirmwareVersion", "8 hex digits"),
+])
+def test_strict_reading_names_the_element(body, path_end, words):
+    with pytest.raises(d.DuisContentError) as caught:
+        d.read_request(d.parse(_xml(body)))
+    assert caught.value.field.endswith(path_end)
+    assert words in str(caught.value)
+
+
+def test_the_schema_and_the_strict_reading_each_catch_a_short_firmware_version(schema, supplier):
+    root = d.build_request(REQUEST)
+    root.find(".//{*}FirmwareVersion").text = "123"  # the schema allows 1-8 characters
+    schema.validate(root)  # valid DUIS ...
+    with pytest.raises(d.DuisContentError):  # ... but not 4 octets
+        d.read_request(root)
+
+
+def _signed(supplier) -> bytes:
+    return d.sign_request(REQUEST, supplier)
+
+
+def test_a_change_after_signing_breaks_the_signature(supplier):
+    data = _signed(supplier).replace(b"00-0D-6F-00-00-01-00-21", b"00-0D-6F-00-00-01-00-22")
+    with pytest.raises(d.DuisSignatureInvalidError):
+        d.verify(data, [supplier.certificate])
+
+
+def test_a_second_signature_is_wrapping(supplier):
+    root = d.parse(_signed(supplier))
+    sig = root.find("{http://www.w3.org/2000/09/xmldsig#}Signature")
+    root.find("{*}Body").append(etree.fromstring(etree.tostring(sig)))
+    with pytest.raises(d.SignatureWrappingError):
+        d.verify(etree.tostring(root), [supplier.certificate])
+
+
+def test_a_signature_inside_the_body_is_wrapping(supplier):
+    root = d.parse(_signed(supplier))
+    sig = root.find("{http://www.w3.org/2000/09/xmldsig#}Signature")
+    root.remove(sig)
+    root.find("{*}Body").append(sig)
+    with pytest.raises(d.SignatureWrappingError):
+        d.verify(etree.tostring(root), [supplier.certificate])
+
+
+def test_a_reference_to_part_of_the_document_is_wrapping(supplier):
+    data = _signed(supplier).replace(b'URI=""', b'URI="#body"')
+    with pytest.raises(d.SignatureWrappingError) as caught:
+        d.verify(data, [supplier.certificate])
+    assert caught.value.field.endswith("ds:Reference")
+
+
+def test_the_verified_values_are_read_from_the_signed_bytes(supplier, schema):
+    doc = d.read_document(_signed(supplier), schema=schema, certificates=[supplier.certificate])
+    assert doc.message == REQUEST
+
+
+def test_signature_with_another_algorithm_is_refused(supplier):
+    data = _signed(supplier).replace(b"xmldsig-more#ecdsa-sha256", b"xmldsig-more#ecdsa-sha512")
+    with pytest.raises(d.DuisSignatureInvalidError):
+        d.verify(data, [supplier.certificate])
+
+
+def test_an_unknown_schema_file_is_a_usage_error():
+    from protocol.errors import HarnessUsageError
+
+    with pytest.raises(HarnessUsageError):
+        d.load_schema(VECTORS / "nope.xsd")
+
+
+def test_xxe_sample_never_reaches_the_schema(schema):
+    need_vectors()
+    with pytest.raises(d.HostileXmlError):
+        d.read_document((VECTORS / "samples" / "duis-xxe.xml").read_bytes(), schema=schema)
