@@ -975,7 +975,14 @@ class Harness:
             bound = self.pics.timing.max_wall_wait_ms
             if ms > bound:
                 raise WallTimeBoundError(ms, bound)
-            self._advance_wall(self.clock.now_ms + ms)
+            started = time.monotonic()
+
+            def report() -> None:
+                gone = time.monotonic() - started
+                self.progress(f"waiting for {ms / 1000:g} s to pass on the device's wall clock: "
+                              f"{gone:.0f} s elapsed, {ms / 1000 - gone:.0f} s to go")
+
+            self._advance_wall(self.clock.now_ms + ms, report=report)
             return
         target = self.clock.now_ms + ms
         while True:
@@ -1009,11 +1016,17 @@ class Harness:
         if wall > self.clock.now_ms:
             self.clock.advance_to(wall)
 
-    def _advance_wall(self, target_ms: int, *, stop_on_frame: bool = False) -> None:
+    def _advance_wall(self, target_ms: int, *, stop_on_frame: bool = False,
+                      report: Callable[[], None] | None = None) -> None:
         """Wall time: wait for the device's frames until ``target_ms`` (harness clock), delivering
-        each as it comes and running the world's timers as the clock reaches them."""
+        each as it comes and running the world's timers as the clock reaches them. ``report``
+        is called every PROGRESS_EVERY_S seconds of the wait: a wait is never silent."""
         assert self.adapter is not None and self._link is not None
+        last_report = time.monotonic()
         while True:
+            if report is not None and time.monotonic() - last_report >= PROGRESS_EVERY_S:
+                last_report = time.monotonic()
+                report()
             self.pump()
             self._follow_wall()
             self.pump()
@@ -1022,7 +1035,7 @@ class Harness:
                 return
             due = self.clock.next_due_ms()
             until = target_ms if due is None else min(target_ms, max(due, now))
-            frame = self.adapter.receive(max(0, until - now))
+            frame = self.adapter.receive(max(0, min(until - now, int(PROGRESS_EVERY_S * 1000))))
             if frame is not None:
                 self._link.hold(frame)
                 if stop_on_frame:
@@ -1051,12 +1064,18 @@ class Harness:
         quiet_ms = max(timing.response_timeout_ms, timing.block_period_ms) if self.wall_time else QUIET_MS
         max_ms = timing.max_download_ms if self.wall_time else MAX_DOWNLOAD_MS
         wall_start = last_report = time.monotonic()
+        seen = [len(self.network.log)]  # the frame count at the last progress line
+
+        def report() -> None:
+            self.progress(self._progress_line(offer, time.monotonic() - wall_start, seen,
+                                              quiet_ms=quiet_ms, max_ms=max_ms))
+
         while True:
             self.pump()
             now = self.clock.now_ms
             if time.monotonic() - last_report >= PROGRESS_EVERY_S:
                 last_report = time.monotonic()
-                self.progress(self._progress_line(offer, last_report - wall_start))
+                report()
             if offer is not None:
                 if offer.state is OfferState.ENDED:
                     return
@@ -1073,7 +1092,8 @@ class Harness:
                                            f"{self.last_frames()}") if self.wall_time else \
                     HarnessUsageError(f"the download did not end within {max_ms} virtual ms")
             if self.wall_time:
-                self._advance_wall(horizon, stop_on_frame=True)
+                self._advance_wall(horizon, stop_on_frame=True, report=report)
+                last_report = time.monotonic()
                 continue
             due = self._next_due()
             self._advance_to(min(due, horizon) if due is not None else horizon)
@@ -1104,13 +1124,24 @@ class Harness:
             else:
                 time.sleep(1.0)
 
-    def _progress_line(self, offer: Offer | None, elapsed_s: float) -> str:
+    def _progress_line(self, offer: Offer | None, elapsed_s: float, seen: list[int] | None = None, *,
+                       quiet_ms: int = QUIET_MS, max_ms: int = MAX_DOWNLOAD_MS) -> str:
+        """What is awaited, for how long so far, and until when at most; a frame count that has
+        not moved says so (``seen`` holds the count of the last line)."""
+        bound = (f"; ends after {quiet_ms / 1000:g} s without a frame, fails after {max_ms / 1000:g} s"
+                 if self.wall_time else "")
         if offer is None:
-            return f"download under way: {len(self.network.log)} frames on the HAN after {elapsed_s:.0f} s"
+            count = len(self.network.log)
+            moved = seen is None or count != seen[0]
+            if seen is not None:
+                seen[0] = count
+            frames = (f"{count} frames on the HAN" if moved
+                      else f"no new frame since the last line ({count} on the HAN)")
+            return f"awaiting the end of the DCC's transfer: {frames} after {elapsed_s:.0f} s{bound}"
         total = sum(len(part) for part in offer.parts)
         share = 100 * offer.served_total / total if total else 100.0
         return (f"download of image {offer.label!r}: {offer.served_total:,} of {total:,} bytes served "
-                f"({share:.0f}%) after {elapsed_s:.0f} s wall time")
+                f"({share:.0f}%) after {elapsed_s:.0f} s wall time{bound}")
 
     def _dcc_transfer_pending(self) -> bool:
         if any(probe() for probe in self.download_probes):
