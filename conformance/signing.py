@@ -179,12 +179,15 @@ def supplied_image(pics: Pics, size: Size, relation: Relation, *, zigbee: bool,
     a RELATION file version" (its bytes and file version); ImageUnavailableError when none can.
 
     A plain size ("200 kB") is incidental to the scenario, and a supplied image of any size within
-    the limit stands for it; a size stated against the size limit, or "header only", is what the
-    scenario checks, and only the manufacturer's key could make it."""
+    the limit stands for it; a size stated against the size limit or the declared capacity, or
+    "header only", is what the scenario checks, and only the manufacturer's key could make it."""
     if zigbee:
         raise ImageUnavailableError("a ZigBee OTA image signed by the manufacturer", pics)
-    if size.header_only or size.limit_times:
-        what = "header only" if size.header_only else f"{size.resolve(pics.max_image_bytes):,} bytes"
+    if size.header_only or size.limit_times or size.capacity:
+        what = ("header only" if size.header_only else "the declared capacity" if size.capacity
+                else f"{size.resolve(pics.max_image_bytes):,} bytes")
+        if size.capacity and size.extra:
+            what += f" {size.extra:+,} bytes"
         raise ImageUnavailableError(f"a signed image of exactly {what}", pics)
     supplied = {Relation.NEWER: pics.newer_image, Relation.OLDER: pics.older_image}.get(relation)
     if supplied is None:

@@ -167,6 +167,8 @@ def test_a_supplied_image_stands_only_for_images_it_can_be(tmp_path: Path) -> No
     for size, relation, zigbee, taken, words in [
         ("the size limit", Relation.NEWER, False, {0x100}, "exactly 768,000 bytes"),
         ("header only", Relation.NEWER, False, {0x100}, "exactly header only"),
+        ("the declared capacity + 1 byte", Relation.NEWER, False, {0x100},
+         "exactly the declared capacity +1 bytes"),
         ("200 kB", Relation.OLDER, False, {0x100}, "an older signed image (pixit.older_image)"),
         ("200 kB", Relation.SAME, False, {0x100}, "the device's own file version"),
         ("200 kB", Relation.NEWER, True, {0x100}, "ZigBee OTA image"),
