@@ -80,6 +80,8 @@ class DuisDccService(DccService):
         self.duis = duis
         self.schema = schema
         self.push = _Push(response_address)
+        #: Where signed alerts go instead of an HTTP POST (benchmarks, in-process tests).
+        self.transport: Callable[[bytes], None] | None = None
         self._counter = 0
         self._rids: dict[str, RequestId] = {}
         self._versions: dict[str, int] = {}
@@ -170,7 +172,7 @@ class DuisDccService(DccService):
         """Sign the delivered alert and POST it to the response address (failures kept)."""
         user = next((s for s in self.duis.suppliers if s.name == alert.supplier), None)
         at = f"{self.world.clock.now_ms} ms"
-        if self.push.url is None or user is None:
+        if (self.push.url is None and self.transport is None) or user is None:
             why = ("no response address" if self.push.url is None
                    else f"no DUIS identity for {alert.supplier!r}")
             self.push.failures.append(f"{at}: not sent ({why})")
@@ -179,6 +181,11 @@ class DuisDccService(DccService):
         message = alert_to_duis(alert, hub, self._rids.get(alert.request_id), self._response_id(user.eui64),
                                 self.duis.clock_epoch, self._versions.get(alert.request_id, 0))
         data = sign_response(message, self.duis.dcc_signer())
+        if self.transport is not None:
+            self.transport(data)
+            self.push.delivered += 1
+            return
+        assert self.push.url is not None
         post = urllib.request.Request(self.push.url, data, {"Content-Type": "application/xml"},  # noqa: S310
                                       method="POST")
         try:
