@@ -44,6 +44,7 @@ __all__ = [
     "Tag",
     "TagKind",
     "check_coverage",
+    "check_levels",
     "load_catalogue",
     "parse_tag",
     "scenario_index",
@@ -53,7 +54,21 @@ CATALOGUE_PATH = Path(__file__).with_name("requirements.yaml")
 #: Where the features live in a source checkout; absent from an installed wheel.
 FEATURES_DIR = Path(__file__).resolve().parent.parent / "features"
 
-LEVELS = ("mandatory", "optional", "informative", "open-question")
+LEVELS = ("mandatory", "optional", "proposed", "informative", "open-question", "minutes-only")
+#: Levels whose scenarios run; under any other level of the run's rule set (minutes-only,
+#: informative, or not in the rule set), a scenario naming only such requirements is not
+#: applicable, and so are their requirement verdicts (see Requirement.applies).
+TESTED_LEVELS = ("mandatory", "optional", "proposed", "open-question")
+#: Where a requirement comes from (docs/requirements.md, "Provenance").
+PROVENANCES = ("minutes", "minutes-only", "sec", "standard", "reference-profile")
+#: The words of a quote that justify each level (the catalogue lint): a requirement whose quote
+#: has none of its level's words must say why in ``interpretation``.
+MODALS: dict[str, tuple[str, ...]] = {
+    "mandatory": ("shall", "must", "will", "not allowed"),
+    "optional": ("may",),
+    "proposed": ("should", "proposed", "suggested"),
+    "open-question": ("questioned", "asked", "whether"),
+}
 RULE_SETS = ("wg-2016", "as-implemented")
 SIDES = ("device", "dcc", "both")
 FLAG_TAGS = ("tentative", "slow", "load")
@@ -65,7 +80,7 @@ _REQUIREMENT_LIKE = re.compile(r"^(?:SECMP|REQ)", re.IGNORECASE)
 _PICS_ITEM = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 _REQUIRED_KEYS = ("id", "title", "statement", "quote", "source", "level", "rules", "side", "pics")
-_OPTIONAL_KEYS = ("as_implemented", "see_also")
+_OPTIONAL_KEYS = ("as_implemented", "see_also", "provenance", "levels", "interpretation")
 _TOP_KEYS = ("schema", "families", "pics_items", "pixit", "scope", "requirements")
 #: The device kinds a PICS may declare (conformance/pics.py DEVICE_KINDS).
 DEVICE_KINDS = ("ihd", "ppmid")
@@ -131,10 +146,38 @@ class Requirement:
     as_implemented: AsImplemented | None = None
     see_also: tuple[str, ...] = ()
     scenarios: tuple[ScenarioRef, ...] = ()
+    #: where it comes from: one of PROVENANCES
+    provenance: str = "minutes"
+    #: the level under a rule set where it differs from ``level`` (e.g. minutes-only)
+    levels: Mapping[str, str] = field(default_factory=dict)
+    #: why the level is read into a source that has no modal verb of its strength ("" if none)
+    interpretation: str = ""
 
     @property
     def tag(self) -> str:
         return f"@{self.id}"
+
+    def level_under(self, rule_set: str) -> str | None:
+        """The level under ``rule_set``; None when the requirement is not in that rule set."""
+        if rule_set not in self.rules:
+            return None
+        return self.levels.get(rule_set, self.level)
+
+    def applies(self, rule_set: str) -> bool:
+        """True when its scenarios run, and their verdicts count, under ``rule_set``."""
+        return self.level_under(rule_set) in TESTED_LEVELS
+
+    def why_not(self, rule_set: str) -> str:
+        """Why it does not apply under ``rule_set`` (for a not-applicable verdict)."""
+        level = self.level_under(rule_set)
+        if level is None:
+            return f"{self.id} is not in the {rule_set} rule set"
+        note = f": {self.as_implemented.note}" if self.as_implemented and level == "minutes-only" else ""
+        return f"{self.id} is {level} under the {rule_set} rules{note}"
+
+    def level_text(self) -> str:
+        """Its level under each rule set, e.g. ``wg-2016: mandatory; as-implemented: minutes-only``."""
+        return "; ".join(f"{r}: {self.level_under(r)}" for r in RULE_SETS if r in self.rules)
 
     @property
     def needs_scenario(self) -> bool:
@@ -383,6 +426,24 @@ def _requirement(
         if item not in pics_items:
             problems.append(f"{label}: PICS item {item!r} is not declared under pics_items"
                             f"{_close(str(item), list(pics_items))}")
+    provenance = entry.get("provenance", "minutes" if str(entry["source"]).startswith("minutes")
+                           else "standard")
+    if provenance not in PROVENANCES:
+        problems.append(f"{label}: unknown provenance {provenance!r}; expected one of "
+                        f"{', '.join(PROVENANCES)}")
+    levels = entry.get("levels", {})
+    if not isinstance(levels, dict) or any(k not in rules or v not in LEVELS for k, v in levels.items()):
+        problems.append(f"{label}: levels must map rule sets it belongs to ({', '.join(rules)}) to levels "
+                        f"({', '.join(LEVELS)}); got {levels!r}")
+        levels = {}
+    if "minutes-only" in (level, *levels.values()) and provenance != "minutes-only":
+        problems.append(f"{label}: level minutes-only needs provenance minutes-only")
+    if level == "minutes-only":
+        problems.append(f"{label}: minutes-only is a level under a rule set (levels:), not the main level")
+    interpretation = entry.get("interpretation", "")
+    if not isinstance(interpretation, str):
+        problems.append(f"{label}: interpretation must be a string (the reason)")
+        interpretation = ""
     as_impl = _as_implemented(label, entry.get("as_implemented"), problems)
     see_also = entry.get("see_also", [])
     if not isinstance(see_also, list) or not all(isinstance(s, str) for s in see_also):
@@ -394,7 +455,8 @@ def _requirement(
         id=rid, family=m["family"], number=int(m["number"]), title=entry["title"].strip(),
         statement=" ".join(entry["statement"].split()), quote=" ".join(entry["quote"].split()),
         source=" ".join(entry["source"].split()), level=level, rules=tuple(rules), side=entry["side"],
-        pics=tuple(pics), as_implemented=as_impl, see_also=tuple(see_also),
+        pics=tuple(pics), as_implemented=as_impl, see_also=tuple(see_also), provenance=provenance,
+        levels=dict(levels), interpretation=" ".join(interpretation.split()),
     )
 
 
@@ -413,6 +475,41 @@ def _as_implemented(label: str, raw: object, problems: list[str]) -> AsImplement
 def _close(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ------------------------------------------------------------------------- levels
+
+
+def check_levels(catalogue: Catalogue) -> list[str]:
+    """Every requirement whose level its source does not carry, one line each.
+
+    A level is justified by a quoted sentence with a word of its strength (:data:`MODALS`:
+    shall / must / will for mandatory, may for optional, should / proposed / suggested for
+    proposed), or the entry says in ``interpretation`` why the level is read into its source.
+    Informative entries need neither; minutes-only needs the as_implemented note that says the
+    SEC as implemented has no such rule.
+    """
+    problems: list[str] = []
+    for req in catalogue:
+        for level in dict.fromkeys((req.level, *req.levels.values())):
+            if level == "informative":
+                continue
+            if level == "minutes-only":
+                if req.as_implemented is None:
+                    problems.append(f"{req.id}: level minutes-only needs an as_implemented note saying "
+                                    "the SEC as implemented has no such rule")
+                continue
+            words = MODALS.get(level, ())
+            if req.interpretation or _has_word(req.quote, words):
+                continue
+            said = f"its quote has none of {', '.join(words)}" if req.quote else "it has no quote"
+            problems.append(f"{req.id}: level {level} is not justified: {said}; quote a sentence "
+                            "that says it, lower the level, or give the reason in 'interpretation'")
+    return problems
+
+
+def _has_word(text: str, words: Iterable[str]) -> bool:
+    return any(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in words)
 
 
 # ------------------------------------------------------------------------- tags

@@ -43,15 +43,24 @@ from protocol import ota_commands as oc
 from protocol import ota_image
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
 from protocol.ota_image import build_gbcs_image
-from protocol.zcl import OTA_CLUSTER_ID, DefaultResponse, Direction, ImageUpgradeStatus, OtaAttribute, Status
+from protocol.zcl import (
+    OTA_CLUSTER_ID,
+    DefaultResponse,
+    Direction,
+    ImageUpgradeStatus,
+    OtaAttribute,
+    Status,
+    peek_header,
+)
 
-from .adapters import DutAdapter, DutLink, WallTimeBoundError, open_dut
+from .adapters import DutAdapter, DutLink, DutNotApplicableError, WallTimeBoundError, open_dut
 from .models.clock import VirtualClock
 from .models.comms_hub import HUB_FAULTS, UTC_EPOCH_OFFSET_S, HandHeldTerminal
 from .models.dcc import DeviceRecord
 from .models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork
 from .models.premises import DeviceSpec, World, deterministic_key, sign_deterministically
 from .params import (
+    PIXIT_DURATIONS,
     Defect,
     DefectKind,
     Duration,
@@ -60,18 +69,14 @@ from .params import (
     Size,
     UpgradeTime,
     UpgradeTimeKind,
-    parse_duration,
 )
-from .pics import Pics
+from .pics import REFERENCE_DCC_PIXIT, Pics
 
 __all__ = ["DEFAULT_PIXIT_DURATIONS", "DutHandle", "Harness", "HubPlayer", "ImageInfo", "Offer"]
 
-#: PIXIT duration defaults (the catalogue's ``pixit:`` section), used when it cannot be read.
-DEFAULT_PIXIT_DURATIONS = {
-    "alert_service_level_ms": 24 * 3_600_000,
-    "version_confirmation_delay_ms": 30 * 60_000,
-    "alert_stagger_interval_ms": 1_000,
-}
+#: The reference DCC's declared PIXIT durations: the reference world is built with them, and a
+#: run against it judges by them (a DCC under test declares its own: conformance.pics.DccPixit).
+DEFAULT_PIXIT_DURATIONS = dict(REFERENCE_DCC_PIXIT)
 #: "The download runs to its end" stops after this much virtual time with no word from the device.
 QUIET_MS = 120_000
 #: ... and never runs longer than this (a model that never ends is a bug to report).
@@ -172,6 +177,8 @@ class HubPlayer:
         self.script = HubScript()
         self.offer: Offer | None = None
         self.reads: dict[int, Any] = {}
+        #: (TSN, command id) of each raw frame the script sent, for the Default Responses to them
+        self.raw_answers: list[tuple[int, int]] = []
         self._upgrade_times = upgrade_times
         self._out: deque[HanFrame] = deque()
         self._tsn = _TSN_BASE
@@ -247,7 +254,9 @@ class HubPlayer:
             return False
         offer.withdrawn = True
         if isinstance(answer, bytes):  # a raw frame: the request's TSN goes in byte 1
-            self._raw(answer[:1] + bytes([tsn]) + answer[2:])
+            payload = answer[:1] + bytes([tsn]) + answer[2:]
+            self.raw_answers.append((tsn, _frame_key(payload)[1]))
+            self._raw(payload)
         elif command_id == oc.CommandId.QUERY_NEXT_IMAGE_REQUEST:
             self._send(oc.QueryNextImageResponse(status=answer), tsn=tsn)
         else:
@@ -380,6 +389,8 @@ class Harness:
         self.hub_faults = frozenset(hub_faults)
         self.max_image_bytes = pics.max_image_bytes
         durations = dict(DEFAULT_PIXIT_DURATIONS, **(pixit or {}))
+        #: the PIXIT durations the DCC declared (all, when none are given: the reference DCC's)
+        self.declared_pixit = frozenset(durations if pixit is None else pixit)
         self.alert_service_level_ms = durations["alert_service_level_ms"]
         self.version_confirmation_delay_ms = durations["version_confirmation_delay_ms"]
         self.alert_stagger_interval_ms = durations["alert_stagger_interval_ms"]
@@ -432,10 +443,17 @@ class Harness:
                 "alert_stagger_interval_ms": self.alert_stagger_interval_ms}
 
     def ms(self, duration: Duration) -> int:
+        if duration.pixit is not None and duration.pixit not in self.declared_pixit:
+            name = next((k for k, v in PIXIT_DURATIONS.items() if v == duration.pixit), str(duration))
+            raise DutNotApplicableError(f"the DCC declares no figure for {name} (DCC PIXIT); the "
+                                        "minutes set none, and the suite invents none")
         return duration.resolve(self.pixit_durations)
 
     def size_bytes(self, size: Size) -> int:
-        return size.resolve(self.max_image_bytes)
+        if size.capacity and self.pics.image_capacity_bytes is None:
+            raise DutNotApplicableError("the device declares no image capacity (PICS [pixit] "
+                                        "image_capacity_bytes), so the scenarios sized by it do not apply")
+        return size.resolve(self.max_image_bytes, self.pics.image_capacity_bytes)
 
     # ================================================================ the premises
     def premises(self, electricity: str, gas: str | None) -> None:
@@ -1313,22 +1331,53 @@ class Harness:
         return None
 
     def check_upgrade_end(self, status: Status) -> str | None:
-        seen = self.upgrade_end_statuses()
-        if status not in seen:
-            return (f"expected an Upgrade End Request with status {status.name}, but the device sent "
-                    f"{', '.join(s.name for s in seen) or 'none'}; {self.last_frames()}")
+        """The Upgrade End Request for the offered image (its manufacturer code, image type and
+        file version) has ``status``, and none for it has a contrary final status."""
+        offer = self.current_offer
+        info, label = offer.info, offer.label
+        identity = (info.manufacturer_code, info.image_type, info.file_version)
+        ends = list(self.frames(kinds=(oc.UpgradeEndRequest,)))
+        mine = [f for f in ends if (f.command.manufacturer_code, f.command.image_type,
+                                    f.command.file_version) == identity]
+        sent = ", ".join(f"t={f.time_ms} ms {_text(f.command)}" for f in ends) or "none"
+        if not any(Status(f.command.status) == status for f in mine):
+            return (f"expected an Upgrade End Request with status {status.name} for image {label!r} "
+                    f"(0x{identity[0]:04x}, 0x{identity[1]:04x}, 0x{identity[2]:08x}), but the device "
+                    f"sent: {sent}; {self.last_frames()}")
+        neutral = {status, Status.REQUIRE_MORE_IMAGE}
+        contrary = [f for f in mine if Status(f.command.status) not in neutral]
+        if contrary:
+            return (f"expected the device to end the download of image {label!r} with status "
+                    f"{status.name} only, but it also sent a contrary status: "
+                    + ", ".join(f"t={f.time_ms} ms {_text(f.command)}" for f in contrary))
         return None
 
     def check_default_response(self, status: Status) -> str | None:
-        seen = self.default_response_statuses()
-        if status not in seen:
-            return (f"expected a Default Response with status {status.name}, but the device answered "
-                    f"{', '.join(s.name for s in seen) or 'with none'}; {self.last_frames()}")
+        """A Default Response with ``status`` answers each raw frame the hub sent: the same
+        transaction sequence number and the command id of that frame; none with another status."""
+        answered = self._player().raw_answers
+        if not answered:
+            raise HarnessUsageError("the hub sent no scripted frame for a Default Response to answer")
+        responses = list(self.frames(kinds=(DefaultResponse,)))
+        seen = ", ".join(f"{_text(f.command)} with TSN {_tsn(f.frame.payload)}" for f in responses) or "none"
+        for tsn, command_id in answered:
+            mine = [f for f in responses
+                    if _tsn(f.frame.payload) == tsn and f.command.command_id == command_id]
+            if not any(Status(f.command.status) == status for f in mine):
+                return (f"expected a Default Response with status {status.name} answering the frame "
+                        f"the hub sent (transaction sequence number {tsn}, command id "
+                        f"0x{command_id:02x}), but the device sent: {seen}; {self.last_frames()}")
+            contrary = [f for f in mine if Status(f.command.status) != status]
+            if contrary:
+                return (f"expected only status {status.name} in the Default Response to the frame with "
+                        f"transaction sequence number {tsn}, but the device also sent: "
+                        + ", ".join(_text(f.command) for f in contrary))
         return None
 
     def check_not_downloaded(self, label: str) -> str | None:
+        """No Image Block Request and no Image Page Request for image ``label``, to any node."""
         info = self.image(label)
-        for seen in self.frames(kinds=(oc.ImageBlockRequest,)):
+        for seen in self.frames(kinds=(oc.ImageBlockRequest, oc.ImagePageRequest)):
             cmd = seen.command
             if (cmd.manufacturer_code, cmd.image_type, cmd.file_version) == (
                     info.manufacturer_code, info.image_type, info.file_version):
@@ -1390,8 +1439,6 @@ _SMUGGLING = frozenset({
     DefectKind.SIGNATURE_FIRST})
 _FORGED_COUNTS = frozenset({DefectKind.COUNT_ONE_FEWER, DefectKind.COUNT_ONE_MORE,
                             DefectKind.COUNT_DIFFERS})
-#: Where the header's total image size sits (docs/image-formats.md).
-_TOTAL_IMAGE_SIZE_AT = 52
 
 
 def other_device_eui64(eui64: int) -> int:
@@ -1406,8 +1453,7 @@ def _element(tag: int, value: bytes) -> bytes:
 def _count_in_total(data: bytes) -> bytes:
     """``data`` with its header's total image size made to count every byte (so the header no
     longer matches its signature)."""
-    at = _TOTAL_IMAGE_SIZE_AT
-    return data[:at] + len(data).to_bytes(4, "little") + data[at + 4:]
+    return ota_image.with_total_size(data, len(data))
 
 
 def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) -> bytes:
@@ -1427,17 +1473,13 @@ def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) 
 
 
 def _frame_key(payload: bytes) -> tuple[int, int]:
-    if len(payload) < 3:
-        return (-1, -1)
-    frame_type = payload[0] & 0x03
-    cid_at = 4 if payload[0] & 0x04 else 2
-    return (frame_type, payload[cid_at] if len(payload) > cid_at else -1)
+    peek = peek_header(payload)
+    return (peek.frame_type, peek.command_id) if peek else (-1, -1)
 
 
 def _tsn(payload: bytes) -> int:
-    """The ZCL transaction sequence number (after the manufacturer code when there is one)."""
-    at = 3 if payload and payload[0] & 0x04 else 1
-    return payload[at] if len(payload) > at else -1
+    peek = peek_header(payload)
+    return peek.tsn if peek else -1
 
 
 def _text(command: Any) -> str:
@@ -1469,19 +1511,3 @@ def _describe(time_ms: int, frame: HanFrame, command: Any, dut: int) -> str:
 
 def _stderr_line(text: str) -> None:
     print(f"hanota: {text}", file=sys.stderr, flush=True)
-
-
-def default_pixit_durations() -> dict[str, int]:
-    """The catalogue's PIXIT duration defaults in ms (falls back to DEFAULT_PIXIT_DURATIONS)."""
-    try:
-        from .catalogue import load_catalogue
-
-        pixit = load_catalogue().pixit
-    except Exception:
-        return dict(DEFAULT_PIXIT_DURATIONS)
-    out = dict(DEFAULT_PIXIT_DURATIONS)
-    for key in list(out):
-        entry = pixit.get(key.removesuffix("_ms"))
-        if entry is not None and "default" in entry:
-            out[key] = parse_duration(str(entry["default"])).resolve({})
-    return out

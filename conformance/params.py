@@ -62,9 +62,10 @@ def _bad(what: str, text: str, expected: str) -> HarnessUsageError:
 # ---------------------------------------------------------------------------------- sizes
 _KB = 1024
 _SIZE_EXPECTED = ("'N bytes', 'N kB', 'the size limit', 'the size limit + N byte(s)', "
-                  "'the size limit - N byte(s)', 'K times the size limit' or 'header only'")
+                  "'the size limit - N byte(s)', 'K times the size limit', 'the declared capacity' "
+                  "(+ or - N byte(s)) or 'header only'")
 _SIZE_PLAIN = re.compile(r"^(\d+) (bytes?|kB)$")
-_SIZE_LIMIT = re.compile(r"^the size limit(?: ([+-]) (\d+) bytes?)?$")
+_SIZE_LIMIT = re.compile(r"^the (size limit|declared capacity)(?: ([+-]) (\d+) bytes?)?$")
 _SIZE_TIMES = re.compile(r"^(\d+) times the size limit$")
 
 
@@ -78,9 +79,16 @@ class Size:
     extra: int = 0
     limit_times: int = 0
     header_only: bool = False
+    #: relative to the image capacity the device declares (PIXIT image_capacity_bytes)
+    capacity: bool = False
 
-    def resolve(self, limit: int) -> int:
-        """Bytes, given the PIXIT size limit (``header_only`` resolves to 0 payload bytes)."""
+    def resolve(self, limit: int, capacity: int | None = None) -> int:
+        """Bytes, given the PIXIT size limit and the device's declared image capacity
+        (``header_only`` resolves to 0 payload bytes)."""
+        if self.capacity:
+            if capacity is None:
+                raise HarnessUsageError(f"size {self} needs the device's declared image capacity")
+            return max(0, capacity + self.extra)
         value = self.limit_times * limit + self.extra
         if value < 0:
             raise HarnessUsageError(f"size {self} is negative with a size limit of {limit} bytes")
@@ -96,10 +104,11 @@ def parse_size(text: str) -> Size:
             raise _bad("size", text, _SIZE_EXPECTED)
         return Size(extra=n * (_KB if m[2] == "kB" else 1))
     if m := _SIZE_LIMIT.match(text):
-        if m[1] is None:
-            return Size(limit_times=1)
-        n = int(m[2])
-        return Size(limit_times=1, extra=n if m[1] == "+" else -n)
+        capacity = m[1] == "declared capacity"
+        if m[2] is None:
+            return Size(limit_times=0 if capacity else 1, capacity=capacity)
+        n = int(m[3])
+        return Size(limit_times=0 if capacity else 1, extra=n if m[2] == "+" else -n, capacity=capacity)
     if m := _SIZE_TIMES.match(text):
         if int(m[1]) < 1:
             raise _bad("size", text, _SIZE_EXPECTED)

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from protocol.errors import HarnessUsageError
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 
-__all__ = ["OPTIONAL_FEATURES", "Pics", "PicsError", "load_pics", "reference_pics"]
+__all__ = ["OPTIONAL_FEATURES", "DccPixit", "Pics", "PicsError", "load_dcc_pixit", "load_pics",
+           "reference_dcc_pixit", "reference_pics"]
 
 #: Optional features a device may declare; each is a ``@pics-<name>`` tag with ``_`` as ``-``.
 OPTIONAL_FEATURES = ("fragmentation", "resume", "consumer_refusal", "device_specific_files",
@@ -53,7 +55,10 @@ class Pics:
     features: frozenset[str] = frozenset()
     timing: Timing = field(default_factory=Timing)
     #: PIXIT: the largest single distributed image, in bytes (768,000 = 750 x 1024 by default).
-    max_image_bytes: int = 768_000
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    #: PIXIT: the largest single image the device can hold and install, as it declares it (None:
+    #: not declared; the scenarios sized by it are then not applicable). SECMP7-IMG-003/004.
+    image_capacity_bytes: int | None = None
     source: str = "built-in reference PICS"
 
     def supports(self, item: str) -> bool:
@@ -73,6 +78,7 @@ class Pics:
             "eui64": f"{self.eui64:016x}",
             "features": sorted(self.features),
             "max_image_bytes": self.max_image_bytes,
+            "image_capacity_bytes": self.image_capacity_bytes,
             "source": self.source,
         }
 
@@ -83,7 +89,8 @@ REFERENCE_IMAGE_TYPES = {"ihd": 0x0101, "ppmid": 0x0102}
 
 def reference_pics(kind: str = "ppmid") -> Pics:
     """The PICS of the built-in reference device: every optional feature implemented."""
-    return Pics(kind=kind, image_type=REFERENCE_IMAGE_TYPES[kind], features=frozenset(OPTIONAL_FEATURES))
+    return Pics(kind=kind, image_type=REFERENCE_IMAGE_TYPES[kind], features=frozenset(OPTIONAL_FEATURES),
+                image_capacity_bytes=DEFAULT_MAX_IMAGE_BYTES)
 
 
 def _int(where: str, value: object, *, lo: int, hi: int) -> int:
@@ -148,7 +155,7 @@ def load_pics(path: str | Path) -> Pics:
         if getattr(timing, key) == 0:
             raise PicsError(f"{p}: [timing] {key} must be at least 1 ms")
     pixit = data.get("pixit", {})
-    if extra := set(pixit) - {"max_image_bytes"}:
+    if extra := set(pixit) - {"max_image_bytes", "image_capacity_bytes"}:
         raise PicsError(f"{p}: [pixit] unknown key(s) {sorted(extra)}")
     return Pics(
         kind=kind,
@@ -161,7 +168,63 @@ def load_pics(path: str | Path) -> Pics:
         public_key_pem=public_key_pem,
         features=frozenset(k for k, v in feats.items() if v),
         timing=timing,
-        max_image_bytes=_int(f"{p}: [pixit] max_image_bytes", pixit.get("max_image_bytes", 768_000),
-                             lo=1024, hi=16 * 1024 * 1024),
+        max_image_bytes=_int(f"{p}: [pixit] max_image_bytes",
+                             pixit.get("max_image_bytes", DEFAULT_MAX_IMAGE_BYTES),
+                             lo=1024, hi=DEFAULT_MAX_WHOLE_IMAGE_BYTES),
+        image_capacity_bytes=None if "image_capacity_bytes" not in pixit else _int(
+            f"{p}: [pixit] image_capacity_bytes", pixit["image_capacity_bytes"], lo=1024,
+            hi=DEFAULT_MAX_WHOLE_IMAGE_BYTES),
         source=str(p),
     )
+
+
+# ------------------------------------------------------------------------------ the DCC's PIXIT
+#: The PIXIT durations a DCC declares (TOML key under [alerts] -> the harness's name). The
+#: minutes set none of these figures ("suggested", "proposed", "a short time after").
+DCC_PIXIT_KEYS = {"service_level": "alert_service_level_ms",
+                  "stagger_interval": "alert_stagger_interval_ms",
+                  "version_confirmation_delay": "version_confirmation_delay_ms"}
+#: What the reference DCC declares of itself (conformance/models/dcc.py is built to keep it).
+REFERENCE_DCC_PIXIT = {"alert_service_level_ms": 24 * 3_600_000, "alert_stagger_interval_ms": 1_000,
+                       "version_confirmation_delay_ms": 30 * 60_000}
+
+
+@dataclass(frozen=True)
+class DccPixit:
+    """The figures the DCC under test declares (``--hanota-dcc-pixit FILE``). A scenario that
+    needs a figure the DCC did not declare is not applicable: the suite invents none."""
+
+    durations: dict[str, int] = field(default_factory=dict)
+    source: str = "no DCC PIXIT declared"
+
+
+def reference_dcc_pixit() -> DccPixit:
+    return DccPixit(dict(REFERENCE_DCC_PIXIT), "the reference DCC's declaration")
+
+
+def load_dcc_pixit(path: str | Path) -> DccPixit:
+    """Read a DCC PIXIT file: ``[alerts]`` with ``service_level``, ``stagger_interval`` and
+    ``version_confirmation_delay`` as durations ("24 hours", "1 second"), each optional."""
+    from .params import parse_duration
+
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PicsError(f"{p}: no such DCC PIXIT file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise PicsError(f"{p}: not valid TOML: {err}") from None
+    if set(data) - {"alerts"}:
+        raise PicsError(f"{p}: unknown table(s) {sorted(set(data) - {'alerts'})}; expected alerts")
+    alerts = data.get("alerts", {})
+    if not isinstance(alerts, dict):
+        raise PicsError(f"{p}: [alerts] must be a table")
+    if extra := set(alerts) - set(DCC_PIXIT_KEYS):
+        raise PicsError(f"{p}: [alerts] unknown key(s) {sorted(extra)}; known: {sorted(DCC_PIXIT_KEYS)}")
+    out: dict[str, int] = {}
+    for key, value in alerts.items():
+        try:
+            out[DCC_PIXIT_KEYS[key]] = parse_duration(str(value)).resolve({})
+        except (HarnessUsageError, AssertionError):
+            raise PicsError(f"{p}: [alerts] {key}: {value!r} is not a duration such as '24 hours'") from None
+    return DccPixit(out, str(p))

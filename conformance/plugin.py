@@ -40,7 +40,7 @@ from protocol.errors import DeviceViolationError, HarnessUsageError
 
 from .adapters.base import DutNotApplicableError
 from .adapters.tcp import parse_dut_specs
-from .pics import Pics, PicsError, load_pics, reference_pics
+from .pics import DccPixit, Pics, PicsError, load_dcc_pixit, load_pics, reference_dcc_pixit, reference_pics
 from .verdicts import ScenarioResult, Verdict, requirement_verdicts, write_results
 
 REQ_TAG = re.compile(r"^SECMP7-[A-Z]+-\d{3}$")
@@ -51,6 +51,8 @@ NOT_APPLICABLE = "not applicable: "
 _results_key = pytest.StashKey[list[ScenarioResult]]()
 #: Why the device's kind is outside the run's rule set (None: inside), from the catalogue.
 _out_of_scope_key = pytest.StashKey[str | None]()
+#: Requirement ID -> why it does not apply under the run's rule set (minutes-only, informative).
+_not_applying_key = pytest.StashKey[dict[str, str]]()
 _scenario_key = pytest.StashKey[dict[str, Any]]()
 #: Where the ``harness`` fixture leaves itself, so its evidence reaches the scenario's result.
 harness_key = pytest.StashKey[Any]()
@@ -72,6 +74,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hanota-duis-schema", default=None, metavar="FILE",
                     help="the DUIS schema to validate against (overrides the PIXIT's)")
     group.addoption("--hanota-pics", default=None, help="PICS file (TOML) of the device under test")
+    group.addoption("--hanota-dcc-pixit", default=None, metavar="FILE",
+                    help="PIXIT file (TOML) of the DCC under test: the alert figures it declares; "
+                    "default: the reference DCC's declaration, none for --hanota-dcc")
     group.addoption("--hanota-rules", default="wg-2016", choices=RULE_SETS,
                     help="rule set: the 2016 working-group minutes or the SEC as implemented")
     group.addoption("--hanota-seed", type=int, default=0, help="seed of the reference world")
@@ -105,9 +110,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.hanota_pics = load_pics(pics_path) if pics_path else reference_pics()  # type: ignore[attr-defined]
     except PicsError as err:
         raise pytest.UsageError(str(err)) from None
+    dcc_pixit = config.getoption("--hanota-dcc-pixit")
+    try:
+        config.hanota_dcc_pixit = (  # type: ignore[attr-defined]
+            load_dcc_pixit(dcc_pixit) if dcc_pixit
+            else DccPixit() if config.getoption("--hanota-dcc") else reference_dcc_pixit())
+    except PicsError as err:
+        raise pytest.UsageError(str(err)) from None
     config.hanota_xfails = _load_xfails(config.getoption("--hanota-xfails"))  # type: ignore[attr-defined]
-    config.stash[_out_of_scope_key] = _out_of_scope(config.getoption("--hanota-rules"),
-                                                    config.hanota_pics.kind)  # type: ignore[attr-defined]
+    _scope_of_run(config)
     dcc = config.getoption("--hanota-dcc")
     if dcc is not None and not re.fullmatch(r"(duis\+)?https?://[^/\s]+(/\S*)?", dcc):
         raise pytest.UsageError(f"--hanota-dcc: a DCC test system URL is http://HOST:PORT[/PREFIX] or "
@@ -123,18 +134,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_ResultCollector(config), "hanota-results")
 
 
-def _out_of_scope(rules: str, kind: str) -> str | None:
+def _scope_of_run(config: pytest.Config) -> None:
+    """What the run's rule set leaves out, from the catalogue: the device's kind (``scope``), and
+    requirements whose level under it is not tested (minutes-only, informative)."""
     from .catalogue import load_catalogue
 
     try:
         catalogue = load_catalogue(features_dir=None)
     except HarnessUsageError as err:
         raise pytest.UsageError(str(err)) from None
+    rules = config.getoption("--hanota-rules")
+    kind = config.hanota_pics.kind  # type: ignore[attr-defined]
     reason = catalogue.out_of_scope(rules, kind)
-    if reason is None:
-        return None
-    article = "an" if kind[0] in "aeiou" else "a"
-    return f"the device under test is {article} {kind.upper()} (PICS): {reason}"
+    if reason is not None:
+        article = "an" if kind[0] in "aeiou" else "a"
+        reason = f"the device under test is {article} {kind.upper()} (PICS): {reason}"
+    config.stash[_out_of_scope_key] = reason
+    config.stash[_not_applying_key] = {r.id: r.why_not(rules) for r in catalogue if not r.applies(rules)}
 
 
 def dut_for_worker(config: pytest.Config) -> str:
@@ -247,6 +263,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if (config.getoption("--hanota-dcc") and "device" in sides and "dcc" not in sides
             and config.getoption("--hanota-dut") == "reference"):
         pytest.skip(f"{NOT_APPLICABLE}{DCC_ONLY_REASON}")
+    requirements = [str(m.args[0]) for m in item.iter_markers("requirement")]
+    not_applying = config.stash.get(_not_applying_key, {})
+    if requirements and all(r in not_applying for r in requirements):
+        pytest.skip(NOT_APPLICABLE + "; ".join(dict.fromkeys(not_applying[r] for r in requirements)))
     out_of_scope = config.stash.get(_out_of_scope_key, None)
     if out_of_scope and "device" in sides and "dcc" not in sides:
         pytest.skip(f"{NOT_APPLICABLE}{out_of_scope}")
@@ -352,7 +372,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     results = config.stash.get(_results_key, [])
     if not results:
         return
-    reqs = requirement_verdicts(_catalogue_ids(results), results)
+    reqs = requirement_verdicts(_catalogue_ids(results), results,
+                                not_applicable=set(config.stash.get(_not_applying_key, {}).keys()))
     tr = terminalreporter
     tr.section("hanota verdicts per requirement")
     for rv in reqs:
@@ -380,6 +401,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             "rules": config.getoption("--hanota-rules"),
             "seed": config.getoption("--hanota-seed"),
             "pics": pics.summary(),
+            "dcc_pixit": {"source": config.hanota_dcc_pixit.source,  # type: ignore[attr-defined]
+                          **config.hanota_dcc_pixit.durations},  # type: ignore[attr-defined]
         }, results, reqs)
         tr.write_line(f"results: {out / 'results.json'}")
 

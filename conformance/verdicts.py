@@ -57,9 +57,13 @@ def combine(verdicts: Iterable[Verdict]) -> Verdict:
 
 
 def requirement_verdicts(
-    requirement_ids: Iterable[str], results: Iterable[ScenarioResult]
+    requirement_ids: Iterable[str], results: Iterable[ScenarioResult], *,
+    not_applicable: Iterable[str] = (),
 ) -> list[RequirementVerdict]:
-    """One verdict per catalogue requirement, in catalogue order."""
+    """One verdict per catalogue requirement, in catalogue order. Those in ``not_applicable``
+    (not tested under the run's rule set: minutes-only, informative) are not applicable
+    whatever a scenario that also names a requirement that applies gave."""
+    left_out = set(not_applicable)
     by_req: dict[str, list[ScenarioResult]] = {}
     for r in results:
         for req in r.requirements:
@@ -67,7 +71,8 @@ def requirement_verdicts(
     out = []
     for req in requirement_ids:
         rs = by_req.get(req, [])
-        out.append(RequirementVerdict(req, combine(r.verdict for r in rs), [r.nodeid for r in rs]))
+        verdict = Verdict.NOT_APPLICABLE if req in left_out else combine(r.verdict for r in rs)
+        out.append(RequirementVerdict(req, verdict, [r.nodeid for r in rs]))
     return out
 
 

@@ -14,10 +14,12 @@ Feature: Alerts to Suppliers and their service level
     should be individual. They also proposed a Service Level Agreement as part of the Impact
     Assessment."
 
-  Under the as-implemented rules alert (a) is the DCC's acknowledgement of SR 11.4 with the N60
-  'firmware delivered' alert, alert (c) is the CS08 alert 0x8F8B, and requirement (b) came back
-  as the hub's CCS08 response code 1 'Image Discarded'. "The alert service level", "the version
-  confirmation delay" and "the alert stagger interval" are PIXIT values.
+  Under the as-implemented rules alert (a) is the DCC's answer to SR 11.4 with the N60 / N61
+  alert per device, alert (c) is the CS08 alert 0x8F8B, and requirement (b) came back as the
+  hub's CCS08 response code 1 'Image Discarded' (docs/requirements.md, "Alerts (a), (b) and (c)
+  under each rule set"). "The alert service level", "the version confirmation delay" and "the
+  alert stagger interval" are figures the DCC declares in its PIXIT: the minutes set none, so a
+  scenario that needs one the DCC did not declare is not applicable.
 
   Background:
     Given a premises whose electricity meter is supplied by "Supplier A" and whose gas meter is supplied by "Supplier B"
@@ -77,22 +79,12 @@ Feature: Alerts to Suppliers and their service level
       And alert "(c)" to "Supplier A" reports the file version of image "new"
       And the device runs image "new"
 
-  Rule: SECMP7-ALERT-003 No alert for an image overwritten or discarded on the hub
+  Rule: SECMP7-ALERT-003 Alert (b) is not required
     "The WG agreed to remove requirement ‘b’ as this would reduce the possibility of precedence
     and demonstrate that overriding is not allowed."
-
-    @SECMP7-ALERT-003 @side-dcc @rules-wg-2016
-    Scenario Outline: No alert when image "new" is dropped from the hub because <reason>
-      When "Supplier A" requests a firmware update of the device with image "new"
-      And the hub discards image "new" because "<reason>"
-      And "the alert service level" pass
-      Then "Supplier A" receives no alert "(b)" about image "new"
-      And "Supplier B" receives no alert "(b)" about image "new"
-
-      Examples:
-        | reason                                   |
-        | the device did not retrieve it in time   |
-        | an electricity meter image took priority |
+    The minutes remove the duty to send (b), not the practice: a DCC that still tells a
+    Supplier its image was discarded breaks no rule of theirs, so this rule has no scenario
+    (informative). What removing (b) was for, no override, is SECMP7-SUP-003.
 
   Rule: SECMP7-ALERT-004 As implemented, a discarded image is reported as CCS08 'Image Discarded'
     The final design restored requirement (b): CCS08 Firmware Transfer Alert (0x0128), alert
@@ -128,9 +120,11 @@ Feature: Alerts to Suppliers and their service level
         | Supplier A |
         | Supplier B |
 
-  Rule: SECMP7-ALERT-006 Alerts for many devices are staggered
+  Rule: SECMP7-ALERT-006 Alerts for many devices are staggered as the DCC declares (suggested)
     "The DCC suggested delaying the time constraints of the alerts in order to stagger them and
     reduce the load."
+    A suggestion with no figure (level proposed): the DCC is held to the stagger interval it
+    declares. SECMP7-ALERT-007, the service level, was "proposed" with no figure either.
 
     @SECMP7-ALERT-006 @SECMP7-ALERT-005 @SECMP7-ALERT-007 @side-dcc @load @slow
     Scenario Outline: Alerts (c) for <count> premises reach Supplier A staggered and within the service level

@@ -8,7 +8,9 @@ Feature: Image size limit
     "The WG confirmed that the image size should be aligned with existing provisions."
 
   "The size limit" below is PIXIT max_image_bytes: 768,000 bytes (750 x 1024) unless the PIXIT
-  sets another reading such as 750,000 (SECMP7-IMG-006). Sizes are whole images as distributed:
+  sets another reading such as 750,000 (SECMP7-IMG-006); it is what the DCC may send. Under the
+  as-implemented rules the limit's only source is the minutes, so SECMP7-IMG-001/002 are not
+  applicable there. Sizes are whole images as distributed:
   header, payload and signature. "header only" is an image with an empty payload.
 
   Background:
@@ -46,8 +48,10 @@ Feature: Image size limit
         | the size limit + 1 byte |
         | 2 times the size limit  |
 
-  Rule: SECMP7-IMG-003 The device installs a valid image of up to the size limit
+  Rule: SECMP7-IMG-003 The device installs a valid image up to the capacity it declares
     "The WG confirmed that the image size should be aligned with existing provisions."
+    The minutes limit what the DCC distributes, not what a device stores: "the declared capacity"
+    is PIXIT image_capacity_bytes of the device's PICS (not applicable when it declares none).
 
     @SECMP7-IMG-003 @SECMP7-ACT-004 @side-device @slow
     Scenario Outline: The device installs an image of <size>
@@ -59,12 +63,13 @@ Feature: Image size limit
       And the device runs image "new"
 
       Examples:
-        | size                    |
-        | the size limit - 1 byte |
-        | the size limit          |
+        | size                           |
+        | the declared capacity - 1 byte |
+        | the declared capacity          |
 
-  Rule: SECMP7-IMG-004 The device does not install a single image above the size limit
-    "the firmware image size would be limited to 750 kilobytes (kB)"
+  Rule: SECMP7-IMG-004 The device does not install a single image above the capacity it declares
+    No source states a device-side limit (an interpretation, see the catalogue): a device
+    offered more than it can hold refuses it and keeps running its firmware.
 
     @SECMP7-IMG-004 @side-device
     Scenario Outline: The device refuses an unfragmented image of <size>
@@ -75,9 +80,9 @@ Feature: Image size limit
       Then the device runs image "original"
 
       Examples:
-        | size                    |
-        | the size limit + 1 byte |
-        | 2 times the size limit  |
+        | size                                 |
+        | the declared capacity + 1 byte       |
+        | the declared capacity + 768000 bytes |
 
   Rule: SECMP7-IMG-005 An image with no firmware payload is refused
     The minutes have no words for this case; an Upgrade Image is a header followed by the

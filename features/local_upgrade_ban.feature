@@ -18,8 +18,11 @@ Feature: Ban on local firmware upgrades via Hand Held Terminals
     And the device runs image "original"
     And a signed image "local" of "200 kB" with a newer file version
 
-  Rule: SECMP7-HHT-001 No local firmware upgrade via a Hand Held Terminal
+  Rule: SECMP7-HHT-001 No firmware from a Hand Held Terminal over the HAN
     "It was agreed to ban local firmware upgrades via Hand Held Terminals (HHT)"
+    The minutes ban a practice and note that "the upgrade cannot be blocked if it is carried out
+    locally": what a device can be tested for is that it takes no image an HHT offers over the
+    HAN. Both are the minutes' only: not applicable under the as-implemented rules.
 
     @SECMP7-HHT-001 @SECMP7-ACT-004 @side-device
     Scenario: The device refuses an image offered by a Hand Held Terminal
@@ -37,12 +40,14 @@ Feature: Ban on local firmware upgrades via Hand Held Terminals
       And "1 minute" pass
       Then the device runs image "local"
 
-  Rule: SECMP7-HHT-002 The ban keeps the inventory reliable
+  Rule: SECMP7-HHT-002 After a local upgrade attempt the inventory still matches the device
     "banning local upgrades will ensure a reliable process and clear records of firmware."
+    Both are observed: the version the device reports when read, which taking the image would
+    change, and the version the inventory records.
 
     @SECMP7-HHT-002 @side-device
-    Scenario: After a local upgrade attempt the inventory still matches the device
+    Scenario: After a local upgrade attempt the device still reports what the inventory records
       When a Hand Held Terminal offers image "local" to the device
       And "1 hour" pass
-      Then the device runs image "original"
-      And the inventory records the file version of image "original" for the device
+      Then the version the device reports is the one the inventory records for it
+      And the device runs image "original"

@@ -27,12 +27,15 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ._fields import EUI64, decode, encode, eui64_str
 from .errors import DecodeError, HarnessUsageError, ProtocolError, SizeLimitError, ValidationError
+from .limits import DEFAULT_MAX_WHOLE_IMAGE_BYTES
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
 __all__ = [
+    "declared_total_size",
     "parse_header",
+    "with_total_size",
     "DEFAULT_MAX_IMAGE_SIZE",
     "FILE_IDENTIFIER",
     "GBCS_SIGNATURE_TRAILER",
@@ -62,7 +65,7 @@ __all__ = [
 
 #: Cap on the size of a file :func:`parse_image` accepts (a keyword argument overrides it). This
 #: is a guard against hostile input, not the 750 kB rule of the working group.
-DEFAULT_MAX_IMAGE_SIZE = 16 * 1024 * 1024
+DEFAULT_MAX_IMAGE_SIZE = DEFAULT_MAX_WHOLE_IMAGE_BYTES
 
 FILE_IDENTIFIER = 0x0BEEF11E
 HEADER_VERSION = 0x0100
@@ -311,6 +314,21 @@ def parse_header(data: bytes, max_size: int) -> OtaHeader:
     return header
 
 
+def declared_total_size(data: bytes) -> int | None:
+    """The header's total image size read without the parser's checks, or None when ``data`` is
+    too short to hold it (for a device that trusts the header, and for a test that forges it)."""
+    at = _OFF_TOTAL_IMAGE_SIZE
+    return int.from_bytes(data[at:at + 4], "little") if len(data) >= at + 4 else None
+
+
+def with_total_size(data: bytes, total: int) -> bytes:
+    """``data`` with its header's total image size set to ``total`` and nothing else changed."""
+    at = _OFF_TOTAL_IMAGE_SIZE
+    if len(data) < at + 4:
+        raise HarnessUsageError(f"{len(data)} bytes hold no total image size (it ends at {at + 4})")
+    return data[:at] + total.to_bytes(4, "little") + data[at + 4:]
+
+
 def _walk_sub_elements(data: bytes, start: int) -> list[SubElement]:
     """Read ``data[start:]`` as sub-elements; raise at the first one that does not fit."""
     elements: list[SubElement] = []
@@ -348,6 +366,29 @@ def _first_element_plausible(data: bytes, start: int) -> bool:
         return False
     length = int.from_bytes(data[start + 2:start + 6], "little")
     return 0 < length <= len(data) - start - _SUB_ELEMENT_HEADER_SIZE
+
+
+def _refuse_ambiguous_first_element(data: bytes, start: int) -> None:
+    """Refuse a body that opens with a standard sub-element tag whose length cannot fit.
+
+    Such a file is a ZigBee OTA file cut short or a GBCS image whose first bytes happen to look
+    like a tag: the bytes cannot tell which, so the reader is asked to name the format. A GBCS
+    signature trailer at the end is evidence enough of GBCS, so signed GBCS images never hit this.
+    """
+    if len(data) - start < _SUB_ELEMENT_HEADER_SIZE + _TRAILER_SIZE:
+        return
+    if data[len(data) - _TRAILER_SIZE:len(data) - _SIGNATURE_SIZE] == _TRAILER_MARK:
+        return
+    tag = int.from_bytes(data[start:start + 2], "little")
+    length = int.from_bytes(data[start + 2:start + 6], "little")
+    left = len(data) - start - _SUB_ELEMENT_HEADER_SIZE
+    if tag in SubElementTag._value2member_map_ and length > left:
+        raise DecodeError(
+            f"ambiguous format: the bytes after the header start like a ZigBee OTA sub-element "
+            f"({SubElementTag(tag).name}, tag 0x{tag:04x}) declaring {length} bytes where {left} follow; "
+            "if it is a GBCS Upgrade Image, read it with the expected format gbcs-upgrade-image "
+            "(inspect --format gbcs)",
+            field="sub_elements[0].length", offset=start + 2)
 
 
 # --- image integrity code (AES-MMO, ZigBee spec B.6) -------------------------------------------
@@ -484,6 +525,7 @@ def parse_image(data: bytes, *, max_size: int = DEFAULT_MAX_IMAGE_SIZE,
         return _gbcs_image(raw, header)
     if tiled is not None:
         return _zigbee_image(raw, header, tiled)
+    _refuse_ambiguous_first_element(raw, start)
     if _first_element_plausible(raw, start):
         try:
             _walk_sub_elements(raw, start)

@@ -37,12 +37,14 @@ __all__ = [
     "Direction",
     "FrameType",
     "GlobalCommandId",
+    "HeaderPeek",
     "ImageUpgradeStatus",
     "OtaAttribute",
     "ReadAttributes",
     "ReadAttributesResponse",
     "Status",
     "ZclHeader",
+    "peek_header",
 ]
 
 #: OTA Upgrade cluster identifier.
@@ -370,6 +372,36 @@ ZCL_HEADER = _HeaderAdapter(c.Struct(
     "tsn" / c.Int8ul,
     "command_id" / c.Int8ul,
 ))
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderPeek:
+    """What a receiver needs to answer a frame it cannot (or need not) decode: the header fields
+    read leniently, reserved bits and frame-type values allowed. ``frame_type`` stays an int."""
+
+    frame_type: int
+    direction: Direction
+    manufacturer_code: int | None
+    tsn: int
+    command_id: int
+
+
+def peek_header(payload: bytes) -> HeaderPeek | None:
+    """The ZCL header of ``payload`` read leniently, or None when it is too short to hold one.
+
+    A Default Response to a malformed frame must echo its TSN and command id (ZCL 2.5.12), which
+    sit after the manufacturer code when frame-control bit 2 is set: this is the one place that
+    knows it, for the models and the harness alike.
+    """
+    if not payload:
+        return None
+    control = payload[0]
+    manufacturer_specific = bool(control & 0x04)
+    at = 3 if manufacturer_specific else 1
+    if len(payload) < at + 2:
+        return None
+    code = int.from_bytes(payload[1:3], "little") if manufacturer_specific else None
+    return HeaderPeek(control & 0x03, Direction((control >> 3) & 1), code, payload[at], payload[at + 1])
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from pytest_bdd import given, parsers, then, when
 
 from conformance import params as p
-from conformance.harness import Harness, default_pixit_durations
+from conformance.harness import Harness
 from conformance.plugin import dut_for_worker, harness_key
 
 
@@ -26,7 +27,8 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
                 rules=opt("--hanota-rules"), seed=opt("--hanota-seed"),
                 device_faults=opt("--hanota-device-fault"), dcc_faults=opt("--hanota-dcc-fault"),
                 hub_faults=opt("--hanota-hub-fault"), dut=dut_for_worker(request.config),
-                side=sides[0] if sides else "device", pixit=default_pixit_durations(),
+                side=sides[0] if sides else "device",
+                pixit=request.config.hanota_dcc_pixit.durations,  # type: ignore[attr-defined]
                 dcc=opt("--hanota-dcc"), duis={"pixit": opt("--hanota-duis-pixit"),
                                                "listen": opt("--hanota-duis-listen"),
                                                "schema": opt("--hanota-duis-schema")})
@@ -128,3 +130,16 @@ def device_runs_image(harness: Harness, label: str) -> None:
     assert read == expected, (
         f"expected the device to run image {label!r} (file version 0x{expected:08x}) but "
         f"CurrentFileVersion read back 0x{read:08x}; {harness.last_frames()}")
+
+
+@then("the version the device reports is the one the inventory records for it")
+def device_matches_inventory(harness: Harness, dcc: Any) -> None:
+    """Both sides observed: CurrentFileVersion read from the device (which its behaviour can
+    change), and the DCC's inventory record of it."""
+    read = harness.current_file_version()
+    recorded = dcc.inventory_version(harness.device.eui64)
+    history = "; ".join(dcc.inventory_history(harness.device.eui64)) or "none"
+    assert read == recorded, (
+        f"expected the device to report the firmware version the Smart Metering Inventory records "
+        f"for it ({'nothing' if recorded is None else f'{recorded:#010x}'}), but CurrentFileVersion "
+        f"read back 0x{read:08x}; inventory history: {history}; {harness.last_frames()}")

@@ -331,3 +331,26 @@ def _wan(dcc: DccSide, deliveries: Sequence[Any] | None = None) -> str:
     shown = list(dcc.hub_deliveries() if deliveries is None else deliveries)
     lines = "\n".join(f"  {d.describe()}" for d in shown[:20]) or "  (nothing)"
     return f"what the DCC sent to hubs over the WAN:\n{lines}"
+
+
+@then(_re("the Service Request from {supplier} does not override the distribution of image {label}"))
+def then_no_override(harness: Any, dcc: DccSide, supplier: str, label: str) -> None:
+    """What happened to the later request: refused for the device (the reference DCC names the
+    distribution in progress; as implemented, SR 11.4's OtherRequestInProgressList), or accepted
+    but its image sent to the hub only after alert (c) confirmed the earlier one."""
+    later = _latest(dcc, params.parse_supplier(supplier))
+    label = params.parse_label(label)
+    device = harness.device.eui64
+    if device not in later.accepted_devices:
+        return
+    earlier = {r.request_id for r in _requests_of(dcc, label)}
+    confirmed = [a.raised_ms for s in dcc.suppliers() for a in dcc.alerts_for(s)
+                 if a.request_id in earlier and a.device == device and is_kind(a, "(c)")]
+    sent = [d.started_ms for d in dcc.hub_deliveries() if d.request_id == later.request_id]
+    early = [t for t in sent if not confirmed or t < min(confirmed)]
+    assert not early, (
+        f"expected the Service Request from {supplier!r} not to override the distribution of image "
+        f"{label!r}: refused for the device, or held until alert (c) confirmed it"
+        f"{f' (at {min(confirmed)} ms)' if confirmed else ' (no alert (c) about it yet)'}; but the DCC "
+        f"accepted it and sent its image to the hub at {early} ms\n  {later.describe()}\n{_wan(dcc)}\n"
+        f"{_context(dcc)}")

@@ -23,8 +23,7 @@ from tests.test_suite_over_tcp import run_suite, serving, verdicts
 DCC_SIDE = ["-p", "tests.harness.side_filter", "--hanota-only-side", "dcc", "-m", "not load and not slow",
             "-p", "no:hypothesispytest", "-p", "no:xdist"]
 #: serve-dcc fault -> the requirement whose scenarios must fail against it.
-FAULTY = {"group-alerts": "SECMP7-ALERT-005", "send-alert-b": "SECMP7-ALERT-003",
-          "inventory-from-request": "SECMP7-INV-002"}
+FAULTY = {"group-alerts": "SECMP7-ALERT-005", "inventory-from-request": "SECMP7-INV-002"}
 
 
 def serve_dcc(tmp: Path, *options: str) -> AbstractContextManager[str]:

@@ -105,3 +105,16 @@ def test_the_whole_suite_gives_an_ihd_no_fail_under_the_sec_as_implemented(tmp_p
     run = _ihd_run(tmp_path, "as-implemented", markers=None)
     assert run.verdicts, f"no scenario ran:\n{run.output}"
     assert not _problems(run), "\n".join(_problems(run))
+
+
+def test_a_figure_the_dcc_does_not_declare_makes_its_scenarios_not_applicable(tmp_path: Path) -> None:
+    """SECMP7-ALERT-006/007: the stagger and the service level come from the DCC's PIXIT; the
+    suite invents none (no 1 s, no 24 h of its own)."""
+    pixit = tmp_path / "dcc.toml"
+    pixit.write_text('[alerts]\nversion_confirmation_delay = "30 minutes"\n', encoding="utf-8")
+    run = run_scenarios([*pytest_args(requirements=("SECMP7-ALERT-007",)), "--hanota-dcc-pixit", str(pixit)])
+    assert run.verdicts, run.output
+    assert not run.with_verdict("fail", "error", "pass"), run.verdicts
+    for nodeid in run.with_verdict("not-applicable"):
+        assert "the DCC declares no figure for the alert service level" in run.reasons[nodeid], \
+            run.reasons[nodeid]

@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "binding (docs/dcc-adapter.md), e.g. 'hanota serve-dcc'; the DCC-side scenarios run "
                         "against it, and without --dut the device-side ones are not applicable")
     parser.add_argument("--pics", default=None, help="the device's PICS file (TOML); see docs/pics.md")
+    parser.add_argument("--dcc-pixit", default=None, metavar="FILE",
+                        help="the DCC's PIXIT file (TOML): the alert figures it declares (docs/pics.md); "
+                        "default: the reference DCC's own declaration, none with --dcc")
     parser.add_argument("--report-dir", default=None,
                         help="where the report is written (default: reports/<timestamp>/)")
     parser.add_argument("--rules", default="wg-2016", choices=("wg-2016", "as-implemented"),
@@ -67,6 +70,8 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
         out.append(f"--hanota-dcc={args.dcc}")
     if args.pics:
         out.append(f"--hanota-pics={args.pics}")
+    if args.dcc_pixit:
+        out.append(f"--hanota-dcc-pixit={args.dcc_pixit}")
     if args.xfails:
         out.append(f"--hanota-xfails={args.xfails}")
     if args.requirements:

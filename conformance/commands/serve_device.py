@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from protocol.errors import HarnessUsageError, ProtocolError
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 
 from ..adapters.reference import (
     DEFAULT_DEVICE_EUI64,
@@ -64,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seed of the device's random choices and of the default test key")
     parser.add_argument("--max-data-size", type=int_arg, default=64, metavar="N",
                         help="Image Block Request maximum data size (1..255, default 64)")
-    parser.add_argument("--max-image-bytes", type=int_arg, default=768_000, metavar="N",
+    parser.add_argument("--max-image-bytes", type=int_arg, default=DEFAULT_MAX_IMAGE_BYTES, metavar="N",
                         help="the size limit of one image (PIXIT max_image_bytes, default 768000)")
     parser.add_argument("--fragmentation", action=argparse.BooleanOptionalAction, default=True,
                         help="reassemble images sent as fragments (PICS fragmentation; default on)")

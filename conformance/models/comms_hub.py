@@ -42,6 +42,7 @@ from typing import Any
 from protocol import gbt, ota_image
 from protocol import ota_commands as oc
 from protocol.errors import HarnessUsageError, ProtocolError, SizeLimitError
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 from protocol.zcl import (
     OTA_CLUSTER_ID,
     DefaultResponse,
@@ -50,6 +51,7 @@ from protocol.zcl import (
     ReadAttributes,
     ReadAttributesResponse,
     Status,
+    peek_header,
 )
 
 from .clock import VirtualClock
@@ -244,7 +246,7 @@ class CommsHub:
         clock: VirtualClock,
         *,
         eui64: int,
-        max_image_bytes: int = 768_000,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         rules: str = "wg-2016",
         rng: random.Random,
         minimum_block_period_ms: int = 0,
@@ -414,9 +416,10 @@ class CommsHub:
             header, decoded = oc.decode_command(frame.payload)
         except ProtocolError as err:
             self._violation(frame.src, f"malformed frame: {err}")
-            if len(frame.payload) >= 3:
-                self._reply(frame, frame.payload[1], DefaultResponse(
-                    command_id=frame.payload[2], status=Status.MALFORMED_COMMAND,
+            peek = peek_header(frame.payload)
+            if peek is not None:
+                self._reply(frame, peek.tsn, DefaultResponse(
+                    command_id=peek.command_id, status=Status.MALFORMED_COMMAND,
                     direction=Direction.SERVER_TO_CLIENT))
             return
         cmd: Any = decoded
@@ -728,7 +731,7 @@ class HandHeldTerminal:
     """
 
     def __init__(self, clock: VirtualClock, *, eui64: int, image: bytes,
-                 max_image_bytes: int = 16 * 1024 * 1024) -> None:
+                 max_image_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES) -> None:
         self.clock = clock
         self.eui64 = eui64
         self.data = bytes(image)

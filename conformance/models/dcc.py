@@ -78,7 +78,6 @@ Rules = Literal["wg-2016", "as-implemented"]
 #: Deliberate deviations, each one a DCC the suite must catch.
 FAULTS: dict[str, str] = {
     "group-alerts": "one alert per device naming every Supplier, delivered to the first only",
-    "send-alert-b": "under wg-2016, still tells Suppliers when the hub discards an image",
     "inventory-from-request": "writes the requested version into the inventory on acceptance, "
                               "never the version read back",
     "no-alert-a": "never sends alert (a)",
@@ -605,7 +604,7 @@ class Dcc:
 
     def _on_transfer_alert(self, event: _TransferAlertEvent) -> None:
         code = int(event.response_code)
-        pass_on = self.rules == "as-implemented" or ("send-alert-b" in self.faults and code == 1)
+        pass_on = self.rules == "as-implemented"
         if code == 1 and "drop-image-discarded" in self.faults:
             pass_on = False
         progress = self._progress.get(event.device)

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from protocol import fragments, ota_image, signatures
 from protocol import ota_commands as oc
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
+from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 from protocol.zcl import (
     OTA_ATTRIBUTE_TYPES,
     OTA_CLUSTER_ID,
@@ -37,6 +38,7 @@ from protocol.zcl import (
     ReadAttributes,
     ReadAttributesResponse,
     Status,
+    peek_header,
 )
 
 from .clock import VirtualClock
@@ -62,9 +64,6 @@ _WILDCARD_16 = 0xFFFF
 _WILDCARD_32 = 0xFFFF_FFFF
 _NO_SERVER = 0xFFFF_FFFF_FFFF_FFFF
 ZIGBEE_PRO_STACK = 0x0002
-#: Where the header's total image size sits (095264 6.3; docs/image-formats.md), for the
-#: ``ignore-unsigned-tail`` fault, which reads it without the parser's checks.
-_TOTAL_IMAGE_SIZE_AT = 52
 
 #: Named deviations from the specification, for mutation tests. Default: none.
 FAULTS: dict[str, str] = {
@@ -120,6 +119,20 @@ FAULTS: dict[str, str] = {
     "ignore-fragment-count":
         "places fragments by their offsets and ignores the fragment counts they declare: installs "
         "once the slices cover the whole image and it verifies, even when the counts are forged",
+    "unbound-default-response":
+        "answers a malformed command with Default Response MALFORMED_COMMAND carrying command id 0 "
+        "and the next transaction sequence number, not those of the frame it answers",
+    "upgrade-end-names-running-image":
+        "names its running file version, not the offered image's, in Upgrade End Request",
+    "contrary-upgrade-end":
+        "after refusing an image with Upgrade End Request INVALID_IMAGE, also sends one with SUCCESS "
+        "(it still never installs the refused image)",
+    "status-normal-while-pending":
+        "reports ImageUpgradeStatus normal while it holds a downloaded image waiting for its "
+        "upgrade time or for the hub's command",
+    "page-request-to-other-node":
+        "answers an Image Notify from a node other than its hub with an Image Page Request for the "
+        "image it names (it still takes no image from that node)",
 }
 
 
@@ -293,8 +306,8 @@ class OtaDevice:
         supports_fragmentation: bool = False,
         consumer_refusal: bool = False,
         consumer_accepts: bool = True,
-        max_image_bytes: int = 768_000,
-        max_whole_image_bytes: int = 16 * 1024 * 1024,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        max_whole_image_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES,
         max_data_size: int = 64,
         minimum_block_period_ms: int = 0,
         response_timeout_ms: int = 5_000,
@@ -380,8 +393,12 @@ class OtaDevice:
             header, decoded = oc.decode_command(frame.payload)
         except ProtocolError as err:
             if "no-malformed-response" not in self.faults:
-                self._reply(frame, DefaultResponse(command_id=_command_id(frame.payload),
-                                                   status=Status.MALFORMED_COMMAND), tsn=_tsn(frame))
+                # Echo the frame's own TSN and command id; with no header to read, there is none.
+                peek = peek_header(frame.payload)
+                unbound = "unbound-default-response" in self.faults
+                self._reply(frame, DefaultResponse(command_id=peek.command_id if peek and not unbound else 0,
+                                                   status=Status.MALFORMED_COMMAND),
+                            tsn=((peek.tsn + int(unbound)) & 0xFF) if peek else 0)
             raise DeviceViolationError(f"malformed frame: {err}") from None
         cmd: Any = decoded
         event = _INPUT_OF.get(type(cmd))
@@ -400,6 +417,13 @@ class OtaDevice:
             elif cmd.status != Status.SUCCESS:
                 event = I.BLOCK_RESPONSE_ABORT
         if (frame.src != self.paired_hub or self._any_server) and not self._from_server(frame.src, event):
+            if "page-request-to-other-node" in self.faults and isinstance(cmd, oc.ImageNotify) \
+                    and cmd.manufacturer_code is not None and cmd.image_type is not None \
+                    and cmd.new_file_version is not None:
+                self._reply(frame, oc.ImagePageRequest(
+                    manufacturer_code=cmd.manufacturer_code, image_type=cmd.image_type,
+                    file_version=cmd.new_file_version, file_offset=0, maximum_data_size=64,
+                    page_size=1024, response_spacing=100), tsn=(self._tsn + 1) & 0xFF)
             self._reply(frame, DefaultResponse(command_id=header.command_id,
                                                status=Status.NOT_AUTHORIZED), tsn=header.tsn)
             raise RefusedSourceError(
@@ -427,6 +451,8 @@ class OtaDevice:
     def image_upgrade_status(self) -> ImageUpgradeStatus:
         if self.state is S.IDLE and self._reassembler.received:
             return ImageUpgradeStatus.WAIT_FOR_MORE
+        if "status-normal-while-pending" in self.faults and self.state in (S.WAITING_TO_UPGRADE, S.COUNTDOWN):
+            return ImageUpgradeStatus.NORMAL
         return _UPGRADE_STATUS[self.state]
 
     @property
@@ -820,9 +846,15 @@ class OtaDevice:
         self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 
     def _send_upgrade_end(self, status: Status, offer: _Offer, *, await_response: bool = False) -> None:
+        version = self.firmware_version if "upgrade-end-names-running-image" in self.faults \
+            else offer.file_version
         self._send(oc.UpgradeEndRequest(
             status=status, manufacturer_code=offer.manufacturer_code, image_type=offer.image_type,
-            file_version=offer.file_version))
+            file_version=version))
+        if status == Status.INVALID_IMAGE and "contrary-upgrade-end" in self.faults:
+            self._send(oc.UpgradeEndRequest(
+                status=Status.SUCCESS, manufacturer_code=offer.manufacturer_code,
+                image_type=offer.image_type, file_version=offer.file_version))
         if await_response:
             self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 
@@ -896,19 +928,8 @@ class OtaDevice:
 def _declared_part(data: bytes) -> bytes:
     """The first ``total_image_size`` bytes of ``data`` as its header declares them (fault
     ignore-unsigned-tail); ``data`` itself when it is too short to say or declares more."""
-    at = _TOTAL_IMAGE_SIZE_AT
-    if len(data) < at + 4:
-        return data
-    declared = int.from_bytes(data[at:at + 4], "little")
-    return data[:declared] if 0 < declared < len(data) else data
-
-
-def _command_id(payload: bytes) -> int:
-    return payload[2] if len(payload) >= 3 else 0
-
-
-def _tsn(frame: HanFrame) -> int:
-    return frame.payload[1] if len(frame.payload) >= 2 else 0
+    declared = ota_image.declared_total_size(data)
+    return data[:declared] if declared and declared < len(data) else data
 
 
 _INPUT_OF: dict[type, DeviceInput] = {

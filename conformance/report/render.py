@@ -51,6 +51,21 @@ class RequirementInfo:
     statement: str = ""
     quote: str = ""
     side: str = ""
+    #: the level under each rule set it belongs to, e.g. {"wg-2016": "mandatory", ...}
+    levels: Mapping[str, str] | None = None
+    provenance: str = ""
+    #: why the level is read into a source that does not say it ("" if the quote says it)
+    interpretation: str = ""
+
+    def level_under(self, rules: str) -> str:
+        """The level under the run's rule set (``level`` when the catalogue gave none per rule
+        set; "not in this rule set" when it does not belong to it)."""
+        if not self.levels:
+            return self.level
+        return self.levels.get(rules, "not in this rule set")
+
+    def levels_text(self) -> str:
+        return "; ".join(f"{r}: {lv}" for r, lv in (self.levels or {}).items()) or self.level
 
 
 def requirement_family(req_id: str) -> str:
@@ -79,6 +94,8 @@ def load_requirements() -> tuple[list[RequirementInfo], dict[str, str]] | None:
             level=_s(getattr(r, "level", "")), title=_s(getattr(r, "title", "")),
             source=_s(getattr(r, "source", "")), statement=_s(getattr(r, "statement", "")),
             quote=_s(getattr(r, "quote", "")), side=_s(getattr(r, "side", "")),
+            levels=_levels(r), provenance=_s(getattr(r, "provenance", "")),
+            interpretation=_s(getattr(r, "interpretation", "")),
         ))
     titles: dict[str, str] = {}
     fams = getattr(cat, "families", {}) or {}
@@ -87,6 +104,15 @@ def load_requirements() -> tuple[list[RequirementInfo], dict[str, str]] | None:
         title = fam.get("title") if isinstance(fam, Mapping) else getattr(fam, "title", "")
         titles[str(key)] = _s(title)
     return reqs, titles
+
+
+def _levels(req: object) -> dict[str, str] | None:
+    level_under = getattr(req, "level_under", None)
+    if level_under is None:
+        return None
+    from conformance.catalogue import RULE_SETS
+
+    return {r: str(level_under(r)) for r in RULE_SETS if level_under(r) is not None}
 
 
 def _s(value: object) -> str:
@@ -471,8 +497,9 @@ def render_report(report_dir: Path, *, suite_commit: str | None = None,
         for rid in s.get("requirements", []) or []:
             scen_by_req.setdefault(_s(rid), []).append(s)
 
+    rules = _s(data.get("rules")) or "wg-2016"
     overall = overall_verdict((_s(s.get("verdict")) for s in scenarios), req_verdict,
-                              {r.id: r.level for r in infos.values()})
+                              {r.id: r.level_under(rules) for r in infos.values()})
     scen_tally = _tally(_s(s.get("verdict")) for s in scenarios)
     req_tally = _tally(req_verdict.values())
     families = list(dict.fromkeys(r.family for r in infos.values()))
@@ -497,17 +524,23 @@ def render_report(report_dir: Path, *, suite_commit: str | None = None,
         quote = f'<details><summary>source text</summary><p class="quote">{esc(r.quote)}</p></details>' \
             if r.quote else ""
         title = f'<div class="req-title">{esc(r.title)}</div>' if r.title else ""
+        if r.interpretation:
+            quote += (f'<details><summary>interpretation</summary><p>{esc(r.interpretation)}</p>'
+                      "</details>")
+        level = (f'<strong>{esc(r.level_under(rules))}</strong><div class="note">{esc(r.levels_text())}'
+                 f'{"; from " + esc(r.provenance) if r.provenance else ""}</div>')
         rows.append(
             f'<tr class="filterable req" id="{anchor("r", r.id)}" data-req="{esc(r.id)}" '
             f'data-verdict="{esc(v)}" data-family="{esc(_SAFE_ID.sub("_", r.family))}">'
-            f"<td><code>{esc(r.id)}</code></td><td>{esc(r.level)}</td><td>{esc(r.source)}</td>"
+            f"<td><code>{esc(r.id)}</code></td><td>{level}</td><td>{esc(r.source)}</td>"
             f"<td>{title}{esc(r.statement)}{quote}</td><td>{badge(v)}</td><td>{links}</td></tr>")
     body.append(
         '<section id="matrix"><h2>Requirement traceability matrix</h2>'
         f'<p class="note">{len(infos)} requirements. A requirement\'s verdict combines its scenarios\' '
         "(error, then fail, then pass, then not applicable); with no executed scenario it is "
         '<em>not tested</em>. <span data-count="#matrix tr.req"></span></p>'
-        '<table id="traceability-matrix"><thead><tr><th>requirement</th><th>level</th><th>source</th>'
+        '<table id="traceability-matrix"><thead><tr><th>requirement</th><th>level (this run\'s rules; '
+        "every rule set; provenance)</th><th>source</th>"
         "<th>statement</th><th>verdict</th><th>scenarios</th></tr></thead><tbody>"
         + "".join(rows) + "</tbody></table></section>")
 

@@ -162,6 +162,7 @@ def render_spec(out: Path, *, requirements: Sequence[RequirementInfo] | None = N
     levels: dict[str, int] = {}
     for r in requirements:
         levels[r.level] = levels.get(r.level, 0) + 1
+    minutes_only = sum(1 for r in requirements if r.provenance == "minutes-only")
     toc = "".join(f'<li><a href="#{anchor("fam", f)}">{esc(f)}</a> — {esc(titles.get(f, ""))}</li>'
                   for f in families)
     body = [
@@ -171,7 +172,9 @@ def render_spec(out: Path, *, requirements: Sequence[RequirementInfo] | None = N
         f"{esc(suite_version or '?')}, commit {esc(suite_commit or 'not recorded')}. "
         f"{len(requirements)} requirements: "
         + ", ".join(f"{n} {esc(lv)}" for lv, n in sorted(levels.items()))
-        + f".</p><nav><h2>Families</h2><ul>{toc}</ul></nav></header>",
+        + f" (level under the working group's rules); {minutes_only} whose only source is the 2016 "
+        "minutes. A level not carried by a quoted sentence says why in its interpretation.</p>"
+        f"<nav><h2>Families</h2><ul>{toc}</ul></nav></header>",
         controls,
         '<section id="requirements"><h2>Requirements</h2>',
     ]
@@ -183,14 +186,21 @@ def render_spec(out: Path, *, requirements: Sequence[RequirementInfo] | None = N
             sc = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in links.get(r.id, []))
             sc = f"<ul>{sc}</ul>" if sc else '<span class="note">no scenario</span>'
             quote = f'<p class="quote">{esc(r.quote)}</p>' if r.quote else ""
+            if r.interpretation:
+                quote += f'<p class="note">Interpretation: {esc(r.interpretation)}</p>'
+            level = "<br>".join(f"{esc(k)}: {esc(v)}" for k, v in (r.levels or {}).items()) \
+                or esc(r.level)
+            if r.provenance:
+                level += f'<div class="note">from {esc(r.provenance)}</div>'
             rows.append(f'<tr class="filterable req" id="{anchor("r", r.id)}" data-req="{esc(r.id)}" '
                         f'data-family="{esc(fam)}">'
-                        f'<td><code>{esc(r.id)}</code></td><td class="level">{esc(r.level)}</td>'
+                        f'<td><code>{esc(r.id)}</code></td><td class="level">{level}</td>'
                         f"<td>{esc(r.side)}</td><td>{esc(r.source)}</td>"
                         f'<td><div class="req-title">{esc(r.title)}</div>{esc(r.statement)}{quote}</td>'
                         f"<td>{sc}</td></tr>")
         body.append(f'<table class="filterable" data-family="{esc(fam)}"><thead><tr><th>requirement</th>'
-                    "<th>level</th><th>side</th><th>source</th><th>statement and source text</th>"
+                    "<th>level per rule set</th><th>side</th><th>source</th>"
+                    "<th>statement and source text</th>"
                     "<th>scenarios</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     body.append("</section>")
     feats = sorted(features_dir.glob("*.feature")) if features_dir.is_dir() else []

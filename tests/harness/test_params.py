@@ -28,6 +28,16 @@ def test_header_only_is_an_empty_payload() -> None:
     assert p.parse_size("header only").header_only
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("the declared capacity", 500_000), ("the declared capacity - 1 byte", 499_999),
+    ("the declared capacity + 768000 bytes", 1_268_000)])
+def test_sizes_by_the_declared_capacity(text: str, expected: int) -> None:
+    size = p.parse_size(text)
+    assert size.capacity and size.resolve(LIMIT, 500_000) == expected
+    with pytest.raises(HarnessUsageError, match="declared image capacity"):
+        size.resolve(LIMIT)
+
+
 @pytest.mark.parametrize("text", ["750kB", "2 byte", "the size limit + 1", "0 times the size limit",
                                   "big", "1.5 kB", "the size limit+1 byte"])
 def test_bad_sizes_name_the_text(text: str) -> None:

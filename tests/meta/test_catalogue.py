@@ -22,6 +22,7 @@ from conformance.catalogue import (
     Tag,
     TagKind,
     check_coverage,
+    check_levels,
     load_catalogue,
     parse_tag,
     scenario_index,
@@ -90,6 +91,78 @@ def test_as_implemented_differences_are_recorded(catalogue: Catalogue) -> None:
     assert "IHD" in catalogue["SECMP7-INFO-004"].statement
     assert catalogue["SECMP7-ALERT-003"].rules == ("wg-2016",)
     assert catalogue["SECMP7-ALERT-004"].rules == ("as-implemented",)
+
+
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed"
+
+
+def test_every_level_is_justified_by_its_quote_or_marked_as_an_interpretation(catalogue: Catalogue) -> None:
+    problems = check_levels(catalogue)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.skipif(not SEED.is_dir(), reason="the working-group minutes are not beside the checkout")
+def test_quotes_are_the_minutes_own_words(catalogue: Catalogue) -> None:
+    minutes = " ".join(" ".join(p.read_text(encoding="utf-8").split()) for p in sorted(SEED.glob("*.txt")))
+    wrong = []
+    for req in catalogue:
+        for piece in req.quote.split("[...]"):
+            piece = " ".join(piece.split()).strip(' "')
+            if piece and piece not in minutes:
+                wrong.append(f"{req.id}: {piece[:80]!r}")
+    assert not wrong, "quotes that are not verbatim in the minutes:\n" + "\n".join(wrong)
+
+
+def test_requirements_whose_only_source_is_the_minutes_say_so(catalogue: Catalogue) -> None:
+    # the 750 kB limit, the HHT ban, consumer refusal, the removal of alert (b) (domain.md §2b)
+    for rid in ("SECMP7-IMG-001", "SECMP7-IMG-002", "SECMP7-HHT-001", "SECMP7-HHT-002",
+                "SECMP7-REF-001", "SECMP7-ALERT-003"):
+        req = catalogue[rid]
+        assert req.provenance == "minutes-only", rid
+        assert req.level_under("as-implemented") in (None, "minutes-only"), rid
+        assert not req.applies("as-implemented"), rid
+    assert catalogue["SECMP7-IMG-002"].level_text() == "wg-2016: mandatory; as-implemented: minutes-only"
+    assert "minutes-only" in catalogue["SECMP7-HHT-001"].why_not("as-implemented")
+    assert catalogue["SECMP7-ALERT-004"].level_under("wg-2016") is None
+
+
+def test_relevelled_requirements(catalogue: Catalogue) -> None:
+    assert catalogue["SECMP7-ALERT-003"].level == "informative"  # (b) not required, not forbidden
+    for rid in ("SECMP7-ALERT-006", "SECMP7-ALERT-007"):  # suggested / proposed, no figures
+        assert catalogue[rid].level == "proposed", rid
+    assert "image_capacity_bytes" in catalogue["SECMP7-IMG-003"].statement
+    for rid in ("SECMP7-ALERT-009", "SECMP7-ALERT-010"):
+        assert catalogue[rid].level == "open-question" and catalogue[rid].quote, rid
+    for rid in ("SECMP7-INFO-005", "SECMP7-INFO-006", "SECMP7-INFO-007"):
+        assert catalogue[rid].level == "informative" and catalogue[rid].quote, rid
+
+
+def test_unjustified_level_is_named(tmp_path: Path) -> None:
+    cat = load_catalogue(_write(tmp_path, _GOOD), features_dir=None)
+    (problem,) = check_levels(cat)
+    assert problem.startswith("SECMP7-IMG-001: level mandatory is not justified: its quote has none of "
+                              "shall, must, will"), problem
+    cat = load_catalogue(_write(tmp_path, _GOOD.replace("quote: q", "quote: The limit shall hold.")),
+                         features_dir=None)
+    assert check_levels(cat) == []
+    cat = load_catalogue(_write(tmp_path, _GOOD.replace("level: mandatory", "level: mandatory\n"
+                                                        "    interpretation: read from the limit")),
+                         features_dir=None)
+    assert check_levels(cat) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("level: mandatory", "level: mandatory\n    levels: {as-implemented: minutes-only}",
+         "level minutes-only needs provenance minutes-only"),
+        ("level: mandatory", "level: mandatory\n    levels: {wg-2017: optional}", "levels must map"),
+        ("level: mandatory", "level: mandatory\n    provenance: folklore", "unknown provenance"),
+    ],
+)
+def test_level_field_errors(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    problems = _problems(tmp_path, _GOOD.replace(old, new))
+    assert any(expected in p for p in problems), problems
 
 
 def test_the_final_scope_drops_ihds(catalogue: Catalogue) -> None:
@@ -224,7 +297,7 @@ def test_unknown_level_lists_the_levels(tmp_path: Path) -> None:
     (p,) = _problems(tmp_path, _GOOD.replace("mandatory", "mandatry"))
     assert p == (
         "requirement #1 (SECMP7-IMG-001): unknown level 'mandatry'; "
-        "expected one of mandatory, optional, informative, open-question"
+        "expected one of mandatory, optional, proposed, informative, open-question, minutes-only"
     )
 
 

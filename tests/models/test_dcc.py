@@ -364,12 +364,6 @@ def _grouped(world):
     return world.dcc.alerts_for(B) == [] and all(a.recipients == (A, B) for a in world.dcc.alerts_for(A))
 
 
-def _alert_b(world):
-    world.hub.outcomes[world.ppmid.eui64] = 1
-    upgrade(world)
-    return any(isinstance(a, TransferOutcomeAlert) for a in world.dcc.alerts_for(A))
-
-
 def _inventory_from_request(world):
     world.hub.outcomes[world.ppmid.eui64] = 3
     upgrade(world)
@@ -441,7 +435,6 @@ def _no_image_discarded(world):
 
 FAULT_CHECKS = {
     "group-alerts": _grouped,
-    "send-alert-b": _alert_b,
     "inventory-from-request": _inventory_from_request,
     "no-alert-a": _no_alert(AlertKind.REQUEST_PROCESSED),
     "no-alert-c": _no_alert(AlertKind.FIRMWARE_CONFIRMED),

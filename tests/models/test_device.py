@@ -550,6 +550,19 @@ def test_malformed_frame_is_answered_malformed_command():
     assert answer.status == Status.MALFORMED_COMMAND and dev.violations
 
 
+def test_malformed_manufacturer_specific_frame_is_answered_with_its_own_tsn_and_command_id():
+    # Frame control bit 2: the manufacturer code (0x1234) comes before the TSN (0x42) and the
+    # command id (0x05). Read at fixed offsets 1 and 2, the answer would echo 0x34 / 0x12.
+    _, dev = make()
+    raw = bytes.fromhex("1d34124205")
+    dev.receive(HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID, raw))
+    frame = dev.next_frame()
+    assert frame is not None
+    header, answer = oc.decode_command(frame.payload)
+    assert answer.status == Status.MALFORMED_COMMAND
+    assert (header.tsn, answer.command_id) == (0x42, 0x05)
+
+
 # ------------------------------------------------------------------ the table itself
 STATES = list(DeviceState)
 

@@ -42,6 +42,8 @@ MUTANTS: tuple[Mutant, ...] = (
     # -- the device under test (conformance/models/device.py FAULTS) ---------------------------------
     Mutant("device", "accept-oversize-image", ("SECMP7-IMG-004",)),
     Mutant("device", "accept-from-any-server", ("SECMP7-AUTH-006", "SECMP7-HHT-001", "SECMP7-HHT-002")),
+    # HHT-002's own check: the version the device reports against the inventory's record
+    Mutant("device", "accept-from-any-server", ("SECMP7-HHT-002",)),
     Mutant("device", "skip-signature-check", ("SECMP7-AUTH-001", "SECMP7-AUTH-002", "SECMP7-AUTH-007")),
     Mutant("device", "allow-downgrade", ("SECMP7-AUTH-005",)),
     Mutant("device", "report-old-version-after-activation",
@@ -65,13 +67,21 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "ignore-unsigned-tail", ("SECMP7-AUTH-007",)),
     Mutant("device", "ignore-file-destination", ("SECMP7-AUTH-008",)),
     Mutant("device", "ignore-fragment-count", ("SECMP7-FRAG-003",)),
+    # checks bound to what the device sent (issue 13): the frame a Default Response answers, the
+    # image an Upgrade End Request names, a contrary status, the status while an image waits, and
+    # a download by Image Page Requests
+    Mutant("device", "unbound-default-response", ("SECMP7-OTA-008",)),
+    Mutant("device", "upgrade-end-names-running-image", ("SECMP7-OTA-006",)),
+    Mutant("device", "contrary-upgrade-end", ("SECMP7-OTA-006",)),
+    Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-002", "SECMP7-ACT-003")),
+    Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-003",)),
+    Mutant("device", "page-request-to-other-node", ("SECMP7-HHT-001", "SECMP7-AUTH-006")),
     # -- the Communications Hub (conformance/models/comms_hub.py HUB_FAULTS) -------------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "send-oversize-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "no-readback", ("SECMP7-ALERT-002", "SECMP7-INV-002")),
     # -- the DCC (conformance/models/dcc.py FAULTS) ---------------------------------------------------
     Mutant("dcc", "group-alerts", ("SECMP7-ALERT-005",)),
-    Mutant("dcc", "send-alert-b", ("SECMP7-ALERT-003",)),
     Mutant("dcc", "inventory-from-request", ("SECMP7-INV-002",)),
     Mutant("dcc", "no-alert-a", ("SECMP7-ALERT-001",)),
     Mutant("dcc", "no-alert-c", ("SECMP7-ALERT-002",)),
@@ -108,6 +118,9 @@ DROPPED: dict[str, str] = {
                                "same with or without the fault",
     "hub:activate-on-end-request": "SECMP7-ACT-001/003 judge the device against the upgrade time "
                                    "the hub gives; no requirement says when the hub activates",
+    "dcc:send-alert-b": "the working group removed the duty to send alert (b), not the practice: a "
+                        "DCC that still reports a discard breaks no rule (SECMP7-ALERT-003 is "
+                        "informative)",
     "dcc:skip-signature-check": "SECMP7-AUTH-002 is a device-side requirement; the catalogue has "
                                 "no DCC-side signature requirement, and the device refuses the "
                                 "image either way",

@@ -203,6 +203,24 @@ def test_format_detection_rules():
     assert read.manufacturer_image == sub(0, bytes(10)) + b"abc"
 
 
+def test_a_first_sub_element_too_long_to_fit_is_refused_as_ambiguous():
+    # A standard tag whose length runs past the end: a cut ZigBee file or a GBCS image that only
+    # looks like one. Reading it as GBCS would be a silent guess; the reader must name the format.
+    body = struct.pack("<HI", 0, 1000) + bytes(80)  # declares 1000 bytes, 80 follow
+    data = header(0, 56 + len(body)) + body
+    with pytest.raises(DecodeError) as err:
+        parse_image(data)
+    assert err.value.field == "sub_elements[0].length" and err.value.offset == 58
+    assert "ambiguous" in err.value.message and "gbcs-upgrade-image" in err.value.message
+    assert parse_image(data, expected_format=ImageFormat.GBCS).manufacturer_image == body
+    # A manufacturer-specific first tag is not a standard opening: still read as GBCS.
+    other = struct.pack("<HI", 0xF001, 1000) + bytes(80)
+    assert parse_image(header(0, 56 + len(other)) + other).format is ImageFormat.GBCS
+    # A GBCS signature trailer at the end is evidence of GBCS: read as a signed GBCS image.
+    signed = struct.pack("<HI", 0, 1000) + bytes(14) + b"\x00\x40" + bytes(64)
+    assert parse_image(header(0, 56 + len(signed)) + signed).format is ImageFormat.GBCS
+
+
 def test_expected_format_refuses_the_other():
     z = build_zigbee_image(manufacturer_code=1, image_type=2, file_version=3, sub_elements=[(0, b"fw")])
     g = build_gbcs_image(manufacturer_code=1, image_type=2, file_version=3, manufacturer_image=b"Critical fw")

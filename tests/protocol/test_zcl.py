@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from protocol import decode
 from protocol.errors import DecodeError
@@ -24,6 +26,7 @@ from protocol.zcl import (
     ReadAttributes,
     Status,
     ZclHeader,
+    peek_header,
 )
 
 CS, GL = FrameType.CLUSTER_SPECIFIC, FrameType.GLOBAL
@@ -120,3 +123,23 @@ def test_unknown_data_type_refused_by_name():
         decode(ATTRIBUTE_RECORD, bytes.fromhex("020000 41 0000"))
     assert info.value.field == "data_type" and info.value.offset == 3
     assert "0x41 is not a defined DataType" in info.value.message
+
+
+@given(st.sampled_from(list(FrameType)), st.sampled_from(list(Direction)), st.booleans(),
+       st.none() | st.integers(0, 0xFFFF), st.integers(0, 255), st.integers(0, 255), st.binary(max_size=4))
+def test_peek_header_reads_what_the_declaration_writes(ft, direction, ddr, code, tsn, cid, rest):
+    data = ZCL_HEADER.build(ZclHeader(ft, direction, ddr, code, tsn, cid)) + rest
+    peek = peek_header(data)
+    assert peek is not None
+    assert (peek.frame_type, peek.direction, peek.manufacturer_code, peek.tsn, peek.command_id) == (
+        ft, direction, code, tsn, cid)
+
+
+@pytest.mark.parametrize("data", [b"", b"\x19", b"\x19\x01", b"\x1d\x34\x12", b"\x1d\x34\x12\x42"])
+def test_peek_header_is_none_when_the_header_is_cut(data):
+    assert peek_header(data) is None
+
+
+def test_peek_header_tolerates_reserved_bits_and_frame_types():
+    peek = peek_header(bytes([0xE3, 0x07, 0x0B]))
+    assert peek is not None and (peek.frame_type, peek.tsn, peek.command_id) == (3, 7, 11)
