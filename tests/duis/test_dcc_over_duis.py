@@ -28,6 +28,14 @@ def _keys(tmp: Path) -> Path:
     return write_test_config(tmp / "keys", schema=SCHEMA)
 
 
+def _declared(tmp: Path) -> Path:
+    """The reference DCC's declared figures (its DCC PIXIT, conformance.pics.REFERENCE_DCC_PIXIT)."""
+    path = tmp / "dcc-pixit.toml"
+    path.write_text('[alerts]\nservice_level = "24 hours"\nstagger_interval = "1 second"\n'
+                    'version_confirmation_delay = "30 minutes"\n', encoding="utf-8")
+    return path
+
+
 def _suite_pixit(server_pixit: Path, url: str) -> Path:
     """The suite's copy of the DCC PIXIT, naming the served system's control channel."""
     base = url.removeprefix("duis+").rsplit("/duis", 1)[0]
@@ -48,7 +56,8 @@ def test_dcc_side_same_verdicts_over_duis_and_faulty_dccs_fail_the_right_scenari
                      "--duis-pixit", str(pixit), *options, tmp=tmp_path, scheme="duis+http") as url:
             select = [f"--hanota-requirements={only}"] if only else []
             return run_suite(tmp_path, name, *DCC_SIDE, *select, f"--hanota-rules={rules}",
-                             f"--hanota-dcc={url}", f"--hanota-duis-pixit={_suite_pixit(pixit, url)}")
+                             f"--hanota-dcc={url}", f"--hanota-duis-pixit={_suite_pixit(pixit, url)}",
+                             f"--hanota-dcc-pixit={_declared(tmp_path)}")
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         both = ("wg-2016", "as-implemented")
