@@ -74,18 +74,12 @@ def run(args: argparse.Namespace) -> int:
                          max_image_bytes=args.max_image_bytes, alert_window_ms=args.alert_window_ms,
                          service_level_ms=args.service_level_ms, confirm_delay_ms=args.confirm_delay_ms)
     try:
-        service = DccService(config, premises=args.premises)
+        app = (_duis_app(args, config) if args.binding == "duis"
+               else make_app(DccService(config, premises=args.premises), max_body_bytes=args.max_body_bytes))
     except HarnessUsageError as err:
         print(f"hanota serve-dcc: {err}", file=sys.stderr)
         return 2
     host, port = args.listen
-    app = make_app(service, max_body_bytes=args.max_body_bytes)
-    if args.binding == "duis":
-        try:
-            app = _duis_app(args, config)
-        except HarnessUsageError as err:
-            print(f"hanota serve-dcc: {err}", file=sys.stderr)
-            return 2
     try:
         server = make_server(host, port, app, threaded=False)
     except OSError as err:

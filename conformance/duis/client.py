@@ -134,6 +134,7 @@ class DuisDccSide:
         self.max_image_bytes = max_image_bytes
         self.timeout_s = timeout_s
         self.control = HttpDccSide(config.control) if config.control else None
+        self._context = config.ssl_context() if parsed.scheme == "https" else None
         self._lock = threading.Lock()
         self._messages: list[ReceivedMessage] = []
         self._requests: list[SubmittedRequest] = []
@@ -255,7 +256,8 @@ class DuisDccSide:
         headers = {"Content-Type": "application/xml", "Accept": "application/xml"}
         request = urllib.request.Request(self.endpoint, data, headers, method="POST")  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout_s,  # noqa: S310
+                                        context=self._context) as answer:
                 raw = answer.read(self.config.limits.max_document_bytes + 1)
         except urllib.error.HTTPError as err:
             detail = err.read(400).decode("utf-8", "replace").strip()

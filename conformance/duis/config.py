@@ -12,6 +12,10 @@ the Suppliers' certificates and the schema. ::
     key = "dcc.key"                     # the reference DCC only
     control = "http://127.0.0.1:8080/control"   # optional: the test-control channel
     clock_epoch = "2030-01-01T00:00:00Z"          # what 0 ms on the control clock is
+    [tls]                                         # optional, for duis+https
+    ca = "dcc-ca.pem"                             # trust this CA for the DCC's server certificate
+    certificate = "client.pem"                    # client certificate, if the DCC asks for one
+    key = "client.key"
     [[suppliers]]
     name = "Supplier A"
     eui64 = "90-B3-D5-1F-30-01-00-00"
@@ -22,6 +26,7 @@ the Suppliers' certificates and the schema. ::
 from __future__ import annotations
 
 import datetime as dt
+import ssl
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,6 +72,17 @@ class DuisConfig:
     control: str | None = None
     clock_epoch: dt.datetime = DEFAULT_CLOCK_EPOCH
     limits: DuisLimits = field(default_factory=DuisLimits)
+    tls_ca: Path | None = None
+    tls_certificate: Path | None = None
+    tls_key: Path | None = None
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """For ``duis+https``: the system's trust store or the PIXIT's CA, and the client
+        certificate when one is given."""
+        context = ssl.create_default_context(cafile=str(self.tls_ca) if self.tls_ca else None)
+        if self.tls_certificate is not None:
+            context.load_cert_chain(str(self.tls_certificate), str(self.tls_key) if self.tls_key else None)
+        return context
 
     def supplier(self, name: str) -> SupplierIdentity:
         for s in self.suppliers:
@@ -130,12 +146,16 @@ def load_config(path: str | Path) -> DuisConfig:
         except ValueError:
             raise HarnessUsageError(f"DCC PIXIT {path}: dcc.clock_epoch: not an ISO date-time") from None
     limits = DuisLimits(int(data.get("max_document_bytes", DuisLimits().max_document_bytes)))
+    tls = data.get("tls", {})
     return DuisConfig(
         suppliers=tuple(suppliers), dcc_certificates=certs,
         dcc_eui64=_eui(dcc.get("eui64", eui_text(DEFAULT_DCC_EUI)), "dcc.eui64"),
         schema=file(data["schema"], "schema") if "schema" in data else None,
         dcc_key=load_private_key(file(dcc["key"], "dcc.key")) if "key" in dcc else None,
-        control=dcc.get("control"), clock_epoch=epoch, limits=limits)
+        control=dcc.get("control"), clock_epoch=epoch, limits=limits,
+        tls_ca=file(tls["ca"], "tls.ca") if "ca" in tls else None,
+        tls_certificate=file(tls["certificate"], "tls.certificate") if "certificate" in tls else None,
+        tls_key=file(tls["key"], "tls.key") if "key" in tls else None)
 
 
 # -- test identities (the reference DCC and its tests) ------------------------------------------

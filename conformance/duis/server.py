@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request as HttpRequest
@@ -223,7 +224,10 @@ def make_duis_app(service: DuisDccService, *, path: str = "/duis",
         cap = service.duis.limits.max_document_bytes
         if request.content_length is not None and request.content_length > cap:
             return _text(413, "document above the size limit")(environ, start_response)
-        data = request.get_data(cache=False)
+        try:
+            data = request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            return _text(413, "document above the size limit")(environ, start_response)
         with service.lock:
             status, body, kind = service.handle(data)
         return HttpResponse(body, status=status, mimetype=kind)(environ, start_response)
