@@ -373,7 +373,8 @@ class Harness:
     def __init__(self, *, pics: Pics, rules: str = "wg-2016", seed: int = 0,
                  device_faults: Iterable[str] = (), dcc_faults: Iterable[str] = (),
                  hub_faults: Iterable[str] = (), dut: str = "reference", side: str = "device",
-                 pixit: dict[str, int] | None = None, dcc: str | None = None) -> None:
+                 pixit: dict[str, int] | None = None, dcc: str | None = None,
+                 duis: dict[str, Any] | None = None) -> None:
         unknown = set(hub_faults) - set(HUB_FAULTS)
         if unknown:
             raise HarnessUsageError(f"unknown hub faults: {', '.join(sorted(unknown))}")
@@ -422,6 +423,9 @@ class Harness:
         #: The DCC test system over HTTP when ``dcc_url`` is set and this is a DCC-side scenario:
         #: then the local world is only a twin (device identities, signing key), time is its.
         self.remote_dcc: Any = None
+        #: ``--duis-*`` options of a DUIS run (``dcc`` is ``duis+http(s)://...``); closers run at the end.
+        self.duis_options = dict(duis or {})
+        self.closers: list[Callable[[], None]] = []
 
     def _new_world(self) -> World:
         """The reference world with the run's rules, seed, faults and PIXIT values."""
@@ -493,6 +497,13 @@ class Harness:
         from .dcc_http.client import HttpDccSide
 
         assert self._suppliers is not None and self.world is not None
+        if (self.dcc_url or "").startswith("duis+"):
+            from .duis.link import connect
+
+            side = connect(self, kind, self.dcc_url or "", self.duis_options)
+            self.remote_dcc = self.dcc_side = side
+            self.evidence_sources.append(lambda: [{"kind": "dcc", "text": line} for line in side.evidence()])
+            return
         world = self.world
         client = HttpDccSide(self.dcc_url or "")
         config: dict[str, Any] = {
@@ -511,6 +522,7 @@ class Harness:
         self._check_twin(made, info)
         self.remote_dcc = self.dcc_side = client
         self.evidence_sources.append(lambda: [{"kind": "dcc", "text": line} for line in client.evidence()])
+        self.evidence_sources.append(client.gbcs_evidence)
 
     def _check_twin(self, made: dict[str, Any], info: dict[str, Any]) -> None:
         """The remote premises' device must be the twin's (EUI-64, identity, signing key)."""
@@ -580,9 +592,11 @@ class Harness:
         self._wall_offset_ms = self.clock.now_ms - adapter.now_ms()
 
     def close(self) -> None:
-        """End the scenario: close the connection to a bridged device."""
+        """End the scenario: close the connection to a bridged device (and a DUIS response address)."""
         if self.adapter is not None:
             self.adapter.close()
+        for close in self.closers:
+            close()
 
     def _world(self) -> World:
         if self.world is None:
