@@ -178,6 +178,8 @@ class HubPlayer:
         self.script = HubScript()
         self.offer: Offer | None = None
         self.reads: dict[int, Any] = {}
+        #: (TSN, command id) of each raw frame the script sent, for the Default Responses to them
+        self.raw_answers: list[tuple[int, int]] = []
         self._upgrade_times = upgrade_times
         self._out: deque[HanFrame] = deque()
         self._tsn = _TSN_BASE
@@ -253,7 +255,9 @@ class HubPlayer:
             return False
         offer.withdrawn = True
         if isinstance(answer, bytes):  # a raw frame: the request's TSN goes in byte 1
-            self._raw(answer[:1] + bytes([tsn]) + answer[2:])
+            payload = answer[:1] + bytes([tsn]) + answer[2:]
+            self.raw_answers.append((tsn, _frame_key(payload)[1]))
+            self._raw(payload)
         elif command_id == oc.CommandId.QUERY_NEXT_IMAGE_REQUEST:
             self._send(oc.QueryNextImageResponse(status=answer), tsn=tsn)
         else:
@@ -370,7 +374,8 @@ class Harness:
     def __init__(self, *, pics: Pics, rules: str = "wg-2016", seed: int = 0,
                  device_faults: Iterable[str] = (), dcc_faults: Iterable[str] = (),
                  hub_faults: Iterable[str] = (), dut: str = "reference", side: str = "device",
-                 pixit: dict[str, int] | None = None, dcc: str | None = None) -> None:
+                 pixit: dict[str, int] | None = None, dcc: str | None = None,
+                 duis: dict[str, Any] | None = None) -> None:
         unknown = set(hub_faults) - set(HUB_FAULTS)
         if unknown:
             raise HarnessUsageError(f"unknown hub faults: {', '.join(sorted(unknown))}")
@@ -423,6 +428,9 @@ class Harness:
         #: without one the manufacturer's signed images (docs/pics.md, "The device's key").
         self.signer = signer_for(pics)
         self.supplied = pics.newer_image is not None and self.signer is None
+        #: ``--duis-*`` options of a DUIS run (``dcc`` is ``duis+http(s)://...``); closers run at the end.
+        self.duis_options = dict(duis or {})
+        self.closers: list[Callable[[], None]] = []
 
     def _new_world(self) -> World:
         """The reference world with the run's rules, seed, faults and PIXIT values."""
@@ -502,6 +510,13 @@ class Harness:
         from .dcc_http.client import HttpDccSide
 
         assert self._suppliers is not None and self.world is not None
+        if (self.dcc_url or "").startswith("duis+"):
+            from .duis.link import connect
+
+            side = connect(self, kind, self.dcc_url or "", self.duis_options)
+            self.remote_dcc = self.dcc_side = side
+            self.evidence_sources.append(lambda: [{"kind": "dcc", "text": line} for line in side.evidence()])
+            return
         world = self.world
         client = HttpDccSide(self.dcc_url or "")
         config: dict[str, Any] = {
@@ -520,6 +535,7 @@ class Harness:
         self._check_twin(made, info)
         self.remote_dcc = self.dcc_side = client
         self.evidence_sources.append(lambda: [{"kind": "dcc", "text": line} for line in client.evidence()])
+        self.evidence_sources.append(client.gbcs_evidence)
 
     def _check_twin(self, made: dict[str, Any], info: dict[str, Any]) -> None:
         """The remote premises' device must be the twin's (EUI-64, identity, signing key)."""
@@ -589,9 +605,11 @@ class Harness:
         self._wall_offset_ms = self.clock.now_ms - adapter.now_ms()
 
     def close(self) -> None:
-        """End the scenario: close the connection to a bridged device."""
+        """End the scenario: close the connection to a bridged device (and a DUIS response address)."""
         if self.adapter is not None:
             self.adapter.close()
+        for close in self.closers:
+            close()
 
     def _world(self) -> World:
         if self.world is None:
@@ -1372,22 +1390,53 @@ class Harness:
         return None
 
     def check_upgrade_end(self, status: Status) -> str | None:
-        seen = self.upgrade_end_statuses()
-        if status not in seen:
-            return (f"expected an Upgrade End Request with status {status.name}, but the device sent "
-                    f"{', '.join(s.name for s in seen) or 'none'}; {self.last_frames()}")
+        """The Upgrade End Request for the offered image (its manufacturer code, image type and
+        file version) has ``status``, and none for it has a contrary final status."""
+        offer = self.current_offer
+        info, label = offer.info, offer.label
+        identity = (info.manufacturer_code, info.image_type, info.file_version)
+        ends = list(self.frames(kinds=(oc.UpgradeEndRequest,)))
+        mine = [f for f in ends if (f.command.manufacturer_code, f.command.image_type,
+                                    f.command.file_version) == identity]
+        sent = ", ".join(f"t={f.time_ms} ms {_text(f.command)}" for f in ends) or "none"
+        if not any(Status(f.command.status) == status for f in mine):
+            return (f"expected an Upgrade End Request with status {status.name} for image {label!r} "
+                    f"(0x{identity[0]:04x}, 0x{identity[1]:04x}, 0x{identity[2]:08x}), but the device "
+                    f"sent: {sent}; {self.last_frames()}")
+        neutral = {status, Status.REQUIRE_MORE_IMAGE}
+        contrary = [f for f in mine if Status(f.command.status) not in neutral]
+        if contrary:
+            return (f"expected the device to end the download of image {label!r} with status "
+                    f"{status.name} only, but it also sent a contrary status: "
+                    + ", ".join(f"t={f.time_ms} ms {_text(f.command)}" for f in contrary))
         return None
 
     def check_default_response(self, status: Status) -> str | None:
-        seen = self.default_response_statuses()
-        if status not in seen:
-            return (f"expected a Default Response with status {status.name}, but the device answered "
-                    f"{', '.join(s.name for s in seen) or 'with none'}; {self.last_frames()}")
+        """A Default Response with ``status`` answers each raw frame the hub sent: the same
+        transaction sequence number and the command id of that frame; none with another status."""
+        answered = self._player().raw_answers
+        if not answered:
+            raise HarnessUsageError("the hub sent no scripted frame for a Default Response to answer")
+        responses = list(self.frames(kinds=(DefaultResponse,)))
+        seen = ", ".join(f"{_text(f.command)} with TSN {_tsn(f.frame.payload)}" for f in responses) or "none"
+        for tsn, command_id in answered:
+            mine = [f for f in responses
+                    if _tsn(f.frame.payload) == tsn and f.command.command_id == command_id]
+            if not any(Status(f.command.status) == status for f in mine):
+                return (f"expected a Default Response with status {status.name} answering the frame "
+                        f"the hub sent (transaction sequence number {tsn}, command id "
+                        f"0x{command_id:02x}), but the device sent: {seen}; {self.last_frames()}")
+            contrary = [f for f in mine if Status(f.command.status) != status]
+            if contrary:
+                return (f"expected only status {status.name} in the Default Response to the frame with "
+                        f"transaction sequence number {tsn}, but the device also sent: "
+                        + ", ".join(_text(f.command) for f in contrary))
         return None
 
     def check_not_downloaded(self, label: str) -> str | None:
+        """No Image Block Request and no Image Page Request for image ``label``, to any node."""
         info = self.image(label)
-        for seen in self.frames(kinds=(oc.ImageBlockRequest,)):
+        for seen in self.frames(kinds=(oc.ImageBlockRequest, oc.ImagePageRequest)):
             cmd = seen.command
             if (cmd.manufacturer_code, cmd.image_type, cmd.file_version) == (
                     info.manufacturer_code, info.image_type, info.file_version):

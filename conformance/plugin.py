@@ -68,6 +68,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hanota-dcc", default=None, metavar="URL",
                     help="DCC under test: http://HOST:PORT of a DCC test system implementing the HTTP "
                     "binding (docs/dcc-adapter.md); default: the reference DCC in process")
+    group.addoption("--hanota-duis-pixit", default=None, metavar="FILE",
+                    help="with --hanota-dcc duis+http(s)://...: the DCC PIXIT (identities, keys, "
+                    "certificates, schema, control channel; docs/dcc-duis.md)")
+    group.addoption("--hanota-duis-listen", default=None, metavar="HOST:PORT",
+                    help="the suite's DUIS response address (default 127.0.0.1 on a free port)")
+    group.addoption("--hanota-duis-schema", default=None, metavar="FILE",
+                    help="the DUIS schema to validate against (overrides the PIXIT's)")
     group.addoption("--hanota-pics", default=None, help="PICS file (TOML) of the device under test")
     group.addoption("--hanota-dcc-pixit", default=None, metavar="FILE",
                     help="PIXIT file (TOML) of the DCC under test: the alert figures it declares; "
@@ -116,9 +123,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(err)) from None
     config.hanota_xfails = _load_xfails(config.getoption("--hanota-xfails"))  # type: ignore[attr-defined]
     dcc = config.getoption("--hanota-dcc")
-    if dcc is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", dcc):
-        raise pytest.UsageError(f"--hanota-dcc: a DCC test system URL is http://HOST:PORT[/PREFIX], "
-                                f"got {dcc!r}")
+    if dcc is not None and not re.fullmatch(r"(duis\+)?https?://[^/\s]+(/\S*)?", dcc):
+        raise pytest.UsageError(f"--hanota-dcc: a DCC test system URL is http://HOST:PORT[/PREFIX] or "
+                                f"duis+http(s)://HOST:PORT/PATH, got {dcc!r}")
     try:
         specs = parse_dut_specs(config.getoption("--hanota-dut"))
     except HarnessUsageError as err:

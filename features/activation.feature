@@ -30,6 +30,7 @@ Feature: Activation timing and version reporting
 
   Rule: SECMP7-ACT-002 The image is activated at the upgrade time
     Upgrade End Response (0x07): current time and upgrade time (an offset when current time is 0).
+    Until then the device holds the image and says so: ImageUpgradeStatus 4, count down.
 
     @SECMP7-ACT-002 @SECMP7-ACT-001 @SECMP7-ACT-004 @side-device
     Scenario Outline: The device activates the image at the upgrade time "<when>"
@@ -38,6 +39,7 @@ Feature: Activation timing and version reporting
       And the download runs to its end
       And "<before>" pass
       Then the device runs image "original"
+      And the device reports ImageUpgradeStatus "count down"
       When "<after>" pass
       Then the device runs image "new"
       And the device reports ImageUpgradeStatus "normal"
@@ -57,7 +59,8 @@ Feature: Activation timing and version reporting
       Then the device runs image "new"
 
   Rule: SECMP7-ACT-003 Upgrade time 0xFFFFFFFF waits for a further command
-    Upgrade End Response upgrade time 0xFFFFFFFF: wait for a further command.
+    Upgrade End Response upgrade time 0xFFFFFFFF: wait for a further command, meanwhile
+    ImageUpgradeStatus 3, waiting to upgrade.
 
     @SECMP7-ACT-003 @SECMP7-ACT-004 @side-device
     Scenario: The device waits for the hub's command before activating
@@ -66,6 +69,7 @@ Feature: Activation timing and version reporting
       And the download runs to its end
       And "24 hours" pass
       Then the device runs image "original"
+      And the device reports ImageUpgradeStatus "waiting to upgrade"
       When the hub sends a further Upgrade End Response with upgrade time "now"
       And "1 minute" pass
       Then the device runs image "new"

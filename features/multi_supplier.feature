@@ -99,7 +99,8 @@ Feature: Several Suppliers per device, with no precedence and no override
       And "<second>" requests a firmware update of the device with image "second"
       And the download runs to its end
       And "the version confirmation delay" pass
-      Then the device runs image "first"
+      Then the Service Request from "<second>" does not override the distribution of image "first"
+      And the device runs image "first"
       And "<first>" receives alert "(c)" about image "first"
       And alert "(c)" to "<first>" reports the file version of image "first"
 

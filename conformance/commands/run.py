@@ -27,9 +27,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="device under test: 'reference' (built-in, default) or tcp://HOST:PORT; "
                         "with -n N, N comma-separated tcp:// URLs, one device per worker")
     parser.add_argument("--dcc", default=None, metavar="URL",
-                        help="DCC under test: http://HOST:PORT of a DCC test system implementing the HTTP "
+                        help="DCC under test: duis+http(s)://HOST:PORT/PATH of a DCC system speaking DUIS "
+                        "(docs/dcc-duis.md), or http://HOST:PORT of one implementing the HTTP "
                         "binding (docs/dcc-adapter.md), e.g. 'hanota serve-dcc'; the DCC-side scenarios run "
                         "against it, and without --dut the device-side ones are not applicable")
+    parser.add_argument("--duis-pixit", default=None, metavar="FILE",
+                        help="with --dcc duis+http(s)://HOST:PORT/PATH: the DUIS identities, keys, "
+                        "certificates, schema and control channel of the run (docs/dcc-duis.md)")
+    parser.add_argument("--duis-listen", default=None, metavar="HOST:PORT",
+                        help="the suite's DUIS response address (default: loopback, a free port)")
+    parser.add_argument("--duis-schema", default=None, metavar="FILE",
+                        help="the DUIS schema responses and alerts are validated against")
     parser.add_argument("--pics", default=None, help="the device's PICS file (TOML); see docs/pics.md")
     parser.add_argument("--dcc-pixit", default=None, metavar="FILE",
                         help="the DCC's PIXIT file (TOML): the alert figures it declares (docs/pics.md); "
@@ -72,6 +80,9 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
     ]
     if args.dcc:
         out.append(f"--hanota-dcc={args.dcc}")
+    for name in ("duis_pixit", "duis_listen", "duis_schema"):
+        if getattr(args, name, None):
+            out.append(f"--hanota-{name.replace('_', '-')}={getattr(args, name)}")
     if args.pics:
         out.append(f"--hanota-pics={args.pics}")
     if args.dcc_pixit:
@@ -159,10 +170,10 @@ def run(args: argparse.Namespace) -> int:
     if args.dcc is not None:
         from urllib.parse import urlsplit
 
-        parsed = urlsplit(args.dcc)
+        parsed = urlsplit(args.dcc.removeprefix("duis+"))
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            print(f"hanota run: --dcc: a DCC test system URL is http://HOST:PORT[/PREFIX], got {args.dcc!r}",
-                  file=sys.stderr)
+            print(f"hanota run: --dcc: a DCC test system URL is duis+http(s)://HOST:PORT/PATH or "
+                  f"http://HOST:PORT[/PREFIX], got {args.dcc!r}", file=sys.stderr)
             return 2
     from conformance.report import ManifestError, ReportError, finish_report
     from conformance.report.manifest import load_private_key

@@ -119,6 +119,20 @@ FAULTS: dict[str, str] = {
     "ignore-fragment-count":
         "places fragments by their offsets and ignores the fragment counts they declare: installs "
         "once the slices cover the whole image and it verifies, even when the counts are forged",
+    "unbound-default-response":
+        "answers a malformed command with Default Response MALFORMED_COMMAND carrying command id 0 "
+        "and the next transaction sequence number, not those of the frame it answers",
+    "upgrade-end-names-running-image":
+        "names its running file version, not the offered image's, in Upgrade End Request",
+    "contrary-upgrade-end":
+        "after refusing an image with Upgrade End Request INVALID_IMAGE, also sends one with SUCCESS "
+        "(it still never installs the refused image)",
+    "status-normal-while-pending":
+        "reports ImageUpgradeStatus normal while it holds a downloaded image waiting for its "
+        "upgrade time or for the hub's command",
+    "page-request-to-other-node":
+        "answers an Image Notify from a node other than its hub with an Image Page Request for the "
+        "image it names (it still takes no image from that node)",
 }
 
 
@@ -387,9 +401,10 @@ class OtaDevice:
             if "no-malformed-response" not in self.faults:
                 # Echo the frame's own TSN and command id; with no header to read, there is none.
                 peek = peek_header(frame.payload)
-                self._reply(frame, DefaultResponse(command_id=peek.command_id if peek else 0,
+                unbound = "unbound-default-response" in self.faults
+                self._reply(frame, DefaultResponse(command_id=peek.command_id if peek and not unbound else 0,
                                                    status=Status.MALFORMED_COMMAND),
-                            tsn=peek.tsn if peek else 0)
+                            tsn=((peek.tsn + int(unbound)) & 0xFF) if peek else 0)
             raise DeviceViolationError(f"malformed frame: {err}") from None
         cmd: Any = decoded
         event = _INPUT_OF.get(type(cmd))
@@ -408,6 +423,13 @@ class OtaDevice:
             elif cmd.status != Status.SUCCESS:
                 event = I.BLOCK_RESPONSE_ABORT
         if (frame.src != self.paired_hub or self._any_server) and not self._from_server(frame.src, event):
+            if "page-request-to-other-node" in self.faults and isinstance(cmd, oc.ImageNotify) \
+                    and cmd.manufacturer_code is not None and cmd.image_type is not None \
+                    and cmd.new_file_version is not None:
+                self._reply(frame, oc.ImagePageRequest(
+                    manufacturer_code=cmd.manufacturer_code, image_type=cmd.image_type,
+                    file_version=cmd.new_file_version, file_offset=0, maximum_data_size=64,
+                    page_size=1024, response_spacing=100), tsn=(self._tsn + 1) & 0xFF)
             self._reply(frame, DefaultResponse(command_id=header.command_id,
                                                status=Status.NOT_AUTHORIZED), tsn=header.tsn)
             raise RefusedSourceError(
@@ -435,6 +457,8 @@ class OtaDevice:
     def image_upgrade_status(self) -> ImageUpgradeStatus:
         if self.state is S.IDLE and self._reassembler.received:
             return ImageUpgradeStatus.WAIT_FOR_MORE
+        if "status-normal-while-pending" in self.faults and self.state in (S.WAITING_TO_UPGRADE, S.COUNTDOWN):
+            return ImageUpgradeStatus.NORMAL
         return _UPGRADE_STATUS[self.state]
 
     @property
@@ -830,9 +854,15 @@ class OtaDevice:
         self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 
     def _send_upgrade_end(self, status: Status, offer: _Offer, *, await_response: bool = False) -> None:
+        version = self.firmware_version if "upgrade-end-names-running-image" in self.faults \
+            else offer.file_version
         self._send(oc.UpgradeEndRequest(
             status=status, manufacturer_code=offer.manufacturer_code, image_type=offer.image_type,
-            file_version=offer.file_version))
+            file_version=version))
+        if status == Status.INVALID_IMAGE and "contrary-upgrade-end" in self.faults:
+            self._send(oc.UpgradeEndRequest(
+                status=Status.SUCCESS, manufacturer_code=offer.manufacturer_code,
+                image_type=offer.image_type, file_version=offer.file_version))
         if await_response:
             self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 

@@ -67,6 +67,15 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "ignore-unsigned-tail", ("SECMP7-AUTH-007",)),
     Mutant("device", "ignore-file-destination", ("SECMP7-AUTH-008",)),
     Mutant("device", "ignore-fragment-count", ("SECMP7-FRAG-003",)),
+    # checks bound to what the device sent (issue 13): the frame a Default Response answers, the
+    # image an Upgrade End Request names, a contrary status, the status while an image waits, and
+    # a download by Image Page Requests
+    Mutant("device", "unbound-default-response", ("SECMP7-OTA-008",)),
+    Mutant("device", "upgrade-end-names-running-image", ("SECMP7-OTA-006",)),
+    Mutant("device", "contrary-upgrade-end", ("SECMP7-OTA-006",)),
+    Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-002", "SECMP7-ACT-003")),
+    Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-003",)),
+    Mutant("device", "page-request-to-other-node", ("SECMP7-HHT-001", "SECMP7-AUTH-006")),
     # -- the Communications Hub (conformance/models/comms_hub.py HUB_FAULTS) -------------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "send-oversize-block", ("SECMP7-SUP-001",)),
@@ -90,6 +99,14 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("dcc", "no-alert-c", ("SECMP7-ALERT-002",), rules="as-implemented"),
     Mutant("dcc", "group-alerts", ("SECMP7-ALERT-005",), rules="as-implemented"),
     Mutant("dcc", "drop-image-discarded", ("SECMP7-ALERT-004",), rules="as-implemented"),
+    # the SEC as implemented, at the byte level (GBCS between hub and DCC)
+    Mutant("dcc", "no-n60", ("SECMP7-SEC-001",), rules="as-implemented"),
+    Mutant("dcc", "ccs08-code-lost", ("SECMP7-SEC-002",), rules="as-implemented"),
+    Mutant("dcc", "cs08-failure-as-success", ("SECMP7-SEC-003",), rules="as-implemented"),
+    Mutant("dcc", "8f8b-result-ignored", ("SECMP7-SEC-004",), rules="as-implemented"),
+    Mutant("hub", "discard-as-transfer-failure", ("SECMP7-SEC-002",), rules="as-implemented"),
+    Mutant("hub", "cs08-answers-stale", ("SECMP7-SEC-003",), rules="as-implemented"),
+    Mutant("hub", "8f8b-always-activated", ("SECMP7-SEC-004",), rules="as-implemented"),
 )
 
 #: Faults no scenario can catch yet, and why (each is an xfail(strict=True) in the tests). Empty:
