@@ -24,9 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, Protocol
 
+from conformance.adapters.base import DutNotApplicableError
+from conformance.models import gbcs_wan
 from conformance.models.service_request import (
     Acknowledged,
     Alert,
@@ -38,20 +40,24 @@ from conformance.models.service_request import (
     TransferOutcomeAlert,
     WarningResponse,
 )
+from protocol import ota_commands as oc
 from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.gbt import GbtReassembler
+from protocol.gbt import GbtReassembler, split
 
 __all__ = [
     "ALERT_KINDS",
     "DISCARD_REASONS",
     "AlertSeen",
+    "CUT_OFF_POINTS",
     "DccSide",
+    "GbcsNotObservableError",
     "HubDelivery",
     "ReferenceDccSide",
     "SubmittedRequest",
     "describe_change",
     "describe_response",
     "format_alerts",
+    "gbcs_frames_of",
     "is_kind",
 ]
 
@@ -59,6 +65,8 @@ __all__ = [
 ALERT_KINDS = ("(a)", "(b)", "(c)", "Image Discarded")
 #: Why a hub may drop an image it holds (the minutes' requirement (b) cases).
 DISCARD_REASONS = ("the device did not retrieve it in time", "an electricity meter image took priority")
+#: When a device can be cut off its HAN (test support: the causes of CCS08 and CS08 failures).
+CUT_OFF_POINTS = ("before it retrieves the image", "during the download", "once it has the whole image")
 #: CCS08 response code 'Image Discarded' (domain.md section 2b).
 _IMAGE_DISCARDED = 1
 #: What the WAN tap will reassemble: generous, the tap only observes what the DCC sent.
@@ -107,14 +115,26 @@ class AlertSeen:
     file_version: int | None = None
     response_code: int | None = None
     dcc_alert_code: str | None = None
+    #: the GBCS alert the DCC passed on: 0x8F8A / 0x8F89 (CCS08) or 0x8F8B (CS08); None: none.
+    device_alert_code: int | None = None
+    #: (c) as implemented: 0x8F8B's activateImage (0 success, 1 failure) and executionDateTime
+    #: (virtual ms), and the CS08 read's responseCode (0 success, 1 failure).
+    activate_image: int | None = None
+    executed_ms: int | None = None
+    read_response_code: int | None = None
 
     def describe(self) -> str:
         version = "" if self.file_version is None else f", file version {self.file_version:#010x}"
         code = "" if self.response_code is None else f", CCS08 response code {self.response_code}"
         dcc = "" if self.dcc_alert_code is None else f" ({self.dcc_alert_code})"
+        gbcs = "" if self.device_alert_code is None else f", GBCS alert 0x{self.device_alert_code:04X}"
+        if self.activate_image is not None:
+            gbcs += f", activateImage {self.activate_image} executed at {self.executed_ms} ms"
+        if self.read_response_code is not None:
+            gbcs += f", CS08 read responseCode {self.read_response_code}"
         to = ", ".join(self.recipients) or self.supplier
         return (f"alert {self.kind}{dcc} to {self.supplier!r} (addressed to: {to}) about request "
-                f"{self.request_id}, device {self.device:#018x}{version}{code}; raised at "
+                f"{self.request_id}, device {self.device:#018x}{version}{code}{gbcs}; raised at "
                 f"{self.raised_ms} ms, delivered at {self.delivered_ms} ms")
 
 
@@ -199,6 +219,21 @@ class DccSide(Protocol):
     def evidence(self) -> list[str]: ...
 
 
+class GbcsNotObservableError(DutNotApplicableError):
+    """The DCC side cannot show the GBCS frames it exchanged with the hubs (a scenario that
+    judges them is then *not applicable*, with this as the reason)."""
+
+
+def gbcs_frames_of(side: Any) -> list[gbcs_wan.GbcsRecord]:
+    """The GBCS frames ``side`` exchanged with the hubs, oldest first (an optional operation:
+    a DCC side without ``gbcs_frames`` makes the asking scenario not applicable)."""
+    frames = getattr(side, "gbcs_frames", None)
+    if frames is None:
+        raise GbcsNotObservableError("this DCC side does not show the GBCS frames it exchanges with hubs")
+    got: list[gbcs_wan.GbcsRecord] = frames()
+    return got
+
+
 class ReferenceDccSide:
     """:class:`DccSide` over the reference world (``conformance.models.premises.World``).
 
@@ -243,24 +278,38 @@ class ReferenceDccSide:
     def discard_on_hub(self, request_ids: Sequence[str], reason: str) -> None:
         """Make each hub holding the image of ``request_ids`` drop it, as for ``reason``.
 
-        The reference hub holds one HAN-device image; the harness puts an unrelated image (for
-        no device) in that slot, which is how the hub discards the one it held (storage rule 1,
-        docs/reference-models.md): every target not yet done gets CCS08 'Image Discarded'.
-        Both reasons of the minutes come to that on the hub (the model has no hold timer).
+        Each reason has its own cause on the reference hub (docs/reference-models.md):
+
+        * "the device did not retrieve it in time": every target that has not started the
+          download is cut off its HAN; the hub's notifications go unanswered until
+          ``max_notifies``, and it discards the image for it (CCS08 'Image Discarded');
+        * "an electricity meter image took priority": another image (for no HAN device) reaches
+          the hub over the WAN in GBT blocks and takes its one HAN-device image slot (storage
+          rule 1): every target not yet done gets CCS08 'Image Discarded'.
         """
         if reason not in DISCARD_REASONS:
             raise HarnessUsageError(f"unknown discard reason {reason!r}; known: {', '.join(DISCARD_REASONS)}")
         wanted = set(request_ids)
         hit = 0
         for premises in self.world.premises:
-            stored = getattr(premises.hub, "stored", None)
+            hub = premises.hub
+            stored = getattr(hub, "stored", None)
             if stored is None or stored.request_id not in wanted:
                 continue
-            device = next(iter(premises.devices.values()))
-            filler = self.world.make_image(device, payload_size=16, file_version=0x00000001)
-            premises.hub.store_image(f"harness-discard-{len(self.discards) + 1}", [], filler)
-            self.discards.append(f"{self.now_ms()} ms: {premises.premises_id} dropped request "
-                                 f"{stored.request_id} because {reason}")
+            if reason == DISCARD_REASONS[0]:
+                waiting = [t.device for t in stored.targets.values() if t.state.value == "notified"]
+                for device in waiting:
+                    premises.network.link_down(device)
+                how = f"cut {len(waiting)} target(s) that had not started the download off the HAN"
+            else:
+                device = next(iter(premises.devices.values()))
+                filler = self.world.make_image(device, payload_size=16, file_version=0x00000001)
+                hub.start_distribution(f"harness-displace-{len(self.discards) + 1}", [])
+                for block in split(filler, block_size=1024):
+                    hub.receive_wan_block(block)
+                how = f"sent another image ({len(filler)} bytes) to the hub's HAN-device slot over the WAN"
+            self.discards.append(f"{self.now_ms()} ms: {premises.premises_id}: {how}, so that it drops "
+                                 f"request {stored.request_id} because {reason}")
             hit += 1
         if not hit:
             raise HarnessUsageError(f"no hub holds the image of request(s) {sorted(wanted)} to discard")
@@ -291,6 +340,29 @@ class ReferenceDccSide:
             return []
         return [describe_change(c.old_version, c.new_version, c.source.value, c.time_ms, c.request_id)
                 for c in inventory.history(device)]
+
+    def cut_off_device(self, device: int, when: str) -> None:
+        """Cut the reference device ``device`` off its HAN at the point ``when`` (one of
+        :data:`CUT_OFF_POINTS`): frames to and from it are lost from then on (test support:
+        the cause of a transfer failure, a discard, or a failed read-back)."""
+        if when not in CUT_OFF_POINTS:
+            raise HarnessUsageError(f"unknown point {when!r}; known: {', '.join(CUT_OFF_POINTS)}")
+        for premises in self.world.premises:
+            for model in premises.devices.values():
+                if model.eui64 == device:
+                    _cut_off(self.world.clock, premises.network, model, CUT_OFF_POINTS.index(when))
+                    self.discards.append(f"{self.now_ms()} ms: device {device:#018x} to be cut off its "
+                                         f"HAN {when}")
+                    return
+        raise HarnessUsageError(f"no device {device:#018x} in the reference world")
+
+    def gbcs_frames(self) -> list[gbcs_wan.GbcsRecord]:
+        """Every GBCS frame the DCC exchanged with a hub, oldest first."""
+        return list(self.world.dcc.gbcs_log)
+
+    def gbcs_evidence(self) -> list[dict[str, Any]]:
+        """The GBCS frames as report evidence rows (hex and decoded)."""
+        return [r.evidence() for r in self.world.dcc.gbcs_log]
 
     def fail_next_activation(self, device: int) -> None:
         """Make the device ``device`` of the reference world fail its next activation."""
@@ -397,10 +469,16 @@ def _seen(alert: Alert, supplier: str) -> AlertSeen:
     elif isinstance(alert, TransferOutcomeAlert):
         code = int(alert.response_code)
         kind = "transfer outcome" if code == 0 else ("Image Discarded" if code == _IMAGE_DISCARDED else "(b)")
+        version = alert.firmware_version
     else:  # pragma: no cover - the Alert union is closed
         raise HarnessUsageError(f"unknown alert {alert!r}")
+    confirmed = alert if isinstance(alert, FirmwareConfirmedAlert) else None
     return AlertSeen(supplier, kind, alert.request_id, alert.device, alert.time_ms, alert.delivered_ms,
-                     tuple(alert.recipients), version, code, alert.dcc_alert_code)
+                     tuple(alert.recipients), version, code, alert.dcc_alert_code,
+                     device_alert_code=getattr(alert, "device_alert_code", None),
+                     activate_image=None if confirmed is None else confirmed.activate_image,
+                     executed_ms=None if confirmed is None else confirmed.executed_ms,
+                     read_response_code=None if confirmed is None else confirmed.read_response_code)
 
 
 def is_kind(alert: AlertSeen, wanted: str) -> bool:
@@ -422,6 +500,35 @@ def make_activation_fail(device: Any) -> None:
     if fail is None:
         raise HarnessUsageError("only the reference device can be made to fail its activation")
     fail()
+
+
+def _cut_off(clock: Any, network: Any, device: Any, point: int) -> None:
+    """Take ``device`` off ``network`` now (point 0), after its second Image Block Request
+    (1), or right after its Upgrade End Request SUCCESS went out (2): the hub gets that
+    request, the device's link goes down before anything else happens."""
+    if point == 0:
+        network.link_down(device.eui64)
+        return
+    inner = device.next_frame
+    blocks = [0]
+
+    def next_frame() -> Any:
+        frame = inner()
+        if frame is None or frame.cluster_id != 0x0019:
+            return frame
+        try:
+            cmd = oc.decode_command(frame.payload)[1]
+        except ProtocolError:
+            return frame
+        if point == 1 and isinstance(cmd, oc.ImageBlockRequest):
+            blocks[0] += 1
+            if blocks[0] == 2:
+                network.link_down(device.eui64)
+        elif point == 2 and isinstance(cmd, oc.UpgradeEndRequest) and cmd.status == 0:
+            clock.call_later(0, partial(network.link_down, device.eui64))
+        return frame
+
+    device.next_frame = next_frame
 
 
 def add_premises_like(world: Any, premises: Any, count: int, *,

@@ -511,6 +511,7 @@ class Harness:
         self._check_twin(made, info)
         self.remote_dcc = self.dcc_side = client
         self.evidence_sources.append(lambda: [{"kind": "dcc", "text": line} for line in client.evidence()])
+        self.evidence_sources.append(client.gbcs_evidence)
 
     def _check_twin(self, made: dict[str, Any], info: dict[str, Any]) -> None:
         """The remote premises' device must be the twin's (EUI-64, identity, signing key)."""

@@ -16,6 +16,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from conformance import params
+from conformance.adapters.base import DutNotApplicableError
 from conformance.dcc_side import (
     AlertSeen,
     DccSide,
@@ -24,9 +25,12 @@ from conformance.dcc_side import (
     add_premises_like,
     describe_response,
     format_alerts,
+    gbcs_frames_of,
     is_kind,
 )
+from conformance.models import gbcs_wan
 from conformance.models.service_request import Acknowledged, Rejected
+from protocol import gbcs
 from protocol.errors import HarnessUsageError, ProtocolError
 from protocol.fragments import parse_fragment
 
@@ -57,6 +61,7 @@ def dcc(harness: Any) -> DccSide:
         harness.dcc_side = side = reference
         harness.evidence_sources.append(
             lambda: [{"kind": "dcc", "text": line} for line in reference.evidence()])
+        harness.evidence_sources.append(reference.gbcs_evidence)
         harness.download_probes.append(reference.transfer_pending)
     return side
 
@@ -351,3 +356,158 @@ def then_no_override(harness: Any, dcc: DccSide, supplier: str, label: str) -> N
         f"{f' (at {min(confirmed)} ms)' if confirmed else ' (no alert (c) about it yet)'}; but the DCC "
         f"accepted it and sent its image to the hub at {early} ms\n  {later.describe()}\n{_wan(dcc)}\n"
         f"{_context(dcc)}")
+
+
+# ------------------------------------------------------- GBCS on the WAN (as implemented)
+#: CCS08 Firmware Transfer Alert response codes (domain.md section 2b).
+_CCS08_CODES = {"Success": 0, "Image Discarded": 1, "Hardware Version Mismatch": 2,
+                "File Transfer Failure": 3}
+#: CS08 responseCode and 0x8F8B activateImage.
+_RESULTS = {"Success": 0, "Failure": 1}
+#: What "alert ... reports <field>" names on an alert as a Supplier received it.
+_ALERT_FIELDS = {"activateImage": "activate_image", "CS08 response code": "read_response_code"}
+
+
+def _choice(table: dict[str, int], text: str, what: str) -> int:
+    try:
+        return table[text]
+    except KeyError:
+        raise HarnessUsageError(f"unknown {what} {text!r}; known: {', '.join(table)}") from None
+
+
+def _gbcs(dcc: DccSide) -> list[tuple[gbcs_wan.GbcsRecord, Any, Any]]:
+    """Every GBCS frame the DCC exchanged with a hub, decoded by ``protocol.gbcs`` here (a
+    frame that does not decode is shown in the evidence, and matches nothing)."""
+    out = []
+    for record in gbcs_frames_of(dcc):
+        try:
+            frame, payload = gbcs_wan.decode(record.data)
+        except ProtocolError:
+            continue
+        out.append((record, frame, payload))
+    return out
+
+
+def _wan_gbcs(dcc: DccSide) -> str:
+    records = gbcs_frames_of(dcc)
+    lines = "\n".join(f"  {r.describe()}" for r in records[-20:]) or "  (none)"
+    return f"GBCS frames between the DCC and the hubs ({len(records)}, the last 20):\n{lines}"
+
+
+@given(_re("the device is cut off the HAN {point}"))
+def given_cut_off(harness: Any, dcc: DccSide, point: str) -> None:
+    cut = getattr(dcc, "cut_off_device", None)
+    if cut is None:
+        raise DutNotApplicableError("this DCC side cannot cut a device off its HAN (test support)")
+    cut(harness.device.eui64, point)
+
+
+@then(_re("the hub reports CCS08 alert {alert} with response code {code} for the device"))
+def then_hub_reports_ccs08(harness: Any, dcc: DccSide, alert: str, code: str) -> None:
+    want_alert, want_code = int(alert, 16), _choice(_CCS08_CODES, code, "CCS08 response code")
+    device = harness.device.eui64
+
+    def got() -> list[Any]:
+        return [p for r, _, p in _gbcs(dcc) if r.direction == "hub -> DCC"
+                and isinstance(p, gbcs.FirmwareTransferAlert)
+                and int.from_bytes(p.entity_id, "big") == device]
+
+    dcc.wait_until(lambda: bool(got()), dcc.now_ms() + harness.alert_service_level_ms)
+    alerts = got()
+    wrong = [p for p in alerts if (int(p.alert_code), int(p.response_code)) != (want_alert, want_code)]
+    assert alerts and not wrong, (
+        f"expected the hub to report CCS08 (Firmware Transfer Alert, 0x0128) alert {alert} with response "
+        f"code {want_code} '{code}' for the device {device:#018x}, and no other outcome, but it sent "
+        f"{len(alerts)} CCS08 frame(s) for it, {len(wrong)} with another alert or code\n{_wan_gbcs(dcc)}")
+
+
+@then(_re("{supplier} receives DCC alert {code} about image {label} with CCS08 response code {name}"))
+def then_receives_dcc_alert(harness: Any, dcc: DccSide, supplier: str, code: str, label: str,
+                            name: str) -> None:
+    supplier, label = params.parse_supplier(supplier), params.parse_label(label)
+    want = _choice(_CCS08_CODES, name, "CCS08 response code")
+    device_alert = 0x8F8A if want == 0 else 0x8F89
+    ids = {r.request_id for r in _requests_of(dcc, label)}
+    devices = {d for r in _requests_of(dcc, label) for d in r.accepted_devices}
+
+    def outcomes() -> list[AlertSeen]:
+        return [a for a in dcc.alerts_for(supplier) if a.request_id in ids and a.response_code is not None]
+
+    def missing() -> set[int]:
+        return devices - {a.device for a in outcomes()} if devices else {-1}
+
+    dcc.wait_until(lambda: not missing(), dcc.now_ms() + harness.alert_service_level_ms)
+    wrong = [a for a in outcomes()
+             if (a.dcc_alert_code, a.response_code, a.device_alert_code) != (code, want, device_alert)]
+    assert not missing() and not wrong, (
+        f"expected {supplier!r} to receive DCC alert {code} for each device of image {label!r}, passing on "
+        f"the hub's CCS08 alert 0x{device_alert:04X} with response code {want} '{name}', and no other "
+        f"outcome; devices with none: {sorted(f'{d:#018x}' for d in missing() if d >= 0) or 'none'}; "
+        f"{len(wrong)} other:\n{format_alerts(wrong)}\n{_context(dcc, supplier)}")
+
+
+@then(_re("the DCC reads the firmware version of the device with CS08 and gets response code {name}"))
+def then_cs08_read(harness: Any, dcc: DccSide, name: str) -> None:
+    want = _choice(_RESULTS, name, "CS08 response code")
+    device = harness.device.eui64
+
+    def reads() -> list[Any]:
+        frames = _gbcs(dcc)
+        asked = any(r.direction == "DCC -> hub" and isinstance(p, gbcs.FirmwareVersionCommand)
+                    and f.recipient_title == device for r, f, p in frames)
+        return [p for r, f, p in frames if asked and r.direction == "hub -> DCC"
+                and isinstance(p, gbcs.FirmwareVersionResponse) and f.originator_title == device]
+
+    dcc.wait_until(lambda: bool(reads()), dcc.now_ms() + harness.alert_service_level_ms)
+    got = reads()
+    last = f"the last answer has responseCode {int(got[-1].response_code)}" if got else "none came"
+    assert got and int(got[-1].response_code) == want, (
+        f"expected the DCC to send a CS08 Read PPMID/HCALCS Firmware Version (0x0129) command for the "
+        f"device {device:#018x} and the hub to answer responseCode {want} '{name}', but {last}\n"
+        f"{_wan_gbcs(dcc)}")
+
+
+@then(_re("the hub reports alert 0x8F8B for the device with activateImage {result}"))
+def then_hub_reports_8f8b(harness: Any, dcc: DccSide, result: str) -> None:
+    want = _choice(_RESULTS, result, "activateImage")
+    device = harness.device.eui64
+
+    def alerts() -> list[tuple[Any, Any]]:
+        return [(r, p) for r, f, p in _gbcs(dcc) if r.direction == "hub -> DCC"
+                and isinstance(p, gbcs.FirmwareVersionAlert) and f.originator_title == device]
+
+    dcc.wait_until(lambda: bool(alerts()), dcc.now_ms() + harness.alert_service_level_ms)
+    got = alerts()
+    done = [r.time_ms for r, _, p in _gbcs(dcc) if isinstance(p, gbcs.FirmwareTransferAlert)
+            and int.from_bytes(p.entity_id, "big") == device and int(p.response_code) == 0]
+    # GBCS times have whole seconds: the transfer's end is compared to the second.
+    wrong = [(r, p) for r, p in got if int(p.activate_image) != want or not done
+             or not done[0] // 1000 * 1000 <= gbcs_wan.from_gbcs_time(p.execution_date_time) <= r.time_ms]
+    assert got and not wrong, (
+        f"expected the hub to report CS08 alert 0x8F8B for the device {device:#018x} with activateImage "
+        f"{want} '{result}' and an executionDateTime between the end of its transfer (CCS08 Success at "
+        f"{done[0] if done else 'never'} ms) and the alert, but {len(got)} such alert(s) came, "
+        f"{len(wrong)} otherwise\n{_wan_gbcs(dcc)}")
+
+
+@then(parsers.re(r'^alert "(?P<alert>[^"]+)" to "(?P<supplier>[^"]+)" reports '
+                 r'(?P<field>activateImage|CS08 response code) "(?P<value>[^"]+)"$'))
+def then_alert_reports_field(harness: Any, dcc: DccSide, alert: str, supplier: str, field: str,
+                             value: str) -> None:
+    name = _ALERT_FIELDS.get(field)
+    if name is None:
+        raise HarnessUsageError(f"unknown alert field {field!r}; known: {', '.join(_ALERT_FIELDS)}")
+    want, kind = _choice(_RESULTS, value, field), params.parse_alert(alert).value
+
+    def got() -> list[AlertSeen]:
+        return [a for a in dcc.alerts_for(params.parse_supplier(supplier)) if is_kind(a, kind)]
+
+    dcc.wait_until(lambda: bool(got()), dcc.now_ms() + harness.alert_service_level_ms)
+    seen = got()
+    latest = seen[-1] if seen else None
+    ok = latest is not None and getattr(latest, name) == want
+    if ok and name == "read_response_code" and want == 1:
+        ok = latest is not None and latest.file_version is None  # a failed read names no version
+    shown = latest.describe() if latest else "none received"
+    assert ok, (f"expected the latest alert {alert} to {supplier!r} to report {field} {want} '{value}'; "
+                f"latest such alert: {shown}\n{_context(dcc, supplier)}")

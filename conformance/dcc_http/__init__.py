@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from conformance.dcc_side import AlertSeen, HubDelivery
+from conformance.models.gbcs_wan import GbcsRecord
 from conformance.models.service_request import (
     Acknowledged,
     DeviceRejection,
@@ -35,6 +36,8 @@ __all__ = [
     "delivery_to_json",
     "eui_from_json",
     "eui_to_json",
+    "gbcs_record_from_json",
+    "gbcs_record_to_json",
     "openapi_text",
     "response_from_json",
     "response_to_json",
@@ -178,7 +181,11 @@ def alert_to_json(alert: AlertSeen) -> dict[str, Any]:
             "device": eui_to_json(alert.device), "raised_ms": alert.raised_ms,
             "delivered_ms": alert.delivered_ms, "recipients": list(alert.recipients),
             "file_version": version_to_json(alert.file_version), "response_code": alert.response_code,
-            "dcc_alert_code": alert.dcc_alert_code}
+            "dcc_alert_code": alert.dcc_alert_code,
+            "device_alert_code": (None if alert.device_alert_code is None
+                                  else f"{alert.device_alert_code:04X}"),
+            "activate_image": alert.activate_image, "executed_ms": alert.executed_ms,
+            "read_response_code": alert.read_response_code}
 
 
 def alert_from_json(value: Any, field: str = "alert") -> AlertSeen:
@@ -195,7 +202,41 @@ def alert_from_json(value: Any, field: str = "alert") -> AlertSeen:
                          for i, r in enumerate(_list(body.get("recipients", []), f"{field}.recipients"))),
         file_version=version_from_json(body.get("file_version"), f"{field}.file_version", nullable=True),
         response_code=_int(body.get("response_code"), f"{field}.response_code", nullable=True),
-        dcc_alert_code=None if code is None else _str(code, f"{field}.dcc_alert_code"))
+        dcc_alert_code=None if code is None else _str(code, f"{field}.dcc_alert_code"),
+        device_alert_code=_hex16(body.get("device_alert_code"), f"{field}.device_alert_code"),
+        activate_image=_int(body.get("activate_image"), f"{field}.activate_image", nullable=True),
+        executed_ms=_int(body.get("executed_ms"), f"{field}.executed_ms", nullable=True),
+        read_response_code=_int(body.get("read_response_code"), f"{field}.read_response_code",
+                                nullable=True))
+
+
+def _hex16(value: Any, field: str) -> int | None:
+    """A GBCS alert code as 4 hex digits (``"8F8B"``, as DUIS writes DeviceAlertCode), or null."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9A-Fa-f]{4}", value):
+        raise FieldError(field, f"expected 4 hex digits, got {value!r:.40}")
+    return int(value, 16)
+
+
+# -- GBCS frames on the WAN (test support) --------------------------------------------------------
+def gbcs_record_to_json(record: GbcsRecord) -> dict[str, Any]:
+    return {"time_ms": record.time_ms, "premises_id": record.premises_id, "direction": record.direction,
+            "frame": record.data.hex().upper()}
+
+
+def gbcs_record_from_json(value: Any, field: str = "frame") -> GbcsRecord:
+    body = _obj(value, field)
+    direction = _str(body.get("direction"), f"{field}.direction")
+    if direction not in ("hub -> DCC", "DCC -> hub"):
+        raise FieldError(f"{field}.direction", "expected 'hub -> DCC' or 'DCC -> hub'")
+    raw = _str(body.get("frame"), f"{field}.frame")
+    try:
+        data = bytes.fromhex(raw)
+    except ValueError:
+        raise FieldError(f"{field}.frame", "expected the frame's bytes as hex digits") from None
+    return GbcsRecord(int(_int(body.get("time_ms"), f"{field}.time_ms") or 0),
+                      _str(body.get("premises_id"), f"{field}.premises_id"), direction, data)
 
 
 # -- what reached the hubs ----------------------------------------------------------------------

@@ -32,11 +32,13 @@ from conformance.dcc_http import (
     delivery_from_json,
     eui_from_json,
     eui_to_json,
+    gbcs_record_from_json,
     response_from_json,
     version_from_json,
     version_to_json,
 )
 from conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest, describe_change
+from conformance.models.gbcs_wan import GbcsRecord
 from conformance.models.service_request import (
     RequestVariant,
     ServiceRequestResponse,
@@ -293,6 +295,25 @@ class HttpDccSide:
         if gas == supplier and elec != supplier:
             return SupplierRole.GAS_SUPPLIER
         return SupplierRole.IMPORT_SUPPLIER
+
+    def cut_off_device(self, device: int, when: str) -> None:
+        """``POST /devices/{eui}/cut-off`` (test support: the device leaves its HAN at ``when``)."""
+        self._call("POST", f"/devices/{eui_to_json(device)}/cut-off", {"when": when}, optional=True)
+
+    def gbcs_frames(self) -> list[GbcsRecord]:
+        """``GET /gbcs-frames`` (test support): every GBCS frame between the DCC and the hubs."""
+        got = self._call("GET", "/gbcs-frames", optional=True)
+        frames: list[GbcsRecord] = self._checked(
+            "GBCS frames",
+            lambda: [gbcs_record_from_json(f, f"frames[{i}]") for i, f in enumerate(got["frames"])])
+        return frames
+
+    def gbcs_evidence(self) -> list[dict[str, Any]]:
+        """The GBCS frames as report evidence rows, decoded here (none if not offered)."""
+        try:
+            return [r.evidence() for r in self.gbcs_frames()]
+        except DccNotOfferedError:
+            return []
 
     def discard_on_hub(self, request_ids: Sequence[str], reason: str) -> None:
         """``POST /hub-deliveries/discard`` (test support: the hub drops the image it holds)."""

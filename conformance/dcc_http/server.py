@@ -35,11 +35,12 @@ from conformance.dcc_http import (
     delivery_to_json,
     eui_from_json,
     eui_to_json,
+    gbcs_record_to_json,
     response_to_json,
     version_from_json,
     version_to_json,
 )
-from conformance.dcc_side import DISCARD_REASONS, ReferenceDccSide, make_activation_fail
+from conformance.dcc_side import CUT_OFF_POINTS, DISCARD_REASONS, ReferenceDccSide, make_activation_fail
 from conformance.models.clock import VirtualClock
 from conformance.models.comms_hub import HUB_FAULTS
 from conformance.models.dcc import FAULTS
@@ -382,6 +383,8 @@ _URLS = Map([
     Rule("/devices/<device>/inventory", methods=["GET"], endpoint="inventory"),
     Rule("/devices/<device>/fail-next-activation", methods=["POST"], endpoint="fail_activation"),
     Rule("/devices/<device>/running-version", methods=["GET"], endpoint="running_version"),
+    Rule("/devices/<device>/cut-off", methods=["POST"], endpoint="cut_off"),
+    Rule("/gbcs-frames", methods=["GET"], endpoint="gbcs_frames"),
     Rule("/hub-deliveries", methods=["GET"], endpoint="hub_deliveries"),
     Rule("/hub-deliveries/discard", methods=["POST"], endpoint="discard"),
     Rule("/time", methods=["GET"], endpoint="time"),
@@ -452,6 +455,15 @@ def make_app(service: DccService, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTE
         if endpoint in ("inventory", "fail_activation", "running_version"):
             device = eui_from_json(args["device"], "device")
             return _device_endpoint(s, endpoint, device)
+        if endpoint == "cut_off":
+            device = eui_from_json(args["device"], "device")
+            when = _req_str(_body(request, max_body_bytes), "when")
+            if when not in CUT_OFF_POINTS:
+                raise FieldError("when", f"expected one of: {'; '.join(CUT_OFF_POINTS)}")
+            s.side.cut_off_device(device, when)
+            return Response(status=204)
+        if endpoint == "gbcs_frames":
+            return _json({"frames": [gbcs_record_to_json(r) for r in s.side.gbcs_frames()]})
         if endpoint == "hub_deliveries":
             return _json({"deliveries": [delivery_to_json(d) for d in s.side.hub_deliveries()]})
         if endpoint == "discard":

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from protocol import gbt, ota_image
+from protocol import gbcs, gbt, ota_image
 from protocol import ota_commands as oc
-from protocol.errors import HarnessUsageError, ProtocolError, SizeLimitError
+from protocol.errors import HarnessUsageError, ProtocolError, SizeLimitError, ValidationError
 from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 from protocol.zcl import (
     OTA_CLUSTER_ID,
@@ -54,7 +54,9 @@ from protocol.zcl import (
     peek_header,
 )
 
+from . import gbcs_wan
 from .clock import VirtualClock
+from .gbcs_wan import UTC_EPOCH_OFFSET_S
 from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
 
 __all__ = [
@@ -74,9 +76,6 @@ __all__ = [
 ]
 
 UPGRADE_TIME_WAIT = 0xFFFF_FFFF
-#: ZCL UTCTime of virtual time 0 (seconds since 2000-01-01; here 2022-03-07). Non-zero, so the
-#: hub's times are absolute and never the "current_time 0: offset" form unless asked.
-UTC_EPOCH_OFFSET_S = 700_000_000
 
 
 class TransferResponseCode(enum.IntEnum):
@@ -90,12 +89,17 @@ class TransferResponseCode(enum.IntEnum):
 
 @dataclass(frozen=True)
 class FirmwareTransferAlert:
-    """CCS08: a device finished (SUCCESS) or failed its transfer of the image of ``request_id``."""
+    """CCS08: a device finished (SUCCESS) or failed its transfer of the image of ``request_id``.
+
+    ``frame`` is the GBCS frame the hub sends on the WAN (``gbcs_wan.transfer_alert``); the
+    DCC acts on what it decodes from it. ``request_id`` is the distribution it answers (the
+    hub's own record; GBCS does not carry it)."""
 
     request_id: str
     device: int
     response_code: TransferResponseCode
     time_ms: int
+    frame: bytes = field(default=b"", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,8 @@ class FirmwareVersionAlert:
     firmware_version: int
     activated: bool
     time_ms: int
+    #: the CS08 alert 0x8F8B as a GBCS frame on the WAN (``gbcs_wan.version_alert``).
+    frame: bytes = field(default=b"", compare=False, repr=False)
 
 
 HubEvent = FirmwareTransferAlert | FirmwareVersionAlert
@@ -115,6 +121,11 @@ HUB_FAULTS: dict[str, str] = {
     "send-misplaced-block": "answers Image Block Requests with data from the next offset",
     "send-oversize-block": "sends one byte more than the device asked for",
     "no-readback": "raises the version alert with the image's version without reading the device",
+    "discard-as-transfer-failure": "reports an image it discarded as CCS08 File Transfer Failure (3), "
+                                   "not Image Discarded (1)",
+    "cs08-answers-stale": "answers CS08 with responseCode 0 and the last version it knew, even when "
+                          "the device did not answer its read-back",
+    "8f8b-always-activated": "sends 0x8F8B with activateImage 0 whatever version it read back",
 }
 
 
@@ -168,8 +179,8 @@ TARGET_TRANSITIONS: dict[tuple[TargetState, TargetInput], _Row] = {
         "hardware version outside the image's range: NO_IMAGE_AVAILABLE and CCS08 "
         "HARDWARE_VERSION_MISMATCH; else offer the image (Query Next Image Response SUCCESS)",
         T.DOWNLOADING, T.FAILED),
-    (T.NOTIFIED, TI.STALL_TIMER): _r("notify again; after max_notifies CCS08 FILE_TRANSFER_FAILURE",
-                                     T.NOTIFIED, T.FAILED),
+    (T.NOTIFIED, TI.STALL_TIMER): _r("notify again; after max_notifies the image was never retrieved: "
+                                     "CCS08 IMAGE_DISCARDED", T.NOTIFIED, T.DISCARDED),
     (T.NOTIFIED, TI.END_FAILURE): _r("the device refused the offer: CCS08 FILE_TRANSFER_FAILURE",
                                      T.FAILED),
     (T.NOTIFIED, TI.IMAGE_REPLACED): _r("CCS08 IMAGE_DISCARDED", T.DISCARDED),
@@ -199,7 +210,8 @@ TARGET_TRANSITIONS: dict[tuple[TargetState, TargetInput], _Row] = {
         T.DONE),
     (T.READBACK, TI.READBACK_TIMER): _r(
         "send Read Attributes (CurrentFileVersion, ImageUpgradeStatus); on the last try without "
-        "answer, 0x8F8B with the last known version, activated = False", T.READBACK, T.DONE),
+        "answer, 0x8F8B with the last known version, activated = False, and CS08 reads of the "
+        "device answer responseCode 1 until it answers again", T.READBACK, T.DONE),
 }
 
 
@@ -221,6 +233,7 @@ class _Target:
     reads: int = 0
     hardware_version: int | None = None
     image: ota_image.OtaImage | None = None
+    executed_ms: int = 0  # when the activating Upgrade End Response told it to activate
 
 
 @dataclass
@@ -305,6 +318,9 @@ class CommsHub:
         #: set by the DCC this hub is registered with: called on each event queued.
         self.dcc_notify: Callable[[], None] | None = None
         self._tsn = 0
+        self._gbcs_counter = 0  # originator counter of the GBCS frames the hub sends
+        #: devices whose last read-back went unanswered: CS08 answers responseCode 1 for them.
+        self.read_failed: set[int] = set()
 
     # ================================================================ DCC (WAN) side
     def pair(self, device_eui64: int, kind: str) -> None:
@@ -395,6 +411,21 @@ class CommsHub:
         self._send(device, ReadAttributes(attribute_ids=(
             OtaAttribute.CURRENT_FILE_VERSION, OtaAttribute.IMAGE_UPGRADE_STATUS)))
         return self.known_versions.get(device)
+
+    def gbcs_request(self, data: bytes) -> bytes:
+        """A GBCS command from the DCC; returns the response frame. Only CS08 (Read PPMID/HCALCS
+        Firmware Version) is served: it answers from :meth:`read_firmware_version`, with
+        responseCode 1 when the device is not paired or its last read-back went unanswered.
+        ``ProtocolError`` for a frame that does not decode or is not a CS08 command."""
+        frame, payload = gbcs_wan.decode(data)
+        if not isinstance(payload, gbcs.FirmwareVersionCommand):
+            raise ValidationError(f"the hub serves CS08 only, not {type(payload).__name__}",
+                                field="frame.other_info.message_code")
+        device = frame.recipient_title
+        version = self.read_firmware_version(device)
+        if device in self.read_failed and "cs08-answers-stale" not in self.faults:
+            version = None
+        return gbcs_wan.cs08_response(device=device, counter=self._next_counter(), file_version=version)
 
     def next_event(self) -> HubEvent | None:
         return self._events.popleft() if self._events else None
@@ -568,6 +599,7 @@ class CommsHub:
             self._violation(device, "Read Attributes Response without CurrentFileVersion")
             return
         self.known_versions[device] = version
+        self.read_failed.discard(device)
         target = self._finished.get(device)
         if self.stored is not None and device in self.stored.targets:
             target = self.stored.targets[device]
@@ -584,6 +616,9 @@ class CommsHub:
             if target.notifies < self.max_notifies:
                 self._step(target, event, target.state)
                 self._notify(target)
+            elif target.state is T.NOTIFIED:  # never retrieved: the hub drops it (the minutes' (b))
+                self._step(target, event, T.DISCARDED)
+                self._alert(target, TransferResponseCode.IMAGE_DISCARDED)
             else:
                 self._step(target, event, T.FAILED)
                 self._alert(target, TransferResponseCode.FILE_TRANSFER_FAILURE)
@@ -596,6 +631,7 @@ class CommsHub:
                 manufacturer_code=h.manufacturer_code, image_type=h.image_type,
                 file_version=h.file_version, current_time=utc,
                 upgrade_time=utc + self.activation_offset_s))
+            target.executed_ms = self.clock.now_ms + self.activation_offset_s * 1000
             delay = self.activation_offset_s * 1000 + self.readback_delay_ms
             self._arm(target, delay, TI.READBACK_TIMER)
         elif event is TI.READBACK_TIMER:
@@ -605,6 +641,7 @@ class CommsHub:
                 return
             if target.reads >= self.readback_tries:
                 self._step(target, event, T.DONE)
+                self.read_failed.add(target.device)
                 self._version_alert(target, self.known_versions.get(target.device, 0), activated=False)
                 return
             self._step(target, event, T.READBACK)
@@ -682,25 +719,40 @@ class CommsHub:
             target.timer = None
 
     def _alert(self, target: _Target, code: TransferResponseCode) -> None:
-        self._events.append(FirmwareTransferAlert(target.request_id, target.device, code,
-                                                  self.clock.now_ms))
+        version = None if target.image is None else target.image.header.file_version
+        self._transfer_event(target.request_id, target.device, code, version)
+
+    def _transfer_event(self, request_id: str, device: int, code: TransferResponseCode,
+                        version: int | None) -> None:
+        """Queue CCS08 for the DCC, as the GBCS frame the WAN carries."""
+        now = self.clock.now_ms
+        if code is TransferResponseCode.IMAGE_DISCARDED and "discard-as-transfer-failure" in self.faults:
+            code = TransferResponseCode.FILE_TRANSFER_FAILURE
+        frame = gbcs_wan.transfer_alert(hub=self.eui64, counter=self._next_counter(), virtual_ms=now,
+                                        device=device, file_version=version, response_code=code)
+        self._events.append(FirmwareTransferAlert(request_id, device, code, now, frame))
         if self.dcc_notify is not None:
             self.dcc_notify()
 
     def _version_alert(self, target: _Target, version: int, *, activated: bool | None = None) -> None:
         expected = self._image_of(target).header.file_version
-        self._events.append(FirmwareVersionAlert(
-            target.request_id, target.device, version,
-            version == expected if activated is None else activated, self.clock.now_ms))
+        ok = version == expected if activated is None else activated
+        ok = ok or "8f8b-always-activated" in self.faults
+        frame = gbcs_wan.version_alert(device=target.device, counter=self._next_counter(),
+                                       executed_ms=target.executed_ms, file_version=version, activated=ok)
+        self._events.append(FirmwareVersionAlert(target.request_id, target.device, version, ok,
+                                                 self.clock.now_ms, frame))
         if self.dcc_notify is not None:
             self.dcc_notify()
         self._finished.pop(target.device, None)
 
     def _fail_all(self, request_id: str, targets: Sequence[int], code: TransferResponseCode) -> None:
         for device in targets:
-            self._events.append(FirmwareTransferAlert(request_id, device, code, self.clock.now_ms))
-            if self.dcc_notify is not None:
-                self.dcc_notify()
+            self._transfer_event(request_id, device, code, None)
+
+    def _next_counter(self) -> int:
+        self._gbcs_counter += 1
+        return self._gbcs_counter
 
     def _violation(self, device: int, reason: str) -> None:
         self.violations.append(HubViolation(self.clock.now_ms, device, reason))

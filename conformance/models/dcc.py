@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from conformance.models import gbcs_wan
 from conformance.models.clock import VirtualClock
 from conformance.models.inventory import SmartMeteringInventory
 from conformance.models.service_request import (
@@ -56,6 +57,7 @@ from conformance.models.service_request import (
     UpdateFirmwareRequest,
     WarningResponse,
 )
+from protocol import gbcs
 from protocol.errors import HarnessUsageError, ProtocolError, SignatureMissingError
 from protocol.fragments import parse_fragment, reassemble, split_image
 from protocol.gbt import split
@@ -95,6 +97,12 @@ FAULTS: dict[str, str] = {
                                 "Supplier's request for it (precedence)",
     "drop-image-discarded": "under as-implemented, does not pass on CCS08 'Image Discarded' "
                             "(response code 1, N61)",
+    "no-n60": "under as-implemented, does not pass on a CCS08 Success (N60)",
+    "ccs08-code-lost": "passes every CCS08 failure on as response code 3 File Transfer Failure, "
+                       "whatever the hub's code",
+    "cs08-failure-as-success": "takes a CS08 responseCode 1 (read failed) as a read of the version "
+                               "the inventory holds",
+    "8f8b-result-ignored": "alert (c) reports activateImage 0 whatever the hub's 0x8F8B said",
 }
 
 _TARGET_KINDS = frozenset({"ihd", "ppmid"})
@@ -191,6 +199,8 @@ class _DeviceProgress:
     due: bool = False
     #: alert (c) raised: the device is free for another request.
     resolved: bool = False
+    #: the hub's CS08 alert 0x8F8B, decoded: (activateImage, executionDateTime as virtual ms).
+    activation: tuple[int, int] | None = None
 
 
 class Dcc:
@@ -257,6 +267,11 @@ class Dcc:
         self.delivered: list[Alert] = []
         #: distributions the hub refused (request_id, premises_id, error line).
         self.distribution_errors: list[tuple[str, str, str]] = []
+        #: every GBCS frame exchanged with a hub, in order (evidence), and those that did not
+        #: decode (time, premises_id, error line): such a frame is not acted on.
+        self.gbcs_log: list[gbcs_wan.GbcsRecord] = []
+        self.gbcs_errors: list[tuple[int, str, str]] = []
+        self._gbcs_counter = 0
 
     # -- registry (commissioning) --------------------------------------------------------
     def register_supplier(self, supplier: str) -> None:
@@ -590,7 +605,7 @@ class Dcc:
                 try:
                     while (event := hub.next_event()) is not None:
                         handled += 1
-                        self._on_hub_event(event)
+                        self._on_hub_event(self._decoded(event, premises))
                 except BaseException:
                     dirty[index] = premises
                     raise
@@ -611,9 +626,42 @@ class Dcc:
         if self._pass is not None and premises.index > self._cursor:
             heapq.heappush(self._pass, premises.index)
 
+    def _decoded(self, event: Any, premises: _Premises) -> Any:
+        """A hub event carrying its GBCS frame is read from that frame alone (the event's
+        ``request_id`` is the distribution it answers: GBCS does not carry it). Events
+        without a frame (``ScriptedHub``) are taken as they are; None: the frame did not decode."""
+        data = getattr(event, "frame", b"")
+        if not data:
+            return event
+        now = self.clock.now_ms
+        self.gbcs_log.append(gbcs_wan.GbcsRecord(now, premises.premises_id, "hub -> DCC", data))
+        try:
+            frame, payload = gbcs_wan.decode(data)
+        except ProtocolError as err:
+            self.gbcs_errors.append((now, premises.premises_id, err.describe()))
+            return None
+        if isinstance(payload, gbcs.FirmwareTransferAlert):
+            return _Ccs08(event.request_id, int.from_bytes(payload.entity_id, "big"),
+                          int(payload.response_code), now, int(payload.alert_code),
+                          int.from_bytes(payload.firmware_version, "big"))
+        if isinstance(payload, gbcs.FirmwareVersionAlert):
+            return _Alert8F8B(event.request_id, frame.originator_title,
+                              int.from_bytes(payload.firmware_version, "big"),
+                              payload.activate_image is gbcs.ImageActivationResult.SUCCESS, now,
+                              gbcs_wan.from_gbcs_time(payload.execution_date_time))
+        self.gbcs_errors.append((now, premises.premises_id, f"unexpected {type(payload).__name__}"))
+        return None
+
     def _on_hub_event(self, event: Any) -> None:
+        if event is None:
+            return
         kind = _event_kind(event)
         if kind is _VersionAlertEvent:
+            progress = self._progress.get(event.device)
+            executed = getattr(event, "executed_ms", None)
+            if executed is not None and progress is not None \
+                    and progress.request.request_id == event.request_id:
+                progress.activation = (0 if event.activated else 1, executed)
             self._resolve(event.device, event.time_ms, read_after_ms=self.confirm_delay_ms,
                           request_id=event.request_id)
         elif kind is _TransferAlertEvent:
@@ -626,13 +674,19 @@ class Dcc:
         pass_on = self.rules == "as-implemented"
         if code == 1 and "drop-image-discarded" in self.faults:
             pass_on = False
+        if code == 0 and "no-n60" in self.faults:
+            pass_on = False
+        if code != 0 and "ccs08-code-lost" in self.faults:
+            code = 3
         progress = self._progress.get(event.device)
         if pass_on and progress is not None and progress.request.request_id == event.request_id:
             now = self.clock.now_ms
             self._raise_alert(TransferOutcomeAlert(
                 supplier="", device=event.device, request_id=event.request_id, time_ms=now,
                 delivered_ms=now, dcc_alert_code=("N60" if code == 0 else "N61"),
-                response_code=code, hub_time_ms=event.time_ms))
+                response_code=code, hub_time_ms=event.time_ms,
+                device_alert_code=getattr(event, "alert_code", None),
+                firmware_version=getattr(event, "firmware_version", None)))
         if code != 0:
             # The image will not activate on this device: its upgrade is over now.
             self._resolve(event.device, event.time_ms, read_after_ms=self.confirm_delay_ms,
@@ -657,8 +711,7 @@ class Dcc:
         now = self.clock.now_ms
         progress.resolved = True
         request = progress.request
-        hub = progress.distribution.premises.hub
-        version = hub.read_firmware_version(device)
+        version, read_code = self._read_version(progress.distribution.premises, device)
         previous = self.inventory.firmware_version(device)
         changed = version is not None and version != previous
         if version is not None and "inventory-from-request" not in self.faults:
@@ -669,8 +722,40 @@ class Dcc:
             supplier="", device=device, request_id=request.request_id, time_ms=now,
             delivered_ms=now, firmware_version=version, previous_version=previous,
             requested_version=request.file_version, changed=changed,
-            matches_request=version == request.file_version, read_ms=now),
+            matches_request=version == request.file_version, read_ms=now,
+            read_response_code=read_code,
+            device_alert_code=None if progress.activation is None else 0x8F8B,
+            activate_image=(None if progress.activation is None
+                            else 0 if "8f8b-result-ignored" in self.faults else progress.activation[0]),
+            executed_ms=None if progress.activation is None else progress.activation[1]),
             late="alert-c-too-late" in self.faults)
+
+    def _read_version(self, premises: _Premises, device: int) -> tuple[int | None, int | None]:
+        """CS08: the version read from the device and the responseCode (None: a hub without a
+        GBCS face, read directly). A response that does not decode counts as a failed read."""
+        hub = premises.hub
+        ask = getattr(hub, "gbcs_request", None)
+        if ask is None:
+            return hub.read_firmware_version(device), None
+        self._gbcs_counter += 1
+        command = gbcs_wan.cs08_command(device=device, counter=self._gbcs_counter)
+        now = self.clock.now_ms
+        self.gbcs_log.append(gbcs_wan.GbcsRecord(now, premises.premises_id, "DCC -> hub", command))
+        try:
+            answer = ask(command)
+            self.gbcs_log.append(gbcs_wan.GbcsRecord(now, premises.premises_id, "hub -> DCC", answer))
+            _, payload = gbcs_wan.decode(answer)
+            if not isinstance(payload, gbcs.FirmwareVersionResponse):
+                raise HarnessUsageError(f"the hub answered CS08 with {type(payload).__name__}")
+        except (ProtocolError, HarnessUsageError) as err:
+            text = err.describe() if isinstance(err, ProtocolError) else str(err)
+            self.gbcs_errors.append((now, premises.premises_id, text))
+            return None, int(gbcs.ReadResponseCode.FAILURE)
+        if payload.response_code is not gbcs.ReadResponseCode.SUCCESS:
+            if "cs08-failure-as-success" in self.faults:
+                return self.inventory.firmware_version(device), 0
+            return None, int(payload.response_code)
+        return int.from_bytes(payload.firmware_version, "big"), int(payload.response_code)
 
     # -- alerts ----------------------------------------------------------------------------
     def _raise_alert(self, template: Alert, *, late: bool = False) -> None:
@@ -719,6 +804,30 @@ class Dcc:
 
 
 _UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class _Ccs08:
+    """A CCS08 Firmware Transfer Alert as the DCC decoded it from the hub's GBCS frame."""
+
+    request_id: str
+    device: int
+    response_code: int
+    time_ms: int
+    alert_code: int
+    firmware_version: int
+
+
+@dataclass(frozen=True)
+class _Alert8F8B:
+    """A CS08 alert 0x8F8B as the DCC decoded it from the hub's GBCS frame."""
+
+    request_id: str
+    device: int
+    firmware_version: int
+    activated: bool
+    time_ms: int
+    executed_ms: int
 
 _VERSION_FIELDS = frozenset({"request_id", "device", "firmware_version", "activated", "time_ms"})
 _TRANSFER_FIELDS = frozenset({"request_id", "device", "response_code", "time_ms"})

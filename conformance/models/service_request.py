@@ -232,6 +232,14 @@ class FirmwareConfirmedAlert(_AlertBase):
     changed: bool = False
     matches_request: bool = False
     read_ms: int = 0
+    # From the GBCS frames (as implemented); left out of repr, which the determinism pins hash.
+    #: CS08 responseCode of the read (0 success, 1 failure); None if read without GBCS.
+    read_response_code: int | None = field(default=None, repr=False)
+    #: 0x8F8B when the hub's CS08 alert reported the activation, with its activateImage (0
+    #: success, 1 failure) and executionDateTime (as virtual ms).
+    device_alert_code: int | None = field(default=None, repr=False)
+    activate_image: int | None = field(default=None, repr=False)
+    executed_ms: int | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -246,6 +254,10 @@ class TransferOutcomeAlert(_AlertBase):
     #: 2 Hardware Version Mismatch, 3 File Transfer Failure.
     response_code: int = 0
     hub_time_ms: int = 0
+    #: the GBCS alert code of the hub's CCS08 frame (0x8F8A success, 0x8F89 failure) and the
+    #: FirmwareVersion it named; None when the hub sent no frame. Not in repr (determinism pins).
+    device_alert_code: int | None = field(default=None, repr=False)
+    firmware_version: int | None = field(default=None, repr=False)
 
     @property
     def delivered(self) -> bool:

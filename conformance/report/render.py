@@ -544,6 +544,13 @@ def render_report(report_dir: Path, *, suite_commit: str | None = None,
         "<th>statement</th><th>verdict</th><th>scenarios</th></tr></thead><tbody>"
         + "".join(rows) + "</tbody></table></section>")
 
+    # ---- exploration (hanota explore into the same directory), when there is one
+    from conformance.explore.report import exploration_section, load_exploration
+
+    exploration = load_exploration(report_dir)
+    if exploration is not None:
+        body.append(exploration_section(exploration))
+
     # ---- scenarios
     arts = []
     for s in scenarios:

@@ -277,12 +277,12 @@ def test_interrupted_download_resumes_after_the_hub_notifies_again():
     assert held in offsets
 
 
-def test_device_that_never_answers_is_a_transfer_failure():
+def test_device_that_never_retrieves_the_image_has_it_discarded():
     w = World(hub={"stall_timeout_ms": 1_000, "max_notifies": 2}, devices={PPMID: {}})
     w.net.link_down(PPMID)
     w.distribute(IMAGE, [PPMID])
     w.net.run_until_idle()
-    assert [e.response_code for e in w.events()] == [TransferResponseCode.FILE_TRANSFER_FAILURE]
+    assert [e.response_code for e in w.events()] == [TransferResponseCode.IMAGE_DISCARDED]
     assert len(decoded(w.net.log, oc.ImageNotify)) == 2
 
 

@@ -7,10 +7,11 @@ import random
 
 import pytest
 
+from conformance.dcc_side import CUT_OFF_POINTS, _cut_off
 from conformance.models.clock import VirtualClock
 from conformance.models.dcc import FAULTS, Dcc
 from conformance.models.inventory import InventorySource
-from conformance.models.premises import World, deterministic_key
+from conformance.models.premises import World, build_premises, deterministic_key
 from conformance.models.service_request import (
     Acknowledged,
     AlertKind,
@@ -439,6 +440,34 @@ def _no_image_discarded(world):
                    for a in world.dcc.alerts_for(A))
 
 
+def _outcomes(world, code):
+    world.hub.outcomes[world.ppmid.eui64] = code
+    upgrade(world)
+    return [a for a in world.dcc.alerts_for(A) if isinstance(a, TransferOutcomeAlert)]
+
+
+def _real_hubs(world):
+    """The same rules and faults with the reference hub and device (GBCS frames, CS08)."""
+    return build_premises(VirtualClock(), rules=world.rules, dcc_faults=world.dcc.faults, devices=("ppmid",),
+                          electricity_supplier=A, gas_supplier=B)
+
+
+def _cs08_failure_as_success(world):
+    real = _real_hubs(world)
+    _cut_off(real.clock, real.network, real.ppmid, CUT_OFF_POINTS.index("once it has the whole image"))
+    upgrade(real)
+    confirmed = [a for a in real.dcc.alerts_for(A) if isinstance(a, FirmwareConfirmedAlert)]
+    return bool(confirmed) and confirmed[-1].read_response_code == 0
+
+
+def _8f8b_ignored(world):
+    real = _real_hubs(world)
+    real.ppmid.fail_next_activation()
+    upgrade(real)
+    confirmed = [a for a in real.dcc.alerts_for(A) if isinstance(a, FirmwareConfirmedAlert)]
+    return bool(confirmed) and confirmed[-1].activate_image == 0
+
+
 FAULT_CHECKS = {
     "group-alerts": _grouped,
     "inventory-from-request": _inventory_from_request,
@@ -454,11 +483,16 @@ FAULT_CHECKS = {
     "accept-empty-image": _empty_image,
     "lock-out-second-supplier": _lock_out,
     "drop-image-discarded": _no_image_discarded,
+    "no-n60": lambda world: not any(a.response_code == 0 for a in _outcomes(world, 0)),
+    "ccs08-code-lost": lambda world: [a.response_code for a in _outcomes(world, 2)] == [3],
+    "cs08-failure-as-success": _cs08_failure_as_success,
+    "8f8b-result-ignored": _8f8b_ignored,
 }
-#: Faults of one rule set only (the as-implemented CCS08 pass-on).
-FAULT_RULES = {"drop-image-discarded": "as-implemented",
-               # under wg-2016 the DCC fragments an oversize image; as implemented it refuses it
-               "accept-oversize": "as-implemented"}
+#: Faults of one rule set only (the as-implemented CCS08 pass-on, GBCS frames; and accept-oversize:
+#: under wg-2016 the DCC cuts an oversize image into fragments, as implemented it refuses it).
+FAULT_RULES = {fault: "as-implemented" for fault in (
+    "drop-image-discarded", "no-n60", "ccs08-code-lost", "cs08-failure-as-success", "8f8b-result-ignored",
+    "accept-oversize")}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULT_CHECKS))

@@ -101,6 +101,14 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("dcc", "no-alert-c", ("SECMP7-ALERT-002",), rules="as-implemented"),
     Mutant("dcc", "group-alerts", ("SECMP7-ALERT-005",), rules="as-implemented"),
     Mutant("dcc", "drop-image-discarded", ("SECMP7-ALERT-004",), rules="as-implemented"),
+    # the SEC as implemented, at the byte level (GBCS between hub and DCC)
+    Mutant("dcc", "no-n60", ("SECMP7-SEC-001",), rules="as-implemented"),
+    Mutant("dcc", "ccs08-code-lost", ("SECMP7-SEC-002",), rules="as-implemented"),
+    Mutant("dcc", "cs08-failure-as-success", ("SECMP7-SEC-003",), rules="as-implemented"),
+    Mutant("dcc", "8f8b-result-ignored", ("SECMP7-SEC-004",), rules="as-implemented"),
+    Mutant("hub", "discard-as-transfer-failure", ("SECMP7-SEC-002",), rules="as-implemented"),
+    Mutant("hub", "cs08-answers-stale", ("SECMP7-SEC-003",), rules="as-implemented"),
+    Mutant("hub", "8f8b-always-activated", ("SECMP7-SEC-004",), rules="as-implemented"),
 )
 
 #: Faults no scenario can catch yet, and why (each is an xfail(strict=True) in the tests). Empty:

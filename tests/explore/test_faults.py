@@ -1,0 +1,27 @@
+"""Explore finds the suite's own faulty devices: each named device fault within a fixed budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.explore.machine import explore, replay_actions
+
+from .helpers import reference
+
+#: Faults found in the first few examples of seed 0: the fast tier checks these.
+QUICK = {
+    "bad-query-next-image": "query-identity",
+    "no-malformed-response": "malformed-answered",
+    "wrong-upgrade-end-status": "end-status-truthful",
+    "ignore-unsigned-tail": "end-status-truthful",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(QUICK))
+def test_explore_finds_fault_quickly(fault):
+    result = explore(reference(fault), seed_value=0, examples=30)
+    assert result.violation is not None, f"{fault}: no counterexample in 30 examples"
+    assert result.violation.invariant == QUICK[fault] and result.reproduced
+    assert len(result.actions) <= 3
+    clean, _ = replay_actions(reference(), result.actions)
+    assert clean is None, f"{fault}: the shrunk counterexample also fails the reference device: {clean}"

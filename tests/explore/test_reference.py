@@ -1,0 +1,68 @@
+"""The reference device passes every invariant, for any seed; runs are deterministic."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.adapters import ReferenceAdapter, TcpAdapter
+from conformance.adapters.server import BridgeServer
+from conformance.explore.machine import explore, replay_actions
+
+from .helpers import explore_config, reference, reference_config
+
+
+def test_reference_device_one_seed_100_examples_no_counterexample():
+    result = explore(reference(), seed_value=0, examples=100)
+    assert result.actions == [], f"counterexample against the reference device: {result.violation}"
+    assert result.examples >= 100 and result.frames_checked > 1_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_reference_device_500_examples_per_seed_no_counterexample(seed):
+    result = explore(reference(), seed_value=seed, examples=500)
+    assert result.actions == [], f"seed {seed}: counterexample against the reference: {result.violation}"
+    assert result.examples >= 500
+
+
+def test_same_seed_same_run():
+    runs = [explore(reference(), seed_value=7, examples=15) for _ in range(2)]
+    assert (runs[0].steps, runs[0].frames_checked) == (runs[1].steps, runs[1].frames_checked)
+    other = explore(reference(), seed_value=8, examples=15)
+    assert (other.steps, other.frames_checked) != (runs[0].steps, runs[0].frames_checked)
+
+
+def test_same_seed_same_counterexample_and_it_replays():
+    first = explore(reference("wrong-upgrade-end-status"), seed_value=0, examples=40)
+    second = explore(reference("wrong-upgrade-end-status"), seed_value=0, examples=40)
+    assert first.actions and first.actions == second.actions
+    assert first.reproduced and first.violation is not None
+    assert first.violation.invariant == "end-status-truthful"
+    again, session = replay_actions(reference("wrong-upgrade-end-status"), first.actions)
+    assert again is not None and str(again) == str(first.violation)
+    assert [e.line() for e in session.transcript] == [e.line() for e in first.session.transcript]
+    clean, _ = replay_actions(reference(), first.actions)
+    assert clean is None, "the counterexample must not fail against the reference device"
+
+
+def test_over_the_bridge_same_run_as_in_process():
+    in_process = explore(reference(), seed_value=3, examples=10)
+    with BridgeServer(ReferenceAdapter(reference_config()), poll_s=0.005) as server:
+        dut = TcpAdapter.from_url(server.url, response_timeout_ms=5_000)
+        try:
+            bridged = explore(explore_config(dut), seed_value=3, examples=10)
+        finally:
+            dut.close()
+    assert bridged.actions == []
+    assert (bridged.steps, bridged.frames_checked) == (in_process.steps, in_process.frames_checked)
+
+
+def test_over_the_bridge_a_faulty_device_is_caught():
+    with BridgeServer(ReferenceAdapter(reference_config("no-malformed-response")), poll_s=0.005) as server:
+        dut = TcpAdapter.from_url(server.url, response_timeout_ms=5_000)
+        try:
+            result = explore(explore_config(dut), seed_value=0, examples=50)
+        finally:
+            dut.close()
+    assert result.violation is not None and result.violation.invariant == "malformed-answered"
+    assert result.reproduced

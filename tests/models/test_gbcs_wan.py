@@ -1,0 +1,116 @@
+"""GBCS bytes between the reference Communications Hub and the reference DCC (issue 13, section 3).
+
+The hub sends CCS08 and the CS08 alert 0x8F8B as GBCS frames, the DCC reads versions with
+CS08 frames, every frame is encoded and decoded by ``protocol.gbcs``, the DCC acts on what
+it decodes (not on the hub's event fields), and a scenario's evidence carries each frame in
+hex with its decoding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.models import gbcs_wan
+from conformance.models.clock import VirtualClock
+from conformance.models.comms_hub import FirmwareTransferAlert, TransferResponseCode
+from conformance.models.premises import World, build_premises
+from conformance.models.service_request import TransferOutcomeAlert
+from conformance.report.render import render_report
+from protocol import gbcs
+from tests.test_suite_over_tcp import result, run_suite
+
+
+def _upgraded() -> World:
+    world = build_premises(VirtualClock(), rules="as-implemented", devices=("ppmid",))
+    world.submit(world.request([world.ppmid], world.make_image(world.ppmid, payload_size=800)))
+    world.run_until_idle()
+    return world
+
+
+def test_an_upgrade_exchanges_ccs08_8f8b_and_cs08_as_gbcs_frames() -> None:
+    world = _upgraded()
+    ppmid = world.ppmid.eui64
+    log = world.dcc.gbcs_log
+    decoded = [(r.direction, *gbcs_wan.decode(r.data)) for r in log]
+    kinds = [(d, type(p).__name__) for d, _, p in decoded]
+    assert kinds == [("hub -> DCC", "FirmwareTransferAlert"), ("hub -> DCC", "FirmwareVersionAlert"),
+                     ("DCC -> hub", "FirmwareVersionCommand"), ("hub -> DCC", "FirmwareVersionResponse")]
+    for record, (_, frame, _) in zip(log, decoded, strict=True):
+        assert gbcs.encode_frame(frame) == record.data  # byte for byte
+    (_, ccs08_frame, ccs08), (_, alert_frame, alert), (_, command, _), (_, _, response) = decoded
+    version = world.spec(ppmid).file_version + 1
+    assert ccs08_frame.originator_title == world.hub.eui64
+    assert isinstance(ccs08, gbcs.FirmwareTransferAlert) and isinstance(alert, gbcs.FirmwareVersionAlert)
+    assert isinstance(response, gbcs.FirmwareVersionResponse)
+    assert (ccs08.alert_code, ccs08.response_code) == (0x8F8A, 0)
+    assert ccs08.entity_id == ppmid.to_bytes(8, "big")
+    assert ccs08.firmware_version == version.to_bytes(4, "big")
+    assert alert_frame.originator_title == ppmid and alert.activate_image == 0
+    assert command.recipient_title == ppmid
+    assert response.response_code == 0 and response.firmware_version == version.to_bytes(4, "big")
+    n60 = [a for a in world.dcc.delivered if isinstance(a, TransferOutcomeAlert)]
+    assert n60 and all((a.dcc_alert_code, a.device_alert_code) == ("N60", 0x8F8A) for a in n60)
+
+
+def test_the_dcc_acts_on_the_decoded_frame_not_on_the_event_fields() -> None:
+    world = build_premises(VirtualClock(), rules="as-implemented", devices=("ppmid",))
+    ppmid = world.ppmid.eui64
+    request = world.request([ppmid], world.make_image(ppmid, payload_size=800))
+    world.submit(request)
+    frame = gbcs_wan.transfer_alert(hub=world.hub.eui64, counter=99, virtual_ms=0, device=ppmid,
+                                    file_version=request.file_version, response_code=2)
+    # The event's own fields say Success; its frame says Hardware Version Mismatch.
+    world.hub._events.appendleft(FirmwareTransferAlert(request.request_id, ppmid,
+                                                       TransferResponseCode.SUCCESS, 0, frame))
+    world.run_until_idle()
+    first = next(a for a in world.dcc.delivered if isinstance(a, TransferOutcomeAlert))
+    assert (first.dcc_alert_code, first.response_code, first.device_alert_code) == ("N61", 2, 0x8F89)
+
+
+def test_a_frame_that_does_not_decode_is_recorded_and_not_acted_on() -> None:
+    world = build_premises(VirtualClock(), rules="as-implemented", devices=("ppmid",))
+    ppmid = world.ppmid.eui64
+    request = world.request([ppmid], world.make_image(ppmid, payload_size=800))
+    world.submit(request)
+    world.hub._events.appendleft(FirmwareTransferAlert(request.request_id, ppmid,
+                                                       TransferResponseCode.IMAGE_DISCARDED, 0,
+                                                       bytes.fromhex("DF0903") + bytes(4)))
+    world.run_until_idle()
+    assert len(world.dcc.gbcs_errors) == 1
+    line = world.dcc.gbcs_errors[0][2]
+    assert "offset" in line and "\n" not in line
+    codes = [a.response_code for a in world.dcc.delivered if isinstance(a, TransferOutcomeAlert)]
+    assert codes and 1 not in codes  # the garbled discard was not passed on
+
+
+def test_the_hub_answers_cs08_failure_after_an_unanswered_read_back() -> None:
+    world = build_premises(VirtualClock(), rules="as-implemented", devices=("ppmid",))
+    ppmid = world.ppmid.eui64
+    world.network.link_down(ppmid)
+    answer = world.hub.gbcs_request(gbcs_wan.cs08_command(device=ppmid, counter=1))
+    _, payload = gbcs_wan.decode(answer)
+    assert payload == gbcs.FirmwareVersionResponse(bytes(4), gbcs.ReadResponseCode.FAILURE)  # never seen
+    world.hub.known_versions[ppmid] = 0x01000000
+    _, payload = gbcs_wan.decode(world.hub.gbcs_request(gbcs_wan.cs08_command(device=ppmid, counter=2)))
+    assert isinstance(payload, gbcs.FirmwareVersionResponse)
+    assert payload.response_code is gbcs.ReadResponseCode.SUCCESS
+    world.hub.read_failed.add(ppmid)
+    _, payload = gbcs_wan.decode(world.hub.gbcs_request(gbcs_wan.cs08_command(device=ppmid, counter=3)))
+    assert isinstance(payload, gbcs.FirmwareVersionResponse)
+    assert payload.response_code is gbcs.ReadResponseCode.FAILURE
+
+
+def test_a_scenarios_evidence_carries_each_gbcs_frame_in_hex_with_its_decoding(tmp_path: Path) -> None:
+    data = run_suite(tmp_path, "sec", "--hanota-rules=as-implemented", "-p", "no:hypothesispytest",
+                     "-k", "reports_CCS08_Success_and_each_Supplier")
+    scenario = result(data, "ccs08_success_and_each_supplier")
+    assert scenario["verdict"] == "pass", data["_output"]
+    rows = [e for e in scenario["evidence"] if e.get("kind") == "gbcs"]
+    assert rows, scenario["evidence"]
+    for row in rows:  # the hex is the frame; its decoding is protocol.gbcs's
+        assert row["decoded"] == gbcs_wan.describe(bytes.fromhex(row["hex"]))
+    ccs08 = [r for r in rows if r["decoded"]["message"] == "CCS08 Firmware Transfer Alert"]
+    assert ccs08 and ccs08[0]["decoded"]["alert_code"].startswith("0x8F8A")
+    assert ccs08[0]["decoded"]["response_code"] == "0 (Success)"
+    html = render_report(Path(data["_dir"])).read_text(encoding="utf-8")
+    assert ccs08[0]["hex"][:23] in html and "CCS08 Firmware Transfer Alert" in html
