@@ -185,6 +185,9 @@ def then_not_whole(harness: Any, dcc: DccSide, label: str) -> None:
                  r'of at most "(?P<size>[^"]+)" each$'))
 def then_reaches_hub_in_fragments(harness: Any, dcc: DccSide, label: str, count: str,
                                   size: str) -> None:
+    unavailable = getattr(dcc, "fragments_unavailable", None)  # a binding with no fragments (DUIS)
+    if unavailable:
+        raise unavailable
     limit = params.parse_size(size).resolve(harness.max_image_bytes)
     got = _fragment_deliveries(harness, dcc, params.parse_label(label))
     assert len({i for i, _ in got}) >= params.parse_count(count) and all(n <= limit for _, n in got), (
