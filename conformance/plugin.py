@@ -398,7 +398,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     harness = item.stash.get(harness_key, None)
     if harness is not None and hasattr(harness, "evidence"):
         evidence = harness.evidence()
-    info = info or {"feature": item.parent.name if item.parent else "", "scenario": item.name, "steps": []}
+    info = info or _scenario_title(item) or {"feature": item.parent.name if item.parent else "",
+                                             "scenario": item.name, "steps": []}
     result = ScenarioResult(
         nodeid=item.nodeid, feature=info["feature"], scenario=info["scenario"],
         requirements=sorted(set(requirements)), verdict=verdict, reason=reason,
@@ -407,6 +408,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     data = dataclasses.asdict(result)
     data["verdict"] = str(result.verdict)
     report.hanota_result = data  # type: ignore[attr-defined]
+
+
+def _scenario_title(item: pytest.Item) -> dict[str, Any] | None:
+    """The feature and scenario title of a scenario that never started (not applicable at
+    setup), from pytest-bdd's template with the example's values: reports list it by its title."""
+    try:
+        from pytest_bdd.scenario import scenario_wrapper_template_registry
+    except ImportError:  # pragma: no cover - another pytest-bdd layout: the test name stands
+        return None
+    function = getattr(item, "obj", None)
+    template = scenario_wrapper_template_registry.get(function) if callable(function) else None
+    if template is None:
+        return None
+    callspec = getattr(item, "callspec", None)
+    example = callspec.params.get("_pytest_bdd_example", {}) if callspec is not None else {}
+    return {"feature": template.feature.name, "scenario": template.render(example).name, "steps": []}
 
 
 def _catalogue_ids(results: list[ScenarioResult]) -> list[str]:
