@@ -229,6 +229,20 @@ class _ResultCollector:
         fields = dict(data)
         fields["verdict"] = Verdict(fields["verdict"])
         results.append(ScenarioResult(**fields))
+        if fields["verdict"] in (Verdict.FAIL, Verdict.ERROR) and self.config.option.tbstyle == "no":
+            self._one_line(f"{fields['verdict'].value.upper()} {fields['scenario']}: "
+                           f"{_first_line(str(fields['reason']))}")
+
+    def _one_line(self, text: str) -> None:
+        """A failing scenario in one line (``hanota run`` without ``--debug``: no tracebacks)."""
+        reporter = self.config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"hanota: {text}")
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def _load_xfails(path: str | None) -> dict[str, str]:
@@ -385,7 +399,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # The device is gone, not merely hung up: the run stops cleanly, this scenario in error.
         item.session.shouldstop = f"the device under test is gone ({call.excinfo.value}); the run stops"
         item.config.stash[_stopped_key] = str(item.session.shouldstop)
-    if verdict in (Verdict.FAIL, Verdict.ERROR) and requirements and item.config.option.tbstyle != "line":
+    if verdict in (Verdict.FAIL, Verdict.ERROR) and requirements and item.config.option.tbstyle != "no":
         # pytest prints sections under the failure: the reader sees which requirement was not met.
         report.sections.append(("hanota", f"{verdict.value} of requirement(s) "
                                 f"{', '.join(sorted(set(requirements)))}"))
