@@ -35,7 +35,6 @@ from conformance.models.service_request import (
     Alert,
     FirmwareConfirmedAlert,
     Rejected,
-    RejectReason,
     RequestProcessedAlert,
     RequestVariant,
     ServiceRequestResponse,
@@ -45,9 +44,7 @@ from conformance.models.service_request import (
 )
 from protocol import ota_commands as oc
 from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.fragments import split_image
 from protocol.gbt import GbtReassembler, split
-from protocol.ota_image import ImageFormat
 
 __all__ = [
     "ALERT_KINDS",
@@ -274,17 +271,9 @@ class ReferenceDccSide:
                    else RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE)
         request = self.world.request(list(devices), image, requester=supplier, variant=variant,
                                      firmware_version=file_version)
-        sent = self._record(request, label, len(image), dcc.submit(request))
-        refused = sent.response
-        if (self.rules == "wg-2016" and isinstance(refused, Rejected)
-                and refused.reason is RejectReason.IMAGE_TOO_LARGE):
-            # The Supplier does what the answer says: sends the image again, in fragments each
-            # within the limit (the working group's mechanism; SR 11.4 has none).
-            fragments = tuple(split_image(image, max_bytes=self.world.max_image_bytes, fmt=ImageFormat.GBCS))
-            request = self.world.request(list(devices), b"", requester=supplier, variant=variant,
-                                         firmware_version=file_version, fragments=fragments)
-            sent = self._record(request, label, len(image), dcc.submit(request))
-        return sent
+        # The Supplier sends the whole image: cutting one above the limit into fragments is the
+        # DCC's mechanism under the working group's rules (SECMP7-FRAG-001), never the suite's.
+        return self._record(request, label, len(image), dcc.submit(request))
 
     def _record(self, request: Any, label: str, size: int,
                 response: ServiceRequestResponse) -> SubmittedRequest:

@@ -60,7 +60,7 @@ from conformance.models.service_request import (
 )
 from protocol import gbcs
 from protocol.errors import HarnessUsageError, ProtocolError, SignatureMissingError
-from protocol.fragments import parse_fragment, reassemble
+from protocol.fragments import parse_fragment, reassemble, split_image
 from protocol.gbt import split
 from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 from protocol.ota_image import ImageFormat, OtaImage, parse_image
@@ -87,6 +87,8 @@ FAULTS: dict[str, str] = {
     "no-alert-c": "never sends alert (c)",
     "allow-override": "distributes at once even if another distribution is in progress",
     "accept-oversize": "skips the image size limit",
+    "no-fragmentation": "under wg-2016, refuses an image above the size limit instead of delivering "
+                        "it in fragments it makes itself",
     "no-stagger": "delivers every alert the moment it is raised, however close to the last one",
     "accept-non-supplier": "skips the requester checks (Supplier, role, responsibility)",
     "alert-c-too-late": "delivers alert (c) after its service level",
@@ -335,6 +337,7 @@ class Dcc:
     # -- the Service Request ---------------------------------------------------------------
     def submit(self, request: UpdateFirmwareRequest) -> ServiceRequestResponse:
         """Validate, answer, and (when accepted) start or queue the distribution."""
+        request = self._own_fragments(request)
         response = self._validate(request)
         if request.request_id not in self._responses:
             self._responses[request.request_id] = response
@@ -364,6 +367,22 @@ class Dcc:
                 premises = self._premises[self._devices[device].premises_id]
                 premises.queue.append(_Distribution(request, premises, (device,), pieces, {device}))
         return response
+
+    def _own_fragments(self, request: UpdateFirmwareRequest) -> UpdateFirmwareRequest:
+        """Under the working group's rules the DCC is the fragmentation mechanism
+        (SECMP7-FRAG-001): it cuts a whole image above the size limit into fragments within it,
+        which are then checked and distributed as a Supplier's fragments are. SR 11.4 as
+        implemented has no such mechanism."""
+        image, limit = request.firmware_image, self.max_image_bytes
+        if (self.rules != "wg-2016" or request.fragments or len(image) <= limit
+                or self.faults & {"accept-oversize", "no-fragmentation"}):
+            return request
+        try:
+            pieces = tuple(split_image(image, max_bytes=limit, fmt=ImageFormat.GBCS,
+                                       max_whole_bytes=max(len(image), 1)))
+        except ProtocolError:
+            return request  # not an image it can cut: validation refuses it and says why
+        return replace(request, fragments=pieces)
 
     def response(self, request_id: str) -> ServiceRequestResponse | None:
         return self._responses.get(request_id)
