@@ -229,6 +229,20 @@ class _ResultCollector:
         fields = dict(data)
         fields["verdict"] = Verdict(fields["verdict"])
         results.append(ScenarioResult(**fields))
+        if fields["verdict"] in (Verdict.FAIL, Verdict.ERROR) and self.config.option.tbstyle == "no":
+            self._one_line(f"{fields['verdict'].value.upper()} {fields['scenario']}: "
+                           f"{_first_line(str(fields['reason']))}")
+
+    def _one_line(self, text: str) -> None:
+        """A failing scenario in one line (``hanota run`` without ``--debug``: no tracebacks)."""
+        reporter = self.config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"hanota: {text}")
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def _load_xfails(path: str | None) -> dict[str, str]:
@@ -385,7 +399,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # The device is gone, not merely hung up: the run stops cleanly, this scenario in error.
         item.session.shouldstop = f"the device under test is gone ({call.excinfo.value}); the run stops"
         item.config.stash[_stopped_key] = str(item.session.shouldstop)
-    if verdict in (Verdict.FAIL, Verdict.ERROR) and requirements and item.config.option.tbstyle != "line":
+    if verdict in (Verdict.FAIL, Verdict.ERROR) and requirements and item.config.option.tbstyle != "no":
         # pytest prints sections under the failure: the reader sees which requirement was not met.
         report.sections.append(("hanota", f"{verdict.value} of requirement(s) "
                                 f"{', '.join(sorted(set(requirements)))}"))
@@ -398,7 +412,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     harness = item.stash.get(harness_key, None)
     if harness is not None and hasattr(harness, "evidence"):
         evidence = harness.evidence()
-    info = info or {"feature": item.parent.name if item.parent else "", "scenario": item.name, "steps": []}
+    info = info or _scenario_title(item) or {"feature": item.parent.name if item.parent else "",
+                                             "scenario": item.name, "steps": []}
     result = ScenarioResult(
         nodeid=item.nodeid, feature=info["feature"], scenario=info["scenario"],
         requirements=sorted(set(requirements)), verdict=verdict, reason=reason,
@@ -407,6 +422,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     data = dataclasses.asdict(result)
     data["verdict"] = str(result.verdict)
     report.hanota_result = data  # type: ignore[attr-defined]
+
+
+def _scenario_title(item: pytest.Item) -> dict[str, Any] | None:
+    """The feature and scenario title of a scenario that never started (not applicable at
+    setup), from pytest-bdd's template with the example's values: reports list it by its title."""
+    try:
+        from pytest_bdd.scenario import scenario_wrapper_template_registry
+    except ImportError:  # pragma: no cover - another pytest-bdd layout: the test name stands
+        return None
+    function = getattr(item, "obj", None)
+    template = scenario_wrapper_template_registry.get(function) if callable(function) else None
+    if template is None:
+        return None
+    callspec = getattr(item, "callspec", None)
+    example = callspec.params.get("_pytest_bdd_example", {}) if callspec is not None else {}
+    return {"feature": template.feature.name, "scenario": template.render(example).name, "steps": []}
 
 
 def _catalogue_ids(results: list[ScenarioResult]) -> list[str]:

@@ -242,3 +242,11 @@ def test_ctrl_c_exits_130_with_the_report_marked_interrupted(tmp_path: Path) -> 
     assert data["interrupted"] is True and data["scenarios"]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "(interrupted)" in html and "the run was interrupted" in html
+
+
+def test_not_applicable_scenarios_are_listed_under_their_titles(tmp_path: Path) -> None:
+    pics = _pics(tmp_path, DEVICE)
+    data = run_suite(tmp_path, "titles", f"--hanota-pics={pics}", "-m", "pics")
+    titles = {r["scenario"] for r in data["scenarios"] if r["verdict"] == "not-applicable"}
+    assert "The device installs an image sent as 3 fragments in the order 3,1,2" in titles, titles
+    assert not any(t.startswith("test_") for t in titles), titles

@@ -90,7 +90,7 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
     if args.xfails:
         out.append(f"--hanota-xfails={args.xfails}")
     if not getattr(args, "debug", False) and not any(a.startswith("--tb") for a in args.extra):
-        out.append("--tb=line")  # one line per failing scenario; report.html has the evidence
+        out += ["--tb=no", "-rN"]  # one line per failing scenario (the plugin writes it)
     if args.requirements:
         out.append(f"--hanota-requirements={args.requirements}")
     return out + list(args.extra)
