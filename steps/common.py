@@ -27,12 +27,18 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
                 rules=opt("--hanota-rules"), seed=opt("--hanota-seed"),
                 device_faults=opt("--hanota-device-fault"), dcc_faults=opt("--hanota-dcc-fault"),
                 hub_faults=opt("--hanota-hub-fault"), dut=dut_for_worker(request.config),
-                side=sides[0] if sides else "device", pixit=request.config.hanota_dcc_pixit.durations,  # type: ignore[attr-defined]
-                dcc=opt("--hanota-dcc"))
+                side=sides[0] if sides else "device",
+                pixit=request.config.hanota_dcc_pixit.durations,  # type: ignore[attr-defined]
+                dcc=opt("--hanota-dcc"), duis={"pixit": opt("--hanota-duis-pixit"),
+                                               "listen": opt("--hanota-duis-listen"),
+                                               "schema": opt("--hanota-duis-schema")})
     h.progress = _terminal_line(request.config)
     request.node.stash[harness_key] = h  # the plugin attaches h.evidence() to the result
     yield h
     h.close()
+    # Items live as long as the session: a harness left in the stash would keep its whole world
+    # (images, frame logs, premises) until the run ends, about 1 GB over the suite.
+    del request.node.stash[harness_key]
 
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import sys
 from types import FrameType
+from typing import Any
 
 from conformance.commands._args import count_arg, parse_listen
 from conformance.dcc_http.server import DEFAULT_MAX_BODY_BYTES, DccService, WorldConfig, make_app
@@ -45,6 +47,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="break the rules on purpose (repeatable): " + ", ".join(sorted(FAULTS)))
     parser.add_argument("--max-body-bytes", type=count_arg, default=DEFAULT_MAX_BODY_BYTES, metavar="N",
                         help=f"refuse request bodies above this (default {DEFAULT_MAX_BODY_BYTES})")
+    duis = parser.add_argument_group("DUIS binding (docs/dcc-duis.md)")
+    duis.add_argument("--binding", choices=("http", "duis"), default="http",
+                      help="http: the JSON binding (default); duis: signed DUIS at --duis-path, the JSON "
+                      "test-support operations as the control channel under /control")
+    duis.add_argument("--duis-pixit", metavar="FILE",
+                      help="the DCC's DUIS configuration: its key and certificate, the Suppliers' "
+                      "certificates")
+    duis.add_argument("--duis-schema", metavar="FILE", help="the DUIS schema (overrides the file's)")
+    duis.add_argument("--duis-path", default="/duis", metavar="PATH", help="where requests are POSTed")
+    duis.add_argument("--response-address", metavar="URL",
+                      help="where signed responses and alerts are POSTed (also settable over the control "
+                      "channel: PUT /control/duis/response-address)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,14 +75,17 @@ def run(args: argparse.Namespace) -> int:
                          max_image_bytes=args.max_image_bytes, alert_window_ms=args.alert_window_ms,
                          service_level_ms=args.service_level_ms, confirm_delay_ms=args.confirm_delay_ms)
     try:
-        service = DccService(config, premises=args.premises)
+        app = (_duis_app(args, config) if args.binding == "duis"
+               else make_app(DccService(config, premises=args.premises), max_body_bytes=args.max_body_bytes))
     except HarnessUsageError as err:
         print(f"hanota serve-dcc: {err}", file=sys.stderr)
         return 2
     host, port = args.listen
+    if problem := _port_taken(host, port):
+        print(f"hanota serve-dcc: cannot listen on {host}:{port}: {problem}", file=sys.stderr)
+        return 2
     try:
-        server = make_server(host, port, make_app(service, max_body_bytes=args.max_body_bytes),
-                             threaded=False)
+        server = make_server(host, port, app, threaded=False)
     except OSError as err:
         print(f"hanota serve-dcc: cannot listen on {host}:{port}: {err}", file=sys.stderr)
         return 2
@@ -78,7 +95,9 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     shown = f"[{server.host}]" if ":" in server.host else server.host
-    print(f"listening on http://{shown}:{server.port}", flush=True)
+    scheme = "duis+http" if args.binding == "duis" else "http"
+    path = args.duis_path if args.binding == "duis" else ""
+    print(f"listening on {scheme}://{shown}:{server.port}{path}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -86,3 +105,35 @@ def run(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def _port_taken(host: str, port: int) -> str | None:
+    """Why the address cannot be bound, or None. Checked first: werkzeug's server reports a busy
+    port itself on two lines and exits 1, where a usage error here is one line and exit 2."""
+    if port == 0:
+        return None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            return err.strerror or str(err)
+    return None
+
+
+def _duis_app(args: argparse.Namespace, config: WorldConfig) -> Any:
+    from conformance.duis.config import load_config
+    from conformance.duis.server import DuisDccService, make_duis_app
+    from protocol.duis import load_schema
+
+    if not args.duis_pixit:
+        raise HarnessUsageError("--binding duis needs --duis-pixit FILE (the DCC's key and certificate, the "
+                                "Suppliers' certificates)")
+    duis = load_config(args.duis_pixit).with_overrides(schema=args.duis_schema)
+    if duis.schema is None:
+        raise HarnessUsageError("--binding duis needs the DUIS schema (--duis-schema FILE)")
+    duis.dcc_signer()  # a missing key is a usage error now, not at the first response
+    service = DuisDccService(config, duis, load_schema(duis.schema), premises=args.premises,
+                             response_address=args.response_address)
+    return make_duis_app(service, path=args.duis_path, max_body_bytes=args.max_body_bytes)

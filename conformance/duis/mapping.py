@@ -1,0 +1,204 @@
+"""Between DUIS messages and the reference world's records (no I/O, both sides of the binding).
+
+Response codes and alert codes are DUIS's; which one the reference DCC uses for each of its own
+decisions is this table's choice, written down here once:
+
+* the answer to SR 11.4: ``I0`` accepted for every device; ``W110401`` accepted for some, the
+  others listed in ``DSPUpdatePPMIDFirmwareWarning`` by reason; ``E1104xx`` refused as a whole
+  (``REJECT_CODES``). The suite judges only the kind (I, W, E) and the lists.
+* alerts: the DCC alert codes N60 (delivered) and N61 (not delivered) that SECMP0007 introduced,
+  on three bodies: ``CSPFirmwareDeliveryStatus`` (the image reached the hub: the minutes' alert
+  (a)), ``PPMIDAlert`` with ``PPMIDFirmwareUpgradeAlert`` (0x8F8B, the version the device runs:
+  alert (c)) and ``CommsHubAlert`` with ``FirmwareTransferAlert`` (CCS08, by response code).
+  Which N-code DUIS assigns to the first two is for its text to confirm; the suite classifies
+  what it receives by body, never by code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from conformance.dcc_side import AlertSeen
+from conformance.models.service_request import (
+    Acknowledged,
+    Alert,
+    DeviceRejection,
+    FirmwareConfirmedAlert,
+    Rejected,
+    RejectReason,
+    RequestProcessedAlert,
+    ServiceRequestResponse,
+    TransferOutcomeAlert,
+    WarningResponse,
+)
+from protocol.duis import (
+    CommsHubAlert,
+    CSPFirmwareDeliveryStatus,
+    DccAlertMessage,
+    FirmwareTransferAlert,
+    PPMIDAlert,
+    PPMIDFirmwareWarning,
+    RequestId,
+    Response,
+    ResponseHeader,
+    ResponseKind,
+    ResponseMessage,
+)
+from protocol.gbcs import FirmwareTransferResponseCode
+
+__all__ = [
+    "REJECT_CODES",
+    "WARNING_CODE",
+    "alert_to_duis",
+    "answer_to_duis",
+    "answer_from_duis",
+    "ms_to_datetime",
+    "datetime_to_ms",
+    "seen_from_duis",
+]
+
+WARNING_CODE = "W110401"
+#: Refused as a whole: the reference DCC's reason -> the DUIS response code it answers.
+REJECT_CODES: dict[RejectReason, str] = {
+    RejectReason.IMAGE_TOO_LARGE: "E110402",
+    RejectReason.IMAGE_MALFORMED: "E110403",
+    RejectReason.FIRMWARE_VERSION_MISMATCH: "E110403",
+    RejectReason.FRAGMENTS_INVALID: "E110403",
+    RejectReason.VARIANT_NOT_SUPPORTED: "E110405",
+    RejectReason.REQUESTER_NOT_A_SUPPLIER: "E110405",
+    RejectReason.DUPLICATE_REQUEST_ID: "E110405",
+}
+_DEFAULT_REJECT = "E110401"  # no valid device in the DeviceIDList (each listed by reason)
+#: Which DSPUpdatePPMIDFirmwareWarning list a device refused for this reason goes in.
+_LIST_OF: dict[RejectReason, str] = {
+    RejectReason.UNKNOWN_DEVICE: "invalid",
+    RejectReason.NOT_RESPONSIBLE_SUPPLIER: "invalid",
+    RejectReason.ROLE_NOT_HELD: "invalid",
+    RejectReason.REQUESTER_NOT_A_SUPPLIER: "invalid",
+    RejectReason.NOT_PAIRED_TO_HUB: "not_commissioned",
+    RejectReason.DISTRIBUTION_IN_PROGRESS: "other_request_in_progress",
+}
+#: What the suite reads back from each list (a DUIS list is coarser than the reference's reasons).
+_REASON_OF = {"invalid": RejectReason.UNKNOWN_DEVICE, "not_commissioned": RejectReason.NOT_PAIRED_TO_HUB,
+              "not_applicable_firmware": RejectReason.IMAGE_NOT_FOR_DEVICE,
+              "other_request_in_progress": RejectReason.DISTRIBUTION_IN_PROGRESS,
+              "invalid_gbcs_version": RejectReason.NOT_A_HAN_FIRMWARE_TARGET}
+_LIST_NAMES = {"invalid": "InvalidDeviceIDList", "not_commissioned": "NotCommissionedDeviceIDList",
+               "not_applicable_firmware": "NotApplicableFirmwareDeviceIDList",
+               "other_request_in_progress": "OtherRequestInProgressList",
+               "invalid_gbcs_version": "InvalidGBCSVersionList"}
+
+
+def ms_to_datetime(ms: int, epoch: dt.datetime) -> dt.datetime:
+    return epoch + dt.timedelta(milliseconds=ms)
+
+
+def datetime_to_ms(when: dt.datetime, epoch: dt.datetime) -> int:
+    return round((when - epoch).total_seconds() * 1000)
+
+
+# -- the DCC's answer ------------------------------------------------------------------------------
+def _warning(rejections: tuple[DeviceRejection, ...]) -> PPMIDFirmwareWarning | None:
+    if not rejections:
+        return None
+    lists: dict[str, list[int]] = {}
+    for r in rejections:
+        lists.setdefault(_LIST_OF.get(r.reason, "not_applicable_firmware"), []).append(r.device)
+    return PPMIDFirmwareWarning(**{k: tuple(v) for k, v in lists.items()})
+
+
+def answer_to_duis(answer: ServiceRequestResponse, request_id: RequestId | None, response_id: RequestId,
+                   when: dt.datetime, service: str = "11.4") -> Response:
+    """The synchronous DUIS Response to SR 11.4 for the reference DCC's decision."""
+    if isinstance(answer, Acknowledged):
+        code, warning = "I0", None
+    elif isinstance(answer, WarningResponse):
+        code, warning = WARNING_CODE, _warning(tuple(answer.invalid))
+    else:
+        code, warning = REJECT_CODES.get(answer.reason, _DEFAULT_REJECT), _warning(tuple(answer.invalid))
+    header = ResponseHeader(code, when, request_id, response_id)
+    return Response(header, ResponseMessage(service, service, warning))
+
+
+def answer_from_duis(response: Response, devices: tuple[int, ...]) -> ServiceRequestResponse:
+    """The suite's reading of the DCC's answer: accepted for which devices, refused for which."""
+    header = response.header
+    rid = header.request_id.text() if header.request_id else "(no RequestID)"
+    body = response.body
+    warning = body.warning if isinstance(body, ResponseMessage) else None
+    invalid = []
+    for name, list_name in _LIST_NAMES.items():
+        for device in getattr(warning, name, ()) if warning is not None else ():
+            invalid.append(DeviceRejection(device, _REASON_OF[name], f"listed in {list_name}"))
+    refused = {r.device for r in invalid}
+    if header.kind is ResponseKind.ERROR:
+        reason = next((r for r, c in REJECT_CODES.items() if c == header.response_code),
+                      RejectReason.NO_VALID_DEVICES)
+        return Rejected(rid, reason, f"DUIS response code {header.response_code}", tuple(invalid))
+    accepted = tuple(d for d in devices if d not in refused)
+    if invalid:
+        return WarningResponse(rid, accepted, tuple(invalid))
+    return Acknowledged(rid, accepted)
+
+
+# -- alerts -----------------------------------------------------------------------------------------
+def alert_to_duis(alert: Alert, hub: int, request_id: RequestId | None, response_id: RequestId,
+                  epoch: dt.datetime, requested_version: int = 0) -> Response:
+    """The signed-to-be DUIS alert for one alert of the reference DCC, to ``response_id``'s target."""
+    body: Any
+    if isinstance(alert, RequestProcessedAlert):
+        body = DccAlertMessage("N60", CSPFirmwareDeliveryStatus(
+            request_id or response_id, hub, alert.device, alert.file_version,
+            ms_to_datetime(alert.time_ms, epoch), True))
+    elif isinstance(alert, FirmwareConfirmedAlert):
+        version = alert.firmware_version
+        if version is None:  # the read failed: DUIS has no empty FirmwareVersion; the one held before
+            version = alert.previous_version or 0
+        success = bool(alert.matches_request)
+        body = DccAlertMessage("N60" if success else "N61", PPMIDAlert(
+            alert.device, 0x8F8B, ms_to_datetime(alert.time_ms, epoch), version, success))
+    elif isinstance(alert, TransferOutcomeAlert):
+        code = FirmwareTransferResponseCode(alert.response_code)
+        body = DccAlertMessage("N60" if code == 0 else "N61", CommsHubAlert(
+            hub, 0x8F8A if code == 0 else 0x8F89, ms_to_datetime(alert.hub_time_ms, epoch),
+            FirmwareTransferAlert(alert.device, requested_version, code, request_id)))
+    else:  # pragma: no cover - the Alert union is closed
+        raise TypeError(f"unknown alert {alert!r}")
+    when = ms_to_datetime(alert.delivered_ms, epoch)
+    return Response(ResponseHeader("I0", when, request_id, response_id), body)
+
+
+def seen_from_duis(response: Response, supplier: str, delivered_ms: int,
+                   epoch: dt.datetime) -> AlertSeen | None:
+    """The features' alert this DUIS alert is, as ``supplier`` received it at ``delivered_ms``
+    (observed by the suite); None for a message that is none of them (kept as evidence).
+    ``raised_ms`` is the event the alert reports as its body dates it (the hub's transfer, the
+    device's version read), never the DCC's own account of its delivery."""
+    body = response.body
+    if not isinstance(body, DccAlertMessage):
+        return None
+    header_rid = response.header.request_id
+    a = body.alert
+    if isinstance(a, CSPFirmwareDeliveryStatus):
+        if not a.success:
+            return None
+        return AlertSeen(supplier, "(a)", a.update_request_id.text(), a.target_id,
+                         datetime_to_ms(a.timestamp, epoch), delivered_ms, (supplier,), a.firmware_version,
+                         None, body.code)
+    rid = header_rid.text() if header_rid is not None else ""
+    if isinstance(a, PPMIDAlert):
+        if a.device_alert_code != 0x8F8B or a.firmware_version is None:
+            return None
+        raised = datetime_to_ms(a.timestamp, epoch) if a.timestamp else delivered_ms
+        return AlertSeen(supplier, "(c)", rid, a.device_id, raised, delivered_ms, (supplier,),
+                         a.firmware_version, None, body.code)
+    if a.transfer is None:
+        return None
+    t = a.transfer
+    code = int(t.response_code)
+    kind = "transfer outcome" if code == 0 else ("Image Discarded" if code == 1 else "(b)")
+    raised = datetime_to_ms(a.timestamp, epoch) if a.timestamp else delivered_ms
+    rid = t.update_request_id.text() if t.update_request_id is not None else rid
+    return AlertSeen(supplier, kind, rid, t.other_device_id, raised, delivered_ms, (supplier,), None, code,
+                     body.code)

@@ -1,0 +1,165 @@
+"""The DUIS binding in one process: the reference DCC served over DUIS and the suite's DCC side.
+
+What the suite sends validates against DUIS 5.4 and verifies with the Supplier's certificate;
+what it counts as alerts is only what reached its response address signed by the DCC; each
+alert's delivery time is the DCC clock when the suite received it.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance.dcc_http.server import WorldConfig
+from conformance.models.service_request import Acknowledged, Rejected, WarningResponse
+
+from .conftest import SCHEMA, need_vectors
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple]:
+    need_vectors()
+    from conformance.duis.client import DuisDccSide
+    from conformance.duis.config import load_config, write_test_config
+    from conformance.duis.server import DuisDccService, serve_duis
+    from protocol.duis import load_schema
+
+    config = load_config(write_test_config(tmp_path / "keys", schema=SCHEMA))
+    schema = load_schema(SCHEMA)
+    service = DuisDccService(WorldConfig(rules="as-implemented"), config, schema)
+    with serve_duis(service) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        side = DuisDccSide(base + "/duis", config.with_overrides(control=base + "/control"), schema,
+                           listen=("127.0.0.1", 0), max_image_bytes=768_000, rules="as-implemented")
+        side.control.reset(rules="as-implemented", seed=0)
+        put = urllib.request.Request(base + "/control/duis/response-address",
+                                     json.dumps({"url": side.receiver.url}).encode(), method="PUT")
+        urllib.request.urlopen(put).read()
+        made = side.add_premises(devices=["ppmid"])
+        try:
+            yield side, service, int(made["devices"][0]["eui64"], 16), config
+        finally:
+            side.close()
+
+
+def _image(service, device: int, bump: int = 1) -> tuple[bytes, int]:
+    world = service.world
+    premises = next(p for p in world.premises if device in p.specs)
+    model = next(d for d in premises.devices.values() if d.eui64 == device)
+    version = premises.specs[device].file_version + bump
+    return world.make_image(model, payload_size=512, file_version=version), version
+
+
+def test_a_whole_update_over_duis(world):
+    side, service, ppmid, _ = world
+    image, version = _image(service, ppmid)
+    sent = side.submit("Supplier A", [ppmid], image, label="new", file_version=version)
+    assert isinstance(sent.response, Acknowledged)
+    side.advance(3_600_000)
+    for supplier in ("Supplier A", "Supplier B"):
+        kinds = sorted(a.kind for a in side.alerts_for(supplier))
+        assert kinds == ["(a)", "(c)", "transfer outcome"], kinds
+        assert all(a.recipients == (supplier,) and a.request_id == sent.request_id
+                   for a in side.alerts_for(supplier))
+    (c,) = [a for a in side.alerts_for("Supplier A") if a.kind == "(c)"]
+    assert c.file_version == version
+    assert side.inventory_version(ppmid) == version  # SR 8.2 over DUIS
+    messages = side.messages()
+    assert len(messages) == 6 and all("signature verified" in m.verdict for m in messages)
+    assert all(m.delivered_ms is not None for m in messages)
+    evidence = "\n".join(side.evidence())
+    assert "DUIS message #6" in evidence and "signed by 'Supplier A'" in evidence
+
+
+def test_alerts_are_dated_when_the_suite_received_them(world):
+    side, service, ppmid, _ = world
+    image, version = _image(service, ppmid)
+    side.submit("Supplier B", [ppmid], image, label="new", file_version=version)
+    side.advance(3_600_000)
+    delivered = {(a.supplier, a.kind): a.delivered_ms for s in ("Supplier A", "Supplier B")
+                 for a in side.alerts_for(s)}
+    names = {"a-request-processed": "(a)", "c-firmware-version-confirmed": "(c)"}
+    mailbox = {(a.supplier, names.get(a.kind.value, "transfer outcome")): a.delivered_ms
+               for s in ("Supplier A", "Supplier B") for a in service.world.dcc.alerts_for(s)}
+    assert delivered == mailbox  # each step runs to the next timer: the arrival is its time
+
+
+def test_a_warning_lists_the_devices_not_accepted(world):
+    side, service, ppmid, _ = world
+    image, version = _image(service, ppmid)
+    sent = side.submit("Supplier A", [ppmid, 0x000D6F00DEADBEEF], image, label="new", file_version=version)
+    assert isinstance(sent.response, WarningResponse)
+    assert sent.response.devices == (ppmid,)
+    assert [r.device for r in sent.response.invalid] == [0x000D6F00DEADBEEF]
+
+
+def test_a_refused_request_is_an_error_response(world):
+    side, service, ppmid, _ = world
+    image, version = _image(service, ppmid)
+    sent = side.submit("Supplier C", [ppmid], image, label="new", file_version=version)  # supplies nothing
+    assert isinstance(sent.response, Rejected)
+    assert "DUIS response code E1104" in sent.response.detail
+
+
+def test_an_alert_with_a_bad_signature_is_kept_as_evidence_but_never_counted(world):
+    side, _, ppmid, config = world
+    from conformance.duis.mapping import alert_to_duis
+    from conformance.models.service_request import FirmwareConfirmedAlert
+    from protocol.duis import RequestId, Signer, sign_response
+
+    alert = FirmwareConfirmedAlert("Supplier A", ppmid, "x", 0, 0, ("Supplier A",), firmware_version=5,
+                                   matches_request=True)
+    message = alert_to_duis(alert, 1, None, RequestId(config.dcc_eui64, config.suppliers[0].eui64, 9),
+                            config.clock_epoch)
+    forged = sign_response(message, Signer(config.suppliers[0].key, config.suppliers[0].certificate))
+    urllib.request.urlopen(urllib.request.Request(side.receiver.url, forged, method="POST")).read()
+    tampered = sign_response(message, config.dcc_signer()).replace(b"ActivationSuccess", b"ActivationFailure")
+    urllib.request.urlopen(urllib.request.Request(side.receiver.url, tampered, method="POST")).read()
+    side.advance(0)
+    verdicts = [m.verdict for m in side.messages()]
+    assert verdicts[0].startswith("REFUSED: DuisUnknownSignerError"), verdicts
+    assert verdicts[1].startswith("REFUSED: DuisSignatureInvalidError"), verdicts
+    assert side.alerts_for("Supplier A") == []
+
+
+def test_requests_the_suite_builds_are_schema_valid_and_verify_with_the_supplier_certificate(world):
+    side, _, ppmid, config = world
+    from protocol.duis import UpdatePPMIDFirmware, load_schema, read_document
+
+    rid, data = side._signed("Supplier B", UpdatePPMIDFirmware(b"\x00" * 64, 1, (ppmid,)), config.dcc_eui64)
+    doc = read_document(data, schema=load_schema(SCHEMA),
+                        certificates=[config.supplier("Supplier B").certificate])
+    assert doc.message.header.request_id == rid
+    assert doc.message.header.command_variant == 8
+
+
+def test_without_a_control_channel_a_scenario_needing_one_is_not_applicable(world, tmp_path):
+    side, _, _, config = world
+    from conformance.adapters.base import DutNotApplicableError
+    from conformance.duis.client import DuisDccSide
+    from protocol.duis import load_schema
+
+    bare = DuisDccSide(side.endpoint, config, load_schema(SCHEMA), listen=("127.0.0.1", 0),
+                       max_image_bytes=768_000, rules="as-implemented")
+    try:
+        with pytest.raises(DutNotApplicableError, match="make the hub discard an image"):
+            bare.discard_on_hub(["x"], "the device did not retrieve it in time")
+    finally:
+        bare.close()
+
+
+def test_a_request_signed_by_another_supplier_is_refused_by_the_dcc(world):
+    _, service, ppmid, config = world
+    from protocol.duis import Request, RequestHeader, RequestId, UpdatePPMIDFirmware, sign_request
+
+    a, b = config.supplier("Supplier A"), config.supplier("Supplier B")
+    request = Request(RequestHeader(RequestId(a.eui64, config.dcc_eui64, 1), 8, "11.4", "11.4"),
+                      UpdatePPMIDFirmware(b"x", 1, (ppmid,)))
+    status, body, _ = service.handle(sign_request(request, b.signer()))
+    assert status == 403 and b"is not the user" in body
+    status, body, _ = service.handle(b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>")
+    assert status == 400 and b"HostileXmlError" not in body and b"DOCTYPE" in body

@@ -1,0 +1,81 @@
+"""The DCC-side scenarios over DUIS (issue 17, "What must be shown"), each run a real subprocess:
+
+- against ``hanota serve-dcc --binding duis`` they give the same verdicts as against the
+  reference DCC in process, under both rule sets; the one difference is named: under wg-2016 a
+  Supplier resends an image above the size limit in fragments, which DUIS cannot carry, so the
+  fragment scenarios are not applicable (they are @slow and not in this selection);
+- a DCC that groups alerts, sends alert (b), or writes the requested version into the inventory
+  fails the scenarios of the requirement it breaks, over DUIS too.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_dcc_over_http import DCC_SIDE, FAULTY
+from tests.test_suite_over_tcp import run_suite, serving, verdicts
+
+from .conftest import SCHEMA, need_vectors
+
+
+def _keys(tmp: Path) -> Path:
+    from conformance.duis.config import write_test_config
+
+    return write_test_config(tmp / "keys", schema=SCHEMA)
+
+
+def _declared(tmp: Path) -> Path:
+    """The reference DCC's declared figures (its DCC PIXIT, conformance.pics.REFERENCE_DCC_PIXIT)."""
+    path = tmp / "dcc-pixit.toml"
+    path.write_text('[alerts]\nservice_level = "24 hours"\nstagger_interval = "1 second"\n'
+                    'version_confirmation_delay = "30 minutes"\n', encoding="utf-8")
+    return path
+
+
+def _suite_pixit(server_pixit: Path, url: str) -> Path:
+    """The suite's copy of the DCC PIXIT, naming the served system's control channel."""
+    base = url.removeprefix("duis+").rsplit("/duis", 1)[0]
+    text = server_pixit.read_text(encoding="utf-8").replace("[dcc]\n", f'[dcc]\ncontrol = "{base}/control"\n')
+    path = server_pixit.with_name(f"suite-{base.rsplit(':', 1)[1]}.toml")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_dcc_side_same_verdicts_over_duis_and_faulty_dccs_fail_the_right_scenarios(tmp_path: Path) -> None:
+    need_vectors()
+    pixit = _keys(tmp_path)
+
+    def over_duis(name: str, *options: str, rules: str = "wg-2016",
+                  only: str | None = None) -> dict[str, Any]:
+        with serving("-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0", "--binding", "duis",
+                     "--duis-pixit", str(pixit), *options, tmp=tmp_path, scheme="duis+http") as url:
+            select = [f"--hanota-requirements={only}"] if only else []
+            return run_suite(tmp_path, name, *DCC_SIDE, *select, f"--hanota-rules={rules}",
+                             f"--hanota-dcc={url}", f"--hanota-duis-pixit={_suite_pixit(pixit, url)}",
+                             f"--hanota-dcc-pixit={_declared(tmp_path)}")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        both = ("wg-2016", "as-implemented")
+        runs = {f"duis-{r}": pool.submit(over_duis, f"duis-{r}", rules=r) for r in both}
+        runs |= {f"ref-{r}": pool.submit(run_suite, tmp_path, f"ref-{r}", *DCC_SIDE, f"--hanota-rules={r}")
+                 for r in both}
+        runs |= {fault: pool.submit(over_duis, fault, "--dcc-fault", fault, only=requirement)
+                 for fault, requirement in FAULTY.items()}
+        got = {name: future.result() for name, future in runs.items()}
+
+    for rules in ("wg-2016", "as-implemented"):
+        want, seen = verdicts(got[f"ref-{rules}"]), verdicts(got[f"duis-{rules}"])
+        assert len(want) >= 25, got[f"ref-{rules}"]["_output"]
+        differ = {n: (want.get(n), seen.get(n)) for n in set(want) | set(seen) if want.get(n) != seen.get(n)}
+        assert not differ, f"verdicts differ under {rules} (in process, DUIS): {differ}\n" \
+                           f"{got[f'duis-{rules}']['_output']}"
+    for fault, requirement in FAULTY.items():
+        failed = {req for r in got[fault]["scenarios"] if r["verdict"] == "fail" for req in r["requirements"]}
+        assert requirement in failed, (f"serve-dcc --binding duis --dcc-fault {fault}: no {requirement} "
+                                       f"scenario failed; failed: {sorted(failed)}\n{got[fault]['_output']}")
+    print("\n" + ", ".join(f"{name} {data['_wall_s']:.1f} s" for name, data in got.items()))
