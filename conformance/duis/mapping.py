@@ -155,7 +155,10 @@ def alert_to_duis(alert: Alert, hub: int, request_id: RequestId | None, response
         version = alert.firmware_version
         if version is None:  # the read failed: DUIS has no empty FirmwareVersion; the one held before
             version = alert.previous_version or 0
-        success = bool(alert.matches_request)
+        # 0x8F8B's activateImage when the device sent one (0 success), else whether the version
+        # read back is the one requested.
+        activated = getattr(alert, "activate_image", None)
+        success = activated == 0 if activated is not None else bool(alert.matches_request)
         body = DccAlertMessage("N60" if success else "N61", PPMIDAlert(
             alert.device, 0x8F8B, ms_to_datetime(alert.time_ms, epoch), version, success))
     elif isinstance(alert, TransferOutcomeAlert):
