@@ -4,8 +4,9 @@
   reference DCC in process, under both rule sets; the one difference is named: under wg-2016 a
   Supplier resends an image above the size limit in fragments, which DUIS cannot carry, so the
   fragment scenarios are not applicable (they are @slow and not in this selection);
-- a DCC that groups alerts, sends alert (b), or writes the requested version into the inventory
-  fails the scenarios of the requirement it breaks, over DUIS too.
+- a DCC that groups alerts, writes the requested version into the inventory, never sends alert
+  (c), or sends it after its declared service level fails the scenarios of the requirement it
+  breaks, over DUIS too (the last two judged from what reached the suite's response address).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from tests.test_dcc_over_http import DCC_SIDE, FAULTY
 from tests.test_suite_over_tcp import run_suite, serving, verdicts
 
 from .conftest import SCHEMA, need_vectors
+
+#: The HTTP test's faulty DCCs, and two whose catching rests on what the response address saw:
+#: an alert (c) that never arrives, one that arrives after the declared service level.
+FAULTS = {**FAULTY, "no-alert-c": "SECMP7-ALERT-002", "alert-c-too-late": "SECMP7-ALERT-007"}
 
 
 def _keys(tmp: Path) -> Path:
@@ -65,7 +70,7 @@ def test_dcc_side_same_verdicts_over_duis_and_faulty_dccs_fail_the_right_scenari
         runs |= {f"ref-{r}": pool.submit(run_suite, tmp_path, f"ref-{r}", *DCC_SIDE, f"--hanota-rules={r}")
                  for r in both}
         runs |= {fault: pool.submit(over_duis, fault, "--dcc-fault", fault, only=requirement)
-                 for fault, requirement in FAULTY.items()}
+                 for fault, requirement in FAULTS.items()}
         got = {name: future.result() for name, future in runs.items()}
 
     for rules in ("wg-2016", "as-implemented"):
@@ -74,7 +79,7 @@ def test_dcc_side_same_verdicts_over_duis_and_faulty_dccs_fail_the_right_scenari
         differ = {n: (want.get(n), seen.get(n)) for n in set(want) | set(seen) if want.get(n) != seen.get(n)}
         assert not differ, f"verdicts differ under {rules} (in process, DUIS): {differ}\n" \
                            f"{got[f'duis-{rules}']['_output']}"
-    for fault, requirement in FAULTY.items():
+    for fault, requirement in FAULTS.items():
         failed = {req for r in got[fault]["scenarios"] if r["verdict"] == "fail" for req in r["requirements"]}
         assert requirement in failed, (f"serve-dcc --binding duis --dcc-fault {fault}: no {requirement} "
                                        f"scenario failed; failed: {sorted(failed)}\n{got[fault]['_output']}")
