@@ -194,8 +194,10 @@ def seen_from_duis(response: Response, supplier: str, delivered_ms: int,
         if a.device_alert_code != 0x8F8B or a.firmware_version is None:
             return None
         raised = datetime_to_ms(a.timestamp, epoch) if a.timestamp else delivered_ms
+        activated = None if a.activation_success is None else int(not a.activation_success)
         return AlertSeen(supplier, "(c)", rid, a.device_id, raised, delivered_ms, (supplier,),
-                         a.firmware_version, None, body.code)
+                         a.firmware_version, None, body.code, device_alert_code=a.device_alert_code,
+                         activate_image=activated)
     if a.transfer is None:
         return None
     t = a.transfer
@@ -204,4 +206,4 @@ def seen_from_duis(response: Response, supplier: str, delivered_ms: int,
     raised = datetime_to_ms(a.timestamp, epoch) if a.timestamp else delivered_ms
     rid = t.update_request_id.text() if t.update_request_id is not None else rid
     return AlertSeen(supplier, kind, rid, t.other_device_id, raised, delivered_ms, (supplier,), None, code,
-                     body.code)
+                     body.code, device_alert_code=a.alert_code)
