@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from conformance.adapters.base import DutNotApplicableError
 from conformance.models import gbcs_wan
+from conformance.models.premises import DEFAULT_MANUFACTURER_CODE
 from conformance.models.service_request import (
     Acknowledged,
     Alert,
@@ -37,6 +38,7 @@ from conformance.models.service_request import (
     RequestProcessedAlert,
     RequestVariant,
     ServiceRequestResponse,
+    SupplierRole,
     TransferOutcomeAlert,
     WarningResponse,
 )
@@ -51,6 +53,7 @@ __all__ = [
     "CUT_OFF_POINTS",
     "DccSide",
     "GbcsNotObservableError",
+    "OTHER_DEVICES",
     "HubDelivery",
     "ReferenceDccSide",
     "SubmittedRequest",
@@ -65,6 +68,11 @@ __all__ = [
 ALERT_KINDS = ("(a)", "(b)", "(c)", "Image Discarded")
 #: Why a hub may drop an image it holds (the minutes' requirement (b) cases).
 DISCARD_REASONS = ("the device did not retrieve it in time", "an electricity meter image took priority")
+#: The other devices a DeviceIDList can name beside the device (test support: the SR 11.4
+#: validation matrix). Each but the first is added to the device's premises in that state.
+OTHER_DEVICES = ("a device unknown to the DCC", "an IHD", "a PPMID not commissioned",
+                 "a PPMID of another manufacturer", "a PPMID with another request in progress",
+                 "a PPMID whose GBCS version does not support the request")
 #: When a device can be cut off its HAN (test support: the causes of CCS08 and CS08 failures).
 CUT_OFF_POINTS = ("before it retrieves the image", "during the download", "once it has the whole image")
 #: CCS08 response code 'Image Discarded' (domain.md section 2b).
@@ -340,6 +348,43 @@ class ReferenceDccSide:
             return []
         return [describe_change(c.old_version, c.new_version, c.source.value, c.time_ms, c.request_id)
                 for c in inventory.history(device)]
+
+    def submit_request(self, requester: str, role: SupplierRole, devices: Sequence[int], image: bytes,
+                       file_version: int, *, variant: RequestVariant, label: str = "",
+                       fragments: Sequence[bytes] = (), request_id: str | None = None,
+                       image_bytes: int | None = None) -> SubmittedRequest:
+        """A Service Request with exactly these fields (any role, any FirmwareVersion), as
+        ``HttpDccSide.submit_request`` sends it."""
+        self._tap_hubs()
+        self.world.dcc.register_supplier(requester)
+        request = self.world.request(list(devices), image, requester=requester, role=role,
+                                     request_id=request_id, firmware_version=file_version,
+                                     variant=variant, fragments=tuple(fragments))
+        size = len(image) if image_bytes is None else image_bytes
+        return self._record(request, label, size, self.world.dcc.submit(request))
+
+    def add_other_device(self, device: int, what: str) -> int:
+        """Make ``what`` (one of :data:`OTHER_DEVICES`) at ``device``'s premises; its EUI-64.
+        "with another request in progress": a PPMID the gas Supplier (else the electricity
+        Supplier) has just asked to update, with an image made for it."""
+        if what not in OTHER_DEVICES:
+            raise HarnessUsageError(f"unknown other device {what!r}; known: {'; '.join(OTHER_DEVICES)}")
+        world = self.world
+        premises = world._devices[device][0] if device in world._devices else None
+        if premises is None:
+            raise HarnessUsageError(f"no device {device:#018x} in the reference world")
+        if what == OTHER_DEVICES[0]:
+            return int(device ^ 0xFF00)  # same premises range, never registered
+        kind = "ihd" if what == OTHER_DEVICES[1] else "ppmid"
+        model = world.add_device(premises, kind, commissioned=what != OTHER_DEVICES[2],
+                                 manufacturer_code=DEFAULT_MANUFACTURER_CODE + (what == OTHER_DEVICES[3]),
+                                 gbcs_supports_request=what != OTHER_DEVICES[5])
+        if what == OTHER_DEVICES[4]:
+            meter = premises.gas_meter or premises.electricity_meter
+            supplier = meter.supplier
+            self.submit(supplier, [model.eui64], world.make_image(model, payload_size=512),
+                        label="other request", file_version=world.spec(model).file_version + 1)
+        return int(model.eui64)
 
     def cut_off_device(self, device: int, when: str) -> None:
         """Cut the reference device ``device`` off its HAN at the point ``when`` (one of

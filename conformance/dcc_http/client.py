@@ -296,6 +296,13 @@ class HttpDccSide:
             return SupplierRole.GAS_SUPPLIER
         return SupplierRole.IMPORT_SUPPLIER
 
+    def add_other_device(self, device: int, what: str) -> int:
+        """``POST /devices/{eui}/other-device`` (test support): ``what`` at the device's premises."""
+        got = self._call("POST", f"/devices/{eui_to_json(device)}/other-device", {"what": what},
+                         optional=True)
+        other: int = self._checked("the other device", lambda: eui_from_json(got["device"], "device"))
+        return other
+
     def cut_off_device(self, device: int, when: str) -> None:
         """``POST /devices/{eui}/cut-off`` (test support: the device leaves its HAN at ``when``)."""
         self._call("POST", f"/devices/{eui_to_json(device)}/cut-off", {"when": when}, optional=True)

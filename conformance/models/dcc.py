@@ -43,6 +43,7 @@ from conformance.models import gbcs_wan
 from conformance.models.clock import VirtualClock
 from conformance.models.inventory import SmartMeteringInventory
 from conformance.models.service_request import (
+    SR_11_4_ROLES,
     Acknowledged,
     Alert,
     DeviceRejection,
@@ -95,6 +96,9 @@ FAULTS: dict[str, str] = {
     "accept-empty-image": "accepts and distributes an image whose Manufacturer Image is empty",
     "lock-out-second-supplier": "once a Supplier has updated a device, refuses every other "
                                 "Supplier's request for it (precedence)",
+    "warn-all-invalid": "names every refused device in InvalidDeviceIDList, whatever its reason",
+    "accept-any-role": "takes the request from a Supplier in any DCC user role",
+    "act-on-duplicates": "distributes once per occurrence of a device in the DeviceIDList",
     "drop-image-discarded": "under as-implemented, does not pass on CCS08 'Image Discarded' "
                             "(response code 1, N61)",
     "no-n60": "under as-implemented, does not pass on a CCS08 Success (N60)",
@@ -165,6 +169,11 @@ class DeviceRecord:
     image_type: int
     public_key: Any
     paired: bool = True
+    #: commissioned in the Smart Metering Inventory (else installed, not commissioned).
+    commissioned: bool = True
+    #: the device's recorded GBCS version supports the request (the reference profile keeps
+    #: a flag, not a version number: no public figure is at hand).
+    gbcs_supports_request: bool = True
 
 
 @dataclass
@@ -337,7 +346,7 @@ class Dcc:
         accepted = response.devices
         pieces = request.fragments or (request.firmware_image,)
         by_premises: dict[str, list[int]] = {}
-        for device in accepted:
+        for device in dict.fromkeys(accepted):
             by_premises.setdefault(self._devices[device].premises_id, []).append(device)
         for premises_id, targets in by_premises.items():
             premises = self._premises[premises_id]
@@ -353,6 +362,10 @@ class Dcc:
                 self._start(dist)
             else:
                 premises.queue.append(dist)
+        for i, device in enumerate(accepted):  # only the act-on-duplicates fault lists one twice
+            if device in accepted[:i]:
+                premises = self._premises[self._devices[device].premises_id]
+                premises.queue.append(_Distribution(request, premises, (device,), pieces, {device}))
         return response
 
     def _own_fragments(self, request: UpdateFirmwareRequest) -> UpdateFirmwareRequest:
@@ -387,6 +400,11 @@ class Dcc:
         if check_requester and request.requester not in self._suppliers:
             return reject(RejectReason.REQUESTER_NOT_A_SUPPLIER,
                           f"{request.requester!r} holds no Supplier role at the DCC")
+        if (check_requester and request.requester_role not in SR_11_4_ROLES
+                and "accept-any-role" not in self.faults):
+            return reject(RejectReason.ROLE_MAY_NOT_SEND,
+                          f"sent in the role {request.requester_role.value}; only an Import or a Gas "
+                          "Supplier may send it")
         if (self.rules == "as-implemented"
                 and request.variant is not RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE):
             return reject(RejectReason.VARIANT_NOT_SUPPORTED,
@@ -397,12 +415,17 @@ class Dcc:
         valid: list[int] = []
         invalid: list[DeviceRejection] = []
         key_verdicts: dict[int, DeviceRejection | None] = {}
-        for device in dict.fromkeys(request.device_ids):
+        # A device listed twice is acted on once (the reference profile's reading).
+        listed = (request.device_ids if "act-on-duplicates" in self.faults
+                  else dict.fromkeys(request.device_ids))
+        for device in listed:
             problem = self._check_device(request, device, parsed, key_verdicts, check_requester)
             if problem is None:
                 valid.append(device)
             else:
                 invalid.append(problem)
+        if "warn-all-invalid" in self.faults:
+            invalid = [replace(p, reason=RejectReason.UNKNOWN_DEVICE) for p in invalid]
         if not valid:
             reasons = {p.reason for p in invalid}
             reason = reasons.pop() if len(reasons) == 1 else RejectReason.NO_VALID_DEVICES
@@ -471,15 +494,20 @@ class Dcc:
         if record.kind == "ihd" and self.rules == "as-implemented":
             return bad(RejectReason.DEVICE_KIND_OUT_OF_SCOPE,
                        "IHDs left the scope of SECMP0007 as implemented (PPMIDs only)")
+        if not record.commissioned:
+            return bad(RejectReason.NOT_COMMISSIONED, "installed, not commissioned")
         if not record.paired:
             return bad(RejectReason.NOT_PAIRED_TO_HUB, "not paired to its premises' Communications Hub")
+        if not record.gbcs_supports_request:
+            return bad(RejectReason.GBCS_VERSION_NOT_SUPPORTED,
+                       "its recorded GBCS version does not support this request")
         if check_requester:
             premises = self._premises[record.premises_id]
             fuels = {m.fuel for m in premises.meters if m.supplier == request.requester}
             if not fuels:
                 return bad(RejectReason.NOT_RESPONSIBLE_SUPPLIER,
                            f"{request.requester!r} supplies no meter at premises {record.premises_id!r}")
-            wanted = "electricity" if request.requester_role is SupplierRole.IMPORT_SUPPLIER else "gas"
+            wanted = "gas" if request.requester_role is SupplierRole.GAS_SUPPLIER else "electricity"
             if wanted not in fuels:
                 return bad(RejectReason.ROLE_NOT_HELD,
                            f"{request.requester!r} is not the {wanted} Supplier at {record.premises_id!r}")

@@ -468,6 +468,25 @@ def _8f8b_ignored(world):
     return bool(confirmed) and confirmed[-1].activate_image == 0
 
 
+def _all_invalid(world):
+    world.submit(world.request([world.ppmid], world.make_image(world.ppmid)))
+    again = world.make_image(world.ppmid, file_version=0x01000007)
+    second = world.submit(world.request([world.ppmid], again))
+    return [r.warning_list for r in second.invalid] == ["InvalidDeviceIDList"]
+
+
+def _any_role(world):
+    request = world.request([world.ppmid], world.make_image(world.ppmid), role=SupplierRole.OTHER_USER)
+    return not isinstance(world.submit(request), Rejected)
+
+
+def _duplicates(world):
+    request = world.request([world.ppmid, world.ppmid], world.make_image(world.ppmid))
+    world.submit(request)
+    world.run_until_idle()
+    return sum(rid == request.request_id for rid, _ in world.first.hub.distributions) > 1
+
+
 FAULT_CHECKS = {
     "group-alerts": _grouped,
     "inventory-from-request": _inventory_from_request,
@@ -487,6 +506,9 @@ FAULT_CHECKS = {
     "ccs08-code-lost": lambda world: [a.response_code for a in _outcomes(world, 2)] == [3],
     "cs08-failure-as-success": _cs08_failure_as_success,
     "8f8b-result-ignored": _8f8b_ignored,
+    "warn-all-invalid": _all_invalid,
+    "accept-any-role": _any_role,
+    "act-on-duplicates": _duplicates,
 }
 #: Faults of one rule set only (the as-implemented CCS08 pass-on, GBCS frames; and accept-oversize:
 #: under wg-2016 the DCC cuts an oversize image into fragments, as implemented it refuses it).

@@ -109,6 +109,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("hub", "discard-as-transfer-failure", ("SECMP7-SEC-002",), rules="as-implemented"),
     Mutant("hub", "cs08-answers-stale", ("SECMP7-SEC-003",), rules="as-implemented"),
     Mutant("hub", "8f8b-always-activated", ("SECMP7-SEC-004",), rules="as-implemented"),
+    Mutant("dcc", "warn-all-invalid", ("SECMP7-SEC-005",), rules="as-implemented"),
+    Mutant("dcc", "accept-any-role", ("SECMP7-SEC-005",), rules="as-implemented"),
+    Mutant("dcc", "act-on-duplicates", ("SECMP7-SEC-005",), rules="as-implemented"),
 )
 
 #: Faults no scenario can catch yet, and why (each is an xfail(strict=True) in the tests). Empty:
