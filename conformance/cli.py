@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from . import commands
+from . import __version__, commands
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Conformance suite for OTA firmware updates of GB smart-metering HAN devices "
         "(IHD, PPMID) under SECMP0007.",
     )
+    parser.add_argument("--version", action="version", version=f"hanota {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show Python tracebacks (of the suite and of failing scenarios)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
@@ -59,6 +63,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hanota: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (hanota inspect --json | head): not an error
+        _quiet_stdout()
+        return EXIT_OK
+    except Exception as err:  # a defect of the suite: one line, the traceback with --debug
+        if args.debug:
+            raise
+        text = str(err).strip().splitlines()
+        print(f"hanota {args.command}: internal error: {type(err).__name__}: "
+              f"{text[0] if text else ''} (run 'hanota --debug {args.command} ...' for the traceback)",
+              file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

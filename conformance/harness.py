@@ -71,6 +71,7 @@ from .params import (
     UpgradeTimeKind,
 )
 from .pics import REFERENCE_DCC_PIXIT, Pics
+from .signing import ImageUnavailableError, declared_public_key, signer_for, supplied_image
 
 __all__ = ["DEFAULT_PIXIT_DURATIONS", "DutHandle", "Harness", "HubPlayer", "ImageInfo", "Offer"]
 
@@ -423,6 +424,10 @@ class Harness:
         #: The DCC test system over HTTP when ``dcc_url`` is set and this is a DCC-side scenario:
         #: then the local world is only a twin (device identities, signing key), time is its.
         self.remote_dcc: Any = None
+        #: The manufacturer's test key or signing command (None: the world's test key), and
+        #: without one the manufacturer's signed images (docs/pics.md, "The device's key").
+        self.signer = signer_for(pics)
+        self.supplied = pics.newer_image is not None and self.signer is None
         #: ``--duis-*`` options of a DUIS run (``dcc`` is ``duis+http(s)://...``); closers run at the end.
         self.duis_options = dict(duis or {})
         self.closers: list[Callable[[], None]] = []
@@ -434,6 +439,14 @@ class Harness:
                      service_level_ms=self.alert_service_level_ms,
                      confirm_delay_ms=self.version_confirmation_delay_ms,
                      alert_stagger_interval_ms=self.alert_stagger_interval_ms)
+
+    def _new_world_keyed(self) -> World:
+        """The reference world, whose devices and DCC know the declared public key, if any."""
+        world = self._new_world()
+        declared = declared_public_key(self.pics)
+        if declared is not None:
+            world.public_key = declared
+        return world
 
     # ================================================================ PIXIT and parameters
     @property
@@ -471,13 +484,13 @@ class Harness:
         if self.dut_spec != "reference" and self.side == "device":
             return self._pair_bridged()
         kind = kind or (self.pics.kind if self.side == "device" else "ppmid")
-        world = self._new_world()
+        world = self._new_world_keyed()
         self.world = world
         premises = world.add_premises(
             electricity_supplier=self._suppliers[0], gas_supplier=self._suppliers[1], devices=(kind,),
             device_faults=self.device_faults,
             supports_fragmentation=self.pics.supports("fragmentation"),
-            consumer_refusal=self.pics.supports("consumer_refusal"))
+            consumer_refusal=self.pics.supports("consumer_refusal"), device_options=_pics_options(self.pics))
         self._device_key = kind
         hub = premises.hub
         hub.faults = self.hub_faults
@@ -563,7 +576,7 @@ class Harness:
             adapter = self.adapter = open_dut(self.dut_spec,
                                               response_timeout_ms=self.pics.timing.response_timeout_ms)
             ident = adapter.identity
-        world = self._new_world()
+        world = self._new_world_keyed()
         self.world = world
         premises = world.add_premises(electricity_supplier=self._suppliers[0],
                                       gas_supplier=self._suppliers[1], devices=())
@@ -644,6 +657,14 @@ class Harness:
         dut = self.dut
         if label in self.images:
             raise HarnessUsageError(f"image {label!r} is already defined in this scenario")
+        if self.supplied:  # the manufacturer's own signed images stand for the scenario's
+            data, version = supplied_image(self.pics, size, relation, zigbee=zigbee,
+                                           taken=set(self.image_versions.values()))
+            parsed = ota_image.parse_image(data, max_size=len(data))
+            info = ImageInfo(data, parsed.header.manufacturer_code, parsed.header.image_type, version,
+                             len(parsed.manufacturer_image))
+            self._store(label, info)
+            return info
         known = list(self.image_versions.values()) or [dut.file_version]
         version = {Relation.NEWER: max(known) + 1, Relation.SAME: dut.file_version,
                    Relation.OLDER: dut.file_version - 1}[relation]
@@ -666,7 +687,7 @@ class Harness:
         or with ``zigbee`` a ZigBee OTA file; ``destination`` makes it a device-specific file."""
         world, dut = self._world(), self.dut
         rng = random.Random(f"payload-{self.seed}-{dut.eui64}-{file_version}-{payload_size}")  # noqa: S311
-        signer = (key or world.manufacturer_key) if signed else None
+        signer: Any = (key or self.signer or world.manufacturer_key) if signed else None
         low, high = hardware_versions if hardware_versions is not None else (None, None)
         identity: dict[str, Any] = dict(
             manufacturer_code=dut.manufacturer_code if manufacturer_code is None else manufacturer_code,
@@ -675,8 +696,8 @@ class Harness:
             upgrade_file_destination=destination)
         if zigbee:
             return _build_signed_zigbee(rng.randbytes(payload_size), signer, identity)
-        image = build_gbcs_image(manufacturer_image=rng.randbytes(payload_size), private_key=signer,
-                                 **identity)
+        image = build_gbcs_image(manufacturer_image=rng.randbytes(payload_size),
+                                 private_key=world.manufacturer_key if signer else None, **identity)
         return sign_deterministically(image, signer) if signer is not None else image
 
     def _store(self, label: str, info: ImageInfo) -> None:
@@ -725,6 +746,10 @@ class Harness:
             return
 
         def remake(**options: Any) -> bytes:
+            if self.supplied:  # every remade image needs the manufacturer's key ...
+                if kind is DefectKind.SIGNATURE_OTHER_KEY:  # ... but one signed by another key
+                    return sign_deterministically(info.data, options["key"])
+                raise ImageUnavailableError(f"an image re-made so that {kind.value!r}", self.pics)
             options.setdefault("hardware_versions", info.hardware_versions)
             return self._build(payload_size=info.payload_size, file_version=info.file_version,
                                zigbee=info.zigbee, destination=info.destination, **options)
@@ -790,6 +815,8 @@ class Harness:
         if self.fragments.get(label):
             raise HarnessUsageError("make the image device-specific before splitting it into fragments")
         destination = dut.eui64 if recipient is Recipient.DEVICE else other_device_eui64(dut.eui64)
+        if self.supplied:
+            raise ImageUnavailableError("a device-specific file signed by the manufacturer", self.pics)
         new = dataclasses.replace(info, destination=destination, data=self._build(
             payload_size=info.payload_size, file_version=info.file_version, zigbee=info.zigbee,
             hardware_versions=info.hardware_versions, destination=destination))
@@ -966,7 +993,14 @@ class Harness:
             bound = self.pics.timing.max_wall_wait_ms
             if ms > bound:
                 raise WallTimeBoundError(ms, bound)
-            self._advance_wall(self.clock.now_ms + ms)
+            started = time.monotonic()
+
+            def report() -> None:
+                gone = time.monotonic() - started
+                self.progress(f"waiting for {ms / 1000:g} s to pass on the device's wall clock: "
+                              f"{gone:.0f} s elapsed, {ms / 1000 - gone:.0f} s to go")
+
+            self._advance_wall(self.clock.now_ms + ms, report=report)
             return
         target = self.clock.now_ms + ms
         while True:
@@ -1000,11 +1034,17 @@ class Harness:
         if wall > self.clock.now_ms:
             self.clock.advance_to(wall)
 
-    def _advance_wall(self, target_ms: int, *, stop_on_frame: bool = False) -> None:
+    def _advance_wall(self, target_ms: int, *, stop_on_frame: bool = False,
+                      report: Callable[[], None] | None = None) -> None:
         """Wall time: wait for the device's frames until ``target_ms`` (harness clock), delivering
-        each as it comes and running the world's timers as the clock reaches them."""
+        each as it comes and running the world's timers as the clock reaches them. ``report``
+        is called every PROGRESS_EVERY_S seconds of the wait: a wait is never silent."""
         assert self.adapter is not None and self._link is not None
+        last_report = time.monotonic()
         while True:
+            if report is not None and time.monotonic() - last_report >= PROGRESS_EVERY_S:
+                last_report = time.monotonic()
+                report()
             self.pump()
             self._follow_wall()
             self.pump()
@@ -1013,7 +1053,7 @@ class Harness:
                 return
             due = self.clock.next_due_ms()
             until = target_ms if due is None else min(target_ms, max(due, now))
-            frame = self.adapter.receive(max(0, until - now))
+            frame = self.adapter.receive(max(0, min(until - now, int(PROGRESS_EVERY_S * 1000))))
             if frame is not None:
                 self._link.hold(frame)
                 if stop_on_frame:
@@ -1042,12 +1082,18 @@ class Harness:
         quiet_ms = max(timing.response_timeout_ms, timing.block_period_ms) if self.wall_time else QUIET_MS
         max_ms = timing.max_download_ms if self.wall_time else MAX_DOWNLOAD_MS
         wall_start = last_report = time.monotonic()
+        seen = [len(self.network.log)]  # the frame count at the last progress line
+
+        def report() -> None:
+            self.progress(self._progress_line(offer, time.monotonic() - wall_start, seen,
+                                              quiet_ms=quiet_ms, max_ms=max_ms))
+
         while True:
             self.pump()
             now = self.clock.now_ms
             if time.monotonic() - last_report >= PROGRESS_EVERY_S:
                 last_report = time.monotonic()
-                self.progress(self._progress_line(offer, last_report - wall_start))
+                report()
             if offer is not None:
                 if offer.state is OfferState.ENDED:
                     return
@@ -1064,7 +1110,8 @@ class Harness:
                                            f"{self.last_frames()}") if self.wall_time else \
                     HarnessUsageError(f"the download did not end within {max_ms} virtual ms")
             if self.wall_time:
-                self._advance_wall(horizon, stop_on_frame=True)
+                self._advance_wall(horizon, stop_on_frame=True, report=report)
+                last_report = time.monotonic()
                 continue
             due = self._next_due()
             self._advance_to(min(due, horizon) if due is not None else horizon)
@@ -1095,13 +1142,24 @@ class Harness:
             else:
                 time.sleep(1.0)
 
-    def _progress_line(self, offer: Offer | None, elapsed_s: float) -> str:
+    def _progress_line(self, offer: Offer | None, elapsed_s: float, seen: list[int] | None = None, *,
+                       quiet_ms: int = QUIET_MS, max_ms: int = MAX_DOWNLOAD_MS) -> str:
+        """What is awaited, for how long so far, and until when at most; a frame count that has
+        not moved says so (``seen`` holds the count of the last line)."""
+        bound = (f"; ends after {quiet_ms / 1000:g} s without a frame, fails after {max_ms / 1000:g} s"
+                 if self.wall_time else "")
         if offer is None:
-            return f"download under way: {len(self.network.log)} frames on the HAN after {elapsed_s:.0f} s"
+            count = len(self.network.log)
+            moved = seen is None or count != seen[0]
+            if seen is not None:
+                seen[0] = count
+            frames = (f"{count} frames on the HAN" if moved
+                      else f"no new frame since the last line ({count} on the HAN)")
+            return f"awaiting the end of the DCC's transfer: {frames} after {elapsed_s:.0f} s{bound}"
         total = sum(len(part) for part in offer.parts)
         share = 100 * offer.served_total / total if total else 100.0
         return (f"download of image {offer.label!r}: {offer.served_total:,} of {total:,} bytes served "
-                f"({share:.0f}%) after {elapsed_s:.0f} s wall time")
+                f"({share:.0f}%) after {elapsed_s:.0f} s wall time{bound}")
 
     def _dcc_transfer_pending(self) -> bool:
         if any(probe() for probe in self.download_probes):
@@ -1440,6 +1498,15 @@ _SMUGGLING = frozenset({
     DefectKind.SIGNATURE_FIRST})
 _FORGED_COUNTS = frozenset({DefectKind.COUNT_ONE_FEWER, DefectKind.COUNT_ONE_MORE,
                             DefectKind.COUNT_DIFFERS})
+
+
+def _pics_options(pics: Pics) -> dict[str, Any]:
+    """The reference device as the PICS declares it: without an optional feature, it lacks it."""
+    out: dict[str, Any] = {"supports_resume": pics.supports("resume"),
+                           "device_specific_files": pics.supports("device_specific_files")}
+    if not pics.supports("zigbee_ota_images"):
+        out["expected_format"] = ota_image.ImageFormat.GBCS
+    return out
 
 
 def other_device_eui64(eui64: int) -> int:

@@ -11,11 +11,15 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from protocol.errors import HarnessUsageError
 from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 
-__all__ = ["OPTIONAL_FEATURES", "DccPixit", "Pics", "PicsError", "load_dcc_pixit", "load_pics",
-           "reference_dcc_pixit", "reference_pics"]
+__all__ = ["OPTIONAL_FEATURES", "DccPixit", "Pics", "PicsError", "SuppliedImage", "load_dcc_pixit",
+           "load_pics", "reference_dcc_pixit", "reference_pics"]
 
 #: Optional features a device may declare; each is a ``@pics-<name>`` tag with ``_`` as ``-``.
 OPTIONAL_FEATURES = ("fragmentation", "resume", "consumer_refusal", "device_specific_files",
@@ -43,6 +47,15 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class SuppliedImage:
+    """A signed image the manufacturer supplied (PIXIT ``newer_image`` / ``older_image``)."""
+
+    data: bytes = field(repr=False)
+    #: the PIXIT key and the file, for messages: "pixit.newer_image (images/v2.bin)"
+    source: str
+
+
+@dataclass(frozen=True)
 class Pics:
     kind: str = "ppmid"
     manufacturer_code: int = 0x1234
@@ -52,6 +65,10 @@ class Pics:
     eui64: int = 0x0011_2233_4455_6601
     #: PEM of the manufacturer's ECDSA P-256 public key (None: the reference test key).
     public_key_pem: bytes | None = None
+    #: Means of local firmware upgrade the device declares besides the air (e.g. "optical
+    #: port"): shown in the report, never tested, since such an upgrade "cannot be blocked if it
+    #: is carried out locally" (SECMP7-HHT-001/004); the suite tests the HAN path only.
+    local_upgrade_interfaces: tuple[str, ...] = ()
     features: frozenset[str] = frozenset()
     timing: Timing = field(default_factory=Timing)
     #: PIXIT: the largest single distributed image, in bytes (768,000 = 750 x 1024 by default).
@@ -60,6 +77,15 @@ class Pics:
     #: not declared; the scenarios sized by it are then not applicable). SECMP7-IMG-003/004.
     image_capacity_bytes: int | None = None
     source: str = "built-in reference PICS"
+    #: PIXIT: the manufacturer's test signing key (PEM of a P-256 private key) the suite signs
+    #: every image with, or a command that signs (bytes on stdin, signature on stdout).
+    signing_key_pem: bytes | None = None
+    signing_command: str | None = None
+    #: PIXIT: the manufacturer's own signed images, when the suite has no signing key.
+    newer_image: SuppliedImage | None = None
+    older_image: SuppliedImage | None = None
+    #: The [device] keys the file spells out (those the handshake identity is compared on).
+    declared: frozenset[str] = frozenset()
 
     def supports(self, item: str) -> bool:
         """True when ``item`` (tag spelling, ``-`` or ``_``) is declared by the device."""
@@ -77,10 +103,23 @@ class Pics:
             "hardware_version": self.hardware_version,
             "eui64": f"{self.eui64:016x}",
             "features": sorted(self.features),
+            "local_upgrade_interfaces": list(self.local_upgrade_interfaces),
             "max_image_bytes": self.max_image_bytes,
             "image_capacity_bytes": self.image_capacity_bytes,
             "source": self.source,
+            "images": self.image_source(),
         }
+
+    def image_source(self) -> str:
+        """How the suite gets images the device accepts (the report header says it)."""
+        if self.signing_key_pem is not None:
+            return "built and signed by the suite with the manufacturer's test key (pixit.signing_key)"
+        if self.signing_command is not None:
+            return "built by the suite, signed by pixit.signing_command"
+        if self.newer_image is not None:
+            older = f" and {self.older_image.source}" if self.older_image is not None else ""
+            return f"the manufacturer's signed images {self.newer_image.source}{older}"
+        return "built and signed by the suite with its own test key"
 
 
 #: The image types of the reference world's devices (conformance.models.premises).
@@ -108,6 +147,10 @@ def load_pics(path: str | Path) -> Pics:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PicsError(f"{p}: no such PICS file") from None
+    except UnicodeDecodeError as err:
+        raise PicsError(f"{p}: not UTF-8 text (byte offset {err.start})") from None
+    except OSError as err:  # a directory, no permission
+        raise PicsError(f"{p}: cannot read the PICS file: {err.strerror or err}") from None
     except tomllib.TOMLDecodeError as err:
         raise PicsError(f"{p}: not valid TOML: {err}") from None
     unknown = set(data) - {"device", "features", "timing", "pixit"}
@@ -117,7 +160,7 @@ def load_pics(path: str | Path) -> Pics:
     if not isinstance(dev, dict):
         raise PicsError(f"{p}: missing [device] table")
     known_dev = {"kind", "manufacturer_code", "image_type", "file_version", "hardware_version", "eui64",
-                 "public_key"}
+                 "public_key", "local_upgrade_interfaces"}
     if extra := set(dev) - known_dev:
         raise PicsError(f"{p}: [device] unknown key(s) {sorted(extra)}")
     for key in ("kind", "manufacturer_code", "image_type", "file_version"):
@@ -128,15 +171,11 @@ def load_pics(path: str | Path) -> Pics:
         raise PicsError(f"{p}: [device] kind must be one of {DEVICE_KINDS}, got {kind!r}")
     public_key_pem: bytes | None = None
     if "public_key" in dev:
-        text = str(dev["public_key"])
-        if "BEGIN PUBLIC KEY" in text:
-            public_key_pem = text.encode()
-        else:
-            key_path = (p.parent / text).resolve()
-            try:
-                public_key_pem = key_path.read_bytes()
-            except OSError as err:
-                raise PicsError(f"{p}: [device] public_key: cannot read {key_path}: {err.strerror}") from None
+        public_key_pem = _public_key(p, dev["public_key"])
+    local = dev.get("local_upgrade_interfaces", [])
+    if not isinstance(local, list) or not all(isinstance(x, str) and x.strip() for x in local):
+        raise PicsError(f"{p}: [device] local_upgrade_interfaces must be a list of names, "
+                        "e.g. [\"optical port\"]")
     feats = data.get("features", {})
     if not isinstance(feats, dict):
         raise PicsError(f"{p}: [features] must be a table")
@@ -155,8 +194,11 @@ def load_pics(path: str | Path) -> Pics:
         if getattr(timing, key) == 0:
             raise PicsError(f"{p}: [timing] {key} must be at least 1 ms")
     pixit = data.get("pixit", {})
-    if extra := set(pixit) - {"max_image_bytes", "image_capacity_bytes"}:
-        raise PicsError(f"{p}: [pixit] unknown key(s) {sorted(extra)}")
+    if not isinstance(pixit, dict):
+        raise PicsError(f"{p}: [pixit] must be a table")
+    if extra := set(pixit) - PIXIT_KEYS:
+        raise PicsError(f"{p}: [pixit] unknown key(s) {sorted(extra)}; known: {sorted(PIXIT_KEYS)}")
+    signing = _signing(p, pixit, public_key_pem)
     return Pics(
         kind=kind,
         manufacturer_code=_int(f"{p}: [device] manufacturer_code", dev["manufacturer_code"], lo=0, hi=0xFFFF),
@@ -166,6 +208,7 @@ def load_pics(path: str | Path) -> Pics:
                               lo=0, hi=0xFFFF),
         eui64=_int(f"{p}: [device] eui64", dev.get("eui64", Pics.eui64), lo=0, hi=2**64 - 1),
         public_key_pem=public_key_pem,
+        local_upgrade_interfaces=tuple(local),
         features=frozenset(k for k, v in feats.items() if v),
         timing=timing,
         max_image_bytes=_int(f"{p}: [pixit] max_image_bytes",
@@ -175,7 +218,89 @@ def load_pics(path: str | Path) -> Pics:
             f"{p}: [pixit] image_capacity_bytes", pixit["image_capacity_bytes"], lo=1024,
             hi=DEFAULT_MAX_WHOLE_IMAGE_BYTES),
         source=str(p),
+        declared=frozenset(dev),
+        **signing,
     )
+
+
+#: The [pixit] keys a PICS file may set.
+PIXIT_KEYS = frozenset({"max_image_bytes", "image_capacity_bytes", "signing_key", "signing_command",
+                        "newer_image", "older_image"})
+#: A supplied image larger than this is refused before it is read (the PIXIT size limit's bound).
+_MAX_SUPPLIED_BYTES = 64 * 1024 * 1024
+
+
+def _text_value(where: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise PicsError(f"{where}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _read(p: Path, where: str, value: object, *, limit: int = 1024 * 1024) -> tuple[Path, bytes]:
+    """The file ``value`` names (relative to the PICS file), at most ``limit`` bytes."""
+    path = (p.parent / _text_value(where, value)).resolve()
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise PicsError(f"{where}: {path} is {size:,} bytes; at most {limit:,} are read")
+        return path, path.read_bytes()
+    except OSError as err:
+        raise PicsError(f"{where}: cannot read {path}: {err.strerror or err}") from None
+
+
+def _public_key(p: Path, value: object) -> bytes:
+    """The declared public key: inline PEM or a file, which must hold a P-256 public key."""
+    where = f"{p}: [device] public_key"
+    text = _text_value(where, value)
+    if "-----BEGIN" in text:
+        pem, name = text.encode(), "the inline PEM"
+    else:
+        path, pem = _read(p, where, text)
+        name = str(path)
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        private = b"PRIVATE KEY-----" in pem
+        hint = ("a private key: declare its public half (openssl ec -pubout)" if private
+                else "not a PEM public key")
+        raise PicsError(f"{where}: {name} is {hint}") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise PicsError(f"{where}: {name} is not an ECDSA P-256 (secp256r1) public key")
+    return pem
+
+
+def _signing(p: Path, pixit: dict[str, Any], public_key_pem: bytes | None) -> dict[str, Any]:
+    """The PIXIT keys that say how the suite gets images the device accepts."""
+    out: dict[str, Any] = {}
+    if "signing_key" in pixit and "signing_command" in pixit:
+        raise PicsError(f"{p}: [pixit] signing_key and signing_command: declare one of them")
+    if "signing_key" in pixit:
+        where = f"{p}: [pixit] signing_key"
+        path, pem = _read(p, where, pixit["signing_key"])
+        try:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            raise PicsError(f"{where}: {path} is not an unencrypted PEM private key") from None
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+            raise PicsError(f"{where}: {path} is not an ECDSA P-256 (secp256r1) private key")
+        out["signing_key_pem"] = pem
+    if "signing_command" in pixit:
+        out["signing_command"] = _text_value(f"{p}: [pixit] signing_command", pixit["signing_command"])
+        if public_key_pem is None:
+            raise PicsError(f"{p}: [pixit] signing_command needs [device] public_key, to check what it signs")
+    for name in ("newer_image", "older_image"):
+        if name in pixit:
+            path, data = _read(p, f"{p}: [pixit] {name}", pixit[name], limit=_MAX_SUPPLIED_BYTES)
+            out[name] = SuppliedImage(data, f"pixit.{name} ({path.name})")
+    if "older_image" in out and "newer_image" not in out:
+        raise PicsError(f"{p}: [pixit] older_image needs newer_image too")
+    if "newer_image" in out and ("signing_key_pem" in out or "signing_command" in out):
+        raise PicsError(f"{p}: [pixit] newer_image with a signing key: declare the key (the suite then "
+                        "makes every image) or the signed images, not both")
+    if public_key_pem is not None and not out:
+        raise PicsError(f"{p}: [device] public_key needs [pixit] signing_key, signing_command or "
+                        "newer_image: without one the suite cannot make an image the device accepts")
+    return out
 
 
 # ------------------------------------------------------------------------------ the DCC's PIXIT

@@ -38,7 +38,7 @@ import pytest
 
 from protocol.errors import DeviceViolationError, HarnessUsageError
 
-from .adapters.base import DutNotApplicableError
+from .adapters.base import DutDisconnectedError, DutNotApplicableError
 from .adapters.tcp import parse_dut_specs
 from .pics import DccPixit, Pics, PicsError, load_dcc_pixit, load_pics, reference_dcc_pixit, reference_pics
 from .verdicts import ScenarioResult, Verdict, requirement_verdicts, write_results
@@ -54,6 +54,8 @@ _out_of_scope_key = pytest.StashKey[str | None]()
 #: Requirement ID -> why it does not apply under the run's rule set (minutes-only, informative).
 _not_applying_key = pytest.StashKey[dict[str, str]]()
 _scenario_key = pytest.StashKey[dict[str, Any]]()
+#: Why the run stopped before its end (the device under test is gone), if it did.
+_stopped_key = pytest.StashKey[str]()
 #: Where the ``harness`` fixture leaves itself, so its evidence reaches the scenario's result.
 harness_key = pytest.StashKey[Any]()
 
@@ -83,6 +85,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hanota-report-dir", default=None, help="where results.json is written")
     group.addoption("--hanota-xfails", default=None,
                     help="file of scenario names expected to fail on this device (strict xfail)")
+    group.addoption("--hanota-preflight-done", action="store_true",
+                    help="(hanota run) the pre-flight checks were made before pytest started")
     group.addoption("--hanota-requirements", default=None,
                     help="requirement IDs or prefixes, comma-separated (SECMP7-IMG): only their scenarios")
     # For the suite's own mutation tests: make the reference world break a rule on purpose.
@@ -118,7 +122,6 @@ def pytest_configure(config: pytest.Config) -> None:
     except PicsError as err:
         raise pytest.UsageError(str(err)) from None
     config.hanota_xfails = _load_xfails(config.getoption("--hanota-xfails"))  # type: ignore[attr-defined]
-    _scope_of_run(config)
     dcc = config.getoption("--hanota-dcc")
     if dcc is not None and not re.fullmatch(r"(duis\+)?https?://[^/\s]+(/\S*)?", dcc):
         raise pytest.UsageError(f"--hanota-dcc: a DCC test system URL is http://HOST:PORT[/PREFIX] or "
@@ -131,7 +134,45 @@ def pytest_configure(config: pytest.Config) -> None:
     if isinstance(workers, int) and workers > 0 and specs != ["reference"] and workers > len(specs):
         raise pytest.UsageError(f"--hanota-dut names {len(specs)} device(s) for {workers} xdist "
                                 "workers: each worker needs its own device")
+    config.hanota_preflight = []  # type: ignore[attr-defined]
+    if not config.option.collectonly:
+        try:
+            _preflight(config, specs, dcc)
+        except HarnessUsageError as err:
+            raise pytest.UsageError(str(err)) from None
+    _scope_of_run(config)  # after the pre-flight: without a PICS, the kind is the device's
     config.pluginmanager.register(_ResultCollector(config), "hanota-results")
+
+
+def _preflight(config: pytest.Config, specs: list[str], dcc: str | None) -> None:
+    """Before any scenario (``conformance.preflight``): the images, the device and its identity,
+    the DCC. A worker checks only its own device. After ``hanota run``'s own pre-flight
+    (``--hanota-preflight-done``) only a run without a PICS reads the device's identity again."""
+    from .preflight import run_checks
+
+    worker = hasattr(config, "workerinput")
+    declared = config.getoption("--hanota-pics") is not None
+    urls = [] if specs == ["reference"] else [dut_for_worker(config)] if worker else specs
+    if config.getoption("--hanota-preflight-done"):
+        if declared:
+            return
+        urls, dcc = urls[:1], None
+    lines, pics = run_checks(config.hanota_pics, urls, None if worker else dcc,  # type: ignore[attr-defined]
+                             declared=declared, images=not worker)
+    config.hanota_pics = pics  # type: ignore[attr-defined]
+    config.hanota_preflight = lines  # type: ignore[attr-defined]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"hanota pre-flight: {line}" for line in getattr(config, "hanota_preflight", [])]
+
+
+def system_under_test(config: pytest.Config) -> str:
+    """'device', 'dcc', 'device and dcc' or 'reference' (the suite checking its own models)."""
+    device = config.getoption("--hanota-dut") != "reference"
+    dcc = config.getoption("--hanota-dcc") is not None
+    return {(True, False): "device", (False, True): "dcc", (True, True): "device and dcc"}.get(
+        (device, dcc), "reference")
 
 
 def _scope_of_run(config: pytest.Config) -> None:
@@ -188,6 +229,20 @@ class _ResultCollector:
         fields = dict(data)
         fields["verdict"] = Verdict(fields["verdict"])
         results.append(ScenarioResult(**fields))
+        if fields["verdict"] in (Verdict.FAIL, Verdict.ERROR) and self.config.option.tbstyle == "no":
+            self._one_line(f"{fields['verdict'].value.upper()} {fields['scenario']}: "
+                           f"{_first_line(str(fields['reason']))}")
+
+    def _one_line(self, text: str) -> None:
+        """A failing scenario in one line (``hanota run`` without ``--debug``: no tracebacks)."""
+        reporter = self.config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"hanota: {text}")
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def _load_xfails(path: str | None) -> dict[str, str]:
@@ -255,6 +310,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 #: Why a device-side scenario is not applicable in a run against a DCC test system only.
 DCC_ONLY_REASON = "this run targets a DCC; device-side scenarios need a device under test"
+#: ... and a DCC-side one in a run against a device only.
+DEVICE_ONLY_REASON = ("this run certifies a device; DCC-side scenarios check the DCC, here the built-in "
+                      "reference DCC, which is not the system under test")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -263,6 +321,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if (config.getoption("--hanota-dcc") and "device" in sides and "dcc" not in sides
             and config.getoption("--hanota-dut") == "reference"):
         pytest.skip(f"{NOT_APPLICABLE}{DCC_ONLY_REASON}")
+    if system_under_test(config) == "device" and "dcc" in sides and "device" not in sides:
+        pytest.skip(f"{NOT_APPLICABLE}{DEVICE_ONLY_REASON}")
     requirements = [str(m.args[0]) for m in item.iter_markers("requirement")]
     not_applying = config.stash.get(_not_applying_key, {})
     if requirements and all(r in not_applying for r in requirements):
@@ -274,7 +334,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark in item.iter_markers("pics"):
         needed = str(mark.args[0])
         if not pics.supports(needed):
-            pytest.skip(f"{NOT_APPLICABLE}the device does not declare PICS item '{needed}' ({pics.source})")
+            key = needed.replace("-", "_")  # as the PICS file spells it
+            pytest.skip(f"{NOT_APPLICABLE}the device does not declare PICS item '{key}' ({pics.source})")
     rules = item.config.getoption("--hanota-rules")
     wanted = {str(m.args[0]) for m in item.iter_markers("rules")}
     if wanted and rules not in wanted:
@@ -333,7 +394,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not is_final:
         return
     verdict, reason = _verdict(report, call.excinfo)
-    if verdict in (Verdict.FAIL, Verdict.ERROR) and requirements:
+    if call.excinfo is not None and call.excinfo.errisinstance(DutDisconnectedError) \
+            and str(call.excinfo.value).startswith("cannot connect"):
+        # The device is gone, not merely hung up: the run stops cleanly, this scenario in error.
+        item.session.shouldstop = f"the device under test is gone ({call.excinfo.value}); the run stops"
+        item.config.stash[_stopped_key] = str(item.session.shouldstop)
+    if verdict in (Verdict.FAIL, Verdict.ERROR) and requirements and item.config.option.tbstyle != "no":
         # pytest prints sections under the failure: the reader sees which requirement was not met.
         report.sections.append(("hanota", f"{verdict.value} of requirement(s) "
                                 f"{', '.join(sorted(set(requirements)))}"))
@@ -346,7 +412,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     harness = item.stash.get(harness_key, None)
     if harness is not None and hasattr(harness, "evidence"):
         evidence = harness.evidence()
-    info = info or {"feature": item.parent.name if item.parent else "", "scenario": item.name, "steps": []}
+    info = info or _scenario_title(item) or {"feature": item.parent.name if item.parent else "",
+                                             "scenario": item.name, "steps": []}
     result = ScenarioResult(
         nodeid=item.nodeid, feature=info["feature"], scenario=info["scenario"],
         requirements=sorted(set(requirements)), verdict=verdict, reason=reason,
@@ -355,6 +422,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     data = dataclasses.asdict(result)
     data["verdict"] = str(result.verdict)
     report.hanota_result = data  # type: ignore[attr-defined]
+
+
+def _scenario_title(item: pytest.Item) -> dict[str, Any] | None:
+    """The feature and scenario title of a scenario that never started (not applicable at
+    setup), from pytest-bdd's template with the example's values: reports list it by its title."""
+    try:
+        from pytest_bdd.scenario import scenario_wrapper_template_registry
+    except ImportError:  # pragma: no cover - another pytest-bdd layout: the test name stands
+        return None
+    function = getattr(item, "obj", None)
+    template = scenario_wrapper_template_registry.get(function) if callable(function) else None
+    if template is None:
+        return None
+    callspec = getattr(item, "callspec", None)
+    example = callspec.params.get("_pytest_bdd_example", {}) if callspec is not None else {}
+    return {"feature": template.feature.name, "scenario": template.render(example).name, "steps": []}
 
 
 def _catalogue_ids(results: list[ScenarioResult]) -> list[str]:
@@ -392,6 +475,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             "suite_commit": _suite_commit(),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "dut": config.getoption("--hanota-dut"),
+            "system_under_test": system_under_test(config),
             "dcc": config.getoption("--hanota-dcc") or "reference",
             # A run of the reference world with faults switched on is a mutation test, not a
             # certification of the reference: the report says so.
@@ -400,6 +484,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                        if config.getoption(f"--hanota-{layer}-fault")},
             "rules": config.getoption("--hanota-rules"),
             "seed": config.getoption("--hanota-seed"),
+            # Ctrl-C: the scenarios finished before it are reported, and the report says so.
+            "interrupted": exitstatus == pytest.ExitCode.INTERRUPTED and _stopped_key not in config.stash,
+            "stopped": config.stash.get(_stopped_key, None),
             "pics": pics.summary(),
             "dcc_pixit": {"source": config.hanota_dcc_pixit.source,  # type: ignore[attr-defined]
                           **config.hanota_dcc_pixit.durations},  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ Feature: Fragmentation of images above the size limit
     "The WG agreed that there would need to be mechanisms to support fragmentation of images
     sent to PPMIDs and IHDs."
 
-    @SECMP7-FRAG-001 @SECMP7-IMG-002 @side-dcc @rules-wg-2016 @slow
+    @SECMP7-FRAG-001 @SECMP7-IMG-002 @side-dcc @rules-wg-2016 @pics-fragmentation @slow
     Scenario Outline: An image of <size> reaches the device in at least <count> fragments
       Given a signed image "big" of "<size>" with a newer file version
       When "Supplier A" requests a firmware update of the device with image "big"

@@ -27,6 +27,7 @@ from typing import Any, TypeAlias
 
 import construct as c
 
+from ._fastpath import struct_of
 from ._fields import decode
 from .errors import DecodeError, HarnessUsageError, SizeLimitError
 from .zcl import AsDataclass, EnumField, ReservedBits
@@ -263,15 +264,14 @@ _TYPE_OF: dict[type[Any], MessageType] = {cls: t for t, (cls, _) in MESSAGES.ite
 
 # FRAME is the hot message (one per image block each way): a struct form derived from the
 # declaration above, used only after explicit length checks; everything else is interpreted.
-_FRAME_SUBCONS: list[Any] = list(FRAME_STRUCT.subcons)
-_FRAME_HEAD = struct.Struct(">" + "".join(sub.subcon.fmtstr[1:] for sub in _FRAME_SUBCONS[:6])
-                            + _FRAME_SUBCONS[6].subcon.lengthfield.fmtstr[1:])
+# (src .. cluster_id and the payload's length; the payload follows.)
+_FRAME_HEAD = struct_of(FRAME_STRUCT.subcons)
 _FRAME_TYPE = bytes([MessageType.FRAME])
 # CONTROL and its reply go once per block too when time is virtual (the client asks the time
-# after each frame it sends): struct forms of the declarations above, for a known op and status
-# and an empty reason; anything else takes the interpreted path, which names the field.
-_CONTROL = struct.Struct(">BHBQ")  # type, request_id, op, argument
-_CONTROL_REPLY = struct.Struct(">BHBBQQH")  # type, request_id, op, status, now, next due, reason length
+# after each frame it sends): struct forms of the declarations above, after the type octet, for
+# a known op and status and an empty reason; anything else takes the interpreted path.
+_CONTROL = struct_of(CONTROL_FORMAT.subcon.subcons, lead="B")  # type: ignore[attr-defined]
+_CONTROL_REPLY = struct_of(CONTROL_REPLY_FORMAT.subcon.subcons, lead="B")  # type: ignore[attr-defined]
 _OPS = {int(op): op for op in ControlOp}
 _STATUSES = {int(status): status for status in ControlStatus}
 

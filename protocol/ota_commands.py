@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import operator
 import struct
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from typing import Any, ClassVar
 
 import construct as c
 
+from ._fastpath import struct_of
 from ._fields import EUI64, decode
 from .errors import DecodeError, HarnessUsageError, ProtocolError, ValidationError
 from .zcl import (
@@ -480,34 +482,13 @@ def command_format(cls: type[Any]) -> Any:
 # The hot path: SUCCESS Image Block Response
 # --------------------------------------------------------------------------------------------
 
-def _struct_code(sub: Any) -> str:
-    """The struct format letter of a fixed-width integer field, unwrapping construct wrappers.
-    An EUI-64 is 8 octets read as a little-endian integer, which is exactly ``<Q`` (tested)."""
-    while not isinstance(sub, c.FormatField):
-        if sub is EUI64:
-            return "Q"
-        if isinstance(sub, c.IfThenElse):
-            sub = sub.thensubcon
-        elif isinstance(sub, c.Transformed) and sub.sizeof() == 1:
-            return "B"
-        elif hasattr(sub, "subcon"):
-            sub = sub.subcon
-        else:
-            raise TypeError(f"{sub!r} is not a fixed-width integer field")
-    fmt: str = sub.fmtstr
-    return fmt[1:]
-
-
 def _fast_block_format() -> struct.Struct:
     """Derive the SUCCESS form's fixed part from the declarations: header without manufacturer
     code (frame control, tsn, command id), then status .. data_size."""
     header = ZCL_HEADER.subcon.subcons  # type: ignore[attr-defined]
-    codes = [_struct_code(header[0]), _struct_code(header[2]), _struct_code(header[3])]
-    for sub in IMAGE_BLOCK_RESPONSE_STRUCT.subcons:
-        if sub.name == "image_data":
-            break
-        codes.append(_struct_code(sub))
-    return struct.Struct("<" + "".join(codes))
+    subcons = IMAGE_BLOCK_RESPONSE_STRUCT.subcons
+    fields = list(itertools.takewhile(lambda sub: sub.name != "image_data", subcons))
+    return struct_of([header[0], header[2], header[3], *fields])
 
 
 _FAST_BLOCK = _fast_block_format()
@@ -596,12 +577,11 @@ def _fast_request_formats() -> dict[int, struct.Struct]:
     if tuple(sub.name for sub in subcons) != _REQUEST_NAMES:
         raise TypeError("IMAGE_BLOCK_REQUEST_STRUCT no longer matches ImageBlockRequest's fields")
     header = ZCL_HEADER.subcon.subcons  # type: ignore[attr-defined]
-    head = _struct_code(header[0]) + _struct_code(header[2]) + _struct_code(header[3])
     formats = {}
     for field_control in range(4):
         ctx: Any = c.Container(field_control=field_control)
-        codes = [_struct_code(sub) for sub in subcons if _present(sub.subcon, ctx)]
-        formats[field_control] = struct.Struct("<" + head + "".join(codes))
+        fields = [sub for sub in subcons if _present(sub.subcon, ctx)]
+        formats[field_control] = struct_of([header[0], header[2], header[3], *fields])
     return formats
 
 

@@ -21,6 +21,14 @@ def count_arg(text: str) -> int:
     return value
 
 
+def positive_int(text: str) -> int:
+    """An integer of at least 1."""
+    value = int_arg(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
 def parse_listen(text: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:PORT`` for IPv6) -> (host, port)."""
     host, sep, port = text.rpartition(":")

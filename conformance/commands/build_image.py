@@ -10,6 +10,7 @@ payload as the upgrade-image sub-element, optionally followed by an image integr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,8 +90,10 @@ def run(args: argparse.Namespace) -> int:
 
             pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
-            Path(args.new_key).write_bytes(pem)
+            _write_private(Path(args.new_key), pem)
             Path(args.new_key + ".pub").write_bytes(public_key_pem(key))
+            print(f"hanota build-image: new test key written to {args.new_key} (private, mode 0600) and "
+                  f"{args.new_key}.pub", file=sys.stderr)
         if args.format == "zigbee":
             image = _zigbee(args, payload, header_string, key)
         else:
@@ -107,3 +110,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.out}: {len(image)} bytes, {'GBCS Upgrade Image' if args.format == 'gbcs' else 'ZigBee OTA'}"
           f"{', signed' if key is not None else ''}")
     return EXIT_OK
+
+
+def _write_private(path: Path, pem: bytes) -> None:
+    """A private key file readable by its owner only (mode 0600 from its creation)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    os.chmod(path, 0o600)  # an existing file keeps its mode through O_CREAT

@@ -22,6 +22,7 @@ from protocol.ota_image import (
 )
 from protocol.signatures import load_public_key_pem, verify_image
 
+from ._args import positive_int
 from ._io import read_bounded
 
 NAME = "inspect"
@@ -38,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="verify the GBCS signature trailer with this P-256 public key")
     parser.add_argument("--format", choices=tuple(_FORMATS), default="auto",
                         help="read the file as this format only (default: decide from the bytes)")
-    parser.add_argument("--max-size", type=int, default=DEFAULT_MAX_IMAGE_SIZE,
+    parser.add_argument("--max-size", type=positive_int, default=DEFAULT_MAX_IMAGE_SIZE,
                         help=f"largest file accepted, in bytes (default {DEFAULT_MAX_IMAGE_SIZE})")
 
 

@@ -28,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve()
+    if out.exists() and not out.is_dir():
+        print(f"hanota publish: --out {args.out}: a file, not a directory; give the site directory to write",
+              file=sys.stderr)
+        return 2
     dirs = [Path(d) for d in args.report_dirs]
     for d in dirs:
         if not d.is_dir():

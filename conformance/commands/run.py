@@ -8,6 +8,7 @@ directory. Exit 0 only when every scenario that ran passed or was not applicable
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signing-key", default=None, metavar="PEM",
                         help="Ed25519 private key (PEM) that signs the report's manifest; default: the "
                         "installation key (~/.config/hanota/signing-key.pem, created on first use)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a --report-dir that holds files other than a previous hanota report")
     parser.add_argument("--xfails", default=None, help="file of scenarios expected to fail on this device")
     parser.epilog = "Other arguments (-k EXPR, -m MARKEXPR, -x, -q, -n auto, ...) are passed to pytest."
     parser.set_defaults(_accepts_extra=True)
@@ -73,6 +76,7 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
         f"--alluredir={report_dir / 'allure-results'}",
         "-o", "junit_family=xunit2",
         "-p", "no:cacheprovider",
+        "--hanota-preflight-done",
     ]
     if args.dcc:
         out.append(f"--hanota-dcc={args.dcc}")
@@ -85,9 +89,69 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
         out.append(f"--hanota-dcc-pixit={args.dcc_pixit}")
     if args.xfails:
         out.append(f"--hanota-xfails={args.xfails}")
+    if not getattr(args, "debug", False) and not any(a.startswith("--tb") for a in args.extra):
+        out += ["--tb=no", "-rN"]  # one line per failing scenario (the plugin writes it)
     if args.requirements:
         out.append(f"--hanota-requirements={args.requirements}")
     return out + list(args.extra)
+
+
+#: Files a hanota report directory holds; a directory with one of them is a previous report.
+REPORT_MARKERS = ("results.json", "manifest.json", "junit.xml", "allure-results", "report.html")
+
+
+def prepare_report_dir(report_dir: Path, *, force: bool, dry_run: bool = False) -> str | None:
+    """Make ``report_dir`` hold this run only: a previous report in it is removed entirely (its
+    files must not be signed as this run's); other files are replaced only with ``force``.
+    Returns a one-line problem, or None; ``dry_run`` only checks."""
+    if report_dir.exists() and not report_dir.is_dir():
+        return f"{report_dir} is a file, not a directory"
+    if report_dir.is_dir() and any(report_dir.iterdir()):
+        previous = any((report_dir / name).exists() for name in REPORT_MARKERS)
+        if not previous and not force:
+            return (f"{report_dir} holds files that are not a hanota report; choose an empty directory, "
+                    "or add --force to replace them")
+        if dry_run:
+            return None
+        try:
+            for entry in report_dir.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+        except OSError as err:
+            return f"cannot clear {report_dir}: {err.strerror or err}"
+        print(f"hanota run: {report_dir}: the previous report there is replaced by this run's",
+              file=sys.stderr)
+    if dry_run:
+        return None
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return f"cannot create {report_dir}: {err.strerror or err}"
+    return None
+
+
+def _stopped(report_dir: Path) -> str | None:
+    """Why the run stopped before its end (results.json ``stopped``), if it did."""
+    import json
+
+    try:
+        data = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("stopped") if isinstance(data, dict) else None
+
+
+def _preflight(args: argparse.Namespace) -> list[str]:
+    from conformance.adapters import parse_dut_specs
+    from conformance.pics import load_pics, reference_pics
+    from conformance.preflight import run_checks
+
+    pics = load_pics(args.pics) if args.pics else reference_pics()
+    specs = parse_dut_specs(args.dut)
+    lines, _ = run_checks(pics, [] if specs == ["reference"] else specs, args.dcc, declared=bool(args.pics))
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,7 +185,21 @@ def run(args: argparse.Namespace) -> int:
             print(f"hanota run: --signing-key: {err}", file=sys.stderr)
             return 2
     report_dir = Path(args.report_dir) if args.report_dir else default_report_dir()
-    report_dir.mkdir(parents=True, exist_ok=True)
+    problem = prepare_report_dir(report_dir, force=args.force, dry_run=True)
+    if problem:
+        print(f"hanota run: --report-dir: {problem}", file=sys.stderr)
+        return 2
+    try:  # before any scenario: the images, the device, its identity, the DCC (one line if not)
+        lines = _preflight(args)
+    except HarnessUsageError as err:
+        print(f"hanota run: {err}", file=sys.stderr)
+        return 2
+    for line in lines:
+        print(f"hanota run: pre-flight: {line}", file=sys.stderr)
+    problem = prepare_report_dir(report_dir, force=args.force)
+    if problem:
+        print(f"hanota run: --report-dir: {problem}", file=sys.stderr)
+        return 2
     code = pytest.main(pytest_args(args, report_dir))
     if (report_dir / "results.json").is_file():
         try:
@@ -132,6 +210,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"hanota run: report written to {report_dir / 'report.html'}", file=sys.stderr)
     else:
         print(f"hanota run: no results were recorded; see the output above ({report_dir})", file=sys.stderr)
+    if code == pytest.ExitCode.INTERRUPTED and _stopped(report_dir):
+        print(f"hanota run: {_stopped(report_dir)}", file=sys.stderr)
+        return 1
+    if code == pytest.ExitCode.INTERRUPTED:
+        print("hanota run: interrupted; the report holds the scenarios finished before and says so",
+              file=sys.stderr)
+        return 130
     if code == pytest.ExitCode.OK:
         return 0
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:

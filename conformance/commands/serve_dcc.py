@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import sys
 from types import FrameType
 from typing import Any
@@ -80,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"hanota serve-dcc: {err}", file=sys.stderr)
         return 2
     host, port = args.listen
+    if problem := _port_taken(host, port):
+        print(f"hanota serve-dcc: cannot listen on {host}:{port}: {problem}", file=sys.stderr)
+        return 2
     try:
         server = make_server(host, port, app, threaded=False)
     except OSError as err:
@@ -101,6 +105,21 @@ def run(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def _port_taken(host: str, port: int) -> str | None:
+    """Why the address cannot be bound, or None. Checked first: werkzeug's server reports a busy
+    port itself on two lines and exits 1, where a usage error here is one line and exit 2."""
+    if port == 0:
+        return None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            return err.strerror or str(err)
+    return None
 
 
 def _duis_app(args: argparse.Namespace, config: WorldConfig) -> Any:

@@ -26,6 +26,11 @@ def run(args: argparse.Namespace) -> int:
     if features is not None and not features.is_dir():
         print(f"hanota spec: {features}: not a directory", file=sys.stderr)
         return 2
+    target = Path(args.out)
+    if target.is_dir() or not target.parent.is_dir():
+        why = "is a directory" if target.is_dir() else f"its directory {target.parent} does not exist"
+        print(f"hanota spec: --out {target}: {why}; give the path of an HTML file to write", file=sys.stderr)
+        return 2
     try:
         out = render_spec(Path(args.out), features_dir=features, suite_version=__version__,
                           suite_commit=suite_commit())

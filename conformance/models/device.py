@@ -314,6 +314,8 @@ class OtaDevice:
         max_retries: int = 3,
         max_query_delay_ms: int = 1_000,
         expected_format: ota_image.ImageFormat | None = None,
+        supports_resume: bool = True,
+        device_specific_files: bool = True,
         endpoint: int = OTA_ENDPOINT,
         faults: frozenset[str] = frozenset(),
     ) -> None:
@@ -345,6 +347,10 @@ class OtaDevice:
         self.max_retries = max_retries
         self.max_query_delay_ms = max_query_delay_ms
         self.expected_format = expected_format
+        #: PICS resume / device_specific_files: without them, every download starts again from
+        #: offset 0 and every device-specific file is refused (both conforming).
+        self.supports_resume = supports_resume
+        self.device_specific_files = device_specific_files
         self.endpoint = endpoint
         self.faults = frozenset(faults)  # fixed for the device's life
         self._any_server = "accept-from-any-server" in self.faults  # read per frame
@@ -506,7 +512,7 @@ class OtaDevice:
             self._send_upgrade_end(Status.INVALID_IMAGE, offer)
             self._drop_download()
             return S.IDLE
-        if offer != self._offer or "no-resume" in self.faults:
+        if offer != self._offer or "no-resume" in self.faults or not self.supports_resume:
             self._buffer = bytearray()
             self._verified = False
         self._offer = offer
@@ -697,6 +703,8 @@ class OtaDevice:
             if h.image_type != self.image_type:
                 return f"image: image type 0x{h.image_type:04x} is not ours"
         destination = h.upgrade_file_destination
+        if destination is not None and not self.device_specific_files:
+            return "image: a device-specific file, which this device does not take (device_specific_files)"
         if destination is not None and destination != self.eui64 \
                 and "ignore-file-destination" not in self.faults:
             at = ota_image.header_length_for(

@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -102,6 +103,9 @@ def load_or_create_installation_key(path: Path | None = None) -> Ed25519PrivateK
         return load_private_key(p)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
+    print(f"hanota: created this installation's report-signing key {p} (mode 0600, fingerprint "
+          f"{fingerprint(key.public_key())}); keep it to sign later reports with the same key",
+          file=sys.stderr)
     return key
 
 

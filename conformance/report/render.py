@@ -433,6 +433,8 @@ def _summary(data: Mapping[str, Any], suite_commit: str | None, overall: tuple[s
         ("EUI-64", pics.get("eui64", "")),
         ("Declared features", ", ".join(_s(x) for x in pics.get("features", []) or []) or "none"),
         ("PICS", pics.get("source", "")),
+        ("Images", pics.get("images", "")),
+        ("System under test", data.get("system_under_test", "")),
         ("Device under test", data.get("dut", "")),
         ("DCC", data.get("dcc", "reference")),
         ("Suite version", data.get("suite_version", "")),
@@ -441,6 +443,16 @@ def _summary(data: Mapping[str, Any], suite_commit: str | None, overall: tuple[s
         ("Rule set", data.get("rules", "")),
         ("Seed", data.get("seed", "")),
     ]
+    local = pics.get("local_upgrade_interfaces")
+    if local:
+        rows.append(("Declared local upgrade means (not tested)", ", ".join(_s(x) for x in local)))
+    if pics.get("image_capacity_bytes") is not None:
+        rows.append(("Declared image capacity", f"{_s(pics.get('image_capacity_bytes'))} bytes"))
+    dcc_pixit = data.get("dcc_pixit")
+    if isinstance(dcc_pixit, Mapping):
+        figures = ", ".join(f"{_s(k).removesuffix('_ms').replace('_', ' ')} {_s(v)} ms"
+                            for k, v in dcc_pixit.items() if k != "source")
+        rows.append(("DCC's declared figures", f"{figures or 'none'} ({_s(dcc_pixit.get('source', ''))})"))
     faults = data.get("faults") or {}
     if isinstance(faults, Mapping) and faults:
         rows.append(("Faults switched on", "; ".join(
@@ -500,12 +512,16 @@ def render_report(report_dir: Path, *, suite_commit: str | None = None,
     rules = _s(data.get("rules")) or "wg-2016"
     overall = overall_verdict((_s(s.get("verdict")) for s in scenarios), req_verdict,
                               {r.id: r.level_under(rules) for r in infos.values()})
+    if data.get("interrupted"):  # Ctrl-C: what did not run is not a pass
+        verdict = overall[0] if overall[0] in ("fail", "error") else "not-tested"
+        overall = (verdict, "the run was interrupted (Ctrl-C); the scenarios it had not reached did not "
+                   f"run. {overall[1]}")
     scen_tally = _tally(_s(s.get("verdict")) for s in scenarios)
     req_tally = _tally(req_verdict.values())
     families = list(dict.fromkeys(r.family for r in infos.values()))
     controls, filter_css = filter_controls([(f, family_titles.get(f, "")) for f in families])
 
-    body = [f"<header><h1>Conformance report — {esc(_device_title(data))}</h1>"
+    body = [f"<header><h1>{esc(_title(data))}</h1>"
             '<p class="note">hanota: over-the-air firmware update conformance of GB smart-metering HAN '
             "devices (SECMP0007). Generated from results.json; the signed manifest.json beside this "
             "file lets anyone check it was not altered (<code>hanota verify-report DIR</code>).</p>"
@@ -598,9 +614,17 @@ def render_report(report_dir: Path, *, suite_commit: str | None = None,
                 '<span data-count="#scenarios article.scenario"></span></p>' + "".join(arts) + "</section>")
 
     out = report_dir / "report.html"
-    out.write_text(page(f"Conformance report — {_device_title(data)}", "\n".join(body),
+    out.write_text(page(_title(data), "\n".join(body),
                         extra_css=filter_css), encoding="utf-8")
     return out
+
+
+def _title(data: Mapping[str, Any]) -> str:
+    """A DCC acceptance report names the DCC under test; any other run, the device."""
+    mark = " (interrupted)" if data.get("interrupted") else ""
+    if data.get("system_under_test") == "dcc":
+        return f"DCC acceptance report — {_s(data.get('dcc', ''))}{mark}"
+    return f"Conformance report — {_device_title(data)}{mark}"
 
 
 def _device_title(data: Mapping[str, Any]) -> str:

@@ -69,3 +69,20 @@ def test_pics_timing_bounds_are_validated(tmp_path: Path) -> None:
         load_pics(path)
     path.write_text(head + "[timing]\nmax_wall_wait_ms = 5000\n", encoding="utf-8")
     assert load_pics(path).timing.max_wall_wait_ms == 5_000
+
+
+def test_a_wall_time_wait_is_never_silent(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("conformance.harness.PROGRESS_EVERY_S", 0.1)
+    lines: list[str] = []
+    harness.progress = lines.append
+    harness.advance(700)
+    assert len(lines) >= 2, lines  # one every PROGRESS_EVERY_S, though no frame comes
+    assert all(line.startswith("waiting for 0.7 s to pass on the device's wall clock: ") for line in lines)
+    assert "s elapsed" in lines[-1] and "s to go" in lines[-1]
+
+
+def test_a_progress_line_says_when_the_frame_count_does_not_move(harness: Harness) -> None:
+    seen = [len(harness.network.log)]
+    line = harness._progress_line(None, 12.0, seen, quiet_ms=1_500, max_ms=20_000)
+    assert "no new frame since the last line" in line and "after 12 s" in line
+    assert "ends after 1.5 s without a frame, fails after 20 s" in line
