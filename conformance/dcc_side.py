@@ -29,23 +29,22 @@ from typing import Any, Protocol
 
 from conformance.adapters.base import DutNotApplicableError
 from conformance.models import gbcs_wan
+from conformance.models.premises import DEFAULT_MANUFACTURER_CODE
 from conformance.models.service_request import (
     Acknowledged,
     Alert,
     FirmwareConfirmedAlert,
     Rejected,
-    RejectReason,
     RequestProcessedAlert,
     RequestVariant,
     ServiceRequestResponse,
+    SupplierRole,
     TransferOutcomeAlert,
     WarningResponse,
 )
 from protocol import ota_commands as oc
 from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.fragments import split_image
 from protocol.gbt import GbtReassembler, split
-from protocol.ota_image import ImageFormat
 
 __all__ = [
     "ALERT_KINDS",
@@ -54,6 +53,7 @@ __all__ = [
     "CUT_OFF_POINTS",
     "DccSide",
     "GbcsNotObservableError",
+    "OTHER_DEVICES",
     "HubDelivery",
     "ReferenceDccSide",
     "SubmittedRequest",
@@ -68,6 +68,11 @@ __all__ = [
 ALERT_KINDS = ("(a)", "(b)", "(c)", "Image Discarded")
 #: Why a hub may drop an image it holds (the minutes' requirement (b) cases).
 DISCARD_REASONS = ("the device did not retrieve it in time", "an electricity meter image took priority")
+#: The other devices a DeviceIDList can name beside the device (test support: the SR 11.4
+#: validation matrix). Each but the first is added to the device's premises in that state.
+OTHER_DEVICES = ("a device unknown to the DCC", "an IHD", "a PPMID not commissioned",
+                 "a PPMID of another manufacturer", "a PPMID with another request in progress",
+                 "a PPMID whose GBCS version does not support the request")
 #: When a device can be cut off its HAN (test support: the causes of CCS08 and CS08 failures).
 CUT_OFF_POINTS = ("before it retrieves the image", "during the download", "once it has the whole image")
 #: CCS08 response code 'Image Discarded' (domain.md section 2b).
@@ -266,17 +271,9 @@ class ReferenceDccSide:
                    else RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE)
         request = self.world.request(list(devices), image, requester=supplier, variant=variant,
                                      firmware_version=file_version)
-        sent = self._record(request, label, len(image), dcc.submit(request))
-        refused = sent.response
-        if (self.rules == "wg-2016" and isinstance(refused, Rejected)
-                and refused.reason is RejectReason.IMAGE_TOO_LARGE):
-            # The Supplier does what the answer says: sends the image again, in fragments each
-            # within the limit (the working group's mechanism; SR 11.4 has none).
-            fragments = tuple(split_image(image, max_bytes=self.world.max_image_bytes, fmt=ImageFormat.GBCS))
-            request = self.world.request(list(devices), b"", requester=supplier, variant=variant,
-                                         firmware_version=file_version, fragments=fragments)
-            sent = self._record(request, label, len(image), dcc.submit(request))
-        return sent
+        # The Supplier sends the whole image: cutting one above the limit into fragments is the
+        # DCC's mechanism under the working group's rules (SECMP7-FRAG-001), never the suite's.
+        return self._record(request, label, len(image), dcc.submit(request))
 
     def _record(self, request: Any, label: str, size: int,
                 response: ServiceRequestResponse) -> SubmittedRequest:
@@ -351,6 +348,43 @@ class ReferenceDccSide:
             return []
         return [describe_change(c.old_version, c.new_version, c.source.value, c.time_ms, c.request_id)
                 for c in inventory.history(device)]
+
+    def submit_request(self, requester: str, role: SupplierRole, devices: Sequence[int], image: bytes,
+                       file_version: int, *, variant: RequestVariant, label: str = "",
+                       fragments: Sequence[bytes] = (), request_id: str | None = None,
+                       image_bytes: int | None = None) -> SubmittedRequest:
+        """A Service Request with exactly these fields (any role, any FirmwareVersion), as
+        ``HttpDccSide.submit_request`` sends it."""
+        self._tap_hubs()
+        self.world.dcc.register_supplier(requester)
+        request = self.world.request(list(devices), image, requester=requester, role=role,
+                                     request_id=request_id, firmware_version=file_version,
+                                     variant=variant, fragments=tuple(fragments))
+        size = len(image) if image_bytes is None else image_bytes
+        return self._record(request, label, size, self.world.dcc.submit(request))
+
+    def add_other_device(self, device: int, what: str) -> int:
+        """Make ``what`` (one of :data:`OTHER_DEVICES`) at ``device``'s premises; its EUI-64.
+        "with another request in progress": a PPMID the gas Supplier (else the electricity
+        Supplier) has just asked to update, with an image made for it."""
+        if what not in OTHER_DEVICES:
+            raise HarnessUsageError(f"unknown other device {what!r}; known: {'; '.join(OTHER_DEVICES)}")
+        world = self.world
+        premises = world._devices[device][0] if device in world._devices else None
+        if premises is None:
+            raise HarnessUsageError(f"no device {device:#018x} in the reference world")
+        if what == OTHER_DEVICES[0]:
+            return int(device ^ 0xFF00)  # same premises range, never registered
+        kind = "ihd" if what == OTHER_DEVICES[1] else "ppmid"
+        model = world.add_device(premises, kind, commissioned=what != OTHER_DEVICES[2],
+                                 manufacturer_code=DEFAULT_MANUFACTURER_CODE + (what == OTHER_DEVICES[3]),
+                                 gbcs_supports_request=what != OTHER_DEVICES[5])
+        if what == OTHER_DEVICES[4]:
+            meter = premises.gas_meter or premises.electricity_meter
+            supplier = meter.supplier
+            self.submit(supplier, [model.eui64], world.make_image(model, payload_size=512),
+                        label="other request", file_version=world.spec(model).file_version + 1)
+        return int(model.eui64)
 
     def cut_off_device(self, device: int, when: str) -> None:
         """Cut the reference device ``device`` off its HAN at the point ``when`` (one of
@@ -544,7 +578,8 @@ def _cut_off(clock: Any, network: Any, device: Any, point: int) -> None:
 
 def add_premises_like(world: Any, premises: Any, count: int, *,
                       device_faults: Sequence[str] = ()) -> list[Any]:
-    """``count`` more premises with the same Suppliers, devices and hub faults as ``premises``."""
+    """``count`` more premises with the same Suppliers, devices and hub faults as ``premises``.
+    Their HAN frames are not logged: the suite observes them through the DCC, never frame by frame."""
     kinds = tuple(premises.specs[d.eui64].kind for d in premises.devices.values())
     first = next(iter(premises.devices.values()))
     added = []
@@ -553,7 +588,7 @@ def add_premises_like(world: Any, premises: Any, count: int, *,
             electricity_supplier=premises.electricity_meter.supplier,
             gas_supplier=premises.gas_meter.supplier if premises.gas_meter is not None else None,
             devices=kinds, device_faults=device_faults,
-            supports_fragmentation=bool(getattr(first, "supports_fragmentation", False)))
+            supports_fragmentation=bool(getattr(first, "supports_fragmentation", False)), keep_log=False)
         if hasattr(premises.hub, "faults"):
             new.hub.faults = premises.hub.faults
         added.append(new)

@@ -296,6 +296,8 @@ class Source(enum.Enum):
 class Target(enum.Enum):
     DEVICE = "the device"
     EVERY_DEVICE = "every device"
+    DEVICE_AND_OTHER = "the device and the other device"
+    DEVICE_TWICE = "the device listed twice"
 
 
 class Recipient(enum.Enum):

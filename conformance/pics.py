@@ -65,6 +65,10 @@ class Pics:
     eui64: int = 0x0011_2233_4455_6601
     #: PEM of the manufacturer's ECDSA P-256 public key (None: the reference test key).
     public_key_pem: bytes | None = None
+    #: Means of local firmware upgrade the device declares besides the air (e.g. "optical
+    #: port"): shown in the report, never tested, since such an upgrade "cannot be blocked if it
+    #: is carried out locally" (SECMP7-HHT-001/004); the suite tests the HAN path only.
+    local_upgrade_interfaces: tuple[str, ...] = ()
     features: frozenset[str] = frozenset()
     timing: Timing = field(default_factory=Timing)
     #: PIXIT: the largest single distributed image, in bytes (768,000 = 750 x 1024 by default).
@@ -99,6 +103,7 @@ class Pics:
             "hardware_version": self.hardware_version,
             "eui64": f"{self.eui64:016x}",
             "features": sorted(self.features),
+            "local_upgrade_interfaces": list(self.local_upgrade_interfaces),
             "max_image_bytes": self.max_image_bytes,
             "image_capacity_bytes": self.image_capacity_bytes,
             "source": self.source,
@@ -155,7 +160,7 @@ def load_pics(path: str | Path) -> Pics:
     if not isinstance(dev, dict):
         raise PicsError(f"{p}: missing [device] table")
     known_dev = {"kind", "manufacturer_code", "image_type", "file_version", "hardware_version", "eui64",
-                 "public_key"}
+                 "public_key", "local_upgrade_interfaces"}
     if extra := set(dev) - known_dev:
         raise PicsError(f"{p}: [device] unknown key(s) {sorted(extra)}")
     for key in ("kind", "manufacturer_code", "image_type", "file_version"):
@@ -167,6 +172,10 @@ def load_pics(path: str | Path) -> Pics:
     public_key_pem: bytes | None = None
     if "public_key" in dev:
         public_key_pem = _public_key(p, dev["public_key"])
+    local = dev.get("local_upgrade_interfaces", [])
+    if not isinstance(local, list) or not all(isinstance(x, str) and x.strip() for x in local):
+        raise PicsError(f"{p}: [device] local_upgrade_interfaces must be a list of names, "
+                        "e.g. [\"optical port\"]")
     feats = data.get("features", {})
     if not isinstance(feats, dict):
         raise PicsError(f"{p}: [features] must be a table")
@@ -199,6 +208,7 @@ def load_pics(path: str | Path) -> Pics:
                               lo=0, hi=0xFFFF),
         eui64=_int(f"{p}: [device] eui64", dev.get("eui64", Pics.eui64), lo=0, hi=2**64 - 1),
         public_key_pem=public_key_pem,
+        local_upgrade_interfaces=tuple(local),
         features=frozenset(k for k, v in feats.items() if v),
         timing=timing,
         max_image_bytes=_int(f"{p}: [pixit] max_image_bytes",

@@ -101,3 +101,43 @@ Feature: The SEC as implemented: GBCS messages between the Communications Hub an
       Then the hub reports alert 0x8F8B for the device with activateImage "Failure"
       And alert "(c)" to "Supplier B" reports activateImage "Failure"
       And alert "(c)" to "Supplier B" reports the file version of image "original"
+
+  Rule: SECMP7-SEC-005 SR 11.4 answers each device it refuses in the warning list of its reason
+    The DUIS 5.4 schema's DSPUpdatePPMIDFirmwareWarning lists the device IDs SR 11.4 was not
+    accepted for: InvalidDeviceIDList, NotCommissionedDeviceIDList,
+    NotApplicableFirmwareDeviceIDList, OtherRequestInProgressList, InvalidGBCSVersionList.
+
+    @SECMP7-SEC-005 @side-dcc @rules-as-implemented
+    Scenario Outline: SR 11.4 naming the device and <other> lists that one in <list>
+      Given the other device is "<other>"
+      When "Supplier A" requests a firmware update of the device and the other device with image "new"
+      Then the DCC accepts the Service Request from "Supplier A" for the device only, listing the other device in "<list>"
+
+      Examples:
+        | other                                                  | list                              |
+        | a device unknown to the DCC                            | InvalidDeviceIDList               |
+        | an IHD                                                 | InvalidDeviceIDList               |
+        | a PPMID not commissioned                               | NotCommissionedDeviceIDList       |
+        | a PPMID of another manufacturer                        | NotApplicableFirmwareDeviceIDList |
+        | a PPMID with another request in progress               | OtherRequestInProgressList        |
+        | a PPMID whose GBCS version does not support the request | InvalidGBCSVersionList           |
+
+    @SECMP7-SEC-005 @side-dcc @rules-as-implemented
+    Scenario: A device listed twice in the DeviceIDList is updated once
+      When "Supplier A" requests a firmware update of the device listed twice with image "new"
+      And the download runs to its end
+      And "the alert service level" pass
+      Then the DCC accepts the Service Request from "Supplier A"
+      And "Supplier A" receives DCC alert "N60" about image "new" with CCS08 response code "Success"
+
+    @SECMP7-SEC-005 @side-dcc @rules-as-implemented
+    Scenario Outline: SR 11.4 sent with <irregularity> is refused as a whole
+      When "Supplier A" sends the Service Request for image "new" with "<irregularity>"
+      Then the DCC rejects the Service Request from "Supplier A" because "<reason>"
+
+      Examples:
+        | irregularity                                     | reason                                            |
+        | a FirmwareVersion other than the image header's  | its FirmwareVersion differs from the image header |
+        | the role Export Supplier                         | its role may not send it                          |
+        | the role Electricity Distributor                 | its role may not send it                          |
+        | the role Other User                              | its role may not send it                          |

@@ -29,7 +29,14 @@ from conformance.dcc_side import (
     is_kind,
 )
 from conformance.models import gbcs_wan
-from conformance.models.service_request import Acknowledged, Rejected
+from conformance.models.service_request import (
+    Acknowledged,
+    Rejected,
+    RejectReason,
+    RequestVariant,
+    SupplierRole,
+    WarningResponse,
+)
 from protocol import gbcs
 from protocol.errors import HarnessUsageError, ProtocolError
 from protocol.fragments import parse_fragment
@@ -75,6 +82,13 @@ def _targets(harness: Any, target: params.Target) -> list[int]:
     device = harness.device
     if target is params.Target.DEVICE:
         return [device.eui64]
+    if target is params.Target.DEVICE_TWICE:
+        return [device.eui64, device.eui64]
+    if target is params.Target.DEVICE_AND_OTHER:
+        other = getattr(harness, "other_device", None)
+        if other is None:
+            raise HarnessUsageError("no other device in this scenario (Given the other device is ...)")
+        return [device.eui64, other]
     key = next(k for k, d in harness.world.first.devices.items() if d.eui64 == device.eui64)
     return [p.devices[key].eui64 for p in harness.world.premises]
 
@@ -514,3 +528,80 @@ def then_alert_reports_field(harness: Any, dcc: DccSide, alert: str, supplier: s
     shown = latest.describe() if latest else "none received"
     assert ok, (f"expected the latest alert {alert} to {supplier!r} to report {field} {want} '{value}'; "
                 f"latest such alert: {shown}\n{_context(dcc, supplier)}")
+
+
+@then(_re("alert {alert} to {supplier} about image {about} reports the file version of image {label}"))
+def then_alert_about_reports_version(harness: Any, dcc: DccSide, alert: str, supplier: str, about: str,
+                                     label: str) -> None:
+    """As the step above, for the alert about one image's request (another image's alert may
+    come later, e.g. a request a DCC held until this one was confirmed)."""
+    about, label = params.parse_label(about), params.parse_label(label)
+    wanted, kind = _version(harness, label), params.parse_alert(alert).value
+    got = _about(dcc, params.parse_supplier(supplier), kind, about)
+    assert got and all(a.file_version == wanted for a in got), (
+        f"expected alert {alert} to {supplier!r} about image {about!r} to report the file version of "
+        f"image {label!r} ({wanted:#010x}), the version read back from the device; such alerts: "
+        f"\n{format_alerts(got)}\n{_context(dcc, supplier)}")
+
+
+# ------------------------------------------------------------ SR 11.4 validation (as implemented)
+#: "... with <irregularity>": the role the request is sent in, or a FirmwareVersion off by one.
+_ROLES = {f"the role {name}": role for name, role in (
+    ("Export Supplier", SupplierRole.EXPORT_SUPPLIER),
+    ("Electricity Distributor", SupplierRole.ELECTRICITY_DISTRIBUTOR),
+    ("Gas Transporter", SupplierRole.GAS_TRANSPORTER), ("Other User", SupplierRole.OTHER_USER))}
+_OTHER_VERSION = "a FirmwareVersion other than the image header's"
+#: "rejects ... because <reason>": the DCC's reason, in the features' words.
+_REASONS = {"its role may not send it": RejectReason.ROLE_MAY_NOT_SEND,
+            "its FirmwareVersion differs from the image header": RejectReason.FIRMWARE_VERSION_MISMATCH}
+
+
+@given(_re("the other device is {other}"))
+def given_other_device(harness: Any, dcc: DccSide, other: str) -> None:
+    add = getattr(dcc, "add_other_device", None)
+    if add is None:
+        raise DutNotApplicableError("this DCC side cannot add devices in a given state (test support)")
+    harness.other_device = add(harness.device.eui64, other)
+
+
+@when(_re("{supplier} sends the Service Request for image {label} with {irregularity}"))
+def when_irregular_request(harness: Any, dcc: DccSide, supplier: str, label: str,
+                           irregularity: str) -> None:
+    send = getattr(dcc, "submit_request", None)
+    if send is None:
+        raise DutNotApplicableError("this DCC side cannot send a Service Request field by field")
+    label, supplier = params.parse_label(label), params.parse_supplier(supplier)
+    if irregularity != _OTHER_VERSION and irregularity not in _ROLES:
+        raise HarnessUsageError(f"unknown irregularity {irregularity!r}; known: {_OTHER_VERSION}, "
+                                f"{', '.join(_ROLES)}")
+    version = _version(harness, label) + (irregularity == _OTHER_VERSION)
+    variant = (RequestVariant.SEND_PPMID_IHD_FIRMWARE if harness.rules == "wg-2016"
+               else RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE)
+    send(supplier, _ROLES.get(irregularity, SupplierRole.IMPORT_SUPPLIER), [harness.device.eui64],
+         harness.images[label], version, variant=variant, label=label)
+
+
+@then(_re("the DCC accepts the Service Request from {supplier} for the device only, listing the other "
+          "device in {warning_list}"))
+def then_accepts_listing(harness: Any, dcc: DccSide, supplier: str, warning_list: str) -> None:
+    sent = _latest(dcc, params.parse_supplier(supplier))
+    other, device = harness.other_device, harness.device.eui64
+    response = sent.response
+    lists = {r.warning_list for r in getattr(response, "invalid", ()) if r.device == other}
+    assert (isinstance(response, WarningResponse) and tuple(response.devices) == (device,)
+            and lists == {warning_list}), (
+        f"expected the DCC to accept the Service Request from {supplier!r} for the device {device:#018x} "
+        f"only and to name the other device {other:#018x} in {warning_list} "
+        f"(DSPUpdatePPMIDFirmwareWarning) alone, but it answered {describe_response(response)}; the other "
+        f"device is in {sorted(str(x) for x in lists) or 'no list'}\n  {sent.describe()}")
+
+
+@then(_re("the DCC rejects the Service Request from {supplier} because {reason}"))
+def then_rejects_because(dcc: DccSide, supplier: str, reason: str) -> None:
+    want = _REASONS.get(reason)
+    if want is None:
+        raise HarnessUsageError(f"unknown reason {reason!r}; known: {'; '.join(_REASONS)}")
+    sent = _latest(dcc, params.parse_supplier(supplier))
+    assert isinstance(sent.response, Rejected) and sent.response.reason is want, (
+        f"expected the DCC to reject the Service Request from {supplier!r} as a whole because {reason} "
+        f"({want.value}), but it answered {describe_response(sent.response)}\n  {sent.describe()}")

@@ -128,7 +128,8 @@ def _list(value: Any, field: str) -> list[Any]:
 
 # -- the DCC's answer ---------------------------------------------------------------------------
 def _rejection_to_json(r: DeviceRejection) -> dict[str, Any]:
-    return {"device": eui_to_json(r.device), "reason": r.reason.value, "detail": r.detail}
+    return {"device": eui_to_json(r.device), "reason": r.reason.value, "detail": r.detail,
+            "warning_list": r.warning_list}
 
 
 def _rejection_from_json(value: Any, field: str) -> DeviceRejection:

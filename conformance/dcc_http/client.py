@@ -40,15 +40,11 @@ from conformance.dcc_http import (
 from conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest, describe_change
 from conformance.models.gbcs_wan import GbcsRecord
 from conformance.models.service_request import (
-    Rejected,
-    RejectReason,
     RequestVariant,
     ServiceRequestResponse,
     SupplierRole,
 )
 from protocol.errors import HarnessUsageError
-from protocol.fragments import split_image
-from protocol.ota_image import ImageFormat
 
 __all__ = ["AlertReceiver", "DccHttpError", "DccNotOfferedError", "HttpDccSide"]
 
@@ -263,15 +259,9 @@ class HttpDccSide:
         variant = (RequestVariant.SEND_PPMID_IHD_FIRMWARE if wg
                    else RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE)
         role = self._role(supplier, devices)
-        sent = self.submit_request(supplier, role, devices, image, file_version, variant=variant,
+        # The whole image, as in process: fragmenting it is the DCC's mechanism, not the suite's.
+        return self.submit_request(supplier, role, devices, image, file_version, variant=variant,
                                    label=label, image_bytes=len(image))
-        refused = sent.response
-        if wg and isinstance(refused, Rejected) and refused.reason is RejectReason.IMAGE_TOO_LARGE:
-            # As the Supplier does in process: send it again in fragments within the limit.
-            fragments = tuple(split_image(image, max_bytes=self.max_image_bytes, fmt=ImageFormat.GBCS))
-            sent = self.submit_request(supplier, role, devices, b"", file_version, variant=variant,
-                                       label=label, fragments=fragments, image_bytes=len(image))
-        return sent
 
     def submit_request(self, requester: str, role: SupplierRole, devices: Sequence[int], image: bytes,
                        file_version: int, *, variant: RequestVariant, label: str = "",
@@ -305,6 +295,13 @@ class HttpDccSide:
         if gas == supplier and elec != supplier:
             return SupplierRole.GAS_SUPPLIER
         return SupplierRole.IMPORT_SUPPLIER
+
+    def add_other_device(self, device: int, what: str) -> int:
+        """``POST /devices/{eui}/other-device`` (test support): ``what`` at the device's premises."""
+        got = self._call("POST", f"/devices/{eui_to_json(device)}/other-device", {"what": what},
+                         optional=True)
+        other: int = self._checked("the other device", lambda: eui_from_json(got["device"], "device"))
+        return other
 
     def cut_off_device(self, device: int, when: str) -> None:
         """``POST /devices/{eui}/cut-off`` (test support: the device leaves its HAN at ``when``)."""

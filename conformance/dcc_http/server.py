@@ -40,7 +40,13 @@ from conformance.dcc_http import (
     version_from_json,
     version_to_json,
 )
-from conformance.dcc_side import CUT_OFF_POINTS, DISCARD_REASONS, ReferenceDccSide, make_activation_fail
+from conformance.dcc_side import (
+    CUT_OFF_POINTS,
+    DISCARD_REASONS,
+    OTHER_DEVICES,
+    ReferenceDccSide,
+    make_activation_fail,
+)
 from conformance.models.clock import VirtualClock
 from conformance.models.comms_hub import HUB_FAULTS
 from conformance.models.dcc import FAULTS
@@ -384,6 +390,7 @@ _URLS = Map([
     Rule("/devices/<device>/fail-next-activation", methods=["POST"], endpoint="fail_activation"),
     Rule("/devices/<device>/running-version", methods=["GET"], endpoint="running_version"),
     Rule("/devices/<device>/cut-off", methods=["POST"], endpoint="cut_off"),
+    Rule("/devices/<device>/other-device", methods=["POST"], endpoint="other_device"),
     Rule("/gbcs-frames", methods=["GET"], endpoint="gbcs_frames"),
     Rule("/hub-deliveries", methods=["GET"], endpoint="hub_deliveries"),
     Rule("/hub-deliveries/discard", methods=["POST"], endpoint="discard"),
@@ -462,6 +469,12 @@ def make_app(service: DccService, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTE
                 raise FieldError("when", f"expected one of: {'; '.join(CUT_OFF_POINTS)}")
             s.side.cut_off_device(device, when)
             return Response(status=204)
+        if endpoint == "other_device":
+            device = eui_from_json(args["device"], "device")
+            what = _req_str(_body(request, max_body_bytes), "what")
+            if what not in OTHER_DEVICES:
+                raise FieldError("what", f"expected one of: {'; '.join(OTHER_DEVICES)}")
+            return _json({"device": eui_to_json(s.side.add_other_device(device, what))}, 201)
         if endpoint == "gbcs_frames":
             return _json({"frames": [gbcs_record_to_json(r) for r in s.side.gbcs_frames()]})
         if endpoint == "hub_deliveries":

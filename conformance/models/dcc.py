@@ -43,6 +43,7 @@ from conformance.models import gbcs_wan
 from conformance.models.clock import VirtualClock
 from conformance.models.inventory import SmartMeteringInventory
 from conformance.models.service_request import (
+    SR_11_4_ROLES,
     Acknowledged,
     Alert,
     DeviceRejection,
@@ -59,7 +60,7 @@ from conformance.models.service_request import (
 )
 from protocol import gbcs
 from protocol.errors import HarnessUsageError, ProtocolError, SignatureMissingError
-from protocol.fragments import parse_fragment, reassemble
+from protocol.fragments import parse_fragment, reassemble, split_image
 from protocol.gbt import split
 from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 from protocol.ota_image import ImageFormat, OtaImage, parse_image
@@ -86,6 +87,8 @@ FAULTS: dict[str, str] = {
     "no-alert-c": "never sends alert (c)",
     "allow-override": "distributes at once even if another distribution is in progress",
     "accept-oversize": "skips the image size limit",
+    "no-fragmentation": "under wg-2016, refuses an image above the size limit instead of delivering "
+                        "it in fragments it makes itself",
     "no-stagger": "delivers every alert the moment it is raised, however close to the last one",
     "accept-non-supplier": "skips the requester checks (Supplier, role, responsibility)",
     "alert-c-too-late": "delivers alert (c) after its service level",
@@ -93,6 +96,9 @@ FAULTS: dict[str, str] = {
     "accept-empty-image": "accepts and distributes an image whose Manufacturer Image is empty",
     "lock-out-second-supplier": "once a Supplier has updated a device, refuses every other "
                                 "Supplier's request for it (precedence)",
+    "warn-all-invalid": "names every refused device in InvalidDeviceIDList, whatever its reason",
+    "accept-any-role": "takes the request from a Supplier in any DCC user role",
+    "act-on-duplicates": "distributes once per occurrence of a device in the DeviceIDList",
     "drop-image-discarded": "under as-implemented, does not pass on CCS08 'Image Discarded' "
                             "(response code 1, N61)",
     "no-n60": "under as-implemented, does not pass on a CCS08 Success (N60)",
@@ -163,6 +169,11 @@ class DeviceRecord:
     image_type: int
     public_key: Any
     paired: bool = True
+    #: commissioned in the Smart Metering Inventory (else installed, not commissioned).
+    commissioned: bool = True
+    #: the device's recorded GBCS version supports the request (the reference profile keeps
+    #: a flag, not a version number: no public figure is at hand).
+    gbcs_supports_request: bool = True
 
 
 @dataclass
@@ -326,6 +337,7 @@ class Dcc:
     # -- the Service Request ---------------------------------------------------------------
     def submit(self, request: UpdateFirmwareRequest) -> ServiceRequestResponse:
         """Validate, answer, and (when accepted) start or queue the distribution."""
+        request = self._own_fragments(request)
         response = self._validate(request)
         if request.request_id not in self._responses:
             self._responses[request.request_id] = response
@@ -334,7 +346,7 @@ class Dcc:
         accepted = response.devices
         pieces = request.fragments or (request.firmware_image,)
         by_premises: dict[str, list[int]] = {}
-        for device in accepted:
+        for device in dict.fromkeys(accepted):
             by_premises.setdefault(self._devices[device].premises_id, []).append(device)
         for premises_id, targets in by_premises.items():
             premises = self._premises[premises_id]
@@ -350,7 +362,27 @@ class Dcc:
                 self._start(dist)
             else:
                 premises.queue.append(dist)
+        for i, device in enumerate(accepted):  # only the act-on-duplicates fault lists one twice
+            if device in accepted[:i]:
+                premises = self._premises[self._devices[device].premises_id]
+                premises.queue.append(_Distribution(request, premises, (device,), pieces, {device}))
         return response
+
+    def _own_fragments(self, request: UpdateFirmwareRequest) -> UpdateFirmwareRequest:
+        """Under the working group's rules the DCC is the fragmentation mechanism
+        (SECMP7-FRAG-001): it cuts a whole image above the size limit into fragments within it,
+        which are then checked and distributed as a Supplier's fragments are. SR 11.4 as
+        implemented has no such mechanism."""
+        image, limit = request.firmware_image, self.max_image_bytes
+        if (self.rules != "wg-2016" or request.fragments or len(image) <= limit
+                or self.faults & {"accept-oversize", "no-fragmentation"}):
+            return request
+        try:
+            pieces = tuple(split_image(image, max_bytes=limit, fmt=ImageFormat.GBCS,
+                                       max_whole_bytes=max(len(image), 1)))
+        except ProtocolError:
+            return request  # not an image it can cut: validation refuses it and says why
+        return replace(request, fragments=pieces)
 
     def response(self, request_id: str) -> ServiceRequestResponse | None:
         return self._responses.get(request_id)
@@ -368,6 +400,11 @@ class Dcc:
         if check_requester and request.requester not in self._suppliers:
             return reject(RejectReason.REQUESTER_NOT_A_SUPPLIER,
                           f"{request.requester!r} holds no Supplier role at the DCC")
+        if (check_requester and request.requester_role not in SR_11_4_ROLES
+                and "accept-any-role" not in self.faults):
+            return reject(RejectReason.ROLE_MAY_NOT_SEND,
+                          f"sent in the role {request.requester_role.value}; only an Import or a Gas "
+                          "Supplier may send it")
         if (self.rules == "as-implemented"
                 and request.variant is not RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE):
             return reject(RejectReason.VARIANT_NOT_SUPPORTED,
@@ -378,12 +415,17 @@ class Dcc:
         valid: list[int] = []
         invalid: list[DeviceRejection] = []
         key_verdicts: dict[int, DeviceRejection | None] = {}
-        for device in dict.fromkeys(request.device_ids):
+        # A device listed twice is acted on once (the reference profile's reading).
+        listed = (request.device_ids if "act-on-duplicates" in self.faults
+                  else dict.fromkeys(request.device_ids))
+        for device in listed:
             problem = self._check_device(request, device, parsed, key_verdicts, check_requester)
             if problem is None:
                 valid.append(device)
             else:
                 invalid.append(problem)
+        if "warn-all-invalid" in self.faults:
+            invalid = [replace(p, reason=RejectReason.UNKNOWN_DEVICE) for p in invalid]
         if not valid:
             reasons = {p.reason for p in invalid}
             reason = reasons.pop() if len(reasons) == 1 else RejectReason.NO_VALID_DEVICES
@@ -452,15 +494,20 @@ class Dcc:
         if record.kind == "ihd" and self.rules == "as-implemented":
             return bad(RejectReason.DEVICE_KIND_OUT_OF_SCOPE,
                        "IHDs left the scope of SECMP0007 as implemented (PPMIDs only)")
+        if not record.commissioned:
+            return bad(RejectReason.NOT_COMMISSIONED, "installed, not commissioned")
         if not record.paired:
             return bad(RejectReason.NOT_PAIRED_TO_HUB, "not paired to its premises' Communications Hub")
+        if not record.gbcs_supports_request:
+            return bad(RejectReason.GBCS_VERSION_NOT_SUPPORTED,
+                       "its recorded GBCS version does not support this request")
         if check_requester:
             premises = self._premises[record.premises_id]
             fuels = {m.fuel for m in premises.meters if m.supplier == request.requester}
             if not fuels:
                 return bad(RejectReason.NOT_RESPONSIBLE_SUPPLIER,
                            f"{request.requester!r} supplies no meter at premises {record.premises_id!r}")
-            wanted = "electricity" if request.requester_role is SupplierRole.IMPORT_SUPPLIER else "gas"
+            wanted = "gas" if request.requester_role is SupplierRole.GAS_SUPPLIER else "electricity"
             if wanted not in fuels:
                 return bad(RejectReason.ROLE_NOT_HELD,
                            f"{request.requester!r} is not the {wanted} Supplier at {record.premises_id!r}")

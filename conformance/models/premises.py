@@ -160,7 +160,7 @@ class World:
                      devices: Sequence[str] = ("ihd", "ppmid"),
                      device_faults: Iterable[str] = (), supports_fragmentation: bool = False,
                      consumer_refusal: bool = False,
-                     device_options: dict[str, Any] | None = None) -> Premises:
+                     device_options: dict[str, Any] | None = None, keep_log: bool = True) -> Premises:
         """One more premises: hub, ESME (and GSME), and ``devices`` paired to the hub.
 
         ``devices`` names kinds; a kind given twice gets keys ``ihd``, ``ihd2``, ...
@@ -169,7 +169,7 @@ class World:
         base = _EUI_BASE | (index + 1) << 16
         pid = f"premises-{index + 1}"
         rng_of = _RngFactory(self.seed, pid)
-        network = HanNetwork(self.clock)
+        network = HanNetwork(self.clock, keep_log=keep_log)
         network.on_pending = partial(self._wake, index)
         hub: Any
         if self.scripted_hubs:
@@ -187,25 +187,40 @@ class World:
         self.dcc.register_premises(pid, hub, [MeterRecord(m.eui64, "electricity" if m.fuel ==
                                                           "electricity" else "gas", m.supplier)
                                               for m in premises.meters])
-        counts: dict[str, int] = {}
         for kind in devices:
-            if kind not in DEFAULT_IMAGE_TYPES:
-                raise HarnessUsageError(f"device kind must be ihd or ppmid, not {kind!r}")
-            counts[kind] = counts.get(kind, 0) + 1
-            key = kind if counts[kind] == 1 else f"{kind}{counts[kind]}"
-            eui = base | (0x10 if kind == "ihd" else 0x20) | (counts[kind] - 1)
-            spec = DeviceSpec(eui, kind, DEFAULT_MANUFACTURER_CODE, DEFAULT_IMAGE_TYPES[kind],
-                              DEFAULT_FILE_VERSION, DEFAULT_HARDWARE_VERSION)
-            device = self._make_device(premises, spec, rng_of(key), device_faults,
-                                       supports_fragmentation, consumer_refusal, device_options or {})
-            premises.devices[key] = device
-            premises.specs[eui] = spec
-            self._devices[eui] = (premises, spec)
-            hub.pair(eui, kind)
-            self.dcc.register_device(DeviceRecord(eui, kind, pid, spec.manufacturer_code,
-                                                  spec.image_type, self.public_key),
-                                     firmware_version=spec.file_version)
+            self.add_device(premises, kind, device_faults=device_faults,
+                            supports_fragmentation=supports_fragmentation,
+                            consumer_refusal=consumer_refusal, device_options=device_options)
         return premises
+
+    def add_device(self, premises: Premises, kind: str, *, device_faults: Iterable[str] = (),
+                   supports_fragmentation: bool = False, consumer_refusal: bool = False,
+                   device_options: dict[str, Any] | None = None,
+                   manufacturer_code: int = DEFAULT_MANUFACTURER_CODE, commissioned: bool = True,
+                   gbcs_supports_request: bool = True) -> Any:
+        """One more device of ``kind`` at ``premises``, paired with its hub and known to the DCC
+        (``commissioned`` and ``gbcs_supports_request`` set its DCC record). A kind given twice
+        gets keys ``ihd``, ``ihd2``, ..."""
+        if kind not in DEFAULT_IMAGE_TYPES:
+            raise HarnessUsageError(f"device kind must be ihd or ppmid, not {kind!r}")
+        count = 1 + sum(1 for s in premises.specs.values() if s.kind == kind)
+        key = kind if count == 1 else f"{kind}{count}"
+        base = _EUI_BASE | (premises.index + 1) << 16
+        eui = base | (0x10 if kind == "ihd" else 0x20) | (count - 1)
+        spec = DeviceSpec(eui, kind, manufacturer_code, DEFAULT_IMAGE_TYPES[kind],
+                          DEFAULT_FILE_VERSION, DEFAULT_HARDWARE_VERSION)
+        rng = _RngFactory(self.seed, premises.premises_id)(key)
+        device = self._make_device(premises, spec, rng, device_faults, supports_fragmentation,
+                                   consumer_refusal, device_options or {})
+        premises.devices[key] = device
+        premises.specs[eui] = spec
+        self._devices[eui] = (premises, spec)
+        premises.hub.pair(eui, kind)
+        self.dcc.register_device(DeviceRecord(eui, kind, premises.premises_id, spec.manufacturer_code,
+                                              spec.image_type, self.public_key, commissioned=commissioned,
+                                              gbcs_supports_request=gbcs_supports_request),
+                                 firmware_version=spec.file_version)
+        return device
 
     def _make_device(self, premises: Premises, spec: DeviceSpec, rng: random.Random,
                      faults: Iterable[str], supports_fragmentation: bool, consumer_refusal: bool,

@@ -29,6 +29,8 @@ __all__ = [
     "FirmwareConfirmedAlert",
     "RejectReason",
     "Rejected",
+    "SR_11_4_ROLES",
+    "WARNING_LISTS",
     "RequestProcessedAlert",
     "RequestVariant",
     "ServiceRequestResponse",
@@ -42,10 +44,19 @@ __all__ = [
 
 
 class SupplierRole(enum.StrEnum):
-    """The DCC user roles allowed to send the request (SR 11.4: Import Supplier, Gas Supplier)."""
+    """The DCC user role a request is sent in. SR 11.4 may be sent by an Import Supplier or a
+    Gas Supplier only (:data:`SR_11_4_ROLES`); the others are DCC user roles that may not."""
 
     IMPORT_SUPPLIER = "import-supplier"
     GAS_SUPPLIER = "gas-supplier"
+    EXPORT_SUPPLIER = "export-supplier"
+    ELECTRICITY_DISTRIBUTOR = "electricity-distributor"
+    GAS_TRANSPORTER = "gas-transporter"
+    OTHER_USER = "other-user"
+
+
+#: The roles that may send the firmware request (domain.md §2b: Import and Gas Suppliers).
+SR_11_4_ROLES = frozenset({SupplierRole.IMPORT_SUPPLIER, SupplierRole.GAS_SUPPLIER})
 
 
 class RequestVariant(enum.StrEnum):
@@ -112,13 +123,16 @@ class RejectReason(enum.StrEnum):
     """Why the DCC refused a request, or one device of it. Our names, not DUIS response codes."""
 
     REQUESTER_NOT_A_SUPPLIER = "requester-not-a-supplier"
+    ROLE_MAY_NOT_SEND = "requester-role-may-not-send-this-request"
     ROLE_NOT_HELD = "requester-does-not-hold-that-role"
     VARIANT_NOT_SUPPORTED = "request-variant-not-supported-under-these-rules"
     DUPLICATE_REQUEST_ID = "duplicate-request-id"
     UNKNOWN_DEVICE = "unknown-device"
     NOT_A_HAN_FIRMWARE_TARGET = "device-is-not-a-ppmid-or-ihd"
     DEVICE_KIND_OUT_OF_SCOPE = "device-kind-out-of-scope-under-these-rules"
+    NOT_COMMISSIONED = "device-not-commissioned"
     NOT_PAIRED_TO_HUB = "device-not-paired-to-the-premises-hub"
+    GBCS_VERSION_NOT_SUPPORTED = "device-gbcs-version-does-not-support-the-request"
     NOT_RESPONSIBLE_SUPPLIER = "requester-not-responsible-for-a-meter-at-the-premises"
     IMAGE_TOO_LARGE = "image-over-the-size-limit-and-not-fragmented"
     IMAGE_MALFORMED = "image-does-not-parse"
@@ -131,6 +145,24 @@ class RejectReason(enum.StrEnum):
     NO_VALID_DEVICES = "no-valid-device-in-device-id-list"
 
 
+#: The DSPUpdatePPMIDFirmwareWarning list (DUIS 5.4) each device-scope reason falls in. Which
+#: reason goes in which list is the reference profile's reading of the list names.
+WARNING_LISTS: dict[RejectReason, str] = {
+    RejectReason.UNKNOWN_DEVICE: "InvalidDeviceIDList",
+    RejectReason.NOT_A_HAN_FIRMWARE_TARGET: "InvalidDeviceIDList",
+    RejectReason.DEVICE_KIND_OUT_OF_SCOPE: "InvalidDeviceIDList",
+    RejectReason.NOT_COMMISSIONED: "NotCommissionedDeviceIDList",
+    RejectReason.NOT_PAIRED_TO_HUB: "NotCommissionedDeviceIDList",
+    RejectReason.IMAGE_NOT_FOR_DEVICE: "NotApplicableFirmwareDeviceIDList",
+    RejectReason.SIGNATURE_MISSING: "NotApplicableFirmwareDeviceIDList",
+    RejectReason.SIGNATURE_INVALID: "NotApplicableFirmwareDeviceIDList",
+    RejectReason.DISTRIBUTION_IN_PROGRESS: "OtherRequestInProgressList",
+    RejectReason.GBCS_VERSION_NOT_SUPPORTED: "InvalidGBCSVersionList",
+    RejectReason.NOT_RESPONSIBLE_SUPPLIER: "InvalidDeviceIDList",
+    RejectReason.ROLE_NOT_HELD: "InvalidDeviceIDList",
+}
+
+
 @dataclass(frozen=True)
 class DeviceRejection:
     """One device of the DeviceIDList the DCC could not act on, and why."""
@@ -138,6 +170,11 @@ class DeviceRejection:
     device: int
     reason: RejectReason
     detail: str
+
+    @property
+    def warning_list(self) -> str | None:
+        """The DSPUpdatePPMIDFirmwareWarning list naming this device (None: no such list)."""
+        return WARNING_LISTS.get(self.reason)
 
 
 @dataclass(frozen=True)

@@ -443,6 +443,16 @@ def _summary(data: Mapping[str, Any], suite_commit: str | None, overall: tuple[s
         ("Rule set", data.get("rules", "")),
         ("Seed", data.get("seed", "")),
     ]
+    local = pics.get("local_upgrade_interfaces")
+    if local:
+        rows.append(("Declared local upgrade means (not tested)", ", ".join(_s(x) for x in local)))
+    if pics.get("image_capacity_bytes") is not None:
+        rows.append(("Declared image capacity", f"{_s(pics.get('image_capacity_bytes'))} bytes"))
+    dcc_pixit = data.get("dcc_pixit")
+    if isinstance(dcc_pixit, Mapping):
+        figures = ", ".join(f"{_s(k).removesuffix('_ms').replace('_', ' ')} {_s(v)} ms"
+                            for k, v in dcc_pixit.items() if k != "source")
+        rows.append(("DCC's declared figures", f"{figures or 'none'} ({_s(dcc_pixit.get('source', ''))})"))
     faults = data.get("faults") or {}
     if isinstance(faults, Mapping) and faults:
         rows.append(("Faults switched on", "; ".join(

@@ -87,8 +87,10 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("dcc", "no-alert-c", ("SECMP7-ALERT-002",)),
     Mutant("dcc", "allow-override", ("SECMP7-SUP-003",)),
     Mutant("dcc", "accept-oversize", ("SECMP7-IMG-002",)),
-    # the Supplier's fragmented re-send never happens: the DCC takes the whole image (one row, slow)
+    # the DCC takes the whole image instead of cutting it into fragments (one row, slow)
     Mutant("dcc", "accept-oversize", ("SECMP7-FRAG-001",), markers="slow", keyword="not times"),
+    # the DCC itself cuts an image above the limit into fragments (the Supplier sends it whole)
+    Mutant("dcc", "no-fragmentation", ("SECMP7-FRAG-001",), markers="slow", keyword="not times"),
     Mutant("dcc", "no-stagger", ("SECMP7-ALERT-006",), markers="load", keyword="not 100"),
     Mutant("dcc", "accept-non-supplier", ("SECMP7-SUP-002",)),
     Mutant("dcc", "alert-c-too-late", ("SECMP7-ALERT-007",)),
@@ -107,6 +109,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("hub", "discard-as-transfer-failure", ("SECMP7-SEC-002",), rules="as-implemented"),
     Mutant("hub", "cs08-answers-stale", ("SECMP7-SEC-003",), rules="as-implemented"),
     Mutant("hub", "8f8b-always-activated", ("SECMP7-SEC-004",), rules="as-implemented"),
+    Mutant("dcc", "warn-all-invalid", ("SECMP7-SEC-005",), rules="as-implemented"),
+    Mutant("dcc", "accept-any-role", ("SECMP7-SEC-005",), rules="as-implemented"),
+    Mutant("dcc", "act-on-duplicates", ("SECMP7-SEC-005",), rules="as-implemented"),
 )
 
 #: Faults no scenario can catch yet, and why (each is an xfail(strict=True) in the tests). Empty:

@@ -239,3 +239,23 @@ def test_any_results_are_stated_exactly(tmp_path_factory, specs):
                                                      for r in payload["requirements"]}
     assert reqs == want
     assert page.scripts == 1
+
+
+def test_the_matrix_shows_the_level_under_the_runs_rule_set_and_every_other(tmp_path):
+    """Issue 13: a requirement whose only source is the minutes is not silently mandatory under
+    the as-implemented rules; the report and hanota spec show its level under each rule set."""
+    data = results()
+    data["rules"] = "as-implemented"
+    d = tmp_path / "run"
+    d.mkdir()
+    (d / "results.json").write_text(json.dumps(data), encoding="utf-8")
+    html = render_report(d).read_text(encoding="utf-8")  # the installed catalogue
+    row = re.search(r'<tr[^>]*data-req="SECMP7-IMG-002".*?</tr>', html, re.S)
+    assert row is not None
+    assert "<strong>minutes-only</strong>" in row.group(0)
+    assert "wg-2016: mandatory; as-implemented: minutes-only" in row.group(0)
+    assert "from minutes-only" in row.group(0)
+    spec = render_spec(tmp_path / "spec.html").read_text(encoding="utf-8")
+    row = re.search(r'<tr[^>]*data-req="SECMP7-ALERT-006".*?</tr>', spec, re.S)
+    assert row is not None and "wg-2016: proposed<br>as-implemented: minutes-only" in row.group(0)
+    assert "Interpretation:" in re.search(r'<tr[^>]*data-req="SECMP7-IMG-004".*?</tr>', spec, re.S).group(0)

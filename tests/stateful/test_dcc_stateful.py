@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, Phase, event, settings
+from hypothesis import HealthCheck, Phase, assume, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
@@ -60,6 +60,10 @@ class DccMachine(RuleBasedStateMachine):
     @rule(user=st.sampled_from(USERS), role=st.sampled_from([None, None, None, *SupplierRole]),
           picks=st.lists(st.integers(0, 4), min_size=1, max_size=3), image=st.sampled_from(IMAGES))
     def submit(self, user, role, picks, image):
+        # Under the working group's rules the DCC cuts an image above the limit into fragments,
+        # which the scripted hubs here do not model (one image held, no REQUIRE_MORE_IMAGE): that
+        # path is tested with the reference hub (tests/models/test_end_to_end.py, FRAG scenarios).
+        assume(not (image == "oversize" and self.world.rules == "wg-2016"))
         euis = tuple(self.devices[i].eui64 if i < len(self.devices) else 0xDEAD for i in picks)
         target = next((d for d in self.devices if d.eui64 in euis), self.devices[0])
         data = self._image(target, image)
