@@ -1,9 +1,10 @@
 """The DCC-side scenarios over DUIS (issue 17, "What must be shown"), each run a real subprocess:
 
 - against ``hanota serve-dcc --binding duis`` they give the same verdicts as against the
-  reference DCC in process, under both rule sets; the one difference is named: under wg-2016 a
-  Supplier resends an image above the size limit in fragments, which DUIS cannot carry, so the
-  fragment scenarios are not applicable (they are @slow and not in this selection);
+  reference DCC in process, under both rule sets, except where DUIS cannot observe: the GBCS
+  frames between the DCC and its hubs and cutting a device off its HAN (SECMP7-SEC-001 to 004,
+  not applicable with that reason), and, under wg-2016, the fragments of an image above the size
+  limit, which DUIS cannot carry (@slow scenarios, not in this selection);
 - a DCC that groups alerts, writes the requested version into the inventory, never sends alert
   (c), or sends it after its declared service level fails the scenarios of the requirement it
   breaks, over DUIS too (the last two judged from what reached the suite's response address).
