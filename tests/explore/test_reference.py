@@ -66,3 +66,17 @@ def test_over_the_bridge_a_faulty_device_is_caught():
             dut.close()
     assert result.violation is not None and result.violation.invariant == "malformed-answered"
     assert result.reproduced
+
+
+def test_min_block_period_binds_within_a_download_not_across_a_new_offer():
+    """Found by the slow tier (seed 2): after ABORT and a new offer, the reference device's first
+    request follows its Query Next Image exchange, 41 ms after the last one of the aborted
+    download; the period set in that download's WAIT_FOR_DATA does not reach across the offer."""
+    actions = [{"do": "start", "image": "valid", "blocks": 0,
+                "answers": [{"with": "wait", "delay_s": 0, "mbp_ms": 250}]},
+               {"do": "answer-block", "with": "abort"},
+               {"do": "serve", "image": "valid", "when": "0", "form": "offset"}]
+    violation, _ = replay_actions(reference(), actions)
+    assert violation is None
+    faulty, _ = replay_actions(reference("ignore-min-block-period"), actions)
+    assert faulty is not None and faulty.invariant == "min-block-period"
