@@ -608,7 +608,8 @@ def _cut_off(clock: Any, network: Any, device: Any, point: int) -> None:
 
 def add_premises_like(world: Any, premises: Any, count: int, *,
                       device_faults: Sequence[str] = ()) -> list[Any]:
-    """``count`` more premises with the same Suppliers, devices and hub faults as ``premises``."""
+    """``count`` more premises with the same Suppliers, devices and hub faults as ``premises``.
+    Their HAN frames are not logged: the suite observes them through the DCC, never frame by frame."""
     kinds = tuple(premises.specs[d.eui64].kind for d in premises.devices.values())
     first = next(iter(premises.devices.values()))
     added = []
@@ -617,7 +618,7 @@ def add_premises_like(world: Any, premises: Any, count: int, *,
             electricity_supplier=premises.electricity_meter.supplier,
             gas_supplier=premises.gas_meter.supplier if premises.gas_meter is not None else None,
             devices=kinds, device_faults=device_faults,
-            supports_fragmentation=bool(getattr(first, "supports_fragmentation", False)))
+            supports_fragmentation=bool(getattr(first, "supports_fragmentation", False)), keep_log=False)
         if hasattr(premises.hub, "faults"):
             new.hub.faults = premises.hub.faults
         added.append(new)

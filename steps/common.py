@@ -36,6 +36,9 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     request.node.stash[harness_key] = h  # the plugin attaches h.evidence() to the result
     yield h
     h.close()
+    # Items live as long as the session: a harness left in the stash would keep its whole world
+    # (images, frame logs, premises) until the run ends, about 1 GB over the suite.
+    del request.node.stash[harness_key]
 
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:

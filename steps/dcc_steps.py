@@ -533,6 +533,20 @@ def then_alert_reports_field(harness: Any, dcc: DccSide, alert: str, supplier: s
                 f"latest such alert: {shown}\n{_context(dcc, supplier)}")
 
 
+@then(_re("alert {alert} to {supplier} about image {about} reports the file version of image {label}"))
+def then_alert_about_reports_version(harness: Any, dcc: DccSide, alert: str, supplier: str, about: str,
+                                     label: str) -> None:
+    """As the step above, for the alert about one image's request (another image's alert may
+    come later, e.g. a request a DCC held until this one was confirmed)."""
+    about, label = params.parse_label(about), params.parse_label(label)
+    wanted, kind = _version(harness, label), params.parse_alert(alert).value
+    got = _about(dcc, params.parse_supplier(supplier), kind, about)
+    assert got and all(a.file_version == wanted for a in got), (
+        f"expected alert {alert} to {supplier!r} about image {about!r} to report the file version of "
+        f"image {label!r} ({wanted:#010x}), the version read back from the device; such alerts: "
+        f"\n{format_alerts(got)}\n{_context(dcc, supplier)}")
+
+
 # ------------------------------------------------------------ SR 11.4 validation (as implemented)
 #: "... with <irregularity>": the role the request is sent in, or a FirmwareVersion off by one.
 _ROLES = {f"the role {name}": role for name, role in (

@@ -76,7 +76,8 @@ INVARIANTS: dict[str, Invariant] = {i.id: i for i in (
               "each Image Block Request names an image the hub offered, an offset inside it that "
               "continues from the data the hub served at the offsets asked"),
     Invariant("min-block-period", "SECMP7-OTA-003",
-              "Image Block Requests are no closer together than the MinimumBlockPeriod the hub set"),
+              "Image Block Requests of one download are no closer together than the MinimumBlockPeriod "
+              "the hub set"),
     Invariant("wait-for-data", "SECMP7-OTA-004",
               "after WAIT_FOR_DATA no Image Block Request for that image before the request time"),
     Invariant("resume", "SECMP7-OTA-005 (PICS resume)",
@@ -95,7 +96,8 @@ INVARIANTS: dict[str, Invariant] = {i.id: i for i in (
     Invariant("activated-at-upgrade-time", "SECMP7-ACT-002, SECMP7-ACT-004",
               "once the commanded upgrade time has passed, CurrentFileVersion reports the new image"),
     Invariant("upgrade-status-legal", "ZigBee 095264 §6.7.7 (ImageUpgradeStatus)",
-              "ImageUpgradeStatus reports only a state the exchange so far can have led to"),
+              "ImageUpgradeStatus reports only a state the exchange so far can have led to, and Waiting "
+              "to upgrade or Count down while a downloaded image awaits its command or upgrade time"),
 )}
 
 
@@ -206,6 +208,8 @@ class Checker:
                 self.stopped = True
             self.open_query = False
             return
+        if self.open_query:  # a new download: the period binds its requests from the second on
+            self.last_block_ms = None
         self.open_query = False
         key = (cmd.manufacturer_code or 0, cmd.image_type or 0, cmd.file_version or 0)
         image = self.catalogue.by_key(key)
@@ -392,6 +396,12 @@ class Checker:
                 raise InvariantViolation("upgrade-status-legal", f"ImageUpgradeStatus {status.name}; "
                                          "the exchange so far allows only "
                                          f"{', '.join(sorted(s.name for s in self.statuses))}")
+            aw = self.awaiting
+            pending = (ImageUpgradeStatus.WAITING_TO_UPGRADE, ImageUpgradeStatus.COUNT_DOWN)
+            if aw is not None and aw.phase in ("waiting", "countdown") and status not in pending:
+                raise InvariantViolation("upgrade-status-legal", f"ImageUpgradeStatus {status.name} "
+                                         f"while '{aw.image.name}' awaits its "
+                                         f"{'command' if aw.phase == 'waiting' else 'upgrade time'}")
         elif attr is OtaAttribute.MANUFACTURER_ID and value != ident.manufacturer_code:
             raise InvariantViolation("attribute-types", f"ManufacturerID 0x{value:04x}, the device "
                                      f"is 0x{ident.manufacturer_code:04x}")

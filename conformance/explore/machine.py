@@ -36,6 +36,8 @@ STEPS = 30
 _WHEN = st.sampled_from(["0", "wait", "5", "1", "60"])
 _FORM = st.sampled_from(["offset", "utc"])
 _TIMES = st.sampled_from([1_000, 100, 5_000, 20_000, 60_000, 3_600_000])
+#: Link outages: mostly long enough for a device to give up on its download (resume, OTA-005).
+_OUTAGES = st.sampled_from([60_000, 20_000, 5_000, 1_000])
 _BLOCK_ANSWERS = st.one_of(
     st.fixed_dictionaries({"with": st.just("block"), "size": st.integers(1, 255)}),
     st.fixed_dictionaries({"with": st.just("wait"), "delay_s": st.sampled_from([0, 1, 5, 30]),
@@ -91,8 +93,10 @@ def new_session(config: ExploreConfig) -> Session:
 
 def _machine(config: ExploreConfig, result: ExploreResult, last: list[Session],
              wall: bool) -> type[RuleBasedStateMachine]:
-    names = st.sampled_from(IMAGE_NAMES)
+    # the valid image half the time: most faults show on the way to an activation
+    names = st.one_of(st.just("valid"), st.sampled_from(IMAGE_NAMES))
     times = st.sampled_from([100, 1_000, 2_000]) if wall else _TIMES
+    outages = st.sampled_from([100, 1_000, 2_000]) if wall else _OUTAGES
 
     class HubMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -173,7 +177,7 @@ def _machine(config: ExploreConfig, result: ExploreResult, last: list[Session],
         def time_passes(self, ms: int) -> None:
             self.do({"do": "time", "ms": ms})
 
-        @rule(ms=times)
+        @rule(ms=outages)
         def link_loss(self, ms: int) -> None:
             self.do({"do": "link-loss", "ms": ms})
 

@@ -85,24 +85,33 @@ class HanNode(Protocol):
     def next_frame(self) -> HanFrame | None: ...
 
 
+class _Unkept(list[tuple[int, "HanFrame"]]):
+    """A log that keeps nothing (``HanNetwork(keep_log=False)``)."""
+
+    def append(self, item: tuple[int, HanFrame]) -> None:
+        pass
+
+
 class HanNetwork:
     """Delivers frames between attached nodes.
 
     Order is deterministic: nodes are polled in attach order, their frames queued FIFO, and
     each delivery is followed by a fresh poll so replies queue behind earlier frames.
-    A frame to an unknown or unreachable node is recorded in ``log`` and in ``dropped``.
+    A frame to an unknown or unreachable node is recorded in ``log`` and in ``dropped``. With
+    ``keep_log=False`` the log stays empty: for premises nobody observes frame by frame (the
+    hundred premises of a load scenario would otherwise hold hundreds of MB of frames).
 
     Polling skips the nodes known to have nothing queued (those that notify, see
     :class:`HanNode`), which changes nothing but the cost. ``on_pending``, when set, is called
     each time a notifying node queues a frame (the world uses it to pump only busy networks).
     """
 
-    def __init__(self, clock: VirtualClock) -> None:
+    def __init__(self, clock: VirtualClock, *, keep_log: bool = True) -> None:
         self.clock = clock
         self._nodes: dict[int, HanNode] = {}
         self._queue: deque[HanFrame] = deque()
         self._down: set[int] = set()
-        self.log: list[tuple[int, HanFrame]] = []
+        self.log: list[tuple[int, HanFrame]] = [] if keep_log else _Unkept()
         self.dropped: list[tuple[int, HanFrame]] = []
         self.on_pending: Callable[[], None] | None = None
         self._rank: dict[int, int] = {}  # eui64 -> attach rank (poll order)

@@ -160,7 +160,7 @@ class World:
                      devices: Sequence[str] = ("ihd", "ppmid"),
                      device_faults: Iterable[str] = (), supports_fragmentation: bool = False,
                      consumer_refusal: bool = False,
-                     device_options: dict[str, Any] | None = None) -> Premises:
+                     device_options: dict[str, Any] | None = None, keep_log: bool = True) -> Premises:
         """One more premises: hub, ESME (and GSME), and ``devices`` paired to the hub.
 
         ``devices`` names kinds; a kind given twice gets keys ``ihd``, ``ihd2``, ...
@@ -169,7 +169,7 @@ class World:
         base = _EUI_BASE | (index + 1) << 16
         pid = f"premises-{index + 1}"
         rng_of = _RngFactory(self.seed, pid)
-        network = HanNetwork(self.clock)
+        network = HanNetwork(self.clock, keep_log=keep_log)
         network.on_pending = partial(self._wake, index)
         hub: Any
         if self.scripted_hubs:

@@ -158,3 +158,18 @@ def test_an_image_over_the_limit_goes_as_fragments_to_a_device_that_supports_the
         assert a.kind is AlertKind.REQUEST_PROCESSED and a.image_bytes == sum(map(len, fragments))
         assert isinstance(c, FirmwareConfirmedAlert) and c.changed
     assert world.hub.violations == []
+
+
+def test_premises_that_keep_no_log_upgrade_alike_and_hold_no_frames():
+    # Load scenarios add premises whose frames nobody reads: they must behave the same, unlogged.
+    runs = []
+    for keep_log in (True, False):
+        world = World(VirtualClock(), seed=4)
+        world.add_premises(electricity_supplier=A, gas_supplier=B, devices=("ppmid",), keep_log=keep_log)
+        ppmid = world.premises[0].devices["ppmid"]
+        world.submit(world.request([ppmid], world.make_image(ppmid, payload_size=1500)))
+        world.run_until_idle()
+        runs.append((world.dcc.delivered, len(world.premises[0].network.log), ppmid.firmware_version))
+    (alerts_kept, frames_kept, version_kept), (alerts_unkept, frames_unkept, version_unkept) = runs
+    assert alerts_kept == alerts_unkept and version_kept == version_unkept
+    assert frames_kept > 50 and frames_unkept == 0

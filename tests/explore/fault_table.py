@@ -1,0 +1,84 @@
+"""Explore against each named fault of the reference device: found or not within a fixed budget,
+the shrunk length, and whether a fixed scenario catches the fault too (the mutation table).
+
+``python -m tests.explore.fault_table`` prints the table (Markdown) and the median shrunk length;
+``test_faults.py`` asserts the same rows in the slow tier.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+
+from conformance.explore.machine import explore, replay_actions
+from conformance.models.device import FAULTS
+
+from .helpers import reference
+
+#: The fixed budget: examples of 30 hub actions, seed 0.
+BUDGET = 300
+
+#: Faults explore cannot find, and why (each an xfail(strict=True) in the slow tier).
+KNOWN_MISSES: dict[str, str] = {
+    "ignore-fragment-count": "explore offers no fragmented images (docs/fragments.md), so a forged "
+                             "fragment count never reaches the device",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    fault: str
+    found: bool
+    invariant: str
+    shrunk: int
+    frames: int  # frames in the shrunk transcript, both ways
+    after: int | None
+    reproduced: bool
+    clean_on_reference: bool
+    seconds: float
+
+
+def scenario_catches(fault: str) -> bool:
+    """A fixed scenario catches the fault: it has a row in the mutation table and is no known
+    survivor (tests/mutants asserts the catch)."""
+    from tests.mutants.table import KNOWN_SURVIVORS, MUTANTS
+
+    return any(m.layer == "device" and m.fault == fault for m in MUTANTS) and \
+        f"device:{fault}" not in KNOWN_SURVIVORS
+
+
+def run_row(fault: str, budget: int = BUDGET, seed: int = 0) -> Row:
+    start = time.perf_counter()
+    result = explore(reference(fault), seed_value=seed, examples=budget)
+    clean = True
+    if result.actions:
+        clean = replay_actions(reference(), result.actions)[0] is None
+    v = result.violation
+    frames = sum(e.who != "note" for e in result.session.transcript) if result.session else 0
+    return Row(fault, v is not None, v.invariant if v else "", len(result.actions), frames,
+               result.found_after, result.reproduced, clean, time.perf_counter() - start)
+
+
+def main() -> int:
+    rows = [run_row(f) for f in FAULTS]
+    print(f"| fault | found (budget {BUDGET} examples, seed 0) | invariant | shrunk length (hub actions) | "
+          "frames in the transcript | found in example | a fixed scenario catches it |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| `{r.fault}` | {'yes' if r.found else 'no'} | {r.invariant or '—'} | "
+              f"{r.shrunk if r.found else '—'} | {r.frames if r.found else '—'} | {r.after or '—'} | "
+              f"{'yes' if scenario_catches(r.fault) else 'no'} |")
+    found = [r for r in rows if r.found]
+    median = statistics.median(r.shrunk for r in found) if found else "—"
+    median_frames = statistics.median(r.frames for r in found) if found else "—"
+    print(f"\nfound {len(found)} of {len(rows)} ({100 * len(found) / len(rows):.0f} %); median shrunk "
+          f"length {median} hub actions ({median_frames} frames); every counterexample "
+          f"reproduced: {all(r.reproduced for r in found)}; none fails the reference device: "
+          f"{all(r.clean_on_reference for r in found)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
