@@ -65,6 +65,8 @@ def block_request(image: Any, offset: int) -> oc.ImageBlockRequest:
 
 CASES: list[tuple[str, Any]] = [
     ("frame-addressing", lambda c: device_sends(c, query(), profile=0x0104)),
+    ("attribute-types", lambda c: (hub_sends(c, ReadAttributes((0x0002, 0x0006)), tsn=9), device_sends(
+        c, read_response(AttributeRecord(0x0002, Status.SUCCESS, DataType.UINT32, 0x100)), tsn=9))),
     ("decodable", lambda c: device_sends(c, None, payload=b"\x01\x01\x01\x00")),
     ("answers-match", lambda c: device_sends(c, DefaultResponse(0x02, Status.MALFORMED_COMMAND), tsn=77)),
     ("malformed-answered", lambda c: (c.hub_frame(0, HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID,
@@ -139,3 +141,14 @@ def test_activated_at_upgrade_time():
         device_sends(c, read_response(AttributeRecord(0x0002, Status.SUCCESS, DataType.UINT32,
                                                       IDENT.file_version)), tsn=10, now=5_000)
     assert err.value.invariant == "activated-at-upgrade-time"
+
+
+def test_other_clusters_and_manufacturer_specific_commands_are_not_judged():
+    c = checker()
+    c.device_frame(0, HanFrame(DEV, HUB, 1, 1, SMART_ENERGY_PROFILE_ID, 0x0702, b"\x18\x01\x0a\x00"))
+    c.device_frame(0, HanFrame(DEV, HUB, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID,
+                               b"\x05\x34\x12\x01\xf0\xff"))
+    hub_sends(c, ReadAttributes((0x0002, 0x0006)), tsn=9)  # records in another order: fine
+    device_sends(c, read_response(AttributeRecord(0x0006, Status.SUCCESS, DataType.ENUM8, 0),
+                                  AttributeRecord(0x0002, Status.SUCCESS, DataType.UINT32,
+                                                  IDENT.file_version)), tsn=9)
