@@ -47,6 +47,7 @@ from protocol.zcl import (
     OTA_CLUSTER_ID,
     DefaultResponse,
     Direction,
+    FrameType,
     ImageUpgradeStatus,
     OtaAttribute,
     Status,
@@ -158,6 +159,9 @@ class HubScript:
     upgrade_time: UpgradeTime = field(default_factory=lambda: UpgradeTime(UpgradeTimeKind.NOW))
     cut_after_bytes: int | None = None
     outage_ms: int = 0
+    #: Octets appended to every frame the hub sends (fields of a later ZCL revision, or zigpy's
+    #: NO_IMAGE_AVAILABLE answer with its optional fields): a receiver ignores them.
+    trailing_octets: bytes = b""
 
 
 class HubPlayer:
@@ -350,6 +354,10 @@ class HubPlayer:
         self._raw(oc.encode_command(cmd, tsn=tsn))
 
     def _raw(self, payload: bytes) -> None:
+        trailing = self.script.trailing_octets
+        peek = peek_header(payload) if trailing else None
+        if peek is not None and peek.frame_type == FrameType.CLUSTER_SPECIFIC:
+            payload += trailing  # not to Read Attributes: its list of ids runs to the frame's end
         self._out.append(HanFrame(self.eui64, self.dut, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
                                   OTA_CLUSTER_ID, payload))
 
@@ -903,6 +911,10 @@ class Harness:
             raise HarnessUsageError(f"WAIT_FOR_DATA times are whole seconds, not {wait}")
         self.script.wait_for_data.extend([ms // 1000] * count)
 
+    def append_octets(self, count: int) -> None:
+        """From now on the played hub appends ``count`` octets to every frame it sends."""
+        self.script.trailing_octets = bytes((0xA0 + i) & 0xFF for i in range(count))
+
     def answer_next(self, command_id: int, answer: Status | bytes) -> None:
         self.script.answers[command_id] = answer
 
@@ -1409,6 +1421,15 @@ class Harness:
             return (f"expected the device to end the download of image {label!r} with status "
                     f"{status.name} only, but it also sent a contrary status: "
                     + ", ".join(f"t={f.time_ms} ms {_text(f.command)}" for f in contrary))
+        return None
+
+    def check_no_default_response(self, status: Status) -> str | None:
+        """No Default Response with ``status`` from the device, to anything."""
+        sent = [f for f in self.frames(kinds=(DefaultResponse,)) if Status(f.command.status) == status]
+        if sent:
+            return (f"expected no Default Response with status {status.name}, but the device sent "
+                    f"{len(sent)}: {_text(sent[0].command)} with TSN {_tsn(sent[0].frame.payload)}; "
+                    f"{self.last_frames()}")
         return None
 
     def check_default_response(self, status: Status) -> str | None:

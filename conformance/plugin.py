@@ -153,14 +153,16 @@ def _preflight(config: pytest.Config, specs: list[str], dcc: str | None) -> None
     worker = hasattr(config, "workerinput")
     declared = config.getoption("--hanota-pics") is not None
     urls = [] if specs == ["reference"] else [dut_for_worker(config)] if worker else specs
-    if config.getoption("--hanota-preflight-done"):
+    done = config.getoption("--hanota-preflight-done")
+    if done:
         if declared:
             return
         urls, dcc = urls[:1], None
     lines, pics = run_checks(config.hanota_pics, urls, None if worker else dcc,  # type: ignore[attr-defined]
-                             declared=declared, images=not worker)
+                             declared=declared, images=not (worker or done))
     config.hanota_pics = pics  # type: ignore[attr-defined]
-    config.hanota_preflight = lines  # type: ignore[attr-defined]
+    if not done:  # hanota run has shown them already
+        config.hanota_preflight = lines  # type: ignore[attr-defined]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -155,7 +155,10 @@ def alert_to_duis(alert: Alert, hub: int, request_id: RequestId | None, response
         version = alert.firmware_version
         if version is None:  # the read failed: DUIS has no empty FirmwareVersion; the one held before
             version = alert.previous_version or 0
-        success = bool(alert.matches_request)
+        # 0x8F8B's activateImage when the device sent one (0 success), else whether the version
+        # read back is the one requested.
+        activated = getattr(alert, "activate_image", None)
+        success = activated == 0 if activated is not None else bool(alert.matches_request)
         body = DccAlertMessage("N60" if success else "N61", PPMIDAlert(
             alert.device, 0x8F8B, ms_to_datetime(alert.time_ms, epoch), version, success))
     elif isinstance(alert, TransferOutcomeAlert):
@@ -191,8 +194,10 @@ def seen_from_duis(response: Response, supplier: str, delivered_ms: int,
         if a.device_alert_code != 0x8F8B or a.firmware_version is None:
             return None
         raised = datetime_to_ms(a.timestamp, epoch) if a.timestamp else delivered_ms
+        activated = None if a.activation_success is None else int(not a.activation_success)
         return AlertSeen(supplier, "(c)", rid, a.device_id, raised, delivered_ms, (supplier,),
-                         a.firmware_version, None, body.code)
+                         a.firmware_version, None, body.code, device_alert_code=a.device_alert_code,
+                         activate_image=activated)
     if a.transfer is None:
         return None
     t = a.transfer
@@ -201,4 +206,4 @@ def seen_from_duis(response: Response, supplier: str, delivered_ms: int,
     raised = datetime_to_ms(a.timestamp, epoch) if a.timestamp else delivered_ms
     rid = t.update_request_id.text() if t.update_request_id is not None else rid
     return AlertSeen(supplier, kind, rid, t.other_device_id, raised, delivered_ms, (supplier,), None, code,
-                     body.code)
+                     body.code, device_alert_code=a.alert_code)

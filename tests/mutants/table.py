@@ -64,6 +64,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "bad-query-next-image", ("SECMP7-OTA-001",)),
     Mutant("device", "ignore-abort", ("SECMP7-OTA-007",)),
     Mutant("device", "no-malformed-response", ("SECMP7-OTA-008",)),
+    Mutant("device", "refuse-trailing-octets", ("SECMP7-OTA-009",)),
     Mutant("device", "ignore-unsigned-tail", ("SECMP7-AUTH-007",)),
     Mutant("device", "ignore-file-destination", ("SECMP7-AUTH-008",)),
     Mutant("device", "ignore-fragment-count", ("SECMP7-FRAG-003",)),
