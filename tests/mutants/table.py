@@ -115,6 +115,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("dcc", "warn-all-invalid", ("SECMP7-SEC-005",), rules="as-implemented"),
     Mutant("dcc", "accept-any-role", ("SECMP7-SEC-005",), rules="as-implemented"),
     Mutant("dcc", "act-on-duplicates", ("SECMP7-SEC-005",), rules="as-implemented"),
+    Mutant("dcc", "activation-outcome-as-success", ("SECMP7-HCA-001",), rules="as-implemented"),
+    Mutant("hub", "skip-hash-check", ("SECMP7-HCA-001",), rules="as-implemented"),
 )
 
 #: Faults no scenario can catch yet, and why (each is an xfail(strict=True) in the tests). Empty:
