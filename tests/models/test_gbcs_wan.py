@@ -159,3 +159,20 @@ def test_cs06_activates_an_hcalcs_only_with_the_hash_of_a_held_image(
     assert outcome[0].alert_code == (0x8F66 if want is gbcs.ActivationResponseCode.SUCCESS else 0x8F67)
     activated = device.firmware_version != before  # type: ignore[attr-defined]
     assert activated is (want is gbcs.ActivationResponseCode.SUCCESS)
+
+
+def test_an_immediate_cs06_is_answered_with_its_outcome_at_once() -> None:
+    world, device, _, digest = _hcalcs_world()
+    eui = device.eui64  # type: ignore[attr-defined]
+    wrong = world.hub.gbcs_request(gbcs_wan.activate_command(device=eui, counter=7, image_hash=bytes(32),
+                                                             execution_ms=None))
+    _, payload = gbcs_wan.decode(wrong)
+    assert isinstance(payload, gbcs.ActivateFirmwareResponse) and payload.outcome is not None
+    assert payload.outcome.response_code is gbcs.ActivationResponseCode.HASH_MISMATCH
+    right = world.hub.gbcs_request(gbcs_wan.activate_command(device=eui, counter=8, image_hash=digest,
+                                                             execution_ms=None))
+    _, payload = gbcs_wan.decode(right)
+    assert isinstance(payload, gbcs.ActivateFirmwareResponse) and payload.outcome is not None
+    assert payload.outcome.response_code is gbcs.ActivationResponseCode.SUCCESS
+    world.run_until_idle()
+    assert device.firmware_version == world.spec(eui).file_version + 1  # type: ignore[attr-defined]
