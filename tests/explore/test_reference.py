@@ -26,9 +26,9 @@ def test_reference_device_500_examples_per_seed_no_counterexample(seed):
 
 
 def test_same_seed_same_run():
-    runs = [explore(reference(), seed_value=7, examples=15) for _ in range(2)]
+    runs = [explore(reference(), seed_value=7, examples=8) for _ in range(2)]
     assert (runs[0].steps, runs[0].frames_checked) == (runs[1].steps, runs[1].frames_checked)
-    other = explore(reference(), seed_value=8, examples=15)
+    other = explore(reference(), seed_value=8, examples=8)
     assert (other.steps, other.frames_checked) != (runs[0].steps, runs[0].frames_checked)
 
 
@@ -46,11 +46,11 @@ def test_same_seed_same_counterexample_and_it_replays():
 
 
 def test_over_the_bridge_same_run_as_in_process():
-    in_process = explore(reference(), seed_value=3, examples=10)
+    in_process = explore(reference(), seed_value=3, examples=6)
     with BridgeServer(ReferenceAdapter(reference_config()), poll_s=0.005) as server:
         dut = TcpAdapter.from_url(server.url, response_timeout_ms=5_000)
         try:
-            bridged = explore(explore_config(dut), seed_value=3, examples=10)
+            bridged = explore(explore_config(dut), seed_value=3, examples=6)
         finally:
             dut.close()
     assert bridged.actions == []
