@@ -62,6 +62,9 @@ INVARIANTS: dict[str, Invariant] = {i.id: i for i in (
               "it answers, and a Default Response the command id of that frame"),
     Invariant("malformed-answered", "SECMP7-OTA-008; ZCL r7 §2.5.12.3",
               "a malformed OTA command is answered with Default Response MALFORMED_COMMAND"),
+    Invariant("trailing-octets-ignored", "SECMP7-OTA-009; ZCL 07-5123 §2.2.1.2",
+              "a command with octets after its fields is not answered MALFORMED_COMMAND (the device acts "
+              "on it as without them)"),
     Invariant("attribute-types", "ZigBee 095264 §6.7 (client attributes); ZCL r7 §2.5.2",
               "Read Attributes answers every attribute asked, the OTA attributes with their defined "
               "data type, the mandatory ones as supported"),
@@ -150,6 +153,7 @@ class Checker:
     sent_tsn: dict[tuple[int, int], int] = field(default_factory=dict)
     read_tsn: dict[int, tuple[int, ...]] = field(default_factory=dict)
     malformed: dict[int, int] = field(default_factory=dict)
+    trailing: set[int] = field(default_factory=set)  # TSNs of frames sent with trailing octets
     stopped: bool = False
     wait_until: dict[tuple[int, int, int], int] = field(default_factory=dict)
     mbp_ms: int = 0
@@ -168,18 +172,19 @@ class Checker:
 
     # ================================================================ what the hub does
     def hub_frame(self, now: int, frame: HanFrame, cmd: Any, *, malformed: bool = False,
-                  doubtful: bool = False) -> None:
+                  trailing: bool = False) -> None:
         """The hub (or another node it plays) sent ``frame``; ``cmd`` is what it encodes, or None.
-        ``doubtful``: the device may act on it or not (trailing octets): it only widens."""
+        ``trailing``: octets follow the command's fields, which the device ignores (OTA-009)."""
         peek = peek_header(frame.payload)  # the TSN and command id follow any manufacturer code
         if peek is not None:
             self.sent_tsn[(frame.src, peek.tsn)] = peek.command_id
             if malformed and frame.src == self.hub:
                 self.malformed[peek.tsn] = peek.command_id
+            if trailing and frame.src == self.hub:
+                self.trailing.add(peek.tsn)
+            elif frame.src == self.hub:
+                self.trailing.discard(peek.tsn)
         if frame.src != self.hub or cmd is None:
-            return
-        if doubtful:
-            self._doubtful(cmd)
             return
         if isinstance(cmd, ReadAttributes):
             if peek is not None:  # always: it decoded
@@ -190,19 +195,6 @@ class Checker:
             self._on_block_response(now, cmd)
         elif isinstance(cmd, oc.UpgradeEndResponse):
             self._on_end_response(now, cmd)
-
-    def _doubtful(self, cmd: Any) -> None:
-        if isinstance(cmd, oc.QueryNextImageResponse) and cmd.status == Status.SUCCESS:
-            key = (cmd.manufacturer_code or 0, cmd.image_type or 0, cmd.file_version or 0)
-            image = self.catalogue.by_key(key)
-            if image is not None and image.size == cmd.image_size:
-                self.offers[key] = image
-            self.stopped = False
-        elif isinstance(cmd, oc.UpgradeEndResponse) and self.awaiting is not None \
-                and cmd.file_version == self.awaiting.image.file_version and cmd.upgrade_time != WAIT:
-            self.possible.add(cmd.file_version)
-            self.statuses.update({ImageUpgradeStatus.WAITING_TO_UPGRADE, ImageUpgradeStatus.COUNT_DOWN})
-            self.running, self.awaiting = None, None  # it may have activated, or may still wait
 
     def _on_offer(self, cmd: oc.QueryNextImageResponse) -> None:
         if cmd.status != Status.SUCCESS:
@@ -305,6 +297,10 @@ class Checker:
         if isinstance(cmd, DefaultResponse):
             self._answer(frame, header.tsn, cmd.command_id, "Default Response")
             if cmd.status == Status.MALFORMED_COMMAND and frame.dst == self.hub:
+                if header.tsn in self.trailing:
+                    raise InvariantViolation("trailing-octets-ignored", f"command 0x{cmd.command_id:02x} "
+                                             f"(TSN {header.tsn}) with octets after its fields answered "
+                                             "MALFORMED_COMMAND")
                 self.malformed.pop(header.tsn, None)
             return
         if isinstance(cmd, ReadAttributesResponse):

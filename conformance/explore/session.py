@@ -114,9 +114,10 @@ class Session:
         text = describe(cmd) if raw is None else f"{describe(cmd)} as {len(payload)} octets"
         self.transcript.append(Entry(self.now(), "hub" if src == self.hub else "other node", text,
                                      payload.hex()))
-        # a device may act on a frame with trailing octets, never on a malformed one
+        # a device acts on a frame with trailing octets as without them (OTA-009), never on a
+        # malformed one
         self.checker.hub_frame(self.now(), frame, None if malformed else cmd, malformed=malformed,
-                               doubtful=raw is not None)
+                               trailing=raw is not None and not malformed)
         self.dut.send(frame)
         self.collect()
 

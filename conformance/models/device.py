@@ -298,7 +298,7 @@ class OtaDevice:
         clock: VirtualClock,
         *,
         eui64: int,
-        kind: Literal["ihd", "ppmid"],
+        kind: Literal["ihd", "ppmid", "hcalcs"],
         manufacturer_code: int,
         image_type: int,
         file_version: int,
@@ -322,8 +322,8 @@ class OtaDevice:
         endpoint: int = OTA_ENDPOINT,
         faults: frozenset[str] = frozenset(),
     ) -> None:
-        if kind not in ("ihd", "ppmid"):
-            raise HarnessUsageError(f"device kind must be 'ihd' or 'ppmid', not {kind!r}")
+        if kind not in ("ihd", "ppmid", "hcalcs"):
+            raise HarnessUsageError(f"device kind must be 'ihd', 'ppmid' or 'hcalcs', not {kind!r}")
         unknown = set(faults) - set(FAULTS)
         if unknown:
             raise HarnessUsageError(f"unknown device faults: {', '.join(sorted(unknown))}")

@@ -74,6 +74,12 @@ CASES: list[tuple[str, Any]] = [
                                                   malformed=True), c.step_done(0))),
     ("attribute-types", lambda c: (hub_sends(c, ReadAttributes((0x0002,)), tsn=9), device_sends(
         c, read_response(AttributeRecord(0x0002, Status.SUCCESS, DataType.UINT16, 0x100)), tsn=9))),
+    ("trailing-octets-ignored", lambda c: (
+        c.hub_frame(0, HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID,
+                                oc.encode_command(oc.ImageNotify(oc.ImageNotifyPayloadType.QUERY_JITTER, 100),
+                                                  tsn=4) + b"\x00"),
+                    oc.ImageNotify(oc.ImageNotifyPayloadType.QUERY_JITTER, 100), trailing=True),
+        device_sends(c, DefaultResponse(0x00, Status.MALFORMED_COMMAND), tsn=4))),
     ("query-identity", lambda c: device_sends(c, query(IDENT.file_version - 1))),
     ("requests-to-paired-hub", lambda c: device_sends(c, query(), dst=HUB ^ 0xEF)),
     ("no-download-of-refusable-offer", lambda c: device_sends(c, block_request(offer(c, "older"), 0))),

@@ -102,6 +102,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("dcc", "no-alert-c", ("SECMP7-ALERT-002",), rules="as-implemented"),
     Mutant("dcc", "group-alerts", ("SECMP7-ALERT-005",), rules="as-implemented"),
     Mutant("dcc", "drop-image-discarded", ("SECMP7-ALERT-004",), rules="as-implemented"),
+    # alert (a) as implemented is the SR 11.4 answer and N60 per device (issue 13)
+    Mutant("dcc", "no-n60", ("SECMP7-ALERT-001",), rules="as-implemented"),
     # the SEC as implemented, at the byte level (GBCS between hub and DCC)
     Mutant("dcc", "no-n60", ("SECMP7-SEC-001",), rules="as-implemented"),
     Mutant("dcc", "ccs08-code-lost", ("SECMP7-SEC-002",), rules="as-implemented"),
@@ -113,6 +115,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("dcc", "warn-all-invalid", ("SECMP7-SEC-005",), rules="as-implemented"),
     Mutant("dcc", "accept-any-role", ("SECMP7-SEC-005",), rules="as-implemented"),
     Mutant("dcc", "act-on-duplicates", ("SECMP7-SEC-005",), rules="as-implemented"),
+    Mutant("dcc", "activation-outcome-as-success", ("SECMP7-HCA-001",), rules="as-implemented"),
+    Mutant("hub", "skip-hash-check", ("SECMP7-HCA-001",), rules="as-implemented"),
 )
 
 #: Faults no scenario can catch yet, and why (each is an xfail(strict=True) in the tests). Empty:
