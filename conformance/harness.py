@@ -36,13 +36,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from protocol import fragments as fr
 from protocol import ota_commands as oc
 from protocol import ota_image
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
 from protocol.ota_image import build_gbcs_image
+from protocol.signatures import der_to_raw
 from protocol.zcl import (
     OTA_CLUSTER_ID,
     DefaultResponse,
@@ -1557,8 +1557,7 @@ def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) 
                       (ota_image.P256_SIGNATURE_TAG, bytes(ota_image.P256_SIGNATURE_SIZE))], **identity)
     signed = placeholder[:-(6 + ota_image.P256_SIGNATURE_SIZE)]
     der = signer.sign(signed, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
-    r, s = decode_dss_signature(der)
-    return placeholder[:-ota_image.P256_SIGNATURE_SIZE] + r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return placeholder[:-ota_image.P256_SIGNATURE_SIZE] + der_to_raw(der)
 
 
 def _frame_key(payload: bytes) -> tuple[int, int]:

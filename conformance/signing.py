@@ -27,7 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from protocol import ota_image, signatures
 from protocol.errors import HarnessUsageError, ProtocolError
@@ -108,7 +108,7 @@ class CommandSigner:
             raise SigningError(f"{where} exited with status {proc.returncode}{last}")
         out = proc.stdout[:_MAX_SIGNATURE_OUTPUT + 1]
         if len(out) == 64:  # r||s
-            return encode_dss_signature(int.from_bytes(out[:32], "big"), int.from_bytes(out[32:], "big"))
+            return signatures.raw_to_der(out)
         try:
             decode_dss_signature(out)
         except ValueError:

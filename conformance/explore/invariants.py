@@ -175,19 +175,20 @@ class Checker:
                   trailing: bool = False) -> None:
         """The hub (or another node it plays) sent ``frame``; ``cmd`` is what it encodes, or None.
         ``trailing``: octets follow the command's fields, which the device ignores (OTA-009)."""
-        payload = frame.payload
-        if len(payload) >= 3:
-            self.sent_tsn[(frame.src, payload[1])] = payload[2]
-        if malformed and frame.src == self.hub:
-            self.malformed[payload[1]] = payload[2]
-        if trailing and frame.src == self.hub:
-            self.trailing.add(payload[1])
-        elif len(payload) >= 3 and frame.src == self.hub:
-            self.trailing.discard(payload[1])
+        peek = peek_header(frame.payload)  # the TSN and command id follow any manufacturer code
+        if peek is not None:
+            self.sent_tsn[(frame.src, peek.tsn)] = peek.command_id
+            if malformed and frame.src == self.hub:
+                self.malformed[peek.tsn] = peek.command_id
+            if trailing and frame.src == self.hub:
+                self.trailing.add(peek.tsn)
+            elif frame.src == self.hub:
+                self.trailing.discard(peek.tsn)
         if frame.src != self.hub or cmd is None:
             return
         if isinstance(cmd, ReadAttributes):
-            self.read_tsn[payload[1]] = cmd.attribute_ids
+            if peek is not None:  # always: it decoded
+                self.read_tsn[peek.tsn] = cmd.attribute_ids
         elif isinstance(cmd, oc.QueryNextImageResponse):
             self._on_offer(cmd)
         elif isinstance(cmd, oc.ImageBlockResponse):
