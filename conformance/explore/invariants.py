@@ -426,6 +426,10 @@ class Checker:
         if wrong:
             raise InvariantViolation("query-identity", "Query Next Image Request with " + ", ".join(wrong))
         self.open_query = True
+        # A device that queries is in no download: an answer to an old block request can no
+        # longer bind it, and a period set in one it gave up does not reach the next one.
+        self.open_request.clear()
+        self.mbp_ms, self.mbp_armed = 0, False
 
     def _newer_than_running(self, version: int) -> bool | None:
         """True/False when sure, None when the running version is not known."""

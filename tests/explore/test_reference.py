@@ -21,7 +21,7 @@ def test_reference_device_one_seed_100_examples_no_counterexample():
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_reference_device_500_examples_per_seed_no_counterexample(seed):
     result = explore(reference(), seed_value=seed, examples=500)
-    assert result.actions == [], f"seed {seed}: counterexample against the reference: {result.violation}"
+    assert result.actions == [], f"seed {seed}: counterexample: {result.violation} {result.actions}"
     assert result.examples >= 500
 
 
@@ -78,8 +78,22 @@ def test_min_block_period_binds_within_a_download_not_across_a_new_offer():
                {"do": "serve", "image": "valid", "when": "0", "form": "offset"}]
     violation, _ = replay_actions(reference(), actions)
     assert violation is None
-    faulty, _ = replay_actions(reference("ignore-min-block-period"), actions)
+    within = [{"do": "start", "image": "valid", "blocks": 0,
+               "answers": [{"with": "wait", "delay_s": 0, "mbp_ms": 250}, {"with": "block", "size": 64}]}]
+    assert replay_actions(reference(), within)[0] is None
+    faulty, _ = replay_actions(reference("ignore-min-block-period"), within)
     assert faulty is not None and faulty.invariant == "min-block-period"
+
+
+def test_an_answer_to_a_request_the_device_gave_up_does_not_bind_it():
+    """Found by the slow tier (seed 4): after a 60 s outage the reference device has given up its
+    block request; the hub's WAIT_FOR_DATA (MinimumBlockPeriod 250 ms) to that stale request
+    reaches a device that is querying again, and does not bind its next download."""
+    actions = [{"do": "start", "image": "valid", "blocks": 0, "answers": [], "outage": 60000},
+               {"do": "start", "image": "valid", "blocks": 0,
+                "answers": [{"with": "wait", "delay_s": 0, "mbp_ms": 250}]},
+               {"do": "start", "image": "valid", "blocks": 1, "answers": []}]
+    assert replay_actions(reference(), actions)[0] is None
 
 
 def _wall_clock_run(*faults: str, examples: int, steps: int):
