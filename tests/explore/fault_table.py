@@ -18,7 +18,7 @@ from conformance.models.device import FAULTS
 from .helpers import reference
 
 #: The fixed budget: examples of 30 hub actions, seed 0.
-BUDGET = 300
+BUDGET = 500
 
 #: Faults explore cannot find, and why (each an xfail(strict=True) in the slow tier).
 KNOWN_MISSES: dict[str, str] = {
