@@ -15,6 +15,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from . import __version__, commands
 
@@ -32,8 +33,15 @@ def _command_modules() -> list[ModuleType]:
     return found
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (the option and what is wrong with it); ``-h`` shows the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} -h')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hanota",
         description="Conformance suite for OTA firmware updates of GB smart-metering HAN devices "
         "(IHD, PPMID) under SECMP0007.",
@@ -41,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hanota {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="show Python tracebacks (of the suite and of failing scenarios)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in _command_modules():
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(p)

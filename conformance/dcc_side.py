@@ -32,6 +32,8 @@ from conformance.models import gbcs_wan
 from conformance.models.premises import DEFAULT_MANUFACTURER_CODE
 from conformance.models.service_request import (
     Acknowledged,
+    ActivateFirmwareRequest,
+    ActivationOutcomeAlert,
     Alert,
     FirmwareConfirmedAlert,
     Rejected,
@@ -257,6 +259,7 @@ class ReferenceDccSide:
         self._deliveries: list[HubDelivery] = []
         self._tapped: set[int] = set()
         self.discards: list[str] = []  # evidence: what the harness made the hub drop, and why
+        self._seq = 0  # SR 11.3 request ids
 
     # -- acting -------------------------------------------------------------------------------
     def submit(self, supplier: str, devices: Sequence[int], image: bytes, *, label: str,
@@ -269,6 +272,8 @@ class ReferenceDccSide:
         dcc.register_supplier(supplier)
         variant = (RequestVariant.SEND_PPMID_IHD_FIRMWARE if self.rules == "wg-2016"
                    else RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE)
+        if devices and devices[0] in self.world._devices and self.world.spec(devices[0]).kind == "hcalcs":
+            variant = RequestVariant.SR_11_1_UPDATE_FIRMWARE  # HCALCS: distribution, then SR 11.3
         request = self.world.request(list(devices), image, requester=supplier, variant=variant,
                                      firmware_version=file_version)
         # The Supplier sends the whole image: cutting one above the limit into fragments is the
@@ -363,6 +368,18 @@ class ReferenceDccSide:
         size = len(image) if image_bytes is None else image_bytes
         return self._record(request, label, size, self.world.dcc.submit(request))
 
+    def activate(self, supplier: str, device: int, image_hash: bytes, *, label: str, file_version: int,
+                 execution_ms: int | None) -> SubmittedRequest:
+        """SR 11.3 'Activate Firmware' for the HCALCS ``device`` (CS06 with ``image_hash``)."""
+        self._seq += 1
+        role = _role_at(self.world, supplier, device)
+        request = ActivateFirmwareRequest(f"act-{self._seq:06d}", supplier, role, device, image_hash,
+                                          execution_ms)
+        sent = SubmittedRequest(request.request_id, supplier, label, (device,), file_version, 0,
+                                self.now_ms(), self.world.dcc.activate(request))
+        self._requests.append(sent)
+        return sent
+
     def add_other_device(self, device: int, what: str) -> int:
         """Make ``what`` (one of :data:`OTHER_DEVICES`) at ``device``'s premises; its EUI-64.
         "with another request in progress": a PPMID the gas Supplier (else the electricity
@@ -440,7 +457,10 @@ class ReferenceDccSide:
             stored = getattr(premises.hub, "stored", None)
             targets = list(stored.targets.values()) if stored is not None else []
             targets += list(getattr(premises.hub, "_finished", {}).values())
-            if any(t.state.value in ("awaiting-activation", "readback") for t in targets):
+            # An HCALCS waiting for SR 11.3 (CS06) is not under way: nothing happens until it comes.
+            if any(t.state.value == "readback" or (t.state.value == "awaiting-activation"
+                                                   and not getattr(t, "by_command", False))
+                   for t in targets):
                 return True
         return False
 
@@ -468,11 +488,11 @@ class ReferenceDccSide:
         current: list[HubDelivery] = []
 
         @wraps(start)
-        def start_distribution(request_id: str, targets: Sequence[int]) -> None:
+        def start_distribution(request_id: str, targets: Sequence[int], **options: Any) -> None:
             delivery = HubDelivery(premises_id, request_id, tuple(targets), self.now_ms())
             self._deliveries.append(delivery)
             current[:] = [delivery]
-            start(request_id, targets)
+            start(request_id, targets, **options)
 
         @wraps(receive)
         def receive_wan_block(block: bytes) -> None:
@@ -491,8 +511,8 @@ class ReferenceDccSide:
         hub.receive_wan_block = receive_wan_block
         if store is not None:
             @wraps(store)
-            def store_image(request_id: str, targets: Sequence[int], data: bytes) -> bool:
-                kept = bool(store(request_id, targets, data))
+            def store_image(request_id: str, targets: Sequence[int], data: bytes, **options: Any) -> bool:
+                kept = bool(store(request_id, targets, data, **options))
                 for delivery in reversed(self._deliveries):
                     if delivery.premises_id == premises_id and delivery.request_id == request_id:
                         delivery.stored_by_hub = kept
@@ -511,6 +531,8 @@ def _seen(alert: Alert, supplier: str) -> AlertSeen:
     elif isinstance(alert, FirmwareConfirmedAlert):
         kind = "(c)"
         version = alert.firmware_version
+    elif isinstance(alert, ActivationOutcomeAlert):
+        kind, code, version = "activation outcome", int(alert.response_code), alert.firmware_version
     elif isinstance(alert, TransferOutcomeAlert):
         code = int(alert.response_code)
         kind = "transfer outcome" if code == 0 else ("Image Discarded" if code == _IMAGE_DISCARDED else "(b)")
@@ -528,8 +550,8 @@ def _seen(alert: Alert, supplier: str) -> AlertSeen:
 
 def is_kind(alert: AlertSeen, wanted: str) -> bool:
     """Whether ``alert`` counts as the features' ``wanted`` alert (see the module docstring)."""
-    if wanted == "(b)":
-        return alert.response_code is not None and alert.response_code != 0
+    if wanted == "(b)":  # a CCS08 failure passed on
+        return alert.kind in ("(b)", "Image Discarded")
     return alert.kind == wanted
 
 
@@ -545,6 +567,14 @@ def make_activation_fail(device: Any) -> None:
     if fail is None:
         raise HarnessUsageError("only the reference device can be made to fail its activation")
     fail()
+
+
+def _role_at(world: Any, supplier: str, device: int) -> SupplierRole:
+    """The role ``supplier`` holds at ``device``'s premises (gas only if not also electricity)."""
+    premises = world._devices[device][0]
+    gas = premises.gas_meter is not None and premises.gas_meter.supplier == supplier
+    return SupplierRole.GAS_SUPPLIER if gas and premises.electricity_meter.supplier != supplier \
+        else SupplierRole.IMPORT_SUPPLIER
 
 
 def _cut_off(clock: Any, network: Any, device: Any, point: int) -> None:

@@ -36,17 +36,18 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from protocol import fragments as fr
 from protocol import ota_commands as oc
 from protocol import ota_image
 from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
 from protocol.ota_image import build_gbcs_image
+from protocol.signatures import der_to_raw
 from protocol.zcl import (
     OTA_CLUSTER_ID,
     DefaultResponse,
     Direction,
+    FrameType,
     ImageUpgradeStatus,
     OtaAttribute,
     Status,
@@ -158,6 +159,9 @@ class HubScript:
     upgrade_time: UpgradeTime = field(default_factory=lambda: UpgradeTime(UpgradeTimeKind.NOW))
     cut_after_bytes: int | None = None
     outage_ms: int = 0
+    #: Octets appended to every frame the hub sends (fields of a later ZCL revision, or zigpy's
+    #: NO_IMAGE_AVAILABLE answer with its optional fields): a receiver ignores them.
+    trailing_octets: bytes = b""
 
 
 class HubPlayer:
@@ -350,6 +354,10 @@ class HubPlayer:
         self._raw(oc.encode_command(cmd, tsn=tsn))
 
     def _raw(self, payload: bytes) -> None:
+        trailing = self.script.trailing_octets
+        peek = peek_header(payload) if trailing else None
+        if peek is not None and peek.frame_type == FrameType.CLUSTER_SPECIFIC:
+            payload += trailing  # not to Read Attributes: its list of ids runs to the frame's end
         self._out.append(HanFrame(self.eui64, self.dut, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
                                   OTA_CLUSTER_ID, payload))
 
@@ -903,6 +911,10 @@ class Harness:
             raise HarnessUsageError(f"WAIT_FOR_DATA times are whole seconds, not {wait}")
         self.script.wait_for_data.extend([ms // 1000] * count)
 
+    def append_octets(self, count: int) -> None:
+        """From now on the played hub appends ``count`` octets to every frame it sends."""
+        self.script.trailing_octets = bytes((0xA0 + i) & 0xFF for i in range(count))
+
     def answer_next(self, command_id: int, answer: Status | bytes) -> None:
         self.script.answers[command_id] = answer
 
@@ -1411,6 +1423,15 @@ class Harness:
                     + ", ".join(f"t={f.time_ms} ms {_text(f.command)}" for f in contrary))
         return None
 
+    def check_no_default_response(self, status: Status) -> str | None:
+        """No Default Response with ``status`` from the device, to anything."""
+        sent = [f for f in self.frames(kinds=(DefaultResponse,)) if Status(f.command.status) == status]
+        if sent:
+            return (f"expected no Default Response with status {status.name}, but the device sent "
+                    f"{len(sent)}: {_text(sent[0].command)} with TSN {_tsn(sent[0].frame.payload)}; "
+                    f"{self.last_frames()}")
+        return None
+
     def check_default_response(self, status: Status) -> str | None:
         """A Default Response with ``status`` answers each raw frame the hub sent: the same
         transaction sequence number and the command id of that frame; none with another status."""
@@ -1536,8 +1557,7 @@ def _build_signed_zigbee(payload: bytes, signer: Any, identity: dict[str, Any]) 
                       (ota_image.P256_SIGNATURE_TAG, bytes(ota_image.P256_SIGNATURE_SIZE))], **identity)
     signed = placeholder[:-(6 + ota_image.P256_SIGNATURE_SIZE)]
     der = signer.sign(signed, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
-    r, s = decode_dss_signature(der)
-    return placeholder[:-ota_image.P256_SIGNATURE_SIZE] + r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return placeholder[:-ota_image.P256_SIGNATURE_SIZE] + der_to_raw(der)
 
 
 def _frame_key(payload: bytes) -> tuple[int, int]:

@@ -352,9 +352,9 @@ def parse_alert(text: str) -> Alert:
 
 def parse_kind(text: str) -> str | None:
     """'device' -> None (the kind the PICS declares), 'IHD' -> 'ihd', 'PPMID' -> 'ppmid'."""
-    kinds: dict[str, str | None] = {"device": None, "IHD": "ihd", "PPMID": "ppmid"}
+    kinds: dict[str, str | None] = {"device": None, "IHD": "ihd", "PPMID": "ppmid", "HCALCS": "hcalcs"}
     if text not in kinds:
-        raise _bad("device kind", text, "'device', 'IHD' or 'PPMID'")
+        raise _bad("device kind", text, "'device', 'IHD', 'PPMID' or 'HCALCS'")
     return kinds[text]
 
 

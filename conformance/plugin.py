@@ -153,14 +153,16 @@ def _preflight(config: pytest.Config, specs: list[str], dcc: str | None) -> None
     worker = hasattr(config, "workerinput")
     declared = config.getoption("--hanota-pics") is not None
     urls = [] if specs == ["reference"] else [dut_for_worker(config)] if worker else specs
-    if config.getoption("--hanota-preflight-done"):
+    done = config.getoption("--hanota-preflight-done")
+    if done:
         if declared:
             return
         urls, dcc = urls[:1], None
     lines, pics = run_checks(config.hanota_pics, urls, None if worker else dcc,  # type: ignore[attr-defined]
-                             declared=declared, images=not worker)
+                             declared=declared, images=not (worker or done))
     config.hanota_pics = pics  # type: ignore[attr-defined]
-    config.hanota_preflight = lines  # type: ignore[attr-defined]
+    if not done:  # hanota run has shown them already
+        config.hanota_preflight = lines  # type: ignore[attr-defined]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -394,10 +396,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not is_final:
         return
     verdict, reason = _verdict(report, call.excinfo)
-    if call.excinfo is not None and call.excinfo.errisinstance(DutDisconnectedError) \
-            and str(call.excinfo.value).startswith("cannot connect"):
-        # The device is gone, not merely hung up: the run stops cleanly, this scenario in error.
-        item.session.shouldstop = f"the device under test is gone ({call.excinfo.value}); the run stops"
+    error = call.excinfo.value if call.excinfo is not None else None
+    gone = _gone(error) if error is not None else None
+    if gone is not None:  # not merely hung up: the run stops cleanly, this scenario in error
+        item.session.shouldstop = f"{gone} ({_first_line(str(error))}); the run stops"
         item.config.stash[_stopped_key] = str(item.session.shouldstop)
     if verdict in (Verdict.FAIL, Verdict.ERROR) and requirements and item.config.option.tbstyle != "no":
         # pytest prints sections under the failure: the reader sees which requirement was not met.
@@ -411,7 +413,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     evidence: list[dict[str, Any]] = []
     harness = item.stash.get(harness_key, None)
     if harness is not None and hasattr(harness, "evidence"):
-        evidence = harness.evidence()
+        try:
+            evidence = harness.evidence()
+        except (HarnessUsageError, OSError) as err:  # a DCC test system gone: say so, report on
+            evidence = [{"kind": "dcc", "text": f"evidence could not be collected: {_first_line(str(err))}"}]
     info = info or _scenario_title(item) or {"feature": item.parent.name if item.parent else "",
                                              "scenario": item.name, "steps": []}
     result = ScenarioResult(
@@ -422,6 +427,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     data = dataclasses.asdict(result)
     data["verdict"] = str(result.verdict)
     report.hanota_result = data  # type: ignore[attr-defined]
+
+
+def _gone(err: BaseException) -> str | None:
+    """'the device under test is gone' when the bridge refuses connections, and likewise the DCC
+    test system when it cannot be reached; None for any other error."""
+    if isinstance(err, DutDisconnectedError) and str(err).startswith("cannot connect"):
+        return "the device under test is gone"
+    from .dcc_http.client import DccHttpError
+
+    if isinstance(err, DccHttpError) and "DCC test system unreachable" in str(err):
+        return "the DCC test system is gone"
+    return None
 
 
 def _scenario_title(item: pytest.Item) -> dict[str, Any] | None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from protocol import ota_image, signatures
 from protocol.errors import HarnessUsageError, ProtocolError
@@ -71,7 +71,9 @@ class KeySigner:
 
 class CommandSigner:
     """Signs by running ``command`` with the bytes on standard input (an HSM's client, openssl).
-    Each distinct input is signed once per run."""
+    Each distinct input is signed once per process (scenarios rebuild the same images)."""
+
+    _signed: dict[tuple[str, bytes], bytes] = {}  # noqa: RUF012 - shared on purpose, see above
 
     def __init__(self, command: str, *, cwd: Path | None = None,
                  timeout_s: float = COMMAND_TIMEOUT_S) -> None:
@@ -83,13 +85,11 @@ class CommandSigner:
             raise SigningError("pixit.signing_command is empty")
         self.command, self.cwd, self.timeout_s = command, cwd, timeout_s
         self.source = "pixit.signing_command"
-        self._cache: dict[bytes, bytes] = {}
-
     def sign(self, data: bytes, _algorithm: Any = None) -> bytes:
-        digest = hashlib.sha256(data).digest()
-        if digest not in self._cache:
-            self._cache[digest] = self._run(data)
-        return self._cache[digest]
+        key = (self.command, hashlib.sha256(data).digest())
+        if key not in self._signed:
+            self._signed[key] = self._run(data)
+        return self._signed[key]
 
     def _run(self, data: bytes) -> bytes:
         where = f"pixit.signing_command {self.command!r}"
@@ -108,7 +108,7 @@ class CommandSigner:
             raise SigningError(f"{where} exited with status {proc.returncode}{last}")
         out = proc.stdout[:_MAX_SIGNATURE_OUTPUT + 1]
         if len(out) == 64:  # r||s
-            return encode_dss_signature(int.from_bytes(out[:32], "big"), int.from_bytes(out[32:], "big"))
+            return signatures.raw_to_der(out)
         try:
             decode_dss_signature(out)
         except ValueError:

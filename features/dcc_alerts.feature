@@ -29,8 +29,11 @@ Feature: Alerts to Suppliers and their service level
 
   Rule: SECMP7-ALERT-001 Alert (a) when the Service Request has been processed
     "a) When the DCC has successfully processed a Service Request for an image’s distribution;"
+    The SEC as implemented defines no such asynchronous alert: there alert (a) is the DCC's
+    answer to SR 11.4 and N60 per device (sec_as_implemented.feature, SECMP7-SEC-001), so these
+    scenarios hold under the working group's rules.
 
-    @SECMP7-ALERT-001 @SECMP7-ALERT-007 @side-dcc
+    @SECMP7-ALERT-001 @SECMP7-ALERT-007 @side-dcc @rules-wg-2016
     Scenario Outline: <requester> receives alert (a) once its request is processed
       When "<requester>" requests a firmware update of the device with image "new"
       Then the DCC accepts the Service Request from "<requester>"
@@ -41,7 +44,7 @@ Feature: Alerts to Suppliers and their service level
         | Supplier A |
         | Supplier B |
 
-    @SECMP7-ALERT-001 @side-dcc
+    @SECMP7-ALERT-001 @side-dcc @rules-wg-2016
     Scenario: A rejected request raises no alert (a)
       Given a signed image "empty" of "header only" with a newer file version
       When "Supplier A" requests a firmware update of the device with image "empty"

@@ -148,3 +148,27 @@ Feature: ZigBee OTA Upgrade cluster client behaviour
         | command                  | frame             |
         | Query Next Image Request | 19 00 02 00 34 12 |
         | Image Block Request      | 19 00 05 00       |
+
+  Rule: SECMP7-OTA-009 Octets after the fields a command declares are ignored, not malformed
+    The ZCL's forward compatibility: a later revision may add fields at the end of a command,
+    and a receiver reads the fields it knows and ignores what follows. Real servers do this:
+    zigpy answers NO_IMAGE_AVAILABLE with every optional field of the Query Next Image Response.
+
+    @SECMP7-OTA-009 @side-device
+    Scenario: The device downloads and installs an image from a hub that appends octets to every frame
+      Given the hub appends 3 octets to every frame it sends
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      Then the device sends an Upgrade End Request with status "SUCCESS"
+      And the device runs image "new"
+
+    @SECMP7-OTA-009 @side-device
+    Scenario: The device takes a NO_IMAGE_AVAILABLE answer that carries the optional fields
+      The answer is status NO_IMAGE_AVAILABLE (0x98) followed by the twelve octets of the fields
+      a SUCCESS answer would carry, as zigpy's OTA server sends it.
+      Given the hub answers the next "Query Next Image Request" with the frame "19 00 02 98 34 12 02 01 01 00 00 01 00 50 00 00"
+      When the hub offers image "new" to the device
+      And "10 seconds" pass
+      Then the device runs image "original"
+      And the device reports ImageUpgradeStatus "normal"
+      And the device sends no Default Response with status "MALFORMED_COMMAND"

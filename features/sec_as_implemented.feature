@@ -20,11 +20,14 @@ Feature: The SEC as implemented: GBCS messages between the Communications Hub an
 
   Rule: SECMP7-SEC-001 A completed transfer is reported as CCS08 Success (0x8F8A) and passed on as N60
 
-    @SECMP7-SEC-001 @side-dcc @rules-as-implemented
+    Alert (a) as implemented (SECMP7-ALERT-001): the DCC's answer to SR 11.4, then N60 per device.
+
+    @SECMP7-SEC-001 @SECMP7-ALERT-001 @side-dcc @rules-as-implemented
     Scenario: The hub reports CCS08 Success and each Supplier receives N60 for the device
       When "Supplier A" requests a firmware update of the device with image "new"
       And the download runs to its end
-      Then the hub reports CCS08 alert "0x8F8A" with response code "Success" for the device
+      Then the DCC accepts the Service Request from "Supplier A"
+      And the hub reports CCS08 alert "0x8F8A" with response code "Success" for the device
       And "Supplier A" receives DCC alert "N60" about image "new" with CCS08 response code "Success"
       And "Supplier B" receives DCC alert "N60" about image "new" with CCS08 response code "Success"
 

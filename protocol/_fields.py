@@ -40,12 +40,13 @@ def _reason(err: c.ConstructError) -> str:
     return msg.strip() or type(err).__name__
 
 
-def decode(fmt: c.Construct[Any, Any], data: bytes, *, base_offset: int = 0, what: str = "") -> Any:
+def decode(fmt: c.Construct[Any, Any], data: bytes, *, base_offset: int = 0, what: str = "",
+           allow_trailing: bool = False) -> Any:
     """Parse ``data`` completely with the interpreted form of ``fmt``.
 
     Raises DecodeError (field path, byte offset) for truncation, a wrong constant,
-    an out-of-range enum, or bytes left over. ``base_offset`` shifts reported offsets
-    when ``data`` is a slice of a larger buffer.
+    an out-of-range enum, or bytes left over (unless ``allow_trailing``: then they are ignored).
+    ``base_offset`` shifts reported offsets when ``data`` is a slice of a larger buffer.
     """
     stream = _TrackingStream(bytes(data))
     try:
@@ -59,7 +60,7 @@ def decode(fmt: c.Construct[Any, Any], data: bytes, *, base_offset: int = 0, wha
         raise DecodeError(str(err) or type(err).__name__, field=what,
                           offset=base_offset + stream.last_start) from None
     end = stream.tell()
-    if end != len(data):
+    if end != len(data) and not allow_trailing:
         raise DecodeError(f"{len(data) - end} unexpected bytes after the end of the message",
                           field=what or "(end)", offset=base_offset + end)
     return obj

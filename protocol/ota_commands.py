@@ -722,8 +722,17 @@ def encode_command(command: Command, *, tsn: int, disable_default_response: bool
     return frame
 
 
-def decode_command(frame: bytes) -> tuple[ZclHeader, Command]:
-    """Decode one whole ZCL frame of the OTA cluster, strictly (see the module docstring)."""
+def decode_command(frame: bytes, *, ignore_trailing: bool = False) -> tuple[ZclHeader, Command]:
+    """Decode one whole ZCL frame of the OTA cluster, strictly (see the module docstring).
+
+    With ``ignore_trailing`` the octets after the last field the command declares are ignored,
+    as the ZCL asks of a receiver for forward compatibility (a newer revision may add fields;
+    zigpy's server sends a NO_IMAGE_AVAILABLE Query Next Image Response with all its optional
+    fields). Everything else stays strict. Commands that end in a list read to the end of the
+    frame (Read Attributes, its response) have no trailing octets to ignore.
+    """
+    if ignore_trailing:
+        return _decode_interpreted(frame, ignore_trailing=True)
     if len(frame) >= _FAST_LEN:  # both fast forms are at least 17 octets
         command_id = frame[2]  # where it is when there is no manufacturer code (checked later)
         fast: tuple[ZclHeader, Command] | None = None
@@ -736,7 +745,7 @@ def decode_command(frame: bytes) -> tuple[ZclHeader, Command]:
     return _decode_interpreted(frame)
 
 
-def _decode_interpreted(frame: bytes) -> tuple[ZclHeader, Command]:
+def _decode_interpreted(frame: bytes, *, ignore_trailing: bool = False) -> tuple[ZclHeader, Command]:
     """The reference decode: interpreted construct parse of header then payload."""
     frame = bytes(frame)
     header_len = 3
@@ -758,10 +767,11 @@ def _decode_interpreted(frame: bytes) -> tuple[ZclHeader, Command]:
             f"{_arrow(entry.direction)}, but the frame says {_arrow(header.direction)}",
             field="header.frame_control.direction", offset=0)
     name = entry.cls.__name__
-    if entry.cls is ImageBlockResponse:
+    if entry.cls is ImageBlockResponse and not ignore_trailing:
         _check_data_size(frame, header_len)
     try:
-        command = decode(entry.fmt, frame[header_len:], base_offset=header_len, what=name)
+        command = decode(entry.fmt, frame[header_len:], base_offset=header_len, what=name,
+                         allow_trailing=ignore_trailing)
     except ProtocolError as err:
         raise _within(err, name) from None
     if entry.direction is None:

@@ -46,7 +46,9 @@ __all__ = [
     "generate_test_key",
     "load_private_key_pem",
     "load_public_key_pem",
+    "der_to_raw",
     "public_key_pem",
+    "raw_to_der",
     "sign_image_bytes",
     "verify_image",
 ]
@@ -95,11 +97,23 @@ def public_key_pem(key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) 
     return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+def der_to_raw(der: bytes) -> bytes:
+    """A DER ECDSA P-256 signature (what ``cryptography`` makes) as the 64 bytes r||s images carry."""
+    r, s = decode_dss_signature(der)
+    return r.to_bytes(_COORD, "big") + s.to_bytes(_COORD, "big")
+
+
+def raw_to_der(raw: bytes) -> bytes:
+    """64 bytes r||s (big-endian, 32 each) as a DER ECDSA signature."""
+    if len(raw) != 2 * _COORD:
+        raise ValueError(f"r||s is {2 * _COORD} bytes, not {len(raw)}")
+    return encode_dss_signature(int.from_bytes(raw[:_COORD], "big"), int.from_bytes(raw[_COORD:], "big"))
+
+
 def sign_image_bytes(signed_bytes: bytes, key: ec.EllipticCurvePrivateKey) -> bytes:
     """ECDSA P-256 / SHA-256 signature of ``signed_bytes`` as 64 bytes r||s."""
     _require_p256(key)
-    r, s = decode_dss_signature(key.sign(signed_bytes, ec.ECDSA(hashes.SHA256())))
-    return r.to_bytes(_COORD, "big") + s.to_bytes(_COORD, "big")
+    return der_to_raw(key.sign(signed_bytes, ec.ECDSA(hashes.SHA256())))
 
 
 def verify_image(image: OtaImage, public_key: ec.EllipticCurvePublicKey) -> None:
@@ -155,10 +169,8 @@ def _verify_zigbee(image: OtaImage, public_key: ec.EllipticCurvePublicKey) -> No
 
 def _verify_bytes(signed: bytes, signature: bytes, public_key: ec.EllipticCurvePublicKey, what: str, *,
                   field: str, offset: int) -> None:
-    r = int.from_bytes(signature[:_COORD], "big")
-    s = int.from_bytes(signature[_COORD:], "big")
     try:
-        public_key.verify(encode_dss_signature(r, s), signed, ec.ECDSA(hashes.SHA256()))
+        public_key.verify(raw_to_der(signature), signed, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         raise SignatureInvalidError(
             f"ECDSA P-256 signature does not verify over {what} with the given key",

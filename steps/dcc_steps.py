@@ -7,6 +7,7 @@ names the expectation in plain words and shows the evidence. Loaded through the 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ from conformance.models.service_request import (
 from protocol import gbcs
 from protocol.errors import HarnessUsageError, ProtocolError
 from protocol.fragments import parse_fragment
+from protocol.ota_image import parse_image
 
 
 def _re(text: str) -> Any:
@@ -448,7 +450,8 @@ def then_receives_dcc_alert(harness: Any, dcc: DccSide, supplier: str, code: str
     devices = {d for r in _requests_of(dcc, label) for d in r.accepted_devices}
 
     def outcomes() -> list[AlertSeen]:
-        return [a for a in dcc.alerts_for(supplier) if a.request_id in ids and a.response_code is not None]
+        return [a for a in dcc.alerts_for(supplier) if a.request_id in ids
+                and a.kind in ("transfer outcome", "Image Discarded", "(b)")]
 
     def missing() -> set[int]:
         return devices - {a.device for a in outcomes()} if devices else {-1}
@@ -605,3 +608,45 @@ def then_rejects_because(dcc: DccSide, supplier: str, reason: str) -> None:
     assert isinstance(sent.response, Rejected) and sent.response.reason is want, (
         f"expected the DCC to reject the Service Request from {supplier!r} as a whole because {reason} "
         f"({want.value}), but it answered {describe_response(sent.response)}\n  {sent.describe()}")
+
+
+# ------------------------------------------------------------ HCALCS: SR 11.1 and SR 11.3 / CS06
+_HASHES = ("its Manufacturer Image hash", "a wrong hash")
+_ACTIVATION_CODES = {"Success": 0, "No Image Held": 1, "Hash Mismatch": 2, "Activation Failure": 3}
+#: SR 11.3 is sent future-dated by this much (CS06 is then acknowledged and its outcome alerted).
+_ACTIVATION_LEAD_MS = 60_000
+
+
+@when(_re("{supplier} activates image {label} on the device with {image_hash}"))
+def when_activates(harness: Any, dcc: DccSide, supplier: str, label: str, image_hash: str) -> None:
+    activate = getattr(dcc, "activate", None)
+    if activate is None:
+        raise DutNotApplicableError("this DCC side cannot send SR 11.3 'Activate Firmware'")
+    if image_hash not in _HASHES:
+        raise HarnessUsageError(f"unknown hash {image_hash!r}; known: {', '.join(_HASHES)}")
+    label = params.parse_label(label)
+    data = harness.images[label]
+    digest = hashlib.sha256(parse_image(data, max_size=len(data)).manufacturer_image).digest()
+    if image_hash == _HASHES[1]:
+        digest = bytes(b ^ 0xFF for b in digest)
+    activate(params.parse_supplier(supplier), harness.device.eui64, digest, label=label,
+             file_version=_version(harness, label), execution_ms=dcc.now_ms() + _ACTIVATION_LEAD_MS)
+
+
+@then(_re("{supplier} receives the activation outcome {code} about image {label}"))
+def then_activation_outcome(harness: Any, dcc: DccSide, supplier: str, code: str, label: str) -> None:
+    want = _choice(_ACTIVATION_CODES, code, "activation outcome")
+    alert = 0x8F66 if want == 0 else 0x8F67
+    supplier, label = params.parse_supplier(supplier), params.parse_label(label)
+    ids = {r.request_id for r in _requests_of(dcc, label)}
+
+    def got() -> list[AlertSeen]:
+        return [a for a in dcc.alerts_for(supplier) if a.request_id in ids and a.kind == "activation outcome"]
+
+    dcc.wait_until(lambda: bool(got()), dcc.now_ms() + harness.alert_service_level_ms)
+    seen = got()
+    wrong = [a for a in seen if (a.response_code, a.device_alert_code) != (want, alert)]
+    assert seen and not wrong, (
+        f"expected {supplier!r} to receive the SR 11.3 activation outcome {want} '{code}' (CS06 alert "
+        f"0x{alert:04X}) about image {label!r}, and no other, but got {len(seen)}, {len(wrong)} "
+        f"otherwise:\n{format_alerts(seen)}\n{_context(dcc, supplier)}\n{_wan_gbcs(dcc)}")

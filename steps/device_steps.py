@@ -38,6 +38,11 @@ def answer_with_frame(harness: Harness, command: int, frame: bytes) -> None:
     harness.answer_next(command, frame)
 
 
+@given(parsers.parse("the hub appends {count:d} octets to every frame it sends"))
+def append_octets(harness: Harness, count: int) -> None:
+    harness.append_octets(count)
+
+
 @given(parsers.parse('the hub will set the upgrade time to "{when}"'),
        converters={"when": p.parse_upgrade_time})
 def upgrade_time(harness: Harness, when: p.UpgradeTime) -> None:
@@ -123,6 +128,13 @@ def resumes(harness: Harness) -> None:
       converters={"status": p.parse_status})
 def upgrade_end_status(harness: Harness, status: Status) -> None:
     problem = harness.check_upgrade_end(status)
+    assert problem is None, problem
+
+
+@then(parsers.parse('the device sends no Default Response with status "{status}"'),
+      converters={"status": p.parse_status})
+def no_default_response_status(harness: Harness, status: Status) -> None:
+    problem = harness.check_no_default_response(status)
     assert problem is None, problem
 
 

@@ -67,18 +67,28 @@ def _results(directory: Path) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the device's key
+SIGN = ("import sys; from cryptography.hazmat.primitives import hashes, serialization; "
+        "from cryptography.hazmat.primitives.asymmetric import ec; "
+        "key = serialization.load_pem_private_key(open(sys.argv[1], 'rb').read(), None); "
+        "sys.stdout.buffer.write(key.sign(sys.stdin.buffer.read(), ec.ECDSA(hashes.SHA256())))")
+
+
 @pytest.mark.slow
-def test_a_device_with_its_own_key_passes_when_the_suite_signs_with_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["signing_key", "signing_command"])
+def test_a_device_with_its_own_key_passes_when_the_suite_signs_with_it(tmp_path: Path, how: str) -> None:
     private, public, _ = _keys(tmp_path, "mfr")
+    (tmp_path / "sign.py").write_text(SIGN, encoding="utf-8")  # stands for an HSM's client
+    pixit = (f'signing_key = "{private.name}"' if how == "signing_key"
+             else f"signing_command = '{sys.executable} sign.py {private.name}'")
     pics = _pics(tmp_path, DEVICE + f'public_key = "{public.name}"\n[features]\nfragmentation = true\n'
-                 f'[pixit]\nsigning_key = "{private.name}"\n')
+                 f"[pixit]\n{pixit}\n")
     with serve_device(tmp_path, "--public-key", str(public)) as url:
         data = run_suite(tmp_path, "own-key", f"--dut={url}", f"--pics={pics}", "--requirements",
                          KEY_REQUIREMENTS, "-m", "not slow", hanota_run=True)
     got = verdicts(data)
     assert len(got) >= 15, data["_output"]
     assert set(got.values()) == {"pass"}, f"{got}\n{data['_output']}"
-    assert "pixit.signing_key" in data["pics"]["images"]
+    assert f"pixit.{how}" in data["pics"]["images"]
 
 
 @pytest.mark.slow

@@ -91,6 +91,8 @@ class ReferenceAdapter:
     @property
     def identity(self) -> DutIdentity:
         d = self.device
+        if d.kind == "hcalcs":
+            raise HarnessUsageError("the DUT bridge carries IHDs and PPMIDs, not an HCALCS")
         return DutIdentity(
             eui64=d.eui64, kind=d.kind, manufacturer_code=d.manufacturer_code,
             image_type=d.image_type, file_version=d.firmware_version,

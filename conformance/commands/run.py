@@ -53,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signing-key", default=None, metavar="PEM",
                         help="Ed25519 private key (PEM) that signs the report's manifest; default: the "
                         "installation key (~/.config/hanota/signing-key.pem, created on first use)")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the Python tracebacks of failing scenarios (as 'hanota --debug run')")
     parser.add_argument("--force", action="store_true",
                         help="replace a --report-dir that holds files other than a previous hanota report")
     parser.add_argument("--xfails", default=None, help="file of scenarios expected to fail on this device")

@@ -78,6 +78,7 @@ class HttpDccSide:
         self._requests: list[SubmittedRequest] = []
         self._info: dict[str, Any] | None = None
         self._roles: dict[int, tuple[str, str | None]] = {}  # device -> (electricity, gas) Supplier
+        self._kinds: dict[int, str] = {}  # device -> kind (an HCALCS is updated by SR 11.1)
 
     # -- transport ------------------------------------------------------------------------------
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None, *,
@@ -162,8 +163,9 @@ class HttpDccSide:
     def _learn(self, premises: dict[str, Any]) -> None:
         meters = {m["fuel"]: m["supplier"] for m in premises.get("meters", [])}
         for d in premises.get("devices", []):
-            self._roles[eui_from_json(d["eui64"], "devices[].eui64")] = (
-                meters.get("electricity", ""), meters.get("gas"))
+            eui = eui_from_json(d["eui64"], "devices[].eui64")
+            self._roles[eui] = (meters.get("electricity", ""), meters.get("gas"))
+            self._kinds[eui] = str(d.get("kind", ""))
 
     def advance(self, ms: int) -> int:
         """Let ``ms`` pass on the DCC's clock; returns the time after.
@@ -259,6 +261,8 @@ class HttpDccSide:
         variant = (RequestVariant.SEND_PPMID_IHD_FIRMWARE if wg
                    else RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE)
         role = self._role(supplier, devices)
+        if devices and self._kinds.get(devices[0]) == "hcalcs":
+            variant = RequestVariant.SR_11_1_UPDATE_FIRMWARE
         # The whole image, as in process: fragmenting it is the DCC's mechanism, not the suite's.
         return self.submit_request(supplier, role, devices, image, file_version, variant=variant,
                                    label=label, image_bytes=len(image))
@@ -295,6 +299,20 @@ class HttpDccSide:
         if gas == supplier and elec != supplier:
             return SupplierRole.GAS_SUPPLIER
         return SupplierRole.IMPORT_SUPPLIER
+
+    def activate(self, supplier: str, device: int, image_hash: bytes, *, label: str, file_version: int,
+                 execution_ms: int | None) -> SubmittedRequest:
+        """``POST /activations``: SR 11.3 'Activate Firmware' (CS06) for the HCALCS ``device``."""
+        body = {"requester": supplier, "DeviceID": eui_to_json(device),
+                "ManufacturerImageHash": image_hash.hex(), "ExecutionTimeMs": execution_ms,
+                "FirmwareVersion": version_to_json(file_version), "label": label}
+        answer = self._call("POST", "/activations", body, optional=True)
+        response: ServiceRequestResponse = self._checked(
+            "the activation's answer", lambda: response_from_json(answer["response"]))
+        sent = SubmittedRequest(response.request_id, supplier, label, (device,), file_version, 0,
+                                int(answer["submitted_ms"]), response)
+        self._requests.append(sent)
+        return sent
 
     def add_other_device(self, device: int, what: str) -> int:
         """``POST /devices/{eui}/other-device`` (test support): ``what`` at the device's premises."""

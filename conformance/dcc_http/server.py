@@ -62,7 +62,7 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "DccService", "QuietHandler", "WorldConfig"
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 _CALLBACK_TIMEOUT_S = 5.0
 _RULES = ("wg-2016", "as-implemented")
-_KINDS = ("ihd", "ppmid")
+_KINDS = ("ihd", "ppmid", "hcalcs")
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ class DccService:
         kinds = _list_of(body, "devices", ["ihd", "ppmid"])
         for i, kind in enumerate(kinds):
             if kind not in _KINDS:
-                raise FieldError(f"devices[{i}]", f"expected ihd or ppmid, got {kind!r:.40}")
+                raise FieldError(f"devices[{i}]", f"expected ihd, ppmid or hcalcs, got {kind!r:.40}")
         if not kinds:
             raise FieldError("devices", "name at least one device kind")
         faults = _list_of(body, "device_faults", [])
@@ -192,6 +192,27 @@ class DccService:
         sent = side._record(request, label, size, response)
         return {"response": response_to_json(response), "submitted_ms": sent.submitted_ms,
                 "fragments": sent.fragments}
+
+    def activate(self, body: dict[str, Any]) -> dict[str, Any]:
+        """SR 11.3 'Activate Firmware' for an HCALCS: CS06 with ManufacturerImageHash (64 hex
+        digits) at ExecutionTimeMs (ms on the DCC's clock; absent or null: at once)."""
+        requester = _req_str(body, "requester")
+        device = eui_from_json(body.get("DeviceID"), "DeviceID")
+        raw = _req_str(body, "ManufacturerImageHash")
+        try:
+            image_hash = bytes.fromhex(raw)
+        except ValueError:
+            raise FieldError("ManufacturerImageHash", "expected 64 hex digits") from None
+        if len(image_hash) != 32:
+            raise FieldError("ManufacturerImageHash", "expected 64 hex digits (SHA-256)")
+        when = body.get("ExecutionTimeMs")
+        if when is not None and (not isinstance(when, int) or isinstance(when, bool) or when < 0):
+            raise FieldError("ExecutionTimeMs", "expected a non-negative integer or null")
+        version = version_from_json(body.get("FirmwareVersion", "00000000"), "FirmwareVersion") or 0
+        self.world.dcc.register_supplier(requester)
+        sent = self.side.activate(requester, device, image_hash, label=_opt_str(body, "label", ""),
+                                  file_version=version, execution_ms=when)
+        return {"response": response_to_json(sent.response), "submitted_ms": sent.submitted_ms}
 
     def requests(self, supplier: str | None) -> list[dict[str, Any]]:
         return [{"request_id": r.request_id, "supplier": r.supplier, "label": r.label,
@@ -392,6 +413,7 @@ _URLS = Map([
     Rule("/devices/<device>/cut-off", methods=["POST"], endpoint="cut_off"),
     Rule("/devices/<device>/other-device", methods=["POST"], endpoint="other_device"),
     Rule("/gbcs-frames", methods=["GET"], endpoint="gbcs_frames"),
+    Rule("/activations", methods=["POST"], endpoint="activate"),
     Rule("/hub-deliveries", methods=["GET"], endpoint="hub_deliveries"),
     Rule("/hub-deliveries/discard", methods=["POST"], endpoint="discard"),
     Rule("/time", methods=["GET"], endpoint="time"),
@@ -475,6 +497,8 @@ def make_app(service: DccService, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTE
             if what not in OTHER_DEVICES:
                 raise FieldError("what", f"expected one of: {'; '.join(OTHER_DEVICES)}")
             return _json({"device": eui_to_json(s.side.add_other_device(device, what))}, 201)
+        if endpoint == "activate":
+            return _json(s.activate(_body(request, max_body_bytes)))
         if endpoint == "gbcs_frames":
             return _json({"frames": [gbcs_record_to_json(r) for r in s.side.gbcs_frames()]})
         if endpoint == "hub_deliveries":

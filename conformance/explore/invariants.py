@@ -28,6 +28,7 @@ from protocol.zcl import (
     ReadAttributes,
     ReadAttributesResponse,
     Status,
+    peek_header,
 )
 
 from ..models.han import HanFrame
@@ -52,8 +53,8 @@ class Invariant:
 
 INVARIANTS: dict[str, Invariant] = {i.id: i for i in (
     Invariant("frame-addressing", "ZigBee 095264 §6.1 (Smart Energy profile 0x0109, OTA cluster 0x0019)",
-              "every frame the device sends is on the Smart Energy profile and the OTA cluster, from its "
-              "own address"),
+              "every OTA cluster frame the device sends is on the Smart Energy profile, from its own "
+              "address (frames of other clusters are not judged)"),
     Invariant("decodable", "ZCL r7 §2.4 (general frame format)",
               "every frame the device sends decodes as the ZCL command it claims to be"),
     Invariant("answers-match", "ZCL r7 §2.4.1.3 (transaction sequence number), §2.5.12 (Default Response)",
@@ -61,6 +62,9 @@ INVARIANTS: dict[str, Invariant] = {i.id: i for i in (
               "it answers, and a Default Response the command id of that frame"),
     Invariant("malformed-answered", "SECMP7-OTA-008; ZCL r7 §2.5.12.3",
               "a malformed OTA command is answered with Default Response MALFORMED_COMMAND"),
+    Invariant("trailing-octets-ignored", "SECMP7-OTA-009; ZCL 07-5123 §2.2.1.2",
+              "a command with octets after its fields is not answered MALFORMED_COMMAND (the device acts "
+              "on it as without them)"),
     Invariant("attribute-types", "ZigBee 095264 §6.7 (client attributes); ZCL r7 §2.5.2",
               "Read Attributes answers every attribute asked, the OTA attributes with their defined "
               "data type, the mandatory ones as supported"),
@@ -149,6 +153,7 @@ class Checker:
     sent_tsn: dict[tuple[int, int], int] = field(default_factory=dict)
     read_tsn: dict[int, tuple[int, ...]] = field(default_factory=dict)
     malformed: dict[int, int] = field(default_factory=dict)
+    trailing: set[int] = field(default_factory=set)  # TSNs of frames sent with trailing octets
     stopped: bool = False
     wait_until: dict[tuple[int, int, int], int] = field(default_factory=dict)
     mbp_ms: int = 0
@@ -167,40 +172,29 @@ class Checker:
 
     # ================================================================ what the hub does
     def hub_frame(self, now: int, frame: HanFrame, cmd: Any, *, malformed: bool = False,
-                  doubtful: bool = False) -> None:
+                  trailing: bool = False) -> None:
         """The hub (or another node it plays) sent ``frame``; ``cmd`` is what it encodes, or None.
-        ``doubtful``: the device may act on it or not (trailing octets): it only widens."""
-        payload = frame.payload
-        if len(payload) >= 3:
-            self.sent_tsn[(frame.src, payload[1])] = payload[2]
-        if malformed and frame.src == self.hub:
-            self.malformed[payload[1]] = payload[2]
+        ``trailing``: octets follow the command's fields, which the device ignores (OTA-009)."""
+        peek = peek_header(frame.payload)  # the TSN and command id follow any manufacturer code
+        if peek is not None:
+            self.sent_tsn[(frame.src, peek.tsn)] = peek.command_id
+            if malformed and frame.src == self.hub:
+                self.malformed[peek.tsn] = peek.command_id
+            if trailing and frame.src == self.hub:
+                self.trailing.add(peek.tsn)
+            elif frame.src == self.hub:
+                self.trailing.discard(peek.tsn)
         if frame.src != self.hub or cmd is None:
             return
-        if doubtful:
-            self._doubtful(cmd)
-            return
         if isinstance(cmd, ReadAttributes):
-            self.read_tsn[payload[1]] = cmd.attribute_ids
+            if peek is not None:  # always: it decoded
+                self.read_tsn[peek.tsn] = cmd.attribute_ids
         elif isinstance(cmd, oc.QueryNextImageResponse):
             self._on_offer(cmd)
         elif isinstance(cmd, oc.ImageBlockResponse):
             self._on_block_response(now, cmd)
         elif isinstance(cmd, oc.UpgradeEndResponse):
             self._on_end_response(now, cmd)
-
-    def _doubtful(self, cmd: Any) -> None:
-        if isinstance(cmd, oc.QueryNextImageResponse) and cmd.status == Status.SUCCESS:
-            key = (cmd.manufacturer_code or 0, cmd.image_type or 0, cmd.file_version or 0)
-            image = self.catalogue.by_key(key)
-            if image is not None and image.size == cmd.image_size:
-                self.offers[key] = image
-            self.stopped = False
-        elif isinstance(cmd, oc.UpgradeEndResponse) and self.awaiting is not None \
-                and cmd.file_version == self.awaiting.image.file_version and cmd.upgrade_time != WAIT:
-            self.possible.add(cmd.file_version)
-            self.statuses.update({ImageUpgradeStatus.WAITING_TO_UPGRADE, ImageUpgradeStatus.COUNT_DOWN})
-            self.running, self.awaiting = None, None  # it may have activated, or may still wait
 
     def _on_offer(self, cmd: oc.QueryNextImageResponse) -> None:
         if cmd.status != Status.SUCCESS:
@@ -286,12 +280,16 @@ class Checker:
     # ================================================================ what the device does
     def device_frame(self, now: int, frame: HanFrame) -> None:
         """Check one frame the device sent at ``now`` (device time, ms)."""
-        self.checked += 1
         self.tick(now)
-        if frame.profile_id != SMART_ENERGY_PROFILE_ID or frame.cluster_id != OTA_CLUSTER_ID \
-                or frame.src != self.device:
-            raise InvariantViolation("frame-addressing", f"frame from 0x{frame.src:016x} on profile "
-                                     f"0x{frame.profile_id:04x} cluster 0x{frame.cluster_id:04x}")
+        if frame.cluster_id != OTA_CLUSTER_ID:
+            return  # a device on a HAN has other clusters to speak: not judged here
+        self.checked += 1
+        if frame.profile_id != SMART_ENERGY_PROFILE_ID or frame.src != self.device:
+            raise InvariantViolation("frame-addressing", f"OTA frame from 0x{frame.src:016x} on profile "
+                                     f"0x{frame.profile_id:04x}")
+        peek = peek_header(frame.payload)
+        if peek is not None and peek.manufacturer_code is not None:
+            return  # a manufacturer-specific command (ZCL 2.4.1.1.3): its format is not ours to judge
         try:
             header, cmd = oc.decode_command(frame.payload)
         except ProtocolError as err:
@@ -299,6 +297,10 @@ class Checker:
         if isinstance(cmd, DefaultResponse):
             self._answer(frame, header.tsn, cmd.command_id, "Default Response")
             if cmd.status == Status.MALFORMED_COMMAND and frame.dst == self.hub:
+                if header.tsn in self.trailing:
+                    raise InvariantViolation("trailing-octets-ignored", f"command 0x{cmd.command_id:02x} "
+                                             f"(TSN {header.tsn}) with octets after its fields answered "
+                                             "MALFORMED_COMMAND")
                 self.malformed.pop(header.tsn, None)
             return
         if isinstance(cmd, ReadAttributesResponse):
@@ -351,7 +353,7 @@ class Checker:
             raise InvariantViolation("answers-match", f"Read Attributes Response with TSN {tsn}, which "
                                      "answers no Read Attributes")
         got = [r.attribute_id for r in cmd.records]
-        if got != list(asked):
+        if sorted(got) != sorted(asked):  # one record per attribute asked (ZCL 2.5.2)
             raise InvariantViolation("attribute-types", f"asked for attributes {list(asked)}, "
                                      f"the records are for {got}")
         for record in cmd.records:
@@ -424,6 +426,10 @@ class Checker:
         if wrong:
             raise InvariantViolation("query-identity", "Query Next Image Request with " + ", ".join(wrong))
         self.open_query = True
+        # A device that queries is in no download: an answer to an old block request can no
+        # longer bind it, and a period set in one it gave up does not reach the next one.
+        self.open_request.clear()
+        self.mbp_ms, self.mbp_armed = 0, False
 
     def _newer_than_running(self, version: int) -> bool | None:
         """True/False when sure, None when the running version is not known."""

@@ -122,9 +122,13 @@ def _machine(config: ExploreConfig, result: ExploreResult, last: list[Session],
         def serve(self, image: str, when: str, form: str) -> None:
             self.do({"do": "serve", "image": image, "when": when, "form": form})
 
-        @rule(image=names, blocks=st.integers(0, 3), answers=st.lists(_BLOCK_ANSWERS, max_size=3))
-        def start(self, image: str, blocks: int, answers: list[dict[str, Any]]) -> None:
-            self.do({"do": "start", "image": image, "blocks": blocks, "answers": answers})
+        @rule(image=names, blocks=st.integers(0, 3), answers=st.lists(_BLOCK_ANSWERS, max_size=3),
+              outage=st.sampled_from([0, 0, 60_000]))
+        def start(self, image: str, blocks: int, answers: list[dict[str, Any]], outage: int) -> None:
+            action: Action = {"do": "start", "image": image, "blocks": blocks, "answers": answers}
+            if outage:
+                action["outage"] = outage
+            self.do(action)
 
         @rule(image=names, payload_type=st.integers(0, 3), jitter=st.sampled_from([100, 1, 50]),
               src=st.sampled_from(["hub", "other"]))

@@ -76,7 +76,7 @@ _BLOCK_FIELDS: dict[Any, dict[str, Any]] = {
 _TIME = _int(0, 86_400_000)
 _ACTIONS: dict[str, dict[str, Any]] = {
     "serve": {"image": _IMAGE, "when": _one_of(_WHEN), "form": _one_of(_FORM)},
-    "start": {"image": _IMAGE, "blocks": _int(0, 64), "answers": _answers},
+    "start": {"image": _IMAGE, "blocks": _int(0, 64), "answers": _answers, "outage?": _TIME},
     "notify": {"from": _one_of(("hub", "other")), "payload_type": _int(0, 3), "jitter": _int(1, 100),
                "image": _IMAGE},
     "await": {},

@@ -114,9 +114,10 @@ class Session:
         text = describe(cmd) if raw is None else f"{describe(cmd)} as {len(payload)} octets"
         self.transcript.append(Entry(self.now(), "hub" if src == self.hub else "other node", text,
                                      payload.hex()))
-        # a device may act on a frame with trailing octets, never on a malformed one
+        # a device acts on a frame with trailing octets as without them (OTA-009), never on a
+        # malformed one
         self.checker.hub_frame(self.now(), frame, None if malformed else cmd, malformed=malformed,
-                               doubtful=raw is not None)
+                               trailing=raw is not None and not malformed)
         self.dut.send(frame)
         self.collect()
 
@@ -328,7 +329,13 @@ class Session:
     def _do_start(self, a: Action) -> None:
         """A hub starts a download of ``image``: it serves ``blocks`` blocks well, then answers
         the device's next block requests with ``answers`` in turn (hostile ones included), and
-        leaves the request after those unanswered for the next action."""
+        leaves the request after those unanswered for the next action — or, with ``outage``, loses
+        the link for that many ms (an interrupted download, SECMP7-OTA-005)."""
+        self._start(a)
+        if a.get("outage"):
+            self._do_link_loss({"ms": a["outage"]})
+
+    def _start(self, a: Action) -> None:
         self.send(oc.ImageNotify(oc.ImageNotifyPayloadType.QUERY_JITTER, 100))
         answers = list(a.get("answers", ()))
         served = 0

@@ -32,6 +32,7 @@ Storage rules (also in docs/reference-models.md):
 from __future__ import annotations
 
 import enum
+import hashlib
 import random
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -115,7 +116,18 @@ class FirmwareVersionAlert:
     frame: bytes = field(default=b"", compare=False, repr=False)
 
 
-HubEvent = FirmwareTransferAlert | FirmwareVersionAlert
+@dataclass(frozen=True)
+class ActivationOutcome:
+    """CS06's outcome for an HCALCS (future-dated alert 0x00CA: 0x8F66 / 0x8F67)."""
+
+    request_id: str
+    device: int
+    response_code: int  # ActivationResponseCode
+    time_ms: int
+    frame: bytes = field(default=b"", compare=False, repr=False)
+
+
+HubEvent = FirmwareTransferAlert | FirmwareVersionAlert | ActivationOutcome
 
 HUB_FAULTS: dict[str, str] = {
     "send-misplaced-block": "answers Image Block Requests with data from the next offset",
@@ -126,6 +138,7 @@ HUB_FAULTS: dict[str, str] = {
     "cs08-answers-stale": "answers CS08 with responseCode 0 and the last version it knew, even when "
                           "the device did not answer its read-back",
     "8f8b-always-activated": "sends 0x8F8B with activateImage 0 whatever version it read back",
+    "skip-hash-check": "activates an HCALCS on CS06 whatever its Manufacturer Image hash",
 }
 
 
@@ -154,6 +167,7 @@ class TargetInput(enum.Enum):
     END_FAILURE = "Upgrade End Request INVALID_IMAGE / ABORT"
     STALL_TIMER = "no word from the device for stall_timeout_ms (timer)"
     ACTIVATION_TIMER = "activation time reached (timer)"
+    ACTIVATION_COMMAND = "CS06 Activate Firmware executed, its hash the image's (HCALCS, SR 11.3)"
     READ_RESPONSE = "Read Attributes Response"
     READBACK_TIMER = "no Read Attributes Response in time (timer)"
     IMAGE_REPLACED = "another image stored"
@@ -202,6 +216,10 @@ TARGET_TRANSITIONS: dict[tuple[TargetState, TargetInput], _Row] = {
     (T.DOWNLOADING, TI.IMAGE_REPLACED): _r("CCS08 IMAGE_DISCARDED", T.DISCARDED),
     (T.WAIT_MORE, TI.NEXT_FRAGMENT): _r("notify the device of the next image", T.NOTIFIED),
     (T.WAIT_MORE, TI.IMAGE_REPLACED): _r("CCS08 IMAGE_DISCARDED", T.DISCARDED),
+    (T.AWAITING_ACTIVATION, TI.ACTIVATION_COMMAND): _r(
+        "send the activating Upgrade End Response; schedule the read-back, after which 0x8F66 "
+        "(0x00CA) reports the outcome (a hash that is not the image's: 0x8F67 hashMismatch, no "
+        "transition)", T.READBACK),
     (T.AWAITING_ACTIVATION, TI.ACTIVATION_TIMER): _r(
         "send the activating Upgrade End Response (upgrade_time = now + activation_offset_s); "
         "schedule the read-back", T.READBACK),
@@ -234,6 +252,9 @@ class _Target:
     hardware_version: int | None = None
     image: ota_image.OtaImage | None = None
     executed_ms: int = 0  # when the activating Upgrade End Response told it to activate
+    #: HCALCS (SR 11.1): activation waits for CS06; then the CS06 command's originator counter.
+    by_command: bool = False
+    command_counter: int | None = None
 
 
 @dataclass
@@ -242,6 +263,7 @@ class _Stored:
     data: bytes
     image: ota_image.OtaImage
     targets: dict[int, _Target] = field(default_factory=dict)
+    by_command: bool = False  # SR 11.1: its targets activate on CS06 only
 
 
 @dataclass(frozen=True)
@@ -319,6 +341,7 @@ class CommsHub:
         self.dcc_notify: Callable[[], None] | None = None
         self._tsn = 0
         self._gbcs_counter = 0  # originator counter of the GBCS frames the hub sends
+        self._by_command = False  # the WAN distribution under way activates on CS06 (SR 11.1)
         #: devices whose last read-back went unanswered: CS08 answers responseCode 1 for them.
         self.read_failed: set[int] = set()
 
@@ -331,11 +354,14 @@ class CommsHub:
     def unpair(self, device_eui64: int) -> None:
         self.paired.pop(device_eui64, None)
 
-    def start_distribution(self, request_id: str, targets: Sequence[int]) -> None:
-        """Expect the GBT blocks of one image for ``targets`` (abandons an unfinished reception)."""
+    def start_distribution(self, request_id: str, targets: Sequence[int], *,
+                           activation_by_command: bool = False) -> None:
+        """Expect the GBT blocks of one image for ``targets`` (abandons an unfinished reception).
+        ``activation_by_command``: SR 11.1 (HCALCS), the targets activate on CS06 only."""
         if self._wan is not None:
             self._fail_all(self._wan[0], self._wan[1], TransferResponseCode.FILE_TRANSFER_FAILURE)
         self._wan_started = True
+        self._by_command = activation_by_command
         self._wan = (request_id, tuple(targets), gbt.GbtReassembler(self.max_image_bytes))
 
     def receive_wan_block(self, block: bytes) -> None:
@@ -360,9 +386,10 @@ class CommsHub:
             return
         if whole is not None:
             self._wan = None
-            self.store_image(request_id, targets, bytes(whole))
+            self.store_image(request_id, targets, bytes(whole), activation_by_command=self._by_command)
 
-    def store_image(self, request_id: str, targets: Sequence[int], data: bytes) -> bool:
+    def store_image(self, request_id: str, targets: Sequence[int], data: bytes, *,
+                    activation_by_command: bool = False) -> bool:
         """Store a whole image for ``targets`` and notify them (the end of a WAN distribution;
         also the harness's way to load the hub directly). Returns whether it was stored."""
         try:
@@ -371,7 +398,7 @@ class CommsHub:
             self._fail_all(request_id, tuple(targets), TransferResponseCode.FILE_TRANSFER_FAILURE)
             return False
         old = self.stored
-        new = _Stored(request_id, data, image)
+        new = _Stored(request_id, data, image, by_command=activation_by_command)
         continuing: set[int] = set()
         if old is not None:
             for target in old.targets.values():
@@ -418,14 +445,40 @@ class CommsHub:
         responseCode 1 when the device is not paired or its last read-back went unanswered.
         ``ProtocolError`` for a frame that does not decode or is not a CS08 command."""
         frame, payload = gbcs_wan.decode(data)
+        if isinstance(payload, gbcs.ActivateFirmwareCommand):
+            return self._on_activate_firmware(frame, payload)
         if not isinstance(payload, gbcs.FirmwareVersionCommand):
-            raise ValidationError(f"the hub serves CS08 only, not {type(payload).__name__}",
-                                field="frame.other_info.message_code")
+            raise ValidationError(f"the hub serves CS08 and CS06 only, not {type(payload).__name__}",
+                                  field="frame.other_info.message_code")
         device = frame.recipient_title
         version = self.read_firmware_version(device)
         if device in self.read_failed and "cs08-answers-stale" not in self.faults:
             version = None
         return gbcs_wan.cs08_response(device=device, counter=self._next_counter(), file_version=version)
+
+    def _on_activate_firmware(self, frame: gbcs.GbcsFrame, cmd: gbcs.ActivateFirmwareCommand) -> bytes:
+        """CS06 for an HCALCS, answered in its name: a future-dated one is acknowledged (NULL)
+        and executed at its time, its outcome alerted (0x00CA); an immediate one is executed
+        now and answered with the outcome known now (the activation command given, or why not)."""
+        device = frame.recipient_title
+        counter = self._next_counter()
+        if cmd.is_future_dated:
+            assert cmd.execution_date_time is not None
+            delay = max(0, gbcs_wan.from_gbcs_time(cmd.execution_date_time) - self.clock.now_ms)
+            image_hash, command_counter = cmd.manufacturer_image_hash, cmd.originator_counter
+
+            def execute() -> None:
+                self._activate_by_command(device, image_hash, command_counter)
+
+            self.clock.call_later(delay, execute)
+            return gbcs_wan.activate_response(device=device, counter=counter, outcome=None)
+        code = self._activate_by_command(device, cmd.manufacturer_image_hash, cmd.originator_counter)
+        target = self._target_for(device) or self._finished.get(device)
+        version = (target.image.header.file_version if code is gbcs.ActivationResponseCode.SUCCESS
+                   and target is not None and target.image is not None
+                   else self.known_versions.get(device, 0))
+        return gbcs_wan.activate_response(device=device, counter=counter,
+                                          outcome=gbcs.ExecutionOutcome(code, version.to_bytes(4, "big")))
 
     def next_event(self) -> HubEvent | None:
         return self._events.popleft() if self._events else None
@@ -577,7 +630,9 @@ class CommsHub:
                 file_version=h.file_version, current_time=utc, upgrade_time=upgrade_time))
             self._step(target, event, T.AWAITING_ACTIVATION)
             self._alert(target, TransferResponseCode.SUCCESS)
-            self._arm(target, self.activation_delay_ms, TI.ACTIVATION_TIMER)
+            target.by_command = stored.by_command
+            if not target.by_command:
+                self._arm(target, self.activation_delay_ms, TI.ACTIVATION_TIMER)
             return
         self._reply(frame, tsn, DefaultResponse(command_id=oc.CommandId.UPGRADE_END_REQUEST,
                                                 status=Status.SUCCESS,
@@ -738,6 +793,13 @@ class CommsHub:
         expected = self._image_of(target).header.file_version
         ok = version == expected if activated is None else activated
         ok = ok or "8f8b-always-activated" in self.faults
+        if target.command_counter is not None:  # HCALCS: CS06's outcome, not 0x8F8B
+            code = (gbcs.ActivationResponseCode.SUCCESS if ok
+                    else gbcs.ActivationResponseCode.ACTIVATION_FAILURE)
+            self._activation_outcome(target.request_id, target.device, target.command_counter,
+                                     target.executed_ms, code, version)
+            self._finished.pop(target.device, None)
+            return
         frame = gbcs_wan.version_alert(device=target.device, counter=self._next_counter(),
                                        executed_ms=target.executed_ms, file_version=version, activated=ok)
         self._events.append(FirmwareVersionAlert(target.request_id, target.device, version, ok,
@@ -749,6 +811,47 @@ class CommsHub:
     def _fail_all(self, request_id: str, targets: Sequence[int], code: TransferResponseCode) -> None:
         for device in targets:
             self._transfer_event(request_id, device, code, None)
+
+    def _activation_outcome(self, request_id: str, device: int, counter: int, executed_ms: int,
+                            code: gbcs.ActivationResponseCode, version: int | None) -> None:
+        """Queue the CS06 future-dated outcome alert (0x00CA): 0x8F66 actioned with success,
+        else 0x8F67 with the response code and the version the device runs."""
+        alert = (gbcs.AlertCode.FUTURE_DATED_ACTIONED if code is gbcs.ActivationResponseCode.SUCCESS
+                 else gbcs.AlertCode.FUTURE_DATED_NOT_ACTIONED)
+        frame = gbcs_wan.activation_alert(device=device, counter=self._next_counter(),
+                                          command_counter=counter, executed_ms=executed_ms, alert=alert,
+                                          response_code=code, file_version=version)
+        self._events.append(ActivationOutcome(request_id, device, int(code), self.clock.now_ms, frame))
+        if self.dcc_notify is not None:
+            self.dcc_notify()
+
+    def _activate_by_command(self, device: int, image_hash: bytes,
+                             counter: int) -> gbcs.ActivationResponseCode:
+        """CS06 reaches its execution time: activate if the hash is the held image's. Returns
+        SUCCESS when the activation command was given, else the response code alerted."""
+        target = self._target_for(device) or self._finished.get(device)
+        now = self.clock.now_ms
+        if target is None or target.state is not T.AWAITING_ACTIVATION or not target.by_command:
+            code = gbcs.ActivationResponseCode.NO_IMAGE_HELD
+        elif (image_hash != hashlib.sha256(self._image_of(target).manufacturer_image).digest()
+              and "skip-hash-check" not in self.faults):
+            code = gbcs.ActivationResponseCode.HASH_MISMATCH
+        else:
+            code = gbcs.ActivationResponseCode.SUCCESS
+        if code is not gbcs.ActivationResponseCode.SUCCESS or target is None:
+            self._activation_outcome("" if target is None else target.request_id, device, counter, now, code,
+                                     self.known_versions.get(device))
+            return code
+        target.command_counter = counter
+        self._step(target, TI.ACTIVATION_COMMAND, T.READBACK)
+        h = self._image_of(target).header
+        utc = self._utc_now()
+        self._send(device, oc.UpgradeEndResponse(
+            manufacturer_code=h.manufacturer_code, image_type=h.image_type, file_version=h.file_version,
+            current_time=utc, upgrade_time=utc))
+        target.executed_ms = now
+        self._arm(target, self.readback_delay_ms, TI.READBACK_TIMER)
+        return code
 
     def _next_counter(self) -> int:
         self._gbcs_counter += 1

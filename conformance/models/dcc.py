@@ -39,12 +39,13 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from conformance.models import gbcs_wan
+from conformance.models import dcc_activation, gbcs_wan
 from conformance.models.clock import VirtualClock
 from conformance.models.inventory import SmartMeteringInventory
 from conformance.models.service_request import (
     SR_11_4_ROLES,
     Acknowledged,
+    ActivateFirmwareRequest,
     Alert,
     DeviceRejection,
     FirmwareConfirmedAlert,
@@ -99,6 +100,7 @@ FAULTS: dict[str, str] = {
     "warn-all-invalid": "names every refused device in InvalidDeviceIDList, whatever its reason",
     "accept-any-role": "takes the request from a Supplier in any DCC user role",
     "act-on-duplicates": "distributes once per occurrence of a device in the DeviceIDList",
+    "activation-outcome-as-success": "passes every SR 11.3 (CS06) outcome on as 0x8F66 success",
     "drop-image-discarded": "under as-implemented, does not pass on CCS08 'Image Discarded' "
                             "(response code 1, N61)",
     "no-n60": "under as-implemented, does not pass on a CCS08 Success (N60)",
@@ -110,6 +112,8 @@ FAULTS: dict[str, str] = {
 }
 
 _TARGET_KINDS = frozenset({"ihd", "ppmid"})
+_AS_IMPLEMENTED_VARIANTS = frozenset({RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE,
+                                      RequestVariant.SR_11_1_UPDATE_FIRMWARE})
 _NEVER_TIMEOUT = 0
 
 
@@ -281,6 +285,7 @@ class Dcc:
         self.gbcs_log: list[gbcs_wan.GbcsRecord] = []
         self.gbcs_errors: list[tuple[int, str, str]] = []
         self._gbcs_counter = 0
+        self._activations: dict[int, str] = {}  # CS06 originator counter -> SR 11.3 request id
 
     # -- registry (commissioning) --------------------------------------------------------
     def register_supplier(self, supplier: str) -> None:
@@ -405,10 +410,12 @@ class Dcc:
             return reject(RejectReason.ROLE_MAY_NOT_SEND,
                           f"sent in the role {request.requester_role.value}; only an Import or a Gas "
                           "Supplier may send it")
-        if (self.rules == "as-implemented"
-                and request.variant is not RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE):
+        as_implemented = self.rules == "as-implemented"
+        if (as_implemented and request.variant not in _AS_IMPLEMENTED_VARIANTS) or (
+                not as_implemented and request.variant is RequestVariant.SR_11_1_UPDATE_FIRMWARE):
             return reject(RejectReason.VARIANT_NOT_SUPPORTED,
-                          "as implemented, only SR 11.4 'Update PPMID Firmware' exists")
+                          "as implemented, SR 11.4 'Update PPMID Firmware' (PPMIDs) and SR 11.1 'Update "
+                          "Firmware' (HCALCSs) exist; HCALCSs are not in the minutes")
         parsed = self._check_image(request)
         if isinstance(parsed, Rejected):
             return parsed
@@ -489,8 +496,10 @@ class Dcc:
         record = self._devices.get(device)
         if record is None:
             return bad(RejectReason.UNKNOWN_DEVICE, "not in the Smart Metering Inventory")
-        if record.kind not in _TARGET_KINDS:
-            return bad(RejectReason.NOT_A_HAN_FIRMWARE_TARGET, f"a {record.kind}, not a PPMID or IHD")
+        sr_11_1 = request.variant is RequestVariant.SR_11_1_UPDATE_FIRMWARE
+        if (record.kind == "hcalcs") != sr_11_1 or record.kind not in _TARGET_KINDS | {"hcalcs"}:
+            return bad(RejectReason.NOT_A_HAN_FIRMWARE_TARGET,
+                       f"a {record.kind}: SR 11.1 is for HCALCSs, the other requests for PPMIDs or IHDs")
         if record.kind == "ihd" and self.rules == "as-implemented":
             return bad(RejectReason.DEVICE_KIND_OUT_OF_SCOPE,
                        "IHDs left the scope of SECMP0007 as implemented (PPMIDs only)")
@@ -516,7 +525,9 @@ class Dcc:
                        f"image is for manufacturer {header.manufacturer_code:#06x} type "
                        f"{header.image_type:#06x}, the device is {record.manufacturer_code:#06x} "
                        f"type {record.image_type:#06x}")
-        verdict = key_verdicts.get(id(record.public_key), _UNSET)
+        # SR 11.1: GBCS leaves image validity to the manufacturer (domain.md §2): the DCC does
+        # not check the signature; the device does, and CS06's hash gates the activation.
+        verdict = None if sr_11_1 else key_verdicts.get(id(record.public_key), _UNSET)
         if verdict is _UNSET:
             verdict = self._check_signature(device, parsed, record.public_key)
             key_verdicts[id(record.public_key)] = verdict
@@ -563,7 +574,11 @@ class Dcc:
         dist.sent += 1
         try:
             blocks = split(piece, block_size=self.gbt_block_size)
-            premises.hub.start_distribution(rid, sorted(dist.pending))
+            if dist.request.variant is RequestVariant.SR_11_1_UPDATE_FIRMWARE:
+                hub: Any = premises.hub  # the reference hub; SR 11.1 needs CS06 on it
+                hub.start_distribution(rid, sorted(dist.pending), activation_by_command=True)
+            else:
+                premises.hub.start_distribution(rid, sorted(dist.pending))
             for block in blocks:
                 premises.hub.receive_wan_block(block)
         except ProtocolError as err:
@@ -672,6 +687,12 @@ class Dcc:
             return _Ccs08(event.request_id, int.from_bytes(payload.entity_id, "big"),
                           int(payload.response_code), now, int(payload.alert_code),
                           int.from_bytes(payload.firmware_version, "big"))
+        if isinstance(payload, gbcs.FutureDatedActivationAlert):
+            outcome = payload.execution_outcome
+            return dcc_activation.ActivationView(
+                event.request_id, frame.originator_title, int(outcome.response_code), now,
+                int(payload.alert_code), int.from_bytes(outcome.firmware_version, "big"),
+                payload.originator_counter)
         if isinstance(payload, gbcs.FirmwareVersionAlert):
             return _Alert8F8B(event.request_id, frame.originator_title,
                               int.from_bytes(payload.firmware_version, "big"),
@@ -682,6 +703,9 @@ class Dcc:
 
     def _on_hub_event(self, event: Any) -> None:
         if event is None:
+            return
+        if isinstance(event, dcc_activation.ActivationView):
+            dcc_activation.on_activation_alert(self, event)
             return
         kind = _event_kind(event)
         if kind is _VersionAlertEvent:
@@ -715,10 +739,27 @@ class Dcc:
                 response_code=code, hub_time_ms=event.time_ms,
                 device_alert_code=getattr(event, "alert_code", None),
                 firmware_version=getattr(event, "firmware_version", None)))
+        if progress is not None and progress.request.variant is RequestVariant.SR_11_1_UPDATE_FIRMWARE \
+                and progress.request.request_id == event.request_id:
+            # SR 11.1 is distribution only: it ends here; SR 11.3 activates (dcc_activation).
+            self._end_distribution_only(event.device, progress)
+            return
         if code != 0:
             # The image will not activate on this device: its upgrade is over now.
             self._resolve(event.device, event.time_ms, read_after_ms=self.confirm_delay_ms,
                           request_id=event.request_id)
+
+    def _end_distribution_only(self, device: int, progress: _DeviceProgress) -> None:
+        if progress.due:
+            return
+        progress.due = progress.resolved = True
+        if progress.timeout is not None:
+            self.clock.cancel(progress.timeout)
+        self._release(progress.distribution, device)
+
+    def activate(self, request: ActivateFirmwareRequest) -> ServiceRequestResponse:
+        """SR 11.3 'Activate Firmware' for an HCALCS (``dcc_activation``)."""
+        return dcc_activation.activate(self, request)
 
     def _resolve(self, device: int, due_ms: int, *, read_after_ms: int,
                  request_id: str | None = None) -> None:

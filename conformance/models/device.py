@@ -107,6 +107,9 @@ FAULTS: dict[str, str] = {
         "and a current file version one below the one it runs",
     "ignore-abort":
         "keeps its download going after ABORT and queries again after NO_IMAGE_AVAILABLE",
+    "refuse-trailing-octets":
+        "treats octets after the fields of a command as malformed, against the ZCL's forward "
+        "compatibility (zigpy's server answers NO_IMAGE_AVAILABLE with all its fields)",
     "no-malformed-response":
         "drops a malformed OTA command silently instead of answering Default Response "
         "MALFORMED_COMMAND",
@@ -295,7 +298,7 @@ class OtaDevice:
         clock: VirtualClock,
         *,
         eui64: int,
-        kind: Literal["ihd", "ppmid"],
+        kind: Literal["ihd", "ppmid", "hcalcs"],
         manufacturer_code: int,
         image_type: int,
         file_version: int,
@@ -319,8 +322,8 @@ class OtaDevice:
         endpoint: int = OTA_ENDPOINT,
         faults: frozenset[str] = frozenset(),
     ) -> None:
-        if kind not in ("ihd", "ppmid"):
-            raise HarnessUsageError(f"device kind must be 'ihd' or 'ppmid', not {kind!r}")
+        if kind not in ("ihd", "ppmid", "hcalcs"):
+            raise HarnessUsageError(f"device kind must be 'ihd', 'ppmid' or 'hcalcs', not {kind!r}")
         unknown = set(faults) - set(FAULTS)
         if unknown:
             raise HarnessUsageError(f"unknown device faults: {', '.join(sorted(unknown))}")
@@ -396,7 +399,9 @@ class OtaDevice:
         if frame.cluster_id != OTA_CLUSTER_ID:
             raise RefusedSourceError(f"cluster 0x{frame.cluster_id:04x} is not served here")
         try:
-            header, decoded = oc.decode_command(frame.payload)
+            # Octets beyond the fields a command declares are ignored (ZCL forward compatibility).
+            header, decoded = oc.decode_command(frame.payload, ignore_trailing="refuse-trailing-octets"
+                                                not in self.faults)
         except ProtocolError as err:
             if "no-malformed-response" not in self.faults:
                 # Echo the frame's own TSN and command id; with no header to read, there is none.

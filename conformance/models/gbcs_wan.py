@@ -34,6 +34,9 @@ __all__ = [
     "UTC_EPOCH_OFFSET_S",
     "ZCL_EPOCH",
     "GbcsRecord",
+    "activate_command",
+    "activate_response",
+    "activation_alert",
     "cs08_command",
     "cs08_response",
     "decode",
@@ -104,6 +107,28 @@ def cs08_response(*, device: int, counter: int, file_version: int | None) -> byt
     code = gbcs.ReadResponseCode.FAILURE if file_version is None else gbcs.ReadResponseCode.SUCCESS
     return _frame(gbcs.CraFlag.RESPONSE, counter, device, DCC_TITLE,
                   gbcs.FirmwareVersionResponse(_version(file_version), code))
+
+
+def activate_command(*, device: int, counter: int, image_hash: bytes, execution_ms: int | None) -> bytes:
+    """CS06 Activate Firmware (SR 11.3) for ``device``: immediate, or at ``execution_ms``."""
+    when = None if execution_ms is None else to_gbcs_time(execution_ms)
+    return _frame(gbcs.CraFlag.COMMAND, counter, DCC_TITLE, device,
+                  gbcs.ActivateFirmwareCommand(image_hash, counter, when))
+
+
+def activate_response(*, device: int, counter: int, outcome: gbcs.ExecutionOutcome | None) -> bytes:
+    """The CS06 response in ``device``'s name: NULL (future-dated, accepted) or the outcome."""
+    return _frame(gbcs.CraFlag.RESPONSE, counter, device, DCC_TITLE, gbcs.ActivateFirmwareResponse(outcome))
+
+
+def activation_alert(*, device: int, counter: int, command_counter: int, executed_ms: int,
+                     alert: gbcs.AlertCode, response_code: gbcs.ActivationResponseCode,
+                     file_version: int | None) -> bytes:
+    """The CS06 future-dated outcome alert (0x00CA) in ``device``'s name: 0x8F66 actioned or
+    0x8F67 not, with the command's originator counter and its ExecutionOutcome."""
+    return _frame(gbcs.CraFlag.ALERT, counter, device, DCC_TITLE, gbcs.FutureDatedActivationAlert(
+        alert, to_gbcs_time(executed_ms), command_counter,
+        gbcs.ExecutionOutcome(response_code, _version(file_version))))
 
 
 def decode(data: bytes) -> tuple[gbcs.GbcsFrame, gbcs.GbcsPayload]:

@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 DEFAULT_MANUFACTURER_CODE = 0x1234
-DEFAULT_IMAGE_TYPES = {"ihd": 0x0101, "ppmid": 0x0102}
+DEFAULT_IMAGE_TYPES = {"ihd": 0x0101, "ppmid": 0x0102, "hcalcs": 0x0103}
 DEFAULT_FILE_VERSION = 0x01000000
 DEFAULT_HARDWARE_VERSION = 1
 _EUI_BASE = 0x000D_6F00_0000_0000
@@ -202,11 +202,11 @@ class World:
         (``commissioned`` and ``gbcs_supports_request`` set its DCC record). A kind given twice
         gets keys ``ihd``, ``ihd2``, ..."""
         if kind not in DEFAULT_IMAGE_TYPES:
-            raise HarnessUsageError(f"device kind must be ihd or ppmid, not {kind!r}")
+            raise HarnessUsageError(f"device kind must be ihd, ppmid or hcalcs, not {kind!r}")
         count = 1 + sum(1 for s in premises.specs.values() if s.kind == kind)
         key = kind if count == 1 else f"{kind}{count}"
         base = _EUI_BASE | (premises.index + 1) << 16
-        eui = base | (0x10 if kind == "ihd" else 0x20) | (count - 1)
+        eui = base | {"ihd": 0x10, "ppmid": 0x20, "hcalcs": 0x30}[kind] | (count - 1)
         spec = DeviceSpec(eui, kind, manufacturer_code, DEFAULT_IMAGE_TYPES[kind],
                           DEFAULT_FILE_VERSION, DEFAULT_HARDWARE_VERSION)
         rng = _RngFactory(self.seed, premises.premises_id)(key)

@@ -23,6 +23,8 @@ from protocol.errors import HarnessUsageError
 
 __all__ = [
     "Acknowledged",
+    "ActivateFirmwareRequest",
+    "ActivationOutcomeAlert",
     "Alert",
     "AlertKind",
     "DeviceRejection",
@@ -66,6 +68,9 @@ class RequestVariant(enum.StrEnum):
     SR_11_4_UPDATE_PPMID_FIRMWARE = "sr-11.4-update-ppmid-firmware"
     #: The minutes' 'Send PPMID / IHD Firmware' (wg-2016, PPMIDs and IHDs).
     SEND_PPMID_IHD_FIRMWARE = "send-ppmid-ihd-firmware"
+    #: SR 11.1 'Update Firmware' for an HCALCS (as implemented): distribution only; the image
+    #: activates on SR 11.3 'Activate Firmware' (CS06).
+    SR_11_1_UPDATE_FIRMWARE = "sr-11.1-update-firmware"
 
 
 def firmware_version_to_file_version(firmware_version: bytes) -> int:
@@ -223,6 +228,8 @@ class AlertKind(enum.StrEnum):
     #: delivered'). The minutes' removed requirement (b) covered the discard case, so the
     #: wg-2016 rules never send it.
     TRANSFER_OUTCOME = "ccs08-transfer-outcome"
+    #: as-implemented, HCALCS: the outcome of SR 11.3 / CS06 (0x8F66 actioned, 0x8F67 not).
+    ACTIVATION_OUTCOME = "cs06-activation-outcome"
 
 
 @dataclass(frozen=True)
@@ -301,4 +308,33 @@ class TransferOutcomeAlert(_AlertBase):
         return self.response_code == 0
 
 
-Alert = RequestProcessedAlert | FirmwareConfirmedAlert | TransferOutcomeAlert
+@dataclass(frozen=True)
+class ActivationOutcomeAlert(_AlertBase):
+    """SR 11.3 / CS06's outcome for an HCALCS, from the hub's GBCS alert (0x00CA): 0x8F66
+    actioned (response code 0) or 0x8F67 not actioned (1 no image held, 2 hash mismatch, 3
+    activation failure), with the firmware version the device then runs."""
+
+    kind: AlertKind = AlertKind.ACTIVATION_OUTCOME
+    response_code: int = 0
+    device_alert_code: int | None = None
+    firmware_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ActivateFirmwareRequest:
+    """SR 11.3 'Activate Firmware' for one HCALCS: the Manufacturer Image hash (SHA-256, 32
+    octets) of the image to activate, and when (None: at once)."""
+
+    request_id: str
+    requester: str
+    requester_role: SupplierRole
+    device: int
+    manufacturer_image_hash: bytes
+    execution_ms: int | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.manufacturer_image_hash) != 32:
+            raise HarnessUsageError("manufacturer_image_hash is 32 octets (SHA-256)")
+
+
+Alert = RequestProcessedAlert | FirmwareConfirmedAlert | TransferOutcomeAlert | ActivationOutcomeAlert

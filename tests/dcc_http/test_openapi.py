@@ -51,7 +51,8 @@ def test_enums_match_the_models(schema: str, values: list[str]) -> None:
 
 
 def test_alert_kinds_and_discard_reasons_match_dcc_side() -> None:
-    assert set(SCHEMAS["Alert"]["properties"]["kind"]["enum"]) == {*ALERT_KINDS, "transfer outcome"}
+    kinds = {*ALERT_KINDS, "transfer outcome", "activation outcome"}
+    assert set(SCHEMAS["Alert"]["properties"]["kind"]["enum"]) == kinds
     reasons = DOC["paths"]["/hub-deliveries/discard"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]["properties"]["reason"]["enum"]
     assert tuple(reasons) == DISCARD_REASONS

@@ -33,6 +33,7 @@ class Row:
     found: bool
     invariant: str
     shrunk: int
+    frames: int  # frames in the shrunk transcript, both ways
     after: int | None
     reproduced: bool
     clean_on_reference: bool
@@ -55,22 +56,25 @@ def run_row(fault: str, budget: int = BUDGET, seed: int = 0) -> Row:
     if result.actions:
         clean = replay_actions(reference(), result.actions)[0] is None
     v = result.violation
-    return Row(fault, v is not None, v.invariant if v else "", len(result.actions), result.found_after,
-               result.reproduced, clean, time.perf_counter() - start)
+    frames = sum(e.who != "note" for e in result.session.transcript) if result.session else 0
+    return Row(fault, v is not None, v.invariant if v else "", len(result.actions), frames,
+               result.found_after, result.reproduced, clean, time.perf_counter() - start)
 
 
 def main() -> int:
     rows = [run_row(f) for f in FAULTS]
-    print(f"| fault | found (budget {BUDGET} examples, seed 0) | invariant | shrunk length | "
-          "found in example | a fixed scenario catches it |")
-    print("|---|---|---|---|---|---|")
+    print(f"| fault | found (budget {BUDGET} examples, seed 0) | invariant | shrunk length (hub actions) | "
+          "frames in the transcript | found in example | a fixed scenario catches it |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| `{r.fault}` | {'yes' if r.found else 'no'} | {r.invariant or '—'} | "
-              f"{r.shrunk if r.found else '—'} | {r.after or '—'} | "
+              f"{r.shrunk if r.found else '—'} | {r.frames if r.found else '—'} | {r.after or '—'} | "
               f"{'yes' if scenario_catches(r.fault) else 'no'} |")
     found = [r for r in rows if r.found]
+    median = statistics.median(r.shrunk for r in found) if found else "—"
+    median_frames = statistics.median(r.frames for r in found) if found else "—"
     print(f"\nfound {len(found)} of {len(rows)} ({100 * len(found) / len(rows):.0f} %); median shrunk "
-          f"length {statistics.median(r.shrunk for r in found) if found else '—'}; every counterexample "
+          f"length {median} hub actions ({median_frames} frames); every counterexample "
           f"reproduced: {all(r.reproduced for r in found)}; none fails the reference device: "
           f"{all(r.clean_on_reference for r in found)}")
     return 0

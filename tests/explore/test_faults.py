@@ -14,8 +14,6 @@ from .helpers import reference
 QUICK = {
     "bad-query-next-image": "query-identity",
     "no-malformed-response": "malformed-answered",
-    "wrong-upgrade-end-status": "end-status-truthful",
-    "ignore-unsigned-tail": "end-status-truthful",
 }
 
 

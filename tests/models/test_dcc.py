@@ -14,6 +14,8 @@ from conformance.models.inventory import InventorySource
 from conformance.models.premises import World, build_premises, deterministic_key
 from conformance.models.service_request import (
     Acknowledged,
+    ActivateFirmwareRequest,
+    ActivationOutcomeAlert,
     AlertKind,
     FirmwareConfirmedAlert,
     Rejected,
@@ -487,6 +489,24 @@ def _duplicates(world):
     return sum(rid == request.request_id for rid, _ in world.first.hub.distributions) > 1
 
 
+def _activation_as_success(world):
+    real = _real_hcalcs(world)
+    device = real.first.devices["hcalcs"]
+    sr_11_1 = RequestVariant.SR_11_1_UPDATE_FIRMWARE
+    real.submit(real.request([device], real.make_image(device), variant=sr_11_1))
+    real.run_until_idle()
+    real.dcc.activate(ActivateFirmwareRequest("act-1", A, SupplierRole.IMPORT_SUPPLIER, device.eui64,
+                                              bytes(32), real.clock.now_ms + 60_000))
+    real.run_until_idle()
+    outcomes = [a for a in real.dcc.alerts_for(A) if isinstance(a, ActivationOutcomeAlert)]
+    return bool(outcomes) and outcomes[-1].response_code == 0
+
+
+def _real_hcalcs(world):
+    return build_premises(VirtualClock(), rules=world.rules, dcc_faults=world.dcc.faults, devices=("hcalcs",),
+                          electricity_supplier=A, gas_supplier=B)
+
+
 FAULT_CHECKS = {
     "group-alerts": _grouped,
     "inventory-from-request": _inventory_from_request,
@@ -509,12 +529,13 @@ FAULT_CHECKS = {
     "warn-all-invalid": _all_invalid,
     "accept-any-role": _any_role,
     "act-on-duplicates": _duplicates,
+    "activation-outcome-as-success": _activation_as_success,
 }
 #: Faults of one rule set only (the as-implemented CCS08 pass-on, GBCS frames; and accept-oversize:
 #: under wg-2016 the DCC cuts an oversize image into fragments, as implemented it refuses it).
 FAULT_RULES = {fault: "as-implemented" for fault in (
     "drop-image-discarded", "no-n60", "ccs08-code-lost", "cs08-failure-as-success", "8f8b-result-ignored",
-    "accept-oversize")}
+    "accept-oversize", "activation-outcome-as-success")}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULT_CHECKS))

@@ -779,3 +779,20 @@ def test_a_count_one_too_high_leaves_the_device_waiting_for_more():
     # the faithful set still installs with the fault on
     _, statuses = _serve_fragments(_forged_count({}), faults=frozenset({"ignore-fragment-count"}))
     assert statuses[-1] == Status.SUCCESS
+
+
+def test_zigpys_no_image_available_answer_with_its_optional_fields_is_taken():
+    # zigpy's OTA server answers NO_IMAGE_AVAILABLE with every field of a SUCCESS answer (12
+    # octets past the status): the ZCL's forward compatibility says a receiver ignores them.
+    zcl = pytest.importorskip("zigpy.zcl.clusters.general")
+    foundation = pytest.importorskip("zigpy.zcl.foundation")
+    answer = zcl.Ota.ClientCommandDefs.query_next_image_response
+    payload = answer.schema(status=foundation.Status.NO_IMAGE_AVAILABLE, manufacturer_code=MFR,
+                            image_type=TYPE, file_version=NEW, image_size=1000).serialize()
+    assert len(payload) == 13
+    _, dev = at(DeviceState.QUERYING)
+    assert [type(c) for c in sent(dev)] == [oc.QueryNextImageRequest]
+    dev.receive(HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID,
+                         bytes([0x19, 1, answer.id]) + payload))
+    assert sent(dev) == [] and not dev.violations
+    assert dev.state is DeviceState.IDLE and dev.firmware_version == OLD

@@ -8,13 +8,21 @@ hex with its decoding.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+
+import pytest
 
 from conformance.models import gbcs_wan
 from conformance.models.clock import VirtualClock
 from conformance.models.comms_hub import FirmwareTransferAlert, TransferResponseCode
 from conformance.models.premises import World, build_premises
-from conformance.models.service_request import TransferOutcomeAlert
+from conformance.models.service_request import (
+    Acknowledged,
+    ActivateFirmwareRequest,
+    SupplierRole,
+    TransferOutcomeAlert,
+)
 from conformance.report.render import render_report
 from protocol import gbcs
 from tests.test_suite_over_tcp import result, run_suite
@@ -114,3 +122,57 @@ def test_a_scenarios_evidence_carries_each_gbcs_frame_in_hex_with_its_decoding(t
     assert ccs08[0]["decoded"]["response_code"] == "0 (Success)"
     html = render_report(Path(data["_dir"])).read_text(encoding="utf-8")
     assert ccs08[0]["hex"][:23] in html and "CCS08 Firmware Transfer Alert" in html
+
+
+def _hcalcs_world(*, key_seed: int | None = None) -> tuple[World, object, bytes, bytes]:
+    from conformance.models.premises import deterministic_key
+    from conformance.models.service_request import RequestVariant
+    from protocol.ota_image import parse_image
+
+    world = build_premises(VirtualClock(), rules="as-implemented", devices=("hcalcs",))
+    device = world.first.devices["hcalcs"]
+    key = None if key_seed is None else deterministic_key(key_seed)
+    image = world.make_image(device, payload_size=900, key=key)
+    world.submit(world.request([device], image, variant=RequestVariant.SR_11_1_UPDATE_FIRMWARE))
+    world.run_until_idle()
+    digest = hashlib.sha256(parse_image(image, max_size=len(image)).manufacturer_image).digest()
+    return world, device, image, digest
+
+
+@pytest.mark.parametrize(("hash_ok", "signed_by_manufacturer", "want"), [
+    (True, True, gbcs.ActivationResponseCode.SUCCESS),
+    (False, True, gbcs.ActivationResponseCode.HASH_MISMATCH),  # a valid signature, the wrong hash
+    (True, False, gbcs.ActivationResponseCode.NO_IMAGE_HELD),  # the right hash, an invalid signature
+])
+def test_cs06_activates_an_hcalcs_only_with_the_hash_of_a_held_image(
+        hash_ok: bool, signed_by_manufacturer: bool, want: gbcs.ActivationResponseCode) -> None:
+    world, device, _, digest = _hcalcs_world(key_seed=None if signed_by_manufacturer else 99)
+    before = device.firmware_version  # type: ignore[attr-defined]
+    request = ActivateFirmwareRequest("act-1", "Supplier A", SupplierRole.IMPORT_SUPPLIER,
+                                      device.eui64, digest if hash_ok else bytes(32),  # type: ignore[attr-defined]
+                                      world.clock.now_ms + 60_000)
+    assert isinstance(world.dcc.activate(request), Acknowledged)
+    world.run_until_idle()
+    alerts = [gbcs_wan.decode(r.data)[1] for r in world.dcc.gbcs_log if r.direction == "hub -> DCC"]
+    outcome = [p for p in alerts if isinstance(p, gbcs.FutureDatedActivationAlert)]
+    assert len(outcome) == 1 and outcome[0].execution_outcome.response_code is want
+    assert outcome[0].alert_code == (0x8F66 if want is gbcs.ActivationResponseCode.SUCCESS else 0x8F67)
+    activated = device.firmware_version != before  # type: ignore[attr-defined]
+    assert activated is (want is gbcs.ActivationResponseCode.SUCCESS)
+
+
+def test_an_immediate_cs06_is_answered_with_its_outcome_at_once() -> None:
+    world, device, _, digest = _hcalcs_world()
+    eui = device.eui64  # type: ignore[attr-defined]
+    wrong = world.hub.gbcs_request(gbcs_wan.activate_command(device=eui, counter=7, image_hash=bytes(32),
+                                                             execution_ms=None))
+    _, payload = gbcs_wan.decode(wrong)
+    assert isinstance(payload, gbcs.ActivateFirmwareResponse) and payload.outcome is not None
+    assert payload.outcome.response_code is gbcs.ActivationResponseCode.HASH_MISMATCH
+    right = world.hub.gbcs_request(gbcs_wan.activate_command(device=eui, counter=8, image_hash=digest,
+                                                             execution_ms=None))
+    _, payload = gbcs_wan.decode(right)
+    assert isinstance(payload, gbcs.ActivateFirmwareResponse) and payload.outcome is not None
+    assert payload.outcome.response_code is gbcs.ActivationResponseCode.SUCCESS
+    world.run_until_idle()
+    assert device.firmware_version == world.spec(eui).file_version + 1  # type: ignore[attr-defined]

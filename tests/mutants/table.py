@@ -64,6 +64,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "bad-query-next-image", ("SECMP7-OTA-001",)),
     Mutant("device", "ignore-abort", ("SECMP7-OTA-007",)),
     Mutant("device", "no-malformed-response", ("SECMP7-OTA-008",)),
+    Mutant("device", "refuse-trailing-octets", ("SECMP7-OTA-009",)),
     Mutant("device", "ignore-unsigned-tail", ("SECMP7-AUTH-007",)),
     Mutant("device", "ignore-file-destination", ("SECMP7-AUTH-008",)),
     Mutant("device", "ignore-fragment-count", ("SECMP7-FRAG-003",)),
@@ -101,6 +102,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("dcc", "no-alert-c", ("SECMP7-ALERT-002",), rules="as-implemented"),
     Mutant("dcc", "group-alerts", ("SECMP7-ALERT-005",), rules="as-implemented"),
     Mutant("dcc", "drop-image-discarded", ("SECMP7-ALERT-004",), rules="as-implemented"),
+    # alert (a) as implemented is the SR 11.4 answer and N60 per device (issue 13)
+    Mutant("dcc", "no-n60", ("SECMP7-ALERT-001",), rules="as-implemented"),
     # the SEC as implemented, at the byte level (GBCS between hub and DCC)
     Mutant("dcc", "no-n60", ("SECMP7-SEC-001",), rules="as-implemented"),
     Mutant("dcc", "ccs08-code-lost", ("SECMP7-SEC-002",), rules="as-implemented"),
@@ -112,6 +115,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("dcc", "warn-all-invalid", ("SECMP7-SEC-005",), rules="as-implemented"),
     Mutant("dcc", "accept-any-role", ("SECMP7-SEC-005",), rules="as-implemented"),
     Mutant("dcc", "act-on-duplicates", ("SECMP7-SEC-005",), rules="as-implemented"),
+    Mutant("dcc", "activation-outcome-as-success", ("SECMP7-HCA-001",), rules="as-implemented"),
+    Mutant("hub", "skip-hash-check", ("SECMP7-HCA-001",), rules="as-implemented"),
 )
 
 #: Faults no scenario can catch yet, and why (each is an xfail(strict=True) in the tests). Empty:

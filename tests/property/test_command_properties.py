@@ -4,6 +4,7 @@ Response and Image Block Request fast paths decide exactly as the interpreted pa
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -232,3 +233,17 @@ def test_fast_encode_refuses_what_the_declaration_refuses(offset, mfr, tsn, data
     else:
         assert fast == frame or (fast is None and not (type(mfr) is type(offset) is int))
         assert _decode_interpreted(frame)[1] == cmd
+
+
+@settings(max_examples=300, deadline=None)
+@given(COMMANDS.filter(lambda cmd: not isinstance(cmd, ReadAttributes | ReadAttributesResponse)), HEADER,
+       st.binary(min_size=1, max_size=16))
+def test_trailing_octets_are_refused_strictly_and_ignored_on_request(command, header, extra):
+    """Strict decoding refuses octets after the fields; ``ignore_trailing`` reads the same command
+    as without them (ZCL forward compatibility). Read Attributes and its response end in a list
+    that runs to the end of the frame, so they have no trailing octets to ignore."""
+    frame = encode_command(command, **header)
+    with pytest.raises(ProtocolError):
+        decode_command(frame + extra)
+    parsed_header, back = decode_command(frame + extra, ignore_trailing=True)
+    assert back == command and parsed_header == decode_command(frame)[0]
