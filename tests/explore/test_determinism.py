@@ -49,9 +49,9 @@ def _same_everywhere(runs: list[Run], tmp_path: Path) -> list[list[Any]]:
 
 
 def test_same_seed_same_transcripts_in_every_process(tmp_path: Path) -> None:
-    clean, faulty = _same_everywhere([([], 7, 10), (["no-malformed-response"], 0, 30)], tmp_path)
+    clean, faulty = _same_everywhere([([], 7, 10), (["bad-query-next-image"], 0, 30)], tmp_path)
     assert clean[4] is None and clean[0] >= 10
-    assert faulty[4] is not None and "malformed-answered" in faulty[4] and faulty[5]
+    assert faulty[4] is not None and "query-identity" in faulty[4] and faulty[5]
 
 
 @pytest.mark.slow
