@@ -1,0 +1,60 @@
+"""Same seed, same run: the transcripts of every example (hub actions and the device's frames,
+with their times and octets) and the counterexample agree across processes that differ in their
+hash seed and in what they imported, and with this process.
+
+Hypothesis mixes constants found in the source of the process's local modules into its draws;
+the second process imports a module full of integer constants first, which made the same seed
+generate other examples before the explorer pinned that pool
+(``machine.process_independent_generation``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .same_seed import Run, outcomes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _in_a_new_process(runs: list[Run], *, hash_seed: str, tmp_path: Path, imports: list[str]) -> Any:
+    # local code full of integer constants, as a plugin or the user's own module may be
+    (tmp_path / "explore_constants.py").write_text(
+        "TABLE = (" + ", ".join(str(v) for v in range(3, 255, 2)) + ")\n")
+    path = os.pathsep.join(p for p in (str(tmp_path), str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.explore.same_seed", json.dumps({"runs": runs, "import": imports})],
+        cwd=ROOT, env=dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=path),
+        capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stderr[-2_000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def _same_everywhere(runs: list[Run], tmp_path: Path) -> list[list[Any]]:
+    here = outcomes(runs)
+    plain = _in_a_new_process(runs, hash_seed="0", tmp_path=tmp_path, imports=[])
+    other = _in_a_new_process(runs, hash_seed="4242", tmp_path=tmp_path, imports=["explore_constants"])
+    for i, (faults, seed, examples) in enumerate(runs):
+        what = f"seed {seed}, {examples} examples, faults {faults or 'none'}"
+        assert plain[i] == other[i], f"{what}: two processes ran differently: {plain[i][:5]} {other[i][:5]}"
+        assert here[i] == plain[i], f"{what}: this process ran differently: {here[i][:5]} {plain[i][:5]}"
+    return here
+
+
+def test_same_seed_same_transcripts_in_every_process(tmp_path: Path) -> None:
+    clean, faulty = _same_everywhere([([], 7, 10), (["no-malformed-response"], 0, 30)], tmp_path)
+    assert clean[4] is None and clean[0] >= 10
+    assert faulty[4] is not None and "malformed-answered" in faulty[4] and faulty[5]
+
+
+@pytest.mark.slow
+def test_same_seed_same_transcripts_in_every_process_500_examples(tmp_path: Path) -> None:
+    (run,) = _same_everywhere([([], 4, 500)], tmp_path)
+    assert run[4] is None and run[0] >= 500
