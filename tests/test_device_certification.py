@@ -26,8 +26,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from conformance.pics import OPTIONAL_FEATURES
-from protocol.ota_image import build_gbcs_image
+from hanota.conformance.pics import OPTIONAL_FEATURES
+from hanota.protocol.ota_image import build_gbcs_image
 from tests.test_suite_over_tcp import ROOT, _env, run_suite, serve_device, verdicts
 
 DEVICE = ('[device]\nkind = "ppmid"\nmanufacturer_code = 0x1234\nimage_type = 0x0101\n'

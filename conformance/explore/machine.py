@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky, FlakyFailure
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from protocol import ota_commands as oc
+from hanota.protocol import ota_commands as oc
 
 from ..adapters.base import ControlNotSupportedError, DutAdapter
 from .images import IMAGE_NAMES, Catalogue

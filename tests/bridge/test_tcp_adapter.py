@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import pytest
 
-from conformance.adapters import (
+from hanota.conformance.adapters import (
     ControlNotSupportedError,
     DutDisconnectedError,
     ReferenceAdapter,
@@ -23,12 +23,12 @@ from conformance.adapters import (
     open_dut,
     parse_tcp_url,
 )
-from conformance.adapters.base import DutIdentity
-from conformance.adapters.server import BridgeServer, BridgeSession
-from conformance.cli import main as cli_main
-from conformance.models.han import HanFrame
-from protocol import bridge as b
-from protocol.errors import HarnessUsageError
+from hanota.conformance.adapters.base import DutIdentity
+from hanota.conformance.adapters.server import BridgeServer, BridgeSession
+from hanota.conformance.cli import main as cli_main
+from hanota.conformance.models.han import HanFrame
+from hanota.protocol import bridge as b
+from hanota.protocol.errors import HarnessUsageError
 
 from . import CONFIG, download, make_image
 
@@ -231,7 +231,7 @@ class RecordingSession(BridgeSession):
 
 def _describe(msg: b.Message) -> str:
     if isinstance(msg, b.Frame):
-        from protocol.ota_commands import decode_command
+        from hanota.protocol.ota_commands import decode_command
 
         return f"FRAME {type(decode_command(msg.payload)[1]).__name__}"
     if isinstance(msg, b.Control):

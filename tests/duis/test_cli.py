@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conformance.commands.run import pytest_args
+from hanota.conformance.commands.run import pytest_args
 
 
 def test_serve_dcc_duis_needs_its_configuration():
@@ -19,7 +19,7 @@ def test_serve_dcc_duis_needs_its_configuration():
 def test_run_passes_the_duis_options_to_the_plugin(tmp_path):
     import argparse
 
-    from conformance.commands import run
+    from hanota.conformance.commands import run
 
     parser = argparse.ArgumentParser()
     run.add_arguments(parser)

@@ -33,7 +33,7 @@ FAULTS = {**FAULTY, "no-alert-c": "SECMP7-ALERT-002", "alert-c-too-late": "SECMP
 
 
 def _keys(tmp: Path) -> Path:
-    from conformance.duis.config import write_test_config
+    from hanota.conformance.duis.config import write_test_config
 
     return write_test_config(tmp / "keys", schema=SCHEMA)
 

@@ -17,7 +17,7 @@ Run = tuple[list[str], int, int]  # faults, seed, examples
 
 
 def outcomes(runs: list[Run]) -> list[list[Any]]:
-    from conformance.explore.machine import explore
+    from hanota.conformance.explore.machine import explore
 
     from .helpers import reference
 

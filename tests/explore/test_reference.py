@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.adapters import ReferenceAdapter, TcpAdapter
-from conformance.adapters.server import BridgeServer
-from conformance.explore.machine import explore, replay_actions
+from hanota.conformance.adapters import ReferenceAdapter, TcpAdapter
+from hanota.conformance.adapters.server import BridgeServer
+from hanota.conformance.explore.machine import explore, replay_actions
 
 from .helpers import explore_config, reference, reference_config
 
@@ -106,7 +106,7 @@ def test_an_answer_to_a_request_the_device_gave_up_does_not_bind_it():
 
 
 def _wall_clock_run(*faults: str, examples: int, steps: int):
-    from conformance.adapters import WallClockAdapter
+    from hanota.conformance.adapters import WallClockAdapter
 
     with BridgeServer(WallClockAdapter(reference_config(*faults)), poll_s=0.005) as server:
         dut = TcpAdapter.from_url(server.url, response_timeout_ms=2_000)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol.fragments import FRAGMENT_DESCRIPTOR_TAG
+from hanota.protocol.fragments import FRAGMENT_DESCRIPTOR_TAG
 
 from . import _files as f
 
