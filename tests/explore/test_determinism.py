@@ -64,11 +64,11 @@ def test_hanota_explore_in_its_own_process_same_run_as_in_this_one(tmp_path: Pat
     """The case first seen: ``hanota explore`` on its own and the same seed under pytest (the
     command's own path: its settings, its device and catalogue; what the processes imported is
     the test above's part, as these two import much the same)."""
-    from conformance.cli import main
+    from hanota.conformance.cli import main
 
     args = ["explore", "--seed", "4", "--examples", "10", "--report-dir"]
     assert main([*args, str(tmp_path / "here")]) == 0
-    done = subprocess.run([sys.executable, "-m", "conformance", *args, str(tmp_path / "there")], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "hanota", *args, str(tmp_path / "there")], cwd=ROOT,
                           env=dict(os.environ, PYTHONHASHSEED="99"), capture_output=True, text=True,
                           timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-2_000:]
