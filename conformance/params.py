@@ -16,9 +16,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from protocol.errors import HarnessUsageError
-from protocol.ota_commands import CommandId
-from protocol.zcl import ImageUpgradeStatus, Status
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.ota_commands import CommandId
+from hanota.protocol.zcl import ImageUpgradeStatus, Status
 
 __all__ = [
     "PIXIT_DURATIONS",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from conformance import params as p
-from conformance.harness import Harness
-from protocol.zcl import Status
+from hanota.conformance import params as p
+from hanota.conformance.harness import Harness
+from hanota.protocol.zcl import Status
 
 
 # ------------------------------------------------------------------------------ the hub's script

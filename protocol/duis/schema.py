@@ -14,7 +14,7 @@ from typing import Any
 
 import xmlschema
 
-from protocol.errors import HarnessUsageError
+from hanota.protocol.errors import HarnessUsageError
 
 from .errors import DuisSchemaError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-import protocol.duis as d
+import hanota.protocol.duis as d
 
 from .conftest import VECTORS, need_vectors
 
@@ -121,7 +121,7 @@ def test_signature_with_another_algorithm_is_refused(supplier):
 
 
 def test_an_unknown_schema_file_is_a_usage_error():
-    from protocol.errors import HarnessUsageError
+    from hanota.protocol.errors import HarnessUsageError
 
     with pytest.raises(HarnessUsageError):
         d.load_schema(VECTORS / "nope.xsd")

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from conformance import params as p
-from protocol.errors import HarnessUsageError
-from protocol.ota_commands import CommandId
-from protocol.zcl import ImageUpgradeStatus, Status
+from hanota.conformance import params as p
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.ota_commands import CommandId
+from hanota.protocol.zcl import ImageUpgradeStatus, Status
 
 LIMIT = 768_000
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance.catalogue import load_catalogue
+from hanota.conformance.catalogue import load_catalogue
 from tests.mutants.runner import Run, baseline_key, caught_by, format_table, run_all, selected, short
 from tests.mutants.table import KNOWN_SURVIVORS, MUTANTS, NOT_MUTATED, Mutant, all_fault_names
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.ota_commands import (
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.ota_commands import (
     MAX_IMAGE_DATA,
     DefaultResponse,
     ImageBlockRequest,
@@ -34,7 +34,7 @@ from protocol.ota_commands import (
     decode_command,
     encode_command,
 )
-from protocol.zcl import AttributeRecord, DataType, Direction, Status
+from hanota.protocol.zcl import AttributeRecord, DataType, Direction, Status
 
 u8 = st.integers(0, 0xFF)
 u16 = st.integers(0, 0xFFFF)

@@ -9,9 +9,9 @@ import inspect
 
 import pytest
 
-from protocol import decode
-from protocol.errors import DecodeError, HarnessUsageError, ProtocolError, ValidationError
-from protocol.ota_commands import (
+from hanota.protocol import decode
+from hanota.protocol.errors import DecodeError, HarnessUsageError, ProtocolError, ValidationError
+from hanota.protocol.ota_commands import (
     UPGRADE_TIME_WAIT_FOR_COMMAND,
     DefaultResponse,
     ImageBlockRequest,
@@ -36,7 +36,7 @@ from protocol.ota_commands import (
     decode_command,
     encode_command,
 )
-from protocol.zcl import AttributeRecord, DataType, Direction, FrameType, Status, ZclHeader
+from hanota.protocol.zcl import AttributeRecord, DataType, Direction, FrameType, Status, ZclHeader
 
 # Field values used throughout, and their little-endian bytes written out by hand.
 MFR, MFR_LE = 0x1234, "3412"
@@ -413,7 +413,7 @@ def test_fast_request_encode_leaves_the_doubtful_to_the_declaration(command):
 
 def test_fast_encoders_skip_the_decode_back(monkeypatch):
     """The hot builds are not checked by decoding (the tests above prove them instead)."""
-    import protocol.ota_commands as oc
+    import hanota.protocol.ota_commands as oc
 
     def refuse(frame):
         raise AssertionError("decoded back")
