@@ -429,7 +429,7 @@ def test_a_lenient_receiver_decodes_the_hot_frames_by_the_fast_path(monkeypatch)
     """``ignore_trailing`` (the reference device's decode) takes the fast path too: a frame of
     exactly a fast form has nothing after its fields to ignore. Frames with octets after their
     fields still go to the interpreted parse."""
-    import protocol.ota_commands as oc
+    import hanota.protocol.ota_commands as oc
 
     request = encode_command(ImageBlockRequest(MFR, ITYPE, FVER, OFF, 64, None, 0), tsn=1)
     block = encode_command(ImageBlockResponse(Status.SUCCESS, MFR, ITYPE, FVER, OFF, b"x"), tsn=1)
