@@ -28,7 +28,7 @@ FAULTY = {"group-alerts": "SECMP7-ALERT-005", "inventory-from-request": "SECMP7-
 
 def serve_dcc(tmp: Path, *options: str) -> AbstractContextManager[str]:
     """``hanota serve-dcc`` on a free loopback port for the ``with`` block; yields its URL."""
-    return serving("-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0", *options, tmp=tmp,
+    return serving("-m", "hanota", "serve-dcc", "--listen", "127.0.0.1:0", *options, tmp=tmp,
                    scheme="http")
 
 

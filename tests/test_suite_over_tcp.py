@@ -64,7 +64,7 @@ def serving(*argv: str, tmp: Path, scheme: str = "tcp") -> Iterator[str]:
 
 
 def serve_device(tmp: Path, *options: str) -> Any:
-    return serving("-m", "conformance", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid",
+    return serving("-m", "hanota", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid",
                    *options, tmp=tmp)
 
 
@@ -73,7 +73,7 @@ def run_suite(tmp: Path, name: str, *args: str, hanota_run: bool = False) -> dic
     out = tmp / name
     out.mkdir(parents=True, exist_ok=True)
     if hanota_run:
-        cmd = [sys.executable, "-m", "conformance", "run", "--report-dir", str(out), *args]
+        cmd = [sys.executable, "-m", "hanota", "run", "--report-dir", str(out), *args]
     else:
         cmd = [sys.executable, "-m", "pytest", SCENARIOS, f"--rootdir={ROOT}", "-p", "no:cacheprovider",
                "-q", f"--hanota-report-dir={out}", *args]
