@@ -18,7 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis.internal.conjecture import providers
 
+from hanota.conformance.explore.machine import explore, process_independent_generation
+
+from .helpers import reference
 from .same_seed import Run, outcomes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,3 +80,14 @@ def test_hanota_explore_in_its_own_process_same_run_as_in_this_one(tmp_path: Pat
     assert len(here["transcript_digest"]) == 64
     same = ("examples", "steps", "frames_checked", "transcript_digest", "counterexample")
     assert {k: here[k] for k in same} == {k: there[k] for k in same}
+
+
+def test_the_pool_is_pinned_while_exploring_and_left_as_found() -> None:
+    """Fails when hypothesis moves its pool of local constants (then the pin must follow it)."""
+    collect = providers._get_local_constants
+    assert len(collect()) > 0, "this project's modules give hypothesis constants to draw from"
+    with process_independent_generation():
+        assert len(providers._get_local_constants()) == 0
+    assert providers._get_local_constants is collect
+    explore(reference(), seed_value=0, examples=1)
+    assert providers._get_local_constants is collect
