@@ -1,4 +1,4 @@
-"""Root conftest: loads the step definitions (pytest-bdd registers steps only where they are
-defined, so shared steps load through ``pytest_plugins``)."""
+"""Root conftest of the checkout: loads the hanota plugin (which loads the step definitions), so
+``pytest steps/test_scenarios.py`` runs the scenarios here as ``hanota run`` does anywhere."""
 
-pytest_plugins = ["steps.common", "steps.device_steps", "steps.dcc_steps"]
+pytest_plugins = ["hanota.conformance.plugin"]

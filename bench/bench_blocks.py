@@ -35,14 +35,14 @@ import struct
 import construct as c
 from _timing import best_of
 
-from protocol.ota_commands import (
+from hanota.protocol.ota_commands import (
     ImageBlockRequest,
     ImageBlockResponse,
     command_format,
     decode_command,
     encode_command,
 )
-from protocol.zcl import ZCL_HEADER, Direction, FrameType, Status, ZclHeader
+from hanota.protocol.zcl import ZCL_HEADER, Direction, FrameType, Status, ZclHeader
 
 IMAGE_SIZE = 768_000
 BLOCK = 64
@@ -156,7 +156,7 @@ def run_request_struct(offsets: range) -> list[bytes]:
 
 def run_request_interpreted(offsets: range) -> list[bytes]:
     """What each request cost before the fast path: interpreted build, decode-back, parse."""
-    from protocol.ota_commands import _decode_interpreted
+    from hanota.protocol.ota_commands import _decode_interpreted
 
     fmt = command_format(ImageBlockRequest)
     frames = []

@@ -23,12 +23,12 @@ import sys
 import time
 from pathlib import Path
 
-from conformance.adapters import DutAdapter, DutLink, ReferenceAdapter, TcpAdapter
-from conformance.models.clock import VirtualClock
-from conformance.models.comms_hub import CommsHub
-from conformance.models.han import HanNetwork
-from conformance.models.premises import deterministic_key, sign_deterministically
-from protocol.ota_image import build_gbcs_image
+from hanota.conformance.adapters import DutAdapter, DutLink, ReferenceAdapter, TcpAdapter
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.comms_hub import CommsHub
+from hanota.conformance.models.han import HanNetwork
+from hanota.conformance.models.premises import deterministic_key, sign_deterministically
+from hanota.protocol.ota_image import build_gbcs_image
 
 SIZE = 768_000
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,7 +101,7 @@ def main(emit) -> None:  # type: ignore[no-untyped-def]
     assert ref.device.activations, "the in-process download did not complete"
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid"],
+        [sys.executable, "-m", "hanota", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None

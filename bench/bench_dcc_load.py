@@ -29,11 +29,11 @@ import os
 import time
 from collections import Counter
 
-from conformance.models.clock import VirtualClock
-from conformance.models.premises import World
-from conformance.models.service_request import Acknowledged
-from protocol.ota_image import parse_image
-from protocol.signatures import verify_image
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.premises import World
+from hanota.conformance.models.service_request import Acknowledged
+from hanota.protocol.ota_image import parse_image
+from hanota.protocol.signatures import verify_image
 
 SUPPLIERS = [f"Supplier {chr(ord('A') + i)}" for i in range(6)]
 

@@ -42,13 +42,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from lxml import etree
 
-from conformance.dcc_http.server import WorldConfig
-from conformance.dcc_side import ReferenceDccSide
-from conformance.duis.config import load_config, write_test_config
-from conformance.duis.server import DuisDccService
-from conformance.models.clock import VirtualClock
-from conformance.models.premises import World
-from protocol import duis as d
+from hanota.conformance.dcc_http.server import WorldConfig
+from hanota.conformance.dcc_side import ReferenceDccSide
+from hanota.conformance.duis.config import load_config, write_test_config
+from hanota.conformance.duis.server import DuisDccService
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.premises import World
+from hanota.protocol import duis as d
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT.parent / "shared" / "vectors" / "duis" / "schema" / "DUIS Schema V5.4.xsd"

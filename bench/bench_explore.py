@@ -15,10 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conformance.adapters import ReferenceAdapter, ReferenceDeviceConfig, TcpAdapter
-from conformance.explore.images import Catalogue
-from conformance.explore.machine import ExploreConfig, ExploreResult, explore
-from conformance.models.premises import deterministic_key
+from hanota.conformance.adapters import ReferenceAdapter, ReferenceDeviceConfig, TcpAdapter
+from hanota.conformance.explore.images import Catalogue
+from hanota.conformance.explore.machine import ExploreConfig, ExploreResult, explore
+from hanota.conformance.models.premises import deterministic_key
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = 100
@@ -40,7 +40,7 @@ def main(emit) -> None:  # type: ignore[no-untyped-def]
                                                  options={"max_image_bytes": CAPACITY}))
     inprocess = _run(ref)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid",
+        [sys.executable, "-m", "hanota", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid",
          "--max-image-bytes", str(CAPACITY), "--no-consumer-refusal", "--no-fragmentation"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -56,7 +56,8 @@ def main(emit) -> None:  # type: ignore[no-untyped-def]
     finally:
         proc.terminate()
         proc.wait(10)
-    assert (bridged.steps, bridged.frames_checked) == (inprocess.steps, inprocess.frames_checked), \
+    assert (bridged.steps, bridged.frames_checked, bridged.digest) == \
+        (inprocess.steps, inprocess.frames_checked, inprocess.digest), \
         "the bridged exploration differs from the in-process one"
     emit("explore_examples", inprocess.examples)
     emit("explore_hub_actions", inprocess.steps)

@@ -34,10 +34,10 @@ from pathlib import Path
 
 from _timing import best_of
 
-from protocol.fragments import Reassembler, reassemble, split_image
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
-from protocol.ota_image import build_gbcs_image, build_zigbee_image
-from protocol.signatures import generate_test_key
+from hanota.protocol.fragments import Reassembler, reassemble, split_image
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
+from hanota.protocol.ota_image import build_gbcs_image, build_zigbee_image
+from hanota.protocol.signatures import generate_test_key
 
 SIZE = DEFAULT_MAX_WHOLE_IMAGE_BYTES
 _KEEP_MEMORY = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_MMAP_THRESHOLD_": str(1 << 30)}

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from _timing import best_of
 
-from protocol.ota_image import build_gbcs_image, build_zigbee_image, parse_image
-from protocol.signatures import generate_test_key, verify_image
+from hanota.protocol.ota_image import build_gbcs_image, build_zigbee_image, parse_image
+from hanota.protocol.signatures import generate_test_key, verify_image
 
 SIZE = 750 * 1024
 

@@ -28,8 +28,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from protocol.fragments import FragmentDescriptor, build_fragment
-from protocol.ota_image import build_zigbee_image
+from hanota.protocol.fragments import FragmentDescriptor, build_fragment
+from hanota.protocol.ota_image import build_zigbee_image
 
 RUNS = 3
 FOUR_GIB = 0xFFFF_FFFF
@@ -86,7 +86,7 @@ def _files(folder: Path) -> dict[str, Path]:
 
 def main(emit: Callable[[str, float | int | str], None], *, whole_run: bool = True) -> None:
     python = sys.executable
-    hanota = [python, "-m", "conformance"]
+    hanota = [python, "-m", "hanota"]
     with tempfile.TemporaryDirectory() as tmp:
         paths = _files(Path(tmp))
         baseline, _ = _peak_mb([python, "-c", "pass"])

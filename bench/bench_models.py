@@ -27,14 +27,14 @@ from collections import deque
 
 from _timing import best_of
 
-from conformance.models.clock import VirtualClock
-from conformance.models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork, make_frame
-from conformance.models.premises import World, build_premises
-from conformance.models.service_request import Acknowledged, FirmwareConfirmedAlert
-from protocol import ota_commands as oc
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
-from protocol.ota_commands import decode_command, encode_command
-from protocol.zcl import OTA_CLUSTER_ID, Status
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork, make_frame
+from hanota.conformance.models.premises import World, build_premises
+from hanota.conformance.models.service_request import Acknowledged, FirmwareConfirmedAlert
+from hanota.protocol import ota_commands as oc
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+from hanota.protocol.ota_commands import decode_command, encode_command
+from hanota.protocol.zcl import OTA_CLUSTER_ID, Status
 
 _HEADER, _TRAILER = 56, 66
 REPEAT = 3

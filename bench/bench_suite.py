@@ -45,7 +45,7 @@ def main(emit: Callable[[str, float | int | str], None]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         inproc_s, inproc = _suite(out / "in-process", *DEVICE_SIDE)
-        proc = subprocess.Popen([sys.executable, "-m", "conformance", "serve-device", "--listen",
+        proc = subprocess.Popen([sys.executable, "-m", "hanota", "serve-device", "--listen",
                                  "127.0.0.1:0", "--kind", "ppmid"], cwd=ROOT, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
         try:

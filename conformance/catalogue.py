@@ -22,7 +22,7 @@ import yaml
 from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.gherkin_parser import get_gherkin_document
 
-from protocol.errors import HarnessUsageError
+from hanota.protocol.errors import HarnessUsageError
 
 __all__ = [
     "CATALOGUE_PATH",

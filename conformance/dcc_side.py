@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from functools import partial, wraps
 from typing import Any, Protocol
 
-from conformance.adapters.base import DutNotApplicableError
-from conformance.models import gbcs_wan
-from conformance.models.premises import DEFAULT_MANUFACTURER_CODE
-from conformance.models.service_request import (
+from hanota.conformance.adapters.base import DutNotApplicableError
+from hanota.conformance.models import gbcs_wan
+from hanota.conformance.models.premises import DEFAULT_MANUFACTURER_CODE
+from hanota.conformance.models.service_request import (
     Acknowledged,
     ActivateFirmwareRequest,
     ActivationOutcomeAlert,
@@ -44,9 +44,9 @@ from conformance.models.service_request import (
     TransferOutcomeAlert,
     WarningResponse,
 )
-from protocol import ota_commands as oc
-from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.gbt import GbtReassembler, split
+from hanota.protocol import ota_commands as oc
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.gbt import GbtReassembler, split
 
 __all__ = [
     "ALERT_KINDS",

@@ -37,13 +37,13 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from protocol import fragments as fr
-from protocol import ota_commands as oc
-from protocol import ota_image
-from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
-from protocol.ota_image import build_gbcs_image
-from protocol.signatures import der_to_raw
-from protocol.zcl import (
+from hanota.protocol import fragments as fr
+from hanota.protocol import ota_commands as oc
+from hanota.protocol import ota_image
+from hanota.protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
+from hanota.protocol.ota_image import build_gbcs_image
+from hanota.protocol.signatures import der_to_raw
+from hanota.protocol.zcl import (
     OTA_CLUSTER_ID,
     DefaultResponse,
     Direction,

@@ -15,8 +15,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from protocol.errors import HarnessUsageError
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
 
 __all__ = ["OPTIONAL_FEATURES", "DccPixit", "Pics", "PicsError", "SuppliedImage", "load_dcc_pixit",
            "load_pics", "reference_dcc_pixit", "reference_pics"]

@@ -1,4 +1,9 @@
-"""pytest plugin (entry point ``pytest11: hanota``): requirement tags, PICS gating, verdicts.
+"""pytest plugin of a hanota run: requirement tags, PICS gating, verdicts.
+
+It is not a ``pytest11`` entry point, so it does nothing in a pytest session that did not ask for
+it: ``hanota run`` loads it with ``-p hanota.conformance.plugin`` (and in a checkout the root
+``conftest.py`` does, so ``pytest steps/test_scenarios.py`` runs the scenarios); it loads the step
+definitions (``STEP_MODULES``) itself.
 
 - ``pytest_bdd_apply_tag`` turns Gherkin tags into registered markers, so ``--strict-markers``
   stays on and a mistyped tag is an error: ``@SECMP7-IMG-001`` → ``requirement("SECMP7-IMG-001")``,
@@ -36,7 +41,7 @@ from typing import Any
 
 import pytest
 
-from protocol.errors import DeviceViolationError, HarnessUsageError
+from hanota.protocol.errors import DeviceViolationError, HarnessUsageError
 
 from .adapters.base import DutDisconnectedError, DutNotApplicableError
 from .adapters.tcp import parse_dut_specs
@@ -98,7 +103,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="(suite self-test) a named fault of the reference Communications Hub; repeatable")
 
 
+#: The step definitions the scenarios bind to (pytest-bdd finds steps among registered plugins).
+STEP_MODULES = ("hanota.steps.common", "hanota.steps.device_steps", "hanota.steps.dcc_steps")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    for module in STEP_MODULES:
+        config.pluginmanager.import_plugin(module)
     for line in (
         "requirement(id): the catalogue requirement a scenario verifies",
         "pics(item): a PICS item the scenario needs the device to declare",

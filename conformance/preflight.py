@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
 
 from .adapters import open_dut
 from .adapters.base import DutDisconnectedError, DutIdentity

@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from protocol import ota_image, signatures
-from protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol import ota_image, signatures
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
 
 from .adapters.base import DutNotApplicableError
 from .params import Relation, Size

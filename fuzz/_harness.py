@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported by the targets, inside instrumented(), so atheris sees it load
-    from protocol.errors import ProtocolError
+    from hanota.protocol.errors import ProtocolError
 
 __all__ = ["ContractError", "check_error", "fuzz_main", "instrumented", "pack_records", "records"]
 
 #: What coverage is measured over: the codec, the CLI and harness code it serves, construct.
-INSTRUMENTED = ("protocol", "conformance", "construct")
+INSTRUMENTED = ("hanota", "construct")
 
 
 class ContractError(AssertionError):

@@ -15,8 +15,8 @@ from __future__ import annotations
 from ._harness import ContractError, check_error, fuzz_main, instrumented
 
 with instrumented(__name__):
-    from protocol import bridge as b
-    from protocol.errors import ProtocolError
+    from hanota.protocol import bridge as b
+    from hanota.protocol.errors import ProtocolError
 
 
 def TestOneInput(data: bytes) -> None:  # the name atheris and libFuzzer expect

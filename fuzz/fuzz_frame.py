@@ -18,9 +18,9 @@ from __future__ import annotations
 from ._harness import ContractError, check_error, fuzz_main, instrumented
 
 with instrumented(__name__):
-    from protocol import gbcs
-    from protocol.errors import ProtocolError
-    from protocol.ota_commands import _decode_interpreted, decode_command, encode_command
+    from hanota.protocol import gbcs
+    from hanota.protocol.errors import ProtocolError
+    from hanota.protocol.ota_commands import _decode_interpreted, decode_command, encode_command
 
 
 def _zcl(frame: bytes) -> None:

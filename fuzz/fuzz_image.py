@@ -14,11 +14,11 @@ import json
 from ._harness import ContractError, check_error, fuzz_main, instrumented
 
 with instrumented(__name__):
-    from conformance.commands.inspect import _text as inspect_text
-    from protocol.errors import ProtocolError
-    from protocol.fragments import reassemble, split_image
-    from protocol.ota_image import ImageFormat, OtaImage, image_to_json, parse_image
-    from protocol.signatures import generate_test_key, verify_image
+    from hanota.conformance.commands.inspect import _text as inspect_text
+    from hanota.protocol.errors import ProtocolError
+    from hanota.protocol.fragments import reassemble, split_image
+    from hanota.protocol.ota_image import ImageFormat, OtaImage, image_to_json, parse_image
+    from hanota.protocol.signatures import generate_test_key, verify_image
 
 _KEY = generate_test_key().public_key()
 #: Fragments small enough that a few-kB input becomes several of them.

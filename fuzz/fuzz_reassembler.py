@@ -22,10 +22,10 @@ import hashlib
 from ._harness import ContractError, check_error, fuzz_main, instrumented, records
 
 with instrumented(__name__):
-    from protocol.errors import ProtocolError
-    from protocol.fragments import DESCRIPTOR_SIZE, Reassembler, whole_digest
-    from protocol.gbt import GbtReassembler
-    from protocol.ota_image import header_length_for
+    from hanota.protocol.errors import ProtocolError
+    from hanota.protocol.fragments import DESCRIPTOR_SIZE, Reassembler, whole_digest
+    from hanota.protocol.gbt import GbtReassembler
+    from hanota.protocol.ota_image import header_length_for
 
 #: Small caps, so the fuzzer reaches the limits with small inputs.
 _MAX_WHOLE = 8192

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from protocol import bridge as b
-from protocol import gbcs
-from protocol._fields import encode
-from protocol.fragments import Reassembler, split_image
-from protocol.gbt import split
-from protocol.ota_commands import (
+from hanota.protocol import bridge as b
+from hanota.protocol import gbcs
+from hanota.protocol._fields import encode
+from hanota.protocol.fragments import Reassembler, split_image
+from hanota.protocol.gbt import split
+from hanota.protocol.ota_commands import (
     Command,
     ImageBlockRequest,
     ImageBlockResponse,
@@ -30,8 +30,8 @@ from protocol.ota_commands import (
     UpgradeEndResponse,
     encode_command,
 )
-from protocol.ota_image import OTA_HEADER, P256_SIGNATURE_TAG, build_zigbee_image
-from protocol.zcl import (
+from hanota.protocol.ota_image import OTA_HEADER, P256_SIGNATURE_TAG, build_zigbee_image
+from hanota.protocol.zcl import (
     AttributeRecord,
     DataType,
     DefaultResponse,

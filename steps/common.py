@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from conformance import params as p
-from conformance.harness import Harness
-from conformance.plugin import dut_for_worker, harness_key
+from hanota.conformance import params as p
+from hanota.conformance.harness import Harness
+from hanota.conformance.plugin import dut_for_worker, harness_key
 
 
 @pytest.fixture

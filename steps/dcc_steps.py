@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from conformance import params
-from conformance.adapters.base import DutNotApplicableError
-from conformance.dcc_side import (
+from hanota.conformance import params
+from hanota.conformance.adapters.base import DutNotApplicableError
+from hanota.conformance.dcc_side import (
     AlertSeen,
     DccSide,
     ReferenceDccSide,
@@ -29,8 +29,8 @@ from conformance.dcc_side import (
     gbcs_frames_of,
     is_kind,
 )
-from conformance.models import gbcs_wan
-from conformance.models.service_request import (
+from hanota.conformance.models import gbcs_wan
+from hanota.conformance.models.service_request import (
     Acknowledged,
     Rejected,
     RejectReason,
@@ -38,10 +38,10 @@ from conformance.models.service_request import (
     SupplierRole,
     WarningResponse,
 )
-from protocol import gbcs
-from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.fragments import parse_fragment
-from protocol.ota_image import parse_image
+from hanota.protocol import gbcs
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.fragments import parse_fragment
+from hanota.protocol.ota_image import parse_image
 
 
 def _re(text: str) -> Any:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import zigpy.ota.image as zigpy_image
 
-from conformance.cli import main
-from protocol.ota_image import build_gbcs_image, build_zigbee_image
-from protocol.signatures import generate_test_key, public_key_pem
+from hanota.conformance.cli import main
+from hanota.protocol.ota_image import build_gbcs_image, build_zigbee_image
+from hanota.protocol.signatures import generate_test_key, public_key_pem
 
 LIMIT = 400  # a small --max-bytes keeps these fast; the default is tested in tests/protocol
 

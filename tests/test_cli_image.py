@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import main
+from hanota.conformance.cli import main
 
 VECTORS = Path(__file__).resolve().parents[1] / ".." / "shared" / "vectors"
 
@@ -116,8 +116,8 @@ def test_inspect_gbcs_sample(capsys):
 
 
 def test_inspect_verifies_a_zigbee_file_signed_in_the_p256_sub_element(tmp_path, capsys):
-    from protocol.ota_image import P256_SIGNATURE_TAG, SUB_ELEMENT, build_zigbee_image
-    from protocol.signatures import generate_test_key, public_key_pem
+    from hanota.protocol.ota_image import P256_SIGNATURE_TAG, SUB_ELEMENT, build_zigbee_image
+    from hanota.protocol.signatures import generate_test_key, public_key_pem
 
     key = generate_test_key()
     pub = tmp_path / "key.pub"

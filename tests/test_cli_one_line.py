@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import __version__
-from conformance.cli import main
-from conformance.report.manifest import load_or_create_installation_key
+from hanota.conformance import __version__
+from hanota.conformance.cli import main
+from hanota.conformance.report.manifest import load_or_create_installation_key
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

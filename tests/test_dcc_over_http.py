@@ -28,7 +28,7 @@ FAULTY = {"group-alerts": "SECMP7-ALERT-005", "inventory-from-request": "SECMP7-
 
 def serve_dcc(tmp: Path, *options: str) -> AbstractContextManager[str]:
     """``hanota serve-dcc`` on a free loopback port for the ``with`` block; yields its URL."""
-    return serving("-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0", *options, tmp=tmp,
+    return serving("-m", "hanota", "serve-dcc", "--listen", "127.0.0.1:0", *options, tmp=tmp,
                    scheme="http")
 
 
@@ -99,7 +99,7 @@ def _dcc_without(path_part: str) -> Iterator[str]:
     from werkzeug.serving import make_server
     from werkzeug.wrappers import Response
 
-    from conformance.dcc_http.server import DccService, QuietHandler, make_app
+    from hanota.conformance.dcc_http.server import DccService, QuietHandler, make_app
 
     inner = make_app(DccService())
 
@@ -121,8 +121,8 @@ def _dcc_without(path_part: str) -> Iterator[str]:
 
 
 def test_a_missing_test_support_operation_is_not_offered_and_a_core_one_is_an_error() -> None:
-    from conformance.adapters.base import DutNotApplicableError
-    from conformance.dcc_http.client import DccHttpError, DccNotOfferedError, HttpDccSide
+    from hanota.conformance.adapters.base import DutNotApplicableError
+    from hanota.conformance.dcc_http.client import DccHttpError, DccNotOfferedError, HttpDccSide
 
     with _dcc_without("/time") as url:
         client = HttpDccSide(url)

@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
-from protocol.errors import DeviceViolationError, HarnessUsageError
+from hanota.protocol.errors import DeviceViolationError, HarnessUsageError
 
 from ..models.han import HanFrame, HanNetwork
 

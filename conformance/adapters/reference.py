@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from protocol.errors import HarnessUsageError
+from hanota.protocol.errors import HarnessUsageError
 
 from ..models.clock import VirtualClock
 from ..models.device import FAULTS, OtaDevice

@@ -18,8 +18,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from protocol import bridge as b
-from protocol.errors import ProtocolError, SizeLimitError
+from hanota.protocol import bridge as b
+from hanota.protocol.errors import ProtocolError, SizeLimitError
 
 from ..models.han import HanFrame
 from .base import ControlNotSupportedError, DutAdapter

@@ -22,8 +22,8 @@ from collections import deque
 from typing import NoReturn, TypeVar
 from urllib.parse import urlsplit
 
-from protocol import bridge as b
-from protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol import bridge as b
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
 
 from ..models.han import HanFrame
 from .base import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from protocol.errors import SizeLimitError
+from hanota.protocol.errors import SizeLimitError
 
 
 def read_bounded(path: str | Path, limit: int, *, field: str) -> bytes:

@@ -15,14 +15,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance.commands._args import int_arg
-from protocol.errors import HarnessUsageError
-from protocol.ota_image import (
+from hanota.conformance.commands._args import int_arg
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.ota_image import (
     SubElementTag,
     build_gbcs_image,
     build_zigbee_image,
 )
-from protocol.signatures import generate_test_key, load_private_key_pem, public_key_pem
+from hanota.protocol.signatures import generate_test_key, load_private_key_pem, public_key_pem
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey

@@ -21,7 +21,6 @@ from ._args import count_arg, int_arg
 NAME = "explore"
 HELP = "explore a device with generated hub behaviour; shrink any counterexample to a replayable file"
 
-ROOT = Path(__file__).resolve().parents[2]
 #: The reference device's image capacity when exploring without a PICS: small, so the at-limit
 #: and oversize images download in a few dozen blocks (a PICS may declare any capacity from
 #: 1,024 bytes).
@@ -62,9 +61,9 @@ def _fail(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.adapters import DutDisconnectedError, DutNotApplicableError, DutSilentError
-    from conformance.adapters.base import DutProtocolError
-    from protocol.errors import HarnessUsageError, ProtocolError
+    from hanota.conformance.adapters import DutDisconnectedError, DutNotApplicableError, DutSilentError
+    from hanota.conformance.adapters.base import DutProtocolError
+    from hanota.protocol.errors import HarnessUsageError, ProtocolError
 
     try:
         setup = _setup(args)
@@ -85,17 +84,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _setup(args: argparse.Namespace) -> dict[str, Any]:
-    from conformance.adapters import ReferenceAdapter, ReferenceDeviceConfig, TcpAdapter, parse_dut_specs
-    from conformance.explore.images import Catalogue
-    from conformance.explore.machine import ExploreConfig
-    from conformance.explore.replay import load_replay
-    from conformance.models.premises import deterministic_key
-    from conformance.pics import load_pics, reference_pics
-    from protocol.errors import HarnessUsageError
-    from protocol.signatures import load_public_key_pem
+    from hanota.conformance.adapters import (
+        ReferenceAdapter,
+        ReferenceDeviceConfig,
+        TcpAdapter,
+        parse_dut_specs,
+    )
+    from hanota.conformance.explore.images import Catalogue
+    from hanota.conformance.explore.machine import ExploreConfig
+    from hanota.conformance.explore.replay import load_replay
+    from hanota.conformance.models.premises import deterministic_key
+    from hanota.conformance.pics import load_pics, reference_pics
+    from hanota.protocol.errors import HarnessUsageError
+    from hanota.protocol.signatures import load_public_key_pem
 
     if args.signing_key:
-        from conformance.report.manifest import ManifestError, load_private_key
+        from hanota.conformance.report.manifest import ManifestError, load_private_key
         try:
             load_private_key(args.signing_key)
         except ManifestError as err:
@@ -171,13 +175,13 @@ def _identity(ident: Any) -> dict[str, Any]:
 def _report_dir(args: argparse.Namespace) -> Path:
     if args.report_dir:
         return Path(args.report_dir)
-    return ROOT / "reports" / (time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-explore")
+    return Path.cwd() / "reports" / (time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-explore")
 
 
 def _explore(args: argparse.Namespace, setup: dict[str, Any]) -> int:
-    from conformance.explore.invariants import INVARIANTS
-    from conformance.explore.machine import explore
-    from conformance.explore.replay import save_replay
+    from hanota.conformance.explore.invariants import INVARIANTS
+    from hanota.conformance.explore.machine import explore
+    from hanota.conformance.explore.replay import save_replay
 
     config = setup["config"]
     examples = args.examples if args.examples is not None else (None if args.seconds else 100)
@@ -189,7 +193,8 @@ def _explore(args: argparse.Namespace, setup: dict[str, Any]) -> int:
     doc: dict[str, Any] = {
         "format": "hanota-exploration/1", "dut": args.dut, "seed": args.seed, "faults": setup["faults"],
         "identity": _identity(config.dut.identity), "examples": ran, "steps": result.steps,
-        "frames_checked": result.frames_checked, "seconds": round(result.seconds, 2),
+        "frames_checked": result.frames_checked, "transcript_digest": result.digest,
+        "seconds": round(result.seconds, 2),
         "invariants": list(INVARIANTS), "counterexample": None}
     code = 0
     if result.actions:
@@ -222,7 +227,7 @@ def _explore(args: argparse.Namespace, setup: dict[str, Any]) -> int:
 
 
 def _replay(args: argparse.Namespace, setup: dict[str, Any]) -> int:
-    from conformance.explore.machine import replay_actions
+    from hanota.conformance.explore.machine import replay_actions
 
     replay = setup["replay"]
     violation, session = replay_actions(setup["config"], replay.actions)
@@ -237,9 +242,13 @@ def _replay(args: argparse.Namespace, setup: dict[str, Any]) -> int:
 
 
 def _finish(report_dir: Path, doc: dict[str, Any], args: argparse.Namespace) -> None:
-    from conformance.explore.report import write_exploration
-    from conformance.report import ManifestError, ReportError, render_report, suite_commit
-    from conformance.report.manifest import load_or_create_installation_key, load_private_key, write_manifest
+    from hanota.conformance.explore.report import write_exploration
+    from hanota.conformance.report import ManifestError, ReportError, render_report, suite_commit
+    from hanota.conformance.report.manifest import (
+        load_or_create_installation_key,
+        load_private_key,
+        write_manifest,
+    )
 
     write_exploration(report_dir, doc)
     commit = suite_commit()

@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.fragments import FRAGMENT_HEADER_STRING_PREFIX, parse_fragment, split_image
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
-from protocol.ota_image import ImageFormat, parse_image
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.fragments import FRAGMENT_HEADER_STRING_PREFIX, parse_fragment, split_image
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
+from hanota.protocol.ota_image import ImageFormat, parse_image
 
 NAME = "fragment"
 HELP = "split an image above the size limit into fragments, each a valid OTA file within the limit"

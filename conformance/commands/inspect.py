@@ -12,15 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from protocol.errors import HarnessUsageError, ProtocolError, SignatureInvalidError
-from protocol.ota_image import (
+from hanota.protocol.errors import HarnessUsageError, ProtocolError, SignatureInvalidError
+from hanota.protocol.ota_image import (
     DEFAULT_MAX_IMAGE_SIZE,
     ImageFormat,
     OtaImage,
     image_to_json,
     parse_image,
 )
-from protocol.signatures import load_public_key_pem, verify_image
+from hanota.protocol.signatures import load_public_key_pem, verify_image
 
 from ._args import positive_int
 from ._io import read_bounded

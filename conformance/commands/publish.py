@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.report.manifest import ManifestError, load_public_key
-from conformance.report.publish import publish
+from hanota.conformance.report.manifest import ManifestError, load_public_key
+from hanota.conformance.report.publish import publish
 
 NAME = "publish"
 HELP = "build a static site listing many reports, each signature checked"

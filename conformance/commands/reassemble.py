@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.fragments import Reassembler
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
-from protocol.ota_image import parse_image
-from protocol.signatures import load_public_key_pem, verify_image
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.fragments import Reassembler
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
+from hanota.protocol.ota_image import parse_image
+from hanota.protocol.signatures import load_public_key_pem, verify_image
 
 from ._io import read_bounded
 from .fragment import MANIFEST, MANIFEST_FORMAT, PROGRESS_FROM_BYTES, _positive

@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.report import ManifestError, ReportError, render_report, verify_manifest
-from conformance.report.manifest import (
+from hanota.conformance.report import ManifestError, ReportError, render_report, verify_manifest
+from hanota.conformance.report.manifest import (
     MANIFEST,
     load_or_create_installation_key,
     load_private_key,

@@ -15,11 +15,17 @@ from pathlib import Path
 
 import pytest
 
+import hanota
+
 NAME = "run"
 HELP = "run the conformance suite against a device and write the report"
 
-ROOT = Path(__file__).resolve().parents[2]
+#: The installed ``hanota`` package (in a checkout: its ``hanota/`` folder, which links to the
+#: top-level ones): the scenarios and the run's own pytest configuration are found from here, so a
+#: run works from any directory after ``pip install``.
+ROOT = Path(hanota.__file__).parent
 SCENARIOS = ROOT / "steps" / "test_scenarios.py"
+PYTEST_INI = ROOT / "pytest.ini"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,13 +69,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def default_report_dir() -> Path:
-    return ROOT / "reports" / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    """``reports/<UTC timestamp>/`` under the current directory (never inside the installation)."""
+    return Path.cwd() / "reports" / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
 
 
 def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
     out = [
         str(SCENARIOS),
+        "-c", str(PYTEST_INI),
         f"--rootdir={ROOT}",
+        "-p", "hanota.conformance.plugin",
         f"--hanota-dut={args.dut}",
         f"--hanota-rules={args.rules}",
         f"--hanota-seed={args.seed}",
@@ -146,9 +155,9 @@ def _stopped(report_dir: Path) -> str | None:
 
 
 def _preflight(args: argparse.Namespace) -> list[str]:
-    from conformance.adapters import parse_dut_specs
-    from conformance.pics import load_pics, reference_pics
-    from conformance.preflight import run_checks
+    from hanota.conformance.adapters import parse_dut_specs
+    from hanota.conformance.pics import load_pics, reference_pics
+    from hanota.conformance.preflight import run_checks
 
     pics = load_pics(args.pics) if args.pics else reference_pics()
     specs = parse_dut_specs(args.dut)
@@ -158,11 +167,11 @@ def _preflight(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     if not SCENARIOS.is_file():
-        print(f"hanota run: the scenarios are not found at {SCENARIOS}; run from a checkout "
-              "installed with 'pip install -e .'", file=sys.stderr)
+        print(f"hanota run: the scenarios are not found at {SCENARIOS}; the installation is incomplete "
+              "(reinstall han-ota-conformance)", file=sys.stderr)
         return 2
-    from conformance.adapters import parse_dut_specs
-    from protocol.errors import HarnessUsageError
+    from hanota.conformance.adapters import parse_dut_specs
+    from hanota.protocol.errors import HarnessUsageError
 
     try:
         parse_dut_specs(args.dut)
@@ -177,8 +186,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"hanota run: --dcc: a DCC test system URL is duis+http(s)://HOST:PORT/PATH or "
                   f"http://HOST:PORT[/PREFIX], got {args.dcc!r}", file=sys.stderr)
             return 2
-    from conformance.report import ManifestError, ReportError, finish_report
-    from conformance.report.manifest import load_private_key
+    from hanota.conformance.report import ManifestError, ReportError, finish_report
+    from hanota.conformance.report.manifest import load_private_key
 
     if args.signing_key:
         try:  # a bad key must not waste a whole run

@@ -15,11 +15,11 @@ import sys
 from types import FrameType
 from typing import Any
 
-from conformance.commands._args import count_arg, parse_listen
-from conformance.dcc_http.server import DEFAULT_MAX_BODY_BYTES, DccService, WorldConfig, make_app
-from conformance.models.dcc import FAULTS
-from protocol.errors import HarnessUsageError
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+from hanota.conformance.commands._args import count_arg, parse_listen
+from hanota.conformance.dcc_http.server import DEFAULT_MAX_BODY_BYTES, DccService, WorldConfig, make_app
+from hanota.conformance.models.dcc import FAULTS
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 
 NAME = "serve-dcc"
 HELP = "serve the reference DCC (hub and premises) over the DCC-side HTTP + JSON binding"
@@ -123,9 +123,9 @@ def _port_taken(host: str, port: int) -> str | None:
 
 
 def _duis_app(args: argparse.Namespace, config: WorldConfig) -> Any:
-    from conformance.duis.config import load_config
-    from conformance.duis.server import DuisDccService, make_duis_app
-    from protocol.duis import load_schema
+    from hanota.conformance.duis.config import load_config
+    from hanota.conformance.duis.server import DuisDccService, make_duis_app
+    from hanota.protocol.duis import load_schema
 
     if not args.duis_pixit:
         raise HarnessUsageError("--binding duis needs --duis-pixit FILE (the DCC's key and certificate, the "

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 
 from ..adapters.reference import (
     DEFAULT_DEVICE_EUI64,
@@ -77,13 +77,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "suite then waits in wall time, bounded by the PICS timing)")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="break the specification on purpose (repeatable); see "
-                        "conformance.models.device.FAULTS")
+                        "hanota.conformance.models.device.FAULTS")
 
 
 def build_config(args: argparse.Namespace) -> ReferenceDeviceConfig:
     public_key = None
     if args.public_key is not None:
-        from protocol.signatures import load_public_key_pem
+        from hanota.protocol.signatures import load_public_key_pem
         try:
             pem = args.public_key.read_bytes()
         except OSError as err:

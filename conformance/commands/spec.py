@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance import __version__
-from conformance.report import ReportError, suite_commit
+from hanota.conformance import __version__
+from hanota.conformance.report import ReportError, suite_commit
 
 NAME = "spec"
 HELP = "render the requirement catalogue and the feature files as one HTML specification"
@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.report.spec import render_spec  # pytest-bdd's parser: only when needed
+    from hanota.conformance.report.spec import render_spec  # pytest-bdd's parser: only when needed
 
     features = Path(args.features) if args.features else None
     if features is not None and not features.is_dir():

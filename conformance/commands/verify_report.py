@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.report.manifest import ManifestError, load_public_key, verify_manifest
+from hanota.conformance.report.manifest import ManifestError, load_public_key, verify_manifest
 
 NAME = "verify-report"
 HELP = "check a report directory against its signed manifest"

@@ -15,9 +15,9 @@ import re
 from importlib import resources
 from typing import Any
 
-from conformance.dcc_side import AlertSeen, HubDelivery
-from conformance.models.gbcs_wan import GbcsRecord
-from conformance.models.service_request import (
+from hanota.conformance.dcc_side import AlertSeen, HubDelivery
+from hanota.conformance.models.gbcs_wan import GbcsRecord
+from hanota.conformance.models.service_request import (
     Acknowledged,
     DeviceRejection,
     Rejected,

@@ -25,8 +25,8 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from conformance.adapters.base import DutNotApplicableError
-from conformance.dcc_http import (
+from hanota.conformance.adapters.base import DutNotApplicableError
+from hanota.conformance.dcc_http import (
     FieldError,
     alert_from_json,
     delivery_from_json,
@@ -37,14 +37,14 @@ from conformance.dcc_http import (
     version_from_json,
     version_to_json,
 )
-from conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest, describe_change
-from conformance.models.gbcs_wan import GbcsRecord
-from conformance.models.service_request import (
+from hanota.conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest, describe_change
+from hanota.conformance.models.gbcs_wan import GbcsRecord
+from hanota.conformance.models.service_request import (
     RequestVariant,
     ServiceRequestResponse,
     SupplierRole,
 )
-from protocol.errors import HarnessUsageError
+from hanota.protocol.errors import HarnessUsageError
 
 __all__ = ["AlertReceiver", "DccHttpError", "DccNotOfferedError", "HttpDccSide"]
 
@@ -441,7 +441,7 @@ class AlertReceiver:
         from werkzeug.serving import make_server
         from werkzeug.wrappers import Request, Response
 
-        from conformance.dcc_http.server import QuietHandler
+        from hanota.conformance.dcc_http.server import QuietHandler
 
         self.alerts: list[AlertSeen] = []
         self.errors: list[str] = []

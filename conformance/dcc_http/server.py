@@ -27,7 +27,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from conformance.dcc_http import (
+from hanota.conformance.dcc_http import (
     API_VERSION,
     FieldError,
     alert_to_json,
@@ -40,21 +40,21 @@ from conformance.dcc_http import (
     version_from_json,
     version_to_json,
 )
-from conformance.dcc_side import (
+from hanota.conformance.dcc_side import (
     CUT_OFF_POINTS,
     DISCARD_REASONS,
     OTHER_DEVICES,
     ReferenceDccSide,
     make_activation_fail,
 )
-from conformance.models.clock import VirtualClock
-from conformance.models.comms_hub import HUB_FAULTS
-from conformance.models.dcc import FAULTS
-from conformance.models.device import FAULTS as DEVICE_FAULTS
-from conformance.models.premises import World
-from conformance.models.service_request import Alert, RequestVariant, SupplierRole
-from protocol.errors import HarnessUsageError
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.comms_hub import HUB_FAULTS
+from hanota.conformance.models.dcc import FAULTS
+from hanota.conformance.models.device import FAULTS as DEVICE_FAULTS
+from hanota.conformance.models.premises import World
+from hanota.conformance.models.service_request import Alert, RequestVariant, SupplierRole
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DccService", "QuietHandler", "WorldConfig", "make_app", "serve"]
 

@@ -30,11 +30,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.adapters.base import DutNotApplicableError
-from conformance.dcc_http.client import DccHttpError, HttpDccSide
-from conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest, describe_response
-from conformance.models.service_request import Rejected
-from protocol.duis import (
+from hanota.conformance.adapters.base import DutNotApplicableError
+from hanota.conformance.dcc_http.client import DccHttpError, HttpDccSide
+from hanota.conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest, describe_response
+from hanota.conformance.models.service_request import Rejected
+from hanota.protocol.duis import (
     DuisError,
     DuisSchema,
     ReadInventory,
@@ -47,7 +47,7 @@ from protocol.duis import (
     read_document,
     sign_request,
 )
-from protocol.errors import HarnessUsageError
+from hanota.protocol.errors import HarnessUsageError
 
 from .config import DuisConfig
 from .mapping import answer_from_duis, seen_from_duis
@@ -90,7 +90,7 @@ class ResponseAddress:
         from werkzeug.wrappers import Request as HttpRequest
         from werkzeug.wrappers import Response as HttpResponse
 
-        from conformance.dcc_http.server import QuietHandler
+        from hanota.conformance.dcc_http.server import QuietHandler
 
         def app(environ: dict[str, Any], start_response: Any) -> Any:
             request = HttpRequest(environ)

@@ -38,9 +38,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from protocol.duis import DuisLimits, Signer, load_certificate, load_private_key
-from protocol.duis._read import eui_text
-from protocol.errors import HarnessUsageError
+from hanota.protocol.duis import DuisLimits, Signer, load_certificate, load_private_key
+from hanota.protocol.duis._read import eui_text
+from hanota.protocol.errors import HarnessUsageError
 
 __all__ = ["DEFAULT_CLOCK_EPOCH", "DuisConfig", "SupplierIdentity", "load_config", "write_test_config"]
 

@@ -14,8 +14,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from protocol.duis import load_schema
-from protocol.errors import HarnessUsageError
+from hanota.protocol.duis import load_schema
+from hanota.protocol.errors import HarnessUsageError
 
 from .client import DuisControlMissingError, DuisDccSide
 from .config import load_config

@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from conformance.dcc_side import AlertSeen
-from conformance.models.service_request import (
+from hanota.conformance.dcc_side import AlertSeen
+from hanota.conformance.models.service_request import (
     Acknowledged,
     Alert,
     DeviceRejection,
@@ -32,7 +32,7 @@ from conformance.models.service_request import (
     TransferOutcomeAlert,
     WarningResponse,
 )
-from protocol.duis import (
+from hanota.protocol.duis import (
     CommsHubAlert,
     CSPFirmwareDeliveryStatus,
     DccAlertMessage,
@@ -45,7 +45,7 @@ from protocol.duis import (
     ResponseKind,
     ResponseMessage,
 )
-from protocol.gbcs import FirmwareTransferResponseCode
+from hanota.protocol.gbcs import FirmwareTransferResponseCode
 
 __all__ = [
     "REJECT_CODES",

@@ -33,15 +33,15 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request as HttpRequest
 from werkzeug.wrappers import Response as HttpResponse
 
-from conformance.dcc_http.server import (
+from hanota.conformance.dcc_http.server import (
     DEFAULT_MAX_BODY_BYTES,
     DccService,
     QuietHandler,
     WorldConfig,
     make_app,
 )
-from conformance.models.service_request import Alert, RequestVariant, SupplierRole
-from protocol.duis import (
+from hanota.conformance.models.service_request import Alert, RequestVariant, SupplierRole
+from hanota.protocol.duis import (
     DuisError,
     DuisSchema,
     InventoryDevice,
@@ -55,7 +55,7 @@ from protocol.duis import (
     read_document,
     sign_response,
 )
-from protocol.duis._read import version_text
+from hanota.protocol.duis._read import version_text
 
 from .config import DuisConfig
 from .mapping import alert_to_duis, answer_to_duis, ms_to_datetime

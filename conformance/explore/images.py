@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
-from protocol.ota_image import build_gbcs_image
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+from hanota.protocol.ota_image import build_gbcs_image
 
 from ..adapters.base import DutIdentity
 from ..models.premises import deterministic_key, sign_deterministically

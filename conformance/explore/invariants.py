@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from protocol import ota_commands as oc
-from protocol.errors import ProtocolError
-from protocol.zcl import (
+from hanota.protocol import ota_commands as oc
+from hanota.protocol.errors import ProtocolError
+from hanota.protocol.zcl import (
     OTA_ATTRIBUTE_TYPES,
     OTA_CLUSTER_ID,
     SMART_ENERGY_PROFILE_ID,

@@ -7,13 +7,17 @@ fewest, simplest actions that still do. The shrunk actions are replayed once mor
 session: that run's transcript is the counterexample shown and saved (``replay.py``).
 
 Runs are deterministic for a virtual-time device: the hypothesis database is off, the seed is
-given, and every example starts from the device's factory state (RESET).
+given, every setting that steers generation is given (none comes from a loaded profile), the
+constants hypothesis mixes into its draws are pinned (:func:`process_independent_generation`),
+and every example starts from the device's factory state (RESET).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky, FlakyFailure
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from protocol import ota_commands as oc
+from hanota.protocol import ota_commands as oc
 
 from ..adapters.base import ControlNotSupportedError, DutAdapter
 from .images import IMAGE_NAMES, Catalogue
@@ -77,6 +81,14 @@ class ExploreResult:
     session: Session | None = None
     #: The shrunk actions broke the same invariant again when replayed on a fresh session.
     reproduced: bool = False
+    #: Every example's transcript (hub actions, device frames with their times and octets), in
+    #: the order run, shrinking included: the same seed gives the same digest (docs/explore.md).
+    transcript_digest: Any = field(default_factory=hashlib.sha256, repr=False)
+
+    @property
+    def digest(self) -> str:
+        """The hex digest of every transcript so far (see ``transcript_digest``)."""
+        return str(self.transcript_digest.hexdigest())
 
 
 def new_session(config: ExploreConfig) -> Session:
@@ -89,6 +101,41 @@ def new_session(config: ExploreConfig) -> Session:
     return Session(config.dut, config.catalogue, capacity=config.capacity,
                    resume=config.resume, settle_ms=config.settle_ms,
                    max_wall_wait_ms=config.max_wall_wait_ms)
+
+
+@contextlib.contextmanager
+def process_independent_generation() -> Iterator[None]:
+    """Make what a seed generates independent of what else the process has imported.
+
+    Hypothesis draws a few per cent of its integers from a pool of constants it collects from
+    the source of every *local* module imported so far (``hypothesis.internal.conjecture.
+    providers``; this project's modules count, test files do not). A pytest session, a
+    whole-suite run and ``hanota explore`` import different sets of modules, and a module
+    imported during the run grows the pool, so the same seed generated different examples: a
+    500-example run of seed 4 found a counterexample in one process and none in another. While
+    exploring, that pool is empty (hypothesis's own fixed constants stay in use); on a
+    hypothesis without it there is nothing to pin. tests/explore/test_determinism.py runs the same
+    seed in two processes with different imports and hash seeds.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # a hypothesis before the local constants pool
+        yield
+        return
+    collect = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if collect is None or cache is None:
+        yield
+        return
+    empty = Constants()
+    cache.cache.clear()  # it holds pools filtered from the process's local constants
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = collect
+        cache.cache.clear()
 
 
 def _machine(config: ExploreConfig, result: ExploreResult, last: list[Session],
@@ -116,6 +163,8 @@ def _machine(config: ExploreConfig, result: ExploreResult, last: list[Session],
 
         def teardown(self) -> None:
             result.frames_checked += self.s.checker.checked
+            result.transcript_digest.update(
+                "".join(e.line() + "\n" for e in self.s.transcript).encode() + b"\f")
 
         # ------------------------------------------------------------ the hub's moves
         @rule(image=names, when=_WHEN, form=_FORM)
@@ -209,11 +258,12 @@ def explore(config: ExploreConfig, *, seed_value: int = 0, examples: int | None 
         machine = _machine(config, result, last, wall)
         seeded = seed(batch_seed)(machine)
         try:
-            run_state_machine_as_test(seeded, settings=settings(
-                max_examples=batch or 1, stateful_step_count=steps, deadline=None, database=None,
-                derandomize=False, verbosity=Verbosity.quiet, report_multiple_bugs=False,
-                phases=[Phase.generate, Phase.shrink],
-                suppress_health_check=list(HealthCheck)))
+            with process_independent_generation():
+                run_state_machine_as_test(seeded, settings=settings(
+                    max_examples=batch or 1, stateful_step_count=steps, deadline=None, database=None,
+                    derandomize=False, verbosity=Verbosity.quiet, report_multiple_bugs=False,
+                    phases=[Phase.generate, Phase.shrink], backend="hypothesis",
+                    suppress_health_check=list(HealthCheck)))
         except (InvariantViolation, Flaky, FlakyFailure):
             # Flaky: a wall-time device did not do the same twice; the replay below says so
             result.actions = list(last[0].actions) if last else []

@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
 
 from ..commands._io import read_bounded
 from .images import IMAGE_NAMES

@@ -26,7 +26,7 @@ MAX_LINES_SHOWN = 400
 
 def write_exploration(report_dir: Path, doc: dict[str, Any]) -> Path:
     """Write ``exploration.json`` and ``exploration.html`` into ``report_dir``."""
-    from conformance.report.render import page
+    from hanota.conformance.report.render import page
 
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / EXPLORATION_JSON).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
@@ -48,7 +48,7 @@ def load_exploration(report_dir: Path) -> dict[str, Any] | None:
 
 def exploration_section(doc: Mapping[str, Any]) -> str:
     """The *Exploration* section as HTML (every value escaped)."""
-    from conformance.report.render import esc
+    from hanota.conformance.report.render import esc
 
     found = doc.get("counterexample")
     verdict = "fail" if found else "pass"
@@ -59,6 +59,7 @@ def exploration_section(doc: Mapping[str, Any]) -> str:
         ("Examples run", doc.get("examples", "")),
         ("Hub actions", doc.get("steps", "")),
         ("Device frames checked", doc.get("frames_checked", "")),
+        ("Transcript digest (same seed, same digest)", doc.get("transcript_digest", "")),
         ("Time", f"{doc.get('seconds', '')} s"),
         ("Faults switched on", ", ".join(str(f) for f in doc.get("faults", []) or []) or "none"),
     ]

@@ -18,9 +18,9 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from protocol import ota_commands as oc
-from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.zcl import OTA_CLUSTER_ID, OtaAttribute, ReadAttributes, Status
+from hanota.protocol import ota_commands as oc
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.zcl import OTA_CLUSTER_ID, OtaAttribute, ReadAttributes, Status
 
 from ..adapters.base import DutAdapter
 from ..models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame

@@ -40,11 +40,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from protocol import gbcs, gbt, ota_image
-from protocol import ota_commands as oc
-from protocol.errors import HarnessUsageError, ProtocolError, SizeLimitError, ValidationError
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
-from protocol.zcl import (
+from hanota.protocol import gbcs, gbt, ota_image
+from hanota.protocol import ota_commands as oc
+from hanota.protocol.errors import HarnessUsageError, ProtocolError, SizeLimitError, ValidationError
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
+from hanota.protocol.zcl import (
     OTA_CLUSTER_ID,
     DefaultResponse,
     Direction,

@@ -39,10 +39,10 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from conformance.models import dcc_activation, gbcs_wan
-from conformance.models.clock import VirtualClock
-from conformance.models.inventory import SmartMeteringInventory
-from conformance.models.service_request import (
+from hanota.conformance.models import dcc_activation, gbcs_wan
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.inventory import SmartMeteringInventory
+from hanota.conformance.models.service_request import (
     SR_11_4_ROLES,
     Acknowledged,
     ActivateFirmwareRequest,
@@ -59,13 +59,13 @@ from conformance.models.service_request import (
     UpdateFirmwareRequest,
     WarningResponse,
 )
-from protocol import gbcs
-from protocol.errors import HarnessUsageError, ProtocolError, SignatureMissingError
-from protocol.fragments import parse_fragment, reassemble, split_image
-from protocol.gbt import split
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
-from protocol.ota_image import ImageFormat, OtaImage, parse_image
-from protocol.signatures import verify_image
+from hanota.protocol import gbcs
+from hanota.protocol.errors import HarnessUsageError, ProtocolError, SignatureMissingError
+from hanota.protocol.fragments import parse_fragment, reassemble, split_image
+from hanota.protocol.gbt import split
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+from hanota.protocol.ota_image import ImageFormat, OtaImage, parse_image
+from hanota.protocol.signatures import verify_image
 
 __all__ = [
     "DEFAULT_MAX_IMAGE_BYTES",

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from conformance.models import gbcs_wan
-from conformance.models.service_request import (
+from hanota.conformance.models import gbcs_wan
+from hanota.conformance.models.service_request import (
     SR_11_4_ROLES,
     Acknowledged,
     ActivateFirmwareRequest,
@@ -26,11 +26,11 @@ from conformance.models.service_request import (
     RejectReason,
     ServiceRequestResponse,
 )
-from protocol import gbcs
-from protocol.errors import ProtocolError
+from hanota.protocol import gbcs
+from hanota.protocol.errors import ProtocolError
 
 if TYPE_CHECKING:
-    from conformance.models.dcc import Dcc
+    from hanota.conformance.models.dcc import Dcc
 
 __all__ = ["ActivationView", "activate", "on_activation_alert"]
 

@@ -23,11 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from protocol import fragments, ota_image, signatures
-from protocol import ota_commands as oc
-from protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
-from protocol.zcl import (
+from hanota.protocol import fragments, ota_image, signatures
+from hanota.protocol import ota_commands as oc
+from hanota.protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
+from hanota.protocol.zcl import (
     OTA_ATTRIBUTE_TYPES,
     OTA_CLUSTER_ID,
     AttributeRecord,

@@ -26,8 +26,8 @@ from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
-from protocol import gbcs
-from protocol.errors import ProtocolError
+from hanota.protocol import gbcs
+from hanota.protocol.errors import ProtocolError
 
 __all__ = [
     "DCC_TITLE",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
 
-from protocol.errors import HarnessUsageError
+from hanota.protocol.errors import HarnessUsageError
 
 from .clock import VirtualClock
 

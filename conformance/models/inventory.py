@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from protocol.errors import HarnessUsageError
+from hanota.protocol.errors import HarnessUsageError
 
 __all__ = ["InventoryChange", "InventoryEntry", "InventorySource", "SmartMeteringInventory"]
 

@@ -25,18 +25,18 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from conformance.models.clock import VirtualClock
-from conformance.models.dcc import Dcc, DeviceRecord, MeterRecord, Rules
-from conformance.models.han import HanNetwork
-from conformance.models.service_request import (
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.dcc import Dcc, DeviceRecord, MeterRecord, Rules
+from hanota.conformance.models.han import HanNetwork
+from hanota.conformance.models.service_request import (
     ServiceRequestResponse,
     SupplierRole,
     UpdateFirmwareRequest,
     file_version_to_firmware_version,
 )
-from protocol.errors import HarnessUsageError
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
-from protocol.ota_image import build_gbcs_image
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+from hanota.protocol.ota_image import build_gbcs_image
 
 __all__ = [
     "DEFAULT_MANUFACTURER_CODE",
@@ -175,7 +175,7 @@ class World:
         if self.scripted_hubs:
             hub = ScriptedHub(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes)
         else:
-            from conformance.models.comms_hub import CommsHub
+            from hanota.conformance.models.comms_hub import CommsHub
 
             hub = CommsHub(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes,
                            rules=self.rules, rng=rng_of("hub"))
@@ -228,7 +228,7 @@ class World:
         if self.scripted_hubs:
             premises.hub.versions[spec.eui64] = spec.file_version
             return spec
-        from conformance.models.device import OtaDevice
+        from hanota.conformance.models.device import OtaDevice
 
         extra = dict(options)
         faults = frozenset(faults)
@@ -294,7 +294,7 @@ class World:
             elec = premises.electricity_meter.supplier == requester
             role = SupplierRole.GAS_SUPPLIER if gas and not elec else SupplierRole.IMPORT_SUPPLIER
         if firmware_version is None:
-            from protocol.ota_image import ImageFormat, parse_image
+            from hanota.protocol.ota_image import ImageFormat, parse_image
 
             firmware_version = parse_image(image, max_size=max(len(image), 1),
                                            expected_format=ImageFormat.GBCS).header.file_version
@@ -306,7 +306,7 @@ class World:
 
     def hand_held_terminal(self, image: bytes, premises: Premises | None = None) -> Any:
         """An installer's HHT on the premises' HAN, holding ``image`` (for the local-upgrade ban)."""
-        from conformance.models.comms_hub import HandHeldTerminal
+        from hanota.conformance.models.comms_hub import HandHeldTerminal
 
         where = premises or self.first
         hht = HandHeldTerminal(self.clock, eui64=_EUI_BASE | (where.index + 1) << 16 | 0xEE, image=image)
@@ -484,7 +484,7 @@ def _file_version(image: bytes, max_size: int) -> int:
     last = _last_version
     if last is not None and last[1] == max_size and last[0] == image:
         return last[2]
-    from protocol.ota_image import ImageFormat, parse_image
+    from hanota.protocol.ota_image import ImageFormat, parse_image
 
     version = parse_image(image, max_size=max_size, expected_format=ImageFormat.GBCS).header.file_version
     _last_version = (image, max_size, version)
@@ -523,7 +523,7 @@ class ScriptedHub:
         self.paired[device] = kind
 
     def start_distribution(self, request_id: str, targets: Sequence[int]) -> None:
-        from protocol.gbt import GbtReassembler
+        from hanota.protocol.gbt import GbtReassembler
 
         held = self._held
         if held is not None:

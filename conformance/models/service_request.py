@@ -19,7 +19,7 @@ import base64
 import enum
 from dataclasses import dataclass, field
 
-from protocol.errors import HarnessUsageError
+from hanota.protocol.errors import HarnessUsageError
 
 __all__ = [
     "Acknowledged",

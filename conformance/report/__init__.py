@@ -25,7 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def suite_commit(root: Path = ROOT) -> str | None:
-    """The checkout's commit (``-dirty`` when it has local changes), or None outside git."""
+    """The checkout's commit (``-dirty`` when it has local changes), or None for an installed copy
+    (a wheel's folder is no checkout, even when a virtual environment sits inside one)."""
+    if not (root / ".git").exists():
+        return None
     try:
         out = subprocess.run(  # noqa: S603 - fixed argv, no shell
             ["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=40"],  # noqa: S607

@@ -77,10 +77,10 @@ def requirement_family(req_id: str) -> str:
 def load_requirements() -> tuple[list[RequirementInfo], dict[str, str]] | None:
     """The catalogue's requirements and family titles, or None when no catalogue is installed."""
     try:
-        from conformance.catalogue import load_catalogue
+        from hanota.conformance.catalogue import load_catalogue
     except ImportError:
         return None
-    from protocol.errors import HarnessUsageError
+    from hanota.protocol.errors import HarnessUsageError
 
     try:
         cat = load_catalogue()
@@ -110,7 +110,7 @@ def _levels(req: object) -> dict[str, str] | None:
     level_under = getattr(req, "level_under", None)
     if level_under is None:
         return None
-    from conformance.catalogue import RULE_SETS
+    from hanota.conformance.catalogue import RULE_SETS
 
     return {r: str(level_under(r)) for r in RULE_SETS if level_under(r) is not None}
 
@@ -561,7 +561,7 @@ def render_report(report_dir: Path, *, suite_commit: str | None = None,
         + "".join(rows) + "</tbody></table></section>")
 
     # ---- exploration (hanota explore into the same directory), when there is one
-    from conformance.explore.report import exploration_section, load_exploration
+    from hanota.conformance.explore.report import exploration_section, load_exploration
 
     exploration = load_exploration(report_dir)
     if exploration is not None:

@@ -8,7 +8,7 @@ message where the parser knows it. They subclass the codec's own classes, so a c
 
 from __future__ import annotations
 
-from protocol.errors import (
+from hanota.protocol.errors import (
     DecodeError,
     ProtocolError,
     SignatureInvalidError,

@@ -17,8 +17,8 @@ from typing import Any
 
 from lxml import etree
 
-from protocol.errors import ProtocolError
-from protocol.gbcs import FirmwareTransferResponseCode, GbcsFrame, decode_frame
+from hanota.protocol.errors import ProtocolError
+from hanota.protocol.gbcs import FirmwareTransferResponseCode, GbcsFrame, decode_frame
 
 from . import _read as r
 from .errors import DuisContentError

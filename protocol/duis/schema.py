@@ -24,7 +24,7 @@ from typing import Any
 
 from lxml import etree
 
-from protocol.errors import HarnessUsageError
+from hanota.protocol.errors import HarnessUsageError
 
 from .errors import DuisSchemaError
 from .xmldoc import DS, SR, element_path

@@ -9,13 +9,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from conformance.adapters.base import DutAdapter, DutLink
-from conformance.adapters.reference import DEFAULT_HUB_EUI64, ReferenceDeviceConfig
-from conformance.models.clock import VirtualClock
-from conformance.models.comms_hub import CommsHub
-from conformance.models.han import HanNetwork
-from conformance.models.premises import deterministic_key, sign_deterministically
-from protocol.ota_image import build_gbcs_image
+from hanota.conformance.adapters.base import DutAdapter, DutLink
+from hanota.conformance.adapters.reference import DEFAULT_HUB_EUI64, ReferenceDeviceConfig
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.comms_hub import CommsHub
+from hanota.conformance.models.han import HanNetwork
+from hanota.conformance.models.premises import deterministic_key, sign_deterministically
+from hanota.protocol.ota_image import build_gbcs_image
 
 CONFIG = ReferenceDeviceConfig()
 

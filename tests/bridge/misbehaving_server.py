@@ -25,10 +25,10 @@ import socket
 import sys
 from types import FrameType
 
-from conformance.adapters import ReferenceAdapter, ReferenceDeviceConfig
-from conformance.adapters.server import BridgeServer
-from protocol import bridge as b
-from protocol.errors import ProtocolError
+from hanota.conformance.adapters import ReferenceAdapter, ReferenceDeviceConfig
+from hanota.conformance.adapters.server import BridgeServer
+from hanota.protocol import bridge as b
+from hanota.protocol.errors import ProtocolError
 
 MODES = ("silent", "garbage", "oversized", "drop", "flood", "wrong-tsn")
 FLOOD = 5_000

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol import bridge as b
-from protocol import decode
-from protocol.errors import DecodeError, ProtocolError, SizeLimitError
+from hanota.protocol import bridge as b
+from hanota.protocol import decode
+from hanota.protocol.errors import DecodeError, ProtocolError, SizeLimitError
 
 EUI_DEV = 0x0011_2233_4455_6601
 EUI_HUB = 0x0011_2233_4455_6600

@@ -8,15 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.adapters import (
+from hanota.conformance.adapters import (
     ControlNotSupportedError,
     DutProtocolError,
     ReferenceAdapter,
     ReferenceDeviceConfig,
     TcpAdapter,
 )
-from conformance.adapters.server import BridgeServer, BridgeSession
-from protocol import bridge as b
+from hanota.conformance.adapters.server import BridgeServer, BridgeSession
+from hanota.protocol import bridge as b
 
 PROMPTING = ReferenceDeviceConfig(options={"consumer_refusal": True})
 

@@ -11,16 +11,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.adapters import (
+from hanota.conformance.adapters import (
     DutDisconnectedError,
     DutProtocolError,
     DutSilentError,
     ReferenceAdapter,
     TcpAdapter,
 )
-from conformance.adapters.server import BridgeServer, BridgeSession
-from protocol import bridge as b
-from protocol.errors import DeviceViolationError
+from hanota.conformance.adapters.server import BridgeServer, BridgeSession
+from hanota.protocol import bridge as b
+from hanota.protocol.errors import DeviceViolationError
 
 from . import download, make_image
 

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import pytest
 
-from conformance.adapters import (
+from hanota.conformance.adapters import (
     ControlNotSupportedError,
     DutDisconnectedError,
     ReferenceAdapter,
@@ -23,12 +23,12 @@ from conformance.adapters import (
     open_dut,
     parse_tcp_url,
 )
-from conformance.adapters.base import DutIdentity
-from conformance.adapters.server import BridgeServer, BridgeSession
-from conformance.cli import main as cli_main
-from conformance.models.han import HanFrame
-from protocol import bridge as b
-from protocol.errors import HarnessUsageError
+from hanota.conformance.adapters.base import DutIdentity
+from hanota.conformance.adapters.server import BridgeServer, BridgeSession
+from hanota.conformance.cli import main as cli_main
+from hanota.conformance.models.han import HanFrame
+from hanota.protocol import bridge as b
+from hanota.protocol.errors import HarnessUsageError
 
 from . import CONFIG, download, make_image
 
@@ -68,7 +68,7 @@ def test_download_over_tcp_equals_in_process_frame_for_frame(server: BridgeServe
 
 def test_serve_device_subprocess_on_port_0(in_process_log: bytes) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid"],
+        [sys.executable, "-m", "hanota", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
@@ -231,7 +231,7 @@ class RecordingSession(BridgeSession):
 
 def _describe(msg: b.Message) -> str:
     if isinstance(msg, b.Frame):
-        from protocol.ota_commands import decode_command
+        from hanota.protocol.ota_commands import decode_command
 
         return f"FRAME {type(decode_command(msg.payload)[1]).__name__}"
     if isinstance(msg, b.Control):

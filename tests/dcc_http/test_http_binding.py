@@ -23,15 +23,15 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from conformance.dcc_http import delivery_to_json, openapi_text
-from conformance.dcc_http.client import AlertReceiver, DccHttpError, HttpDccSide
-from conformance.dcc_http.server import DccService, WorldConfig, serve
-from conformance.dcc_side import ReferenceDccSide
-from conformance.models.clock import VirtualClock
-from conformance.models.premises import World
-from conformance.models.service_request import Acknowledged, Rejected, WarningResponse
-from protocol.errors import HarnessUsageError
-from protocol.fragments import parse_fragment
+from hanota.conformance.dcc_http import delivery_to_json, openapi_text
+from hanota.conformance.dcc_http.client import AlertReceiver, DccHttpError, HttpDccSide
+from hanota.conformance.dcc_http.server import DccService, WorldConfig, serve
+from hanota.conformance.dcc_side import ReferenceDccSide
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.premises import World
+from hanota.conformance.models.service_request import Acknowledged, Rejected, WarningResponse
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.fragments import parse_fragment
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC: dict[str, Any] = yaml.safe_load(openapi_text())
@@ -331,7 +331,7 @@ def test_client_rejects_a_non_http_url() -> None:
 
 # ------------------------------------------------------------------------------- the command
 def test_serve_dcc_subprocess_prints_address_and_exits_0_on_sigterm() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0",
+    proc = subprocess.Popen([sys.executable, "-m", "hanota", "serve-dcc", "--listen", "127.0.0.1:0",
                              "--seed", "3"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
@@ -352,7 +352,7 @@ def test_serve_dcc_subprocess_prints_address_and_exits_0_on_sigterm() -> None:
 @pytest.mark.parametrize("argv", [[], ["--listen", "nowhere"], ["--listen", "127.0.0.1:0", "--rules", "x"],
                                   ["--listen", "127.0.0.1:0", "--dcc-fault", "made-up"]])
 def test_serve_dcc_usage_errors_exit_2(argv: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "conformance", "serve-dcc", *argv], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "hanota", "serve-dcc", *argv], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
 
@@ -387,7 +387,7 @@ def test_any_json_body_gets_an_answer_never_a_crash(path: str, replaced: dict[st
     """Whatever the field values, the server answers 2xx or a 4xx naming a field; never 500."""
     from werkzeug.test import Client
 
-    from conformance.dcc_http.server import make_app
+    from hanota.conformance.dcc_http.server import make_app
 
     service = DccService(WorldConfig(), premises=1)
     client = Client(make_app(service))

@@ -9,10 +9,10 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from conformance.dcc_http import openapi_text
-from conformance.dcc_http.server import _URLS
-from conformance.dcc_side import ALERT_KINDS, DISCARD_REASONS
-from conformance.models.service_request import RejectReason, RequestVariant, SupplierRole
+from hanota.conformance.dcc_http import openapi_text
+from hanota.conformance.dcc_http.server import _URLS
+from hanota.conformance.dcc_side import ALERT_KINDS, DISCARD_REASONS
+from hanota.conformance.models.service_request import RejectReason, RequestVariant, SupplierRole
 
 DOC: dict[str, Any] = yaml.safe_load(openapi_text())
 SCHEMAS = DOC["components"]["schemas"]

@@ -21,7 +21,7 @@ def need_vectors() -> None:
 @pytest.fixture(scope="session")
 def schema():
     need_vectors()
-    from protocol.duis import load_schema
+    from hanota.protocol.duis import load_schema
 
     return load_schema(SCHEMA)
 
@@ -29,7 +29,7 @@ def schema():
 @pytest.fixture(scope="session")
 def supplier():
     need_vectors()
-    from protocol.duis import Signer
+    from hanota.protocol.duis import Signer
 
     return Signer.load(KEYS / "xml-sign-90B3D51F30010000-ds.key", KEYS / "xml-sign-90B3D51F30010000-ds.pem")
 
@@ -37,7 +37,7 @@ def supplier():
 @pytest.fixture(scope="session")
 def supplier2():
     need_vectors()
-    from protocol.duis import Signer
+    from hanota.protocol.duis import Signer
 
     return Signer.load(KEYS / "xml-sign-90B3D51F30020000-ds.key", KEYS / "xml-sign-90B3D51F30020000-ds.pem")
 
@@ -45,7 +45,7 @@ def supplier2():
 @pytest.fixture(scope="session")
 def dsp_certs():
     need_vectors()
-    from protocol.duis import load_certificate
+    from hanota.protocol.duis import load_certificate
 
     return {name: load_certificate(KEYS / f"{name}.pem")
             for name in ("dsp-xml-sign-90B3D51F30000002-ds-pre-1.4.1", "dsp-xml-sign-90B3D51F30000002-ds")}

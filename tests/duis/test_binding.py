@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.dcc_http.server import WorldConfig
-from conformance.models.service_request import Acknowledged, Rejected, WarningResponse
+from hanota.conformance.dcc_http.server import WorldConfig
+from hanota.conformance.models.service_request import Acknowledged, Rejected, WarningResponse
 
 from .conftest import SCHEMA, need_vectors
 
@@ -23,10 +23,10 @@ from .conftest import SCHEMA, need_vectors
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[tuple]:
     need_vectors()
-    from conformance.duis.client import DuisDccSide
-    from conformance.duis.config import load_config, write_test_config
-    from conformance.duis.server import DuisDccService, serve_duis
-    from protocol.duis import load_schema
+    from hanota.conformance.duis.client import DuisDccSide
+    from hanota.conformance.duis.config import load_config, write_test_config
+    from hanota.conformance.duis.server import DuisDccService, serve_duis
+    from hanota.protocol.duis import load_schema
 
     config = load_config(write_test_config(tmp_path / "keys", schema=SCHEMA))
     schema = load_schema(SCHEMA)
@@ -107,9 +107,9 @@ def test_a_refused_request_is_an_error_response(world):
 
 def test_an_alert_with_a_bad_signature_is_kept_as_evidence_but_never_counted(world):
     side, _, ppmid, config = world
-    from conformance.duis.mapping import alert_to_duis
-    from conformance.models.service_request import FirmwareConfirmedAlert
-    from protocol.duis import RequestId, Signer, sign_response
+    from hanota.conformance.duis.mapping import alert_to_duis
+    from hanota.conformance.models.service_request import FirmwareConfirmedAlert
+    from hanota.protocol.duis import RequestId, Signer, sign_response
 
     alert = FirmwareConfirmedAlert("Supplier A", ppmid, "x", 0, 0, ("Supplier A",), firmware_version=5,
                                    matches_request=True)
@@ -128,7 +128,7 @@ def test_an_alert_with_a_bad_signature_is_kept_as_evidence_but_never_counted(wor
 
 def test_requests_the_suite_builds_are_schema_valid_and_verify_with_the_supplier_certificate(world):
     side, _, ppmid, config = world
-    from protocol.duis import UpdatePPMIDFirmware, load_schema, read_document
+    from hanota.protocol.duis import UpdatePPMIDFirmware, load_schema, read_document
 
     rid, data = side._signed("Supplier B", UpdatePPMIDFirmware(b"\x00" * 64, 1, (ppmid,)), config.dcc_eui64)
     doc = read_document(data, schema=load_schema(SCHEMA),
@@ -139,9 +139,9 @@ def test_requests_the_suite_builds_are_schema_valid_and_verify_with_the_supplier
 
 def test_without_a_control_channel_a_scenario_needing_one_is_not_applicable(world, tmp_path):
     side, _, _, config = world
-    from conformance.adapters.base import DutNotApplicableError
-    from conformance.duis.client import DuisDccSide
-    from protocol.duis import load_schema
+    from hanota.conformance.adapters.base import DutNotApplicableError
+    from hanota.conformance.duis.client import DuisDccSide
+    from hanota.protocol.duis import load_schema
 
     bare = DuisDccSide(side.endpoint, config, load_schema(SCHEMA), listen=("127.0.0.1", 0),
                        max_image_bytes=768_000, rules="as-implemented")
@@ -154,7 +154,7 @@ def test_without_a_control_channel_a_scenario_needing_one_is_not_applicable(worl
 
 def test_a_request_signed_by_another_supplier_is_refused_by_the_dcc(world):
     _, service, ppmid, config = world
-    from protocol.duis import Request, RequestHeader, RequestId, UpdatePPMIDFirmware, sign_request
+    from hanota.protocol.duis import Request, RequestHeader, RequestId, UpdatePPMIDFirmware, sign_request
 
     a, b = config.supplier("Supplier A"), config.supplier("Supplier B")
     request = Request(RequestHeader(RequestId(a.eui64, config.dcc_eui64, 1), 8, "11.4", "11.4"),

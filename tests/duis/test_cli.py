@@ -5,11 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conformance.commands.run import pytest_args
+from hanota.conformance.commands.run import pytest_args
 
 
 def test_serve_dcc_duis_needs_its_configuration():
-    proc = subprocess.run([sys.executable, "-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0",
+    proc = subprocess.run([sys.executable, "-m", "hanota", "serve-dcc", "--listen", "127.0.0.1:0",
                            "--binding", "duis"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.strip() == ("hanota serve-dcc: --binding duis needs --duis-pixit FILE (the DCC's key "
@@ -19,7 +19,7 @@ def test_serve_dcc_duis_needs_its_configuration():
 def test_run_passes_the_duis_options_to_the_plugin(tmp_path):
     import argparse
 
-    from conformance.commands import run
+    from hanota.conformance.commands import run
 
     parser = argparse.ArgumentParser()
     run.add_arguments(parser)

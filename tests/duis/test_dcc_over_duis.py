@@ -33,7 +33,7 @@ FAULTS = {**FAULTY, "no-alert-c": "SECMP7-ALERT-002", "alert-c-too-late": "SECMP
 
 
 def _keys(tmp: Path) -> Path:
-    from conformance.duis.config import write_test_config
+    from hanota.conformance.duis.config import write_test_config
 
     return write_test_config(tmp / "keys", schema=SCHEMA)
 
@@ -62,7 +62,7 @@ def test_dcc_side_same_verdicts_over_duis_and_faulty_dccs_fail_the_right_scenari
 
     def over_duis(name: str, *options: str, rules: str = "wg-2016",
                   only: str | None = None) -> dict[str, Any]:
-        with serving("-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0", "--binding", "duis",
+        with serving("-m", "hanota", "serve-dcc", "--listen", "127.0.0.1:0", "--binding", "duis",
                      "--duis-pixit", str(pixit), "--service-level-ms", str(24 * 3_600_000), *options,
                      tmp=tmp_path, scheme="duis+http") as url:
             select = [f"--hanota-requirements={only}"] if only else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-import protocol.duis as d
+import hanota.protocol.duis as d
 
 from .conftest import VECTORS, need_vectors
 
@@ -121,7 +121,7 @@ def test_signature_with_another_algorithm_is_refused(supplier):
 
 
 def test_an_unknown_schema_file_is_a_usage_error():
-    from protocol.errors import HarnessUsageError
+    from hanota.protocol.errors import HarnessUsageError
 
     with pytest.raises(HarnessUsageError):
         d.load_schema(VECTORS / "nope.xsd")
@@ -156,7 +156,7 @@ def test_a_schema_error_names_the_element_in_a_document_without_prefixes(schema)
 
 @pytest.mark.parametrize("location", ["http://127.0.0.1:9/other.xsd", "missing file.xsd"])
 def test_a_schema_import_that_is_not_a_local_file_is_a_usage_error(tmp_path, location):
-    from protocol.errors import HarnessUsageError
+    from hanota.protocol.errors import HarnessUsageError
 
     xsd = tmp_path / "with import.xsd"
     xsd.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:a">'

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-import protocol.duis as d
-from conformance.duis.mapping import alert_to_duis, answer_from_duis, answer_to_duis, seen_from_duis
-from conformance.models.service_request import (
+import hanota.protocol.duis as d
+from hanota.conformance.duis.mapping import alert_to_duis, answer_from_duis, answer_to_duis, seen_from_duis
+from hanota.conformance.models.service_request import (
     Acknowledged,
     DeviceRejection,
     FirmwareConfirmedAlert,

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-import protocol.duis as d
-from protocol.gbcs import FirmwareTransferResponseCode
+import hanota.protocol.duis as d
+from hanota.protocol.gbcs import FirmwareTransferResponseCode
 
 eui = st.integers(0, 2**64 - 1)
 counter = st.integers(0, 2**64 - 1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import protocol.duis as d
-from protocol.errors import ProtocolError, SignatureInvalidError, SignatureMissingError
+import hanota.protocol.duis as d
+from hanota.protocol.errors import ProtocolError, SignatureInvalidError, SignatureMissingError
 
 from .conftest import SUPPLIER_EUI, VECTORS, need_vectors
 

@@ -12,8 +12,8 @@ import sys
 import time
 from dataclasses import dataclass
 
-from conformance.explore.machine import explore, replay_actions
-from conformance.models.device import FAULTS
+from hanota.conformance.explore.machine import explore, replay_actions
+from hanota.conformance.models.device import FAULTS
 
 from .helpers import reference
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from conformance.adapters import ReferenceAdapter, ReferenceDeviceConfig
-from conformance.commands.explore import EXPLORE_REFERENCE_LIMIT
-from conformance.explore.images import Catalogue
-from conformance.explore.machine import ExploreConfig
-from conformance.models.premises import deterministic_key
+from hanota.conformance.adapters import ReferenceAdapter, ReferenceDeviceConfig
+from hanota.conformance.commands.explore import EXPLORE_REFERENCE_LIMIT
+from hanota.conformance.explore.images import Catalogue
+from hanota.conformance.explore.machine import ExploreConfig
+from hanota.conformance.models.premises import deterministic_key
 
 LIMIT = EXPLORE_REFERENCE_LIMIT
 

@@ -8,9 +8,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conformance.cli import main
-from conformance.explore.invariants import INVARIANTS
-from conformance.report import verify_manifest
+from hanota.conformance.cli import main
+from hanota.conformance.explore.invariants import INVARIANTS
+from hanota.conformance.report import verify_manifest
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_counterexample_exit_1_first_line_names_the_invariant_and_replays(tmp_pa
 
 
 def test_exploration_section_in_the_run_report(tmp_path, signing_key):
-    from conformance.report import render_report
+    from hanota.conformance.report import render_report
 
     out = tmp_path / "r"
     main(["explore", "--fault", "bad-query-next-image", "--examples", "20", "--report-dir", str(out),
@@ -103,8 +103,8 @@ def test_bad_replay_file_exit_2_naming_the_element(tmp_path, capsys, doc, needle
 
 
 def test_over_the_bridge_with_a_pics(tmp_path, capsys, signing_key):
-    from conformance.adapters import ReferenceAdapter
-    from conformance.adapters.server import BridgeServer
+    from hanota.conformance.adapters import ReferenceAdapter
+    from hanota.conformance.adapters.server import BridgeServer
 
     from .helpers import reference_config
 

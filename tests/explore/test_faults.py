@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.explore.machine import explore, replay_actions
-from conformance.models.device import FAULTS
+from hanota.conformance.explore.machine import explore, replay_actions
+from hanota.conformance.models.device import FAULTS
 
 from .fault_table import BUDGET, KNOWN_MISSES, run_row
 from .helpers import reference

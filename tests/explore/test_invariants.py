@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from conformance.adapters import ReferenceAdapter
-from conformance.explore.images import Catalogue
-from conformance.explore.invariants import INVARIANTS, Checker, InvariantViolation
-from conformance.models.han import HanFrame
-from protocol import ota_commands as oc
-from protocol.zcl import (
+from hanota.conformance.adapters import ReferenceAdapter
+from hanota.conformance.explore.images import Catalogue
+from hanota.conformance.explore.invariants import INVARIANTS, Checker, InvariantViolation
+from hanota.conformance.models.han import HanFrame
+from hanota.protocol import ota_commands as oc
+from hanota.protocol.zcl import (
     OTA_CLUSTER_ID,
     SMART_ENERGY_PROFILE_ID,
     AttributeRecord,

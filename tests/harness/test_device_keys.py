@@ -11,10 +11,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from conformance.params import Relation, parse_size
-from conformance.pics import PicsError, load_pics
-from conformance.signing import ImageUnavailableError, SigningError, check_images, supplied_image
-from protocol.ota_image import build_gbcs_image
+from hanota.conformance.params import Relation, parse_size
+from hanota.conformance.pics import PicsError, load_pics
+from hanota.conformance.signing import ImageUnavailableError, SigningError, check_images, supplied_image
+from hanota.protocol.ota_image import build_gbcs_image
 
 
 def _key(tmp: Path, name: str,

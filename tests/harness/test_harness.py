@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import params as p
-from conformance.harness import Harness
-from conformance.pics import reference_pics
-from protocol.errors import HarnessUsageError
-from protocol.ota_commands import CommandId
-from protocol.zcl import ImageUpgradeStatus, Status
+from hanota.conformance import params as p
+from hanota.conformance.harness import Harness
+from hanota.conformance.pics import reference_pics
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.ota_commands import CommandId
+from hanota.protocol.zcl import ImageUpgradeStatus, Status
 
 
 def _harness(*faults: str) -> Harness:
@@ -106,8 +106,8 @@ def test_usage_errors() -> None:
 
 
 def test_a_bridged_device_is_reached_over_tcp() -> None:
-    from conformance.adapters import ReferenceAdapter
-    from conformance.adapters.server import BridgeServer
+    from hanota.conformance.adapters import ReferenceAdapter
+    from hanota.conformance.adapters.server import BridgeServer
 
     with BridgeServer(ReferenceAdapter()).start() as server:
         h = Harness(pics=reference_pics(), dut=server.url)

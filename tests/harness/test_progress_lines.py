@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from steps.common import _terminal_line
+from hanota.steps.common import _terminal_line
 
 
 class _Capture:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance import params as p
-from conformance.adapters import WallClockAdapter, WallTimeBoundError
-from conformance.adapters.server import BridgeServer
-from conformance.harness import Harness
-from conformance.pics import PicsError, Timing, load_pics, reference_pics
+from hanota.conformance import params as p
+from hanota.conformance.adapters import WallClockAdapter, WallTimeBoundError
+from hanota.conformance.adapters.server import BridgeServer
+from hanota.conformance.harness import Harness
+from hanota.conformance.pics import PicsError, Timing, load_pics, reference_pics
 
 TIMING = Timing(response_timeout_ms=1_500, max_wall_wait_ms=1_000, max_download_ms=20_000)
 
@@ -47,7 +47,7 @@ def test_a_wait_beyond_the_pics_bound_is_not_applicable_at_once(harness: Harness
 
 def test_a_download_on_wall_time_runs_to_its_end_showing_progress(
         harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("conformance.harness.PROGRESS_EVERY_S", 0.05)
+    monkeypatch.setattr("hanota.conformance.harness.PROGRESS_EVERY_S", 0.05)
     lines: list[str] = []
     harness.progress = lines.append
     harness.make_image("new", p.parse_size("4 kB"), p.Relation.NEWER)
@@ -72,7 +72,7 @@ def test_pics_timing_bounds_are_validated(tmp_path: Path) -> None:
 
 
 def test_a_wall_time_wait_is_never_silent(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("conformance.harness.PROGRESS_EVERY_S", 0.1)
+    monkeypatch.setattr("hanota.conformance.harness.PROGRESS_EVERY_S", 0.1)
     lines: list[str] = []
     harness.progress = lines.append
     harness.advance(700)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import struct
 
-from protocol.fragments import split_image
-from protocol.ota_image import build_gbcs_image, build_zigbee_image
+from hanota.protocol.fragments import split_image
+from hanota.protocol.ota_image import build_gbcs_image, build_zigbee_image
 
 MFR, IMAGE_TYPE, VERSION = 0x1234, 0x0042, 7
 FOUR_GIB = 0xFFFF_FFFF  # the largest a u32 length can declare: 4 GiB - 1

@@ -64,7 +64,7 @@ def test_every_target_has_seeds() -> None:
 def test_image_seeds_are_accepted_images() -> None:
     """The image corpus starts from valid files: a seed that stopped parsing would quietly make
     the fuzzer start from the front door only."""
-    from protocol.ota_image import parse_image
+    from hanota.protocol.ota_image import parse_image
 
     for path in _kept(FUZZ / "corpus" / "image", "*.bin"):
         parse_image(path.read_bytes())

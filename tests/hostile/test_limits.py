@@ -21,10 +21,10 @@ import struct
 
 import pytest
 
-from conformance.cli import main
-from protocol import bridge as b
-from protocol.errors import DecodeError, HarnessUsageError, SizeLimitError, ValidationError
-from protocol.fragments import (
+from hanota.conformance.cli import main
+from hanota.protocol import bridge as b
+from hanota.protocol.errors import DecodeError, HarnessUsageError, SizeLimitError, ValidationError
+from hanota.protocol.fragments import (
     MAX_FRAGMENT_OVERHEAD,
     FragmentDescriptor,
     Reassembler,
@@ -32,11 +32,11 @@ from protocol.fragments import (
     parse_fragment,
     split_image,
 )
-from protocol.gbt import GbtBlock, GbtReassembler, GbtSizeLimitError, decode_block, encode_block, split
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
-from protocol.ota_commands import MAX_IMAGE_DATA, ImageBlockResponse, decode_command, encode_command
-from protocol.ota_image import DEFAULT_MAX_IMAGE_SIZE, parse_image
-from protocol.zcl import Status
+from hanota.protocol.gbt import GbtBlock, GbtReassembler, GbtSizeLimitError, decode_block, encode_block, split
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
+from hanota.protocol.ota_commands import MAX_IMAGE_DATA, ImageBlockResponse, decode_command, encode_command
+from hanota.protocol.ota_image import DEFAULT_MAX_IMAGE_SIZE, parse_image
+from hanota.protocol.zcl import Status
 
 from . import _files as f
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd.parser import FeatureParser
 
-from conformance.catalogue import (
+from hanota.conformance.catalogue import (
     FEATURES_DIR,
     Catalogue,
     CatalogueError,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from conformance.models.clock import VirtualClock
-from conformance.models.comms_hub import (
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.comms_hub import (
     HUB_FAULTS,
     TARGET_TRANSITIONS,
     CommsHub,
@@ -22,12 +22,12 @@ from conformance.models.comms_hub import (
     TargetState,
     TransferResponseCode,
 )
-from conformance.models.device import DeviceState, OtaDevice
-from conformance.models.han import HanFrame, HanNetwork
-from protocol import fragments, gbt, ota_image, signatures
-from protocol import ota_commands as oc
-from protocol.errors import HarnessUsageError
-from protocol.zcl import OTA_CLUSTER_ID, SMART_ENERGY_PROFILE_ID, OtaAttribute, Status
+from hanota.conformance.models.device import DeviceState, OtaDevice
+from hanota.conformance.models.han import HanFrame, HanNetwork
+from hanota.protocol import fragments, gbt, ota_image, signatures
+from hanota.protocol import ota_commands as oc
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.zcl import OTA_CLUSTER_ID, SMART_ENERGY_PROFILE_ID, OtaAttribute, Status
 
 HUB = 0x0012_4B00_0000_0001
 IHD = 0x0012_4B00_0000_0002
@@ -401,7 +401,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "reference-models.md"
 
 
 def _generated_sections() -> dict[str, str]:
-    from conformance.models import comms_hub, device
+    from hanota.conformance.models import comms_hub, device
 
     return {
         "device transitions": device.transitions_markdown(),

@@ -7,12 +7,12 @@ import random
 
 import pytest
 
-from conformance.dcc_side import CUT_OFF_POINTS, _cut_off
-from conformance.models.clock import VirtualClock
-from conformance.models.dcc import FAULTS, Dcc
-from conformance.models.inventory import InventorySource
-from conformance.models.premises import World, build_premises, deterministic_key
-from conformance.models.service_request import (
+from hanota.conformance.dcc_side import CUT_OFF_POINTS, _cut_off
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.dcc import FAULTS, Dcc
+from hanota.conformance.models.inventory import InventorySource
+from hanota.conformance.models.premises import World, build_premises, deterministic_key
+from hanota.conformance.models.service_request import (
     Acknowledged,
     ActivateFirmwareRequest,
     ActivationOutcomeAlert,
@@ -29,9 +29,9 @@ from conformance.models.service_request import (
     file_version_to_firmware_version,
     firmware_version_to_file_version,
 )
-from protocol.errors import HarnessUsageError
-from protocol.fragments import split_image
-from protocol.ota_image import ImageFormat
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.fragments import split_image
+from hanota.protocol.ota_image import ImageFormat
 
 A, B = "Supplier A", "Supplier B"
 LIMIT = 4096

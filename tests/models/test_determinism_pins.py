@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from conformance.models.clock import VirtualClock
-from conformance.models.han import HanFrame
-from conformance.models.premises import World, build_premises
-from conformance.models.service_request import RequestVariant
-from protocol import ota_commands as oc
-from protocol.errors import ProtocolError
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.han import HanFrame
+from hanota.conformance.models.premises import World, build_premises
+from hanota.conformance.models.service_request import RequestVariant
+from hanota.protocol import ota_commands as oc
+from hanota.protocol.errors import ProtocolError
 
 GOLDEN = Path(__file__).parent / "golden"
 #: A run with more frames than this keeps its first and last frames in full, and the digest of
@@ -155,7 +155,7 @@ def dcc_load(n: int = 60) -> World:
 
 def full_upgrade() -> World:
     """The models benchmark: a whole 750 kB image to the PPMID in 64-byte blocks."""
-    from protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+    from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 
     world = build_premises(VirtualClock(), seed=0)
     image = world.make_image(world.ppmid, payload_size=DEFAULT_MAX_IMAGE_BYTES - 56 - 66)

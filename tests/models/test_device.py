@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from conformance.models.clock import VirtualClock
-from conformance.models.device import (
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.device import (
     FAULTS,
     TRANSITIONS,
     DeviceInput,
@@ -17,11 +17,11 @@ from conformance.models.device import (
     IllegalEventError,
     OtaDevice,
 )
-from conformance.models.han import HanFrame
-from protocol import ota_commands as oc
-from protocol import ota_image, signatures
-from protocol.errors import HarnessUsageError
-from protocol.zcl import (
+from hanota.conformance.models.han import HanFrame
+from hanota.protocol import ota_commands as oc
+from hanota.protocol import ota_image, signatures
+from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.zcl import (
     OTA_CLUSTER_ID,
     SMART_ENERGY_PROFILE_ID,
     ImageUpgradeStatus,
@@ -733,7 +733,7 @@ def image_for(destination: int) -> bytes:
 
 def _forged_count(change: dict[int, int]) -> list[bytes]:
     """IMAGE in 3 fragments, fragment i's count changed by change[i] (rebuilt from its own parse)."""
-    from protocol import fragments
+    from hanota.protocol import fragments
 
     parts = fragments.split_image(IMAGE, max_bytes=60 + 12 + fragments.DESCRIPTOR_SIZE + 110)
     assert len(parts) == 3

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from conformance.models.clock import VirtualClock
-from conformance.models.comms_hub import TargetState
-from conformance.models.premises import World, build_premises
-from conformance.models.service_request import (
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.comms_hub import TargetState
+from hanota.conformance.models.premises import World, build_premises
+from hanota.conformance.models.service_request import (
     Acknowledged,
     AlertKind,
     FirmwareConfirmedAlert,
@@ -15,8 +15,8 @@ from conformance.models.service_request import (
     RequestVariant,
     TransferOutcomeAlert,
 )
-from protocol.fragments import split_image
-from protocol.ota_image import ImageFormat
+from hanota.protocol.fragments import split_image
+from hanota.protocol.ota_image import ImageFormat
 
 A, B = "Supplier A", "Supplier B"
 

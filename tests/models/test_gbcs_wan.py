@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from conformance.models import gbcs_wan
-from conformance.models.clock import VirtualClock
-from conformance.models.comms_hub import FirmwareTransferAlert, TransferResponseCode
-from conformance.models.premises import World, build_premises
-from conformance.models.service_request import (
+from hanota.conformance.models import gbcs_wan
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.comms_hub import FirmwareTransferAlert, TransferResponseCode
+from hanota.conformance.models.premises import World, build_premises
+from hanota.conformance.models.service_request import (
     Acknowledged,
     ActivateFirmwareRequest,
     SupplierRole,
     TransferOutcomeAlert,
 )
-from conformance.report.render import render_report
-from protocol import gbcs
+from hanota.conformance.report.render import render_report
+from hanota.protocol import gbcs
 from tests.test_suite_over_tcp import result, run_suite
 
 
@@ -125,9 +125,9 @@ def test_a_scenarios_evidence_carries_each_gbcs_frame_in_hex_with_its_decoding(t
 
 
 def _hcalcs_world(*, key_seed: int | None = None) -> tuple[World, object, bytes, bytes]:
-    from conformance.models.premises import deterministic_key
-    from conformance.models.service_request import RequestVariant
-    from protocol.ota_image import parse_image
+    from hanota.conformance.models.premises import deterministic_key
+    from hanota.conformance.models.service_request import RequestVariant
+    from hanota.protocol.ota_image import parse_image
 
     world = build_premises(VirtualClock(), rules="as-implemented", devices=("hcalcs",))
     device = world.first.devices["hcalcs"]

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.models.clock import VirtualClock
-from conformance.models.inventory import InventorySource, SmartMeteringInventory
-from conformance.models.premises import World
-from conformance.models.service_request import Acknowledged
-from protocol.errors import HarnessUsageError
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.inventory import InventorySource, SmartMeteringInventory
+from hanota.conformance.models.premises import World
+from hanota.conformance.models.service_request import Acknowledged
+from hanota.protocol.errors import HarnessUsageError
 
 DEV = 0x000D6F0000000010
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.models.comms_hub import HUB_FAULTS
-from conformance.models.dcc import FAULTS as DCC_FAULTS
-from conformance.models.device import FAULTS as DEVICE_FAULTS
+from hanota.conformance.models.comms_hub import HUB_FAULTS
+from hanota.conformance.models.dcc import FAULTS as DCC_FAULTS
+from hanota.conformance.models.device import FAULTS as DEVICE_FAULTS
 
 __all__ = ["DROPPED", "KNOWN_SURVIVORS", "MUTANTS", "NOT_MUTATED", "Mutant", "all_fault_names"]
 

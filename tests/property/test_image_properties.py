@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, assume, settings
 from hypothesis import given as hgiven
 from hypothesis import strategies as st
 
-from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.ota_image import (
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.ota_image import (
     ImageFormat,
     build_gbcs_image,
     build_zigbee_image,

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol import bridge, fragments, ota_commands
-from protocol._fastpath import struct_of
-from protocol.ota_image import SUB_ELEMENT_HEADER
+from hanota.protocol import bridge, fragments, ota_commands
+from hanota.protocol._fastpath import struct_of
+from hanota.protocol.ota_image import SUB_ELEMENT_HEADER
 
 
 def test_every_hot_struct_is_its_declaration():

@@ -12,8 +12,8 @@ import zigpy.ota.image as zigpy_image
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol._fields import decode, encode
-from protocol.errors import (
+from hanota.protocol._fields import decode, encode
+from hanota.protocol.errors import (
     DecodeError,
     ImageHashMismatchError,
     ProtocolError,
@@ -22,7 +22,7 @@ from protocol.errors import (
     SizeLimitError,
     ValidationError,
 )
-from protocol.fragments import (
+from hanota.protocol.fragments import (
     DESCRIPTOR,
     DESCRIPTOR_SIZE,
     FRAGMENT_DESCRIPTOR_TAG,
@@ -45,9 +45,9 @@ from protocol.fragments import (
     reassemble,
     split_image,
 )
-from protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES, check_image_size
-from protocol.ota_image import ImageFormat, build_gbcs_image, build_zigbee_image, parse_image
-from protocol.signatures import generate_test_key
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES, check_image_size
+from hanota.protocol.ota_image import ImageFormat, build_gbcs_image, build_zigbee_image, parse_image
+from hanota.protocol.signatures import generate_test_key
 
 MFR, TYPE, VERSION = 0x1234, 0x0042, 0x01020304
 # A small limit keeps the unit tests fast; boundary tests use the configured limits below.
@@ -219,7 +219,7 @@ def test_declared_total_above_the_whole_cap_is_refused_before_anything_is_kept(p
 
 
 def test_max_bytes_too_small_for_any_slice_is_a_usage_error(image: bytes) -> None:
-    from protocol.errors import HarnessUsageError
+    from hanota.protocol.errors import HarnessUsageError
 
     with pytest.raises(HarnessUsageError):
         split_image(image, max_bytes=56 + 78)

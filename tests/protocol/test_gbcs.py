@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import given as hgiven
 from hypothesis import strategies as st
 
-from protocol import gbcs
-from protocol.errors import HarnessUsageError, ProtocolError
-from protocol.gbcs import (
+from hanota.protocol import gbcs
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.gbcs import (
     ActivateFirmwareCommand,
     ActivateFirmwareResponse,
     ActivationResponseCode,

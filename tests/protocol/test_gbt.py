@@ -7,9 +7,15 @@ from hypothesis import given as hgiven
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from protocol import gbt
-from protocol.errors import DecodeError, HarnessUsageError, ProtocolError, SizeLimitError, ValidationError
-from protocol.gbt import GbtBlock, GbtReassembler
+from hanota.protocol import gbt
+from hanota.protocol.errors import (
+    DecodeError,
+    HarnessUsageError,
+    ProtocolError,
+    SizeLimitError,
+    ValidationError,
+)
+from hanota.protocol.gbt import GbtBlock, GbtReassembler
 
 
 def test_block_layout_by_hand():

@@ -9,9 +9,9 @@ import inspect
 
 import pytest
 
-from protocol import decode
-from protocol.errors import DecodeError, HarnessUsageError, ProtocolError, ValidationError
-from protocol.ota_commands import (
+from hanota.protocol import decode
+from hanota.protocol.errors import DecodeError, HarnessUsageError, ProtocolError, ValidationError
+from hanota.protocol.ota_commands import (
     UPGRADE_TIME_WAIT_FOR_COMMAND,
     DefaultResponse,
     ImageBlockRequest,
@@ -36,7 +36,7 @@ from protocol.ota_commands import (
     decode_command,
     encode_command,
 )
-from protocol.zcl import AttributeRecord, DataType, Direction, FrameType, Status, ZclHeader
+from hanota.protocol.zcl import AttributeRecord, DataType, Direction, FrameType, Status, ZclHeader
 
 # Field values used throughout, and their little-endian bytes written out by hand.
 MFR, MFR_LE = 0x1234, "3412"
@@ -413,7 +413,7 @@ def test_fast_request_encode_leaves_the_doubtful_to_the_declaration(command):
 
 def test_fast_encoders_skip_the_decode_back(monkeypatch):
     """The hot builds are not checked by decoding (the tests above prove them instead)."""
-    import protocol.ota_commands as oc
+    import hanota.protocol.ota_commands as oc
 
     def refuse(frame):
         raise AssertionError("decoded back")
@@ -423,6 +423,25 @@ def test_fast_encoders_skip_the_decode_back(monkeypatch):
     encode_command(ImageBlockResponse(Status.SUCCESS, MFR, ITYPE, FVER, OFF, b"x"), tsn=1)
     with pytest.raises(AssertionError, match="decoded back"):
         encode_command(ImageBlockRequest(MFR, ITYPE, FVER, OFF, 64), tsn=1, manufacturer_code=1)
+
+
+def test_a_lenient_receiver_decodes_the_hot_frames_by_the_fast_path(monkeypatch):
+    """``ignore_trailing`` (the reference device's decode) takes the fast path too: a frame of
+    exactly a fast form has nothing after its fields to ignore. Frames with octets after their
+    fields still go to the interpreted parse."""
+    import hanota.protocol.ota_commands as oc
+
+    request = encode_command(ImageBlockRequest(MFR, ITYPE, FVER, OFF, 64, None, 0), tsn=1)
+    block = encode_command(ImageBlockResponse(Status.SUCCESS, MFR, ITYPE, FVER, OFF, b"x"), tsn=1)
+    want = [decode_command(request), decode_command(block)]
+
+    def refuse(frame, *, ignore_trailing=False):
+        raise AssertionError("interpreted parse")
+
+    monkeypatch.setattr(oc, "_decode_interpreted", refuse)
+    assert [decode_command(request, ignore_trailing=True), decode_command(block, ignore_trailing=True)] == want
+    with pytest.raises(AssertionError, match="interpreted parse"):
+        decode_command(block + b"\x00", ignore_trailing=True)
 
 
 def test_fast_encode_matches_the_declaration():

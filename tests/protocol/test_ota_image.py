@@ -6,8 +6,14 @@ import struct
 
 import pytest
 
-from protocol.errors import DecodeError, HarnessUsageError, ProtocolError, SizeLimitError, ValidationError
-from protocol.ota_image import (
+from hanota.protocol.errors import (
+    DecodeError,
+    HarnessUsageError,
+    ProtocolError,
+    SizeLimitError,
+    ValidationError,
+)
+from hanota.protocol.ota_image import (
     ImageFormat,
     SubElementTag,
     build_gbcs_image,
@@ -81,7 +87,7 @@ def test_gbcs_roundtrip_unsigned():
 
 
 def test_gbcs_signed_layout():
-    from protocol.signatures import generate_test_key
+    from hanota.protocol.signatures import generate_test_key
 
     mi = b"x" * 100
     built = build_gbcs_image(manufacturer_code=1, image_type=2, file_version=3, manufacturer_image=mi,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from protocol.errors import ProtocolError
-from protocol.ota_image import ImageFormat, image_integrity_code, manufacturer_image_hash, parse_image
+from hanota.protocol.errors import ProtocolError
+from hanota.protocol.ota_image import ImageFormat, image_integrity_code, manufacturer_image_hash, parse_image
 
 VECTORS = Path(__file__).resolve().parents[2] / ".." / "shared" / "vectors"
 REAL = VECTORS / "real-ota"

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from protocol.errors import (
+from hanota.protocol.errors import (
     HarnessUsageError,
     ImageHashMismatchError,
     SignatureInvalidError,
@@ -15,8 +15,8 @@ from protocol.errors import (
     UnsignedDataError,
     ValidationError,
 )
-from protocol.ota_image import P256_SIGNATURE_TAG, build_gbcs_image, build_zigbee_image, parse_image
-from protocol.signatures import (
+from hanota.protocol.ota_image import P256_SIGNATURE_TAG, build_gbcs_image, build_zigbee_image, parse_image
+from hanota.protocol.signatures import (
     check_manufacturer_image_hash,
     generate_test_key,
     load_private_key_pem,

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol import decode
-from protocol.errors import DecodeError
-from protocol.zcl import (
+from hanota.protocol import decode
+from hanota.protocol.errors import DecodeError
+from hanota.protocol.zcl import (
     ATTRIBUTE_RECORD,
     DEFAULT_RESPONSE,
     OTA_ATTRIBUTE_TYPES,

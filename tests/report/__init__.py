@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from conformance.report.render import RequirementInfo
+from hanota.conformance.report.render import RequirementInfo
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&'
 
@@ -53,7 +53,7 @@ FAILING = scenario(
 
 def results(scenarios: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A results.json payload shaped as conformance/verdicts.py writes it."""
-    from conformance.verdicts import ScenarioResult, Verdict, counts, requirement_verdicts
+    from hanota.conformance.verdicts import ScenarioResult, Verdict, counts, requirement_verdicts
 
     scen = scenarios if scenarios is not None else [
         scenario(1, "pass", ["SECMP7-IMG-001"]),

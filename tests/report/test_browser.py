@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.report.manifest import write_manifest
-from conformance.report.render import render_report
+from hanota.conformance.report.manifest import write_manifest
+from hanota.conformance.report.render import render_report
 
 from . import CATALOGUE, make_report_dir
 

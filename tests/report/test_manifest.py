@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.cli import main
-from conformance.report import finish_report
-from conformance.report.manifest import (
+from hanota.conformance.cli import main
+from hanota.conformance.report import finish_report
+from hanota.conformance.report.manifest import (
     MANIFEST,
     ManifestError,
     fingerprint,
@@ -24,7 +24,7 @@ from conformance.report.manifest import (
     verify_manifest,
     write_manifest,
 )
-from conformance.report.render import render_report
+from hanota.conformance.report.render import render_report
 
 from . import CATALOGUE, make_report_dir
 

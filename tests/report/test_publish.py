@@ -8,10 +8,10 @@ import re
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conformance.cli import main
-from conformance.report.manifest import fingerprint, write_manifest
-from conformance.report.publish import publish, requirement_pass_rate
-from conformance.report.render import render_report
+from hanota.conformance.cli import main
+from hanota.conformance.report.manifest import fingerprint, write_manifest
+from hanota.conformance.report.publish import publish, requirement_pass_rate
+from hanota.conformance.report.render import render_report
 
 from . import CATALOGUE, make_report_dir, parse, results, scenario
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.cli import main
-from conformance.report.render import (
+from hanota.conformance.cli import main
+from hanota.conformance.report.render import (
     MAX_FRAMES_SHOWN,
     ReportError,
     load_requirements,
@@ -18,7 +18,7 @@ from conformance.report.render import (
     plain_reason,
     render_report,
 )
-from conformance.report.spec import render_spec
+from hanota.conformance.report.spec import render_spec
 
 from . import CATALOGUE, FAILING, HOSTILE, make_report_dir, parse, results, scenario
 

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, Phase, assume, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from conformance.models.clock import VirtualClock
-from conformance.models.premises import World, deterministic_key
-from conformance.models.service_request import (
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.premises import World, deterministic_key
+from hanota.conformance.models.service_request import (
     AlertKind,
     Rejected,
     SupplierRole,

@@ -22,13 +22,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from conformance.models.clock import VirtualClock
-from conformance.models.device import DeviceState, OtaDevice
-from conformance.models.han import HanFrame
-from protocol import ota_commands as oc
-from protocol import ota_image, signatures
-from protocol.errors import DeviceViolationError
-from protocol.zcl import OTA_CLUSTER_ID, SMART_ENERGY_PROFILE_ID, OtaAttribute, Status
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.device import DeviceState, OtaDevice
+from hanota.conformance.models.han import HanFrame
+from hanota.protocol import ota_commands as oc
+from hanota.protocol import ota_image, signatures
+from hanota.protocol.errors import DeviceViolationError
+from hanota.protocol.zcl import OTA_CLUSTER_ID, SMART_ENERGY_PROFILE_ID, OtaAttribute, Status
 
 HUB = 0x0012_4B00_0000_0001
 DEV = 0x0012_4B00_0000_0002

@@ -17,9 +17,9 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from protocol.errors import ProtocolError
-from protocol.fragments import FragmentMissingError, Reassembler, parse_fragment, split_image
-from protocol.ota_image import build_zigbee_image
+from hanota.protocol.errors import ProtocolError
+from hanota.protocol.fragments import FragmentMissingError, Reassembler, parse_fragment, split_image
+from hanota.protocol.ota_image import build_zigbee_image
 
 # Header 56 + descriptor element 72 + upgrade element header 6: the smallest useful limit is 135.
 _OVERHEAD = 56 + 72 + 6

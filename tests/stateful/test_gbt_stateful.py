@@ -23,9 +23,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from protocol import gbt
-from protocol.errors import DecodeError, ProtocolError
-from protocol.gbt import GbtReassembler
+from hanota.protocol import gbt
+from hanota.protocol.errors import DecodeError, ProtocolError
+from hanota.protocol.gbt import GbtReassembler
 
 
 class GbtReassembly(RuleBasedStateMachine):
