@@ -78,6 +78,7 @@ __all__ = [
     "command_format",
     "decode_command",
     "encode_command",
+    "encode_image_identity",
 ]
 
 #: Upgrade End Response ``upgrade_time`` meaning "do not upgrade until a further command".
@@ -318,6 +319,15 @@ Command = (ImageNotify | QueryNextImageRequest | QueryNextImageResponse | ImageB
 
 _u8, _u16, _u32 = c.Int8ul, c.Int16ul, c.Int32ul
 _this = c.this
+
+#: The image identity as every OTA command that names an image carries it (095264 6.10).
+_IMAGE_IDENTITY = c.Struct("manufacturer_code" / _u16, "image_type" / _u16, "file_version" / _u32)
+
+
+def encode_image_identity(manufacturer_code: int, image_type: int, file_version: int) -> bytes:
+    """The 8 octets naming an image in an OTA command: manufacturer code, image type, file version."""
+    return bytes(_IMAGE_IDENTITY.build({"manufacturer_code": manufacturer_code, "image_type": image_type,
+                                        "file_version": file_version}))
 
 
 def _bit(mask: int) -> Any:
@@ -731,8 +741,8 @@ def decode_command(frame: bytes, *, ignore_trailing: bool = False) -> tuple[ZclH
     fields). Everything else stays strict. Commands that end in a list read to the end of the
     frame (Read Attributes, its response) have no trailing octets to ignore.
     """
-    if ignore_trailing:
-        return _decode_interpreted(frame, ignore_trailing=True)
+    # The fast forms take only a frame with nothing after its fields, which reads the same
+    # with or without ``ignore_trailing``: the reference device's downloads take this path.
     if len(frame) >= _FAST_LEN:  # both fast forms are at least 17 octets
         command_id = frame[2]  # where it is when there is no manufacturer code (checked later)
         fast: tuple[ZclHeader, Command] | None = None
@@ -742,7 +752,7 @@ def decode_command(frame: bytes, *, ignore_trailing: bool = False) -> tuple[ZclH
             fast = _decode_request_fast(frame)
         if fast is not None:
             return fast
-    return _decode_interpreted(frame)
+    return _decode_interpreted(frame, ignore_trailing=ignore_trailing)
 
 
 def _decode_interpreted(frame: bytes, *, ignore_trailing: bool = False) -> tuple[ZclHeader, Command]:

@@ -263,6 +263,11 @@ class World:
         except KeyError:
             raise HarnessUsageError(f"no device {eui:#018x} in this world") from None
 
+    def premises_of(self, device: int) -> Premises | None:
+        """The premises where the device with this EUI-64 was added (None: no such device)."""
+        found = self._devices.get(device)
+        return found[0] if found is not None else None
+
     def make_image(self, device: int | Any, *, payload_size: int = 1024, file_version: int | None = None,
                    manufacturer_code: int | None = None, image_type: int | None = None,
                    key: ec.EllipticCurvePrivateKey | None = None, signed: bool = True,
