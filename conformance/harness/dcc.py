@@ -94,7 +94,7 @@ class DccObserver:
         premises steps)."""
         scene = self._scene
         if scene.dcc_side is None:
-            reference = ReferenceDccSide(scene.world, rules=self._config.rules)
+            reference = ReferenceDccSide(scene.world_(), rules=self._config.rules)
             scene.dcc_side = reference
             scene.evidence_sources.append(
                 lambda: [{"kind": "dcc", "text": line} for line in reference.evidence()])
