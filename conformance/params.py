@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hanota.protocol.errors import HarnessUsageError
@@ -39,6 +39,7 @@ __all__ = [
     "parse_discard_reason",
     "parse_duration",
     "parse_fragment_order",
+    "HexFrame",
     "parse_hex_frame",
     "parse_kind",
     "parse_label",
@@ -244,17 +245,53 @@ def parse_ota_command(text: str) -> CommandId:
 
 
 # ---------------------------------------------------------------------------- hex frames
-_HEX_FRAME = re.compile(r"^[0-9A-Fa-f]{2}( [0-9A-Fa-f]{2})*$")
+_HEX_PAIR = re.compile(r"^[0-9A-Fa-f]{2}$")
+_IDENTITY_TOKEN = re.compile(r"^\{identity of ([A-Za-z0-9_-]+)\}$")
 
 
-def parse_hex_frame(text: str) -> bytes:
-    """'19 00 02 00 34 12' -> bytes; hex pairs separated by single spaces, a ZCL header at least."""
-    if not _HEX_FRAME.match(text):
-        raise _bad("hex frame", text, "hex byte pairs separated by single spaces, e.g. '19 00 05 00'")
-    data = bytes.fromhex(text)
-    if len(data) < 3:
+@dataclass(frozen=True)
+class HexFrame:
+    """A frame written in a feature: hex octets, and ``{identity of LABEL}`` where the frame names
+    an image of the scenario (its manufacturer code, image type and file version, 8 octets as
+    every OTA command carries them), so the frame means the same on any device."""
+
+    parts: tuple[bytes | str, ...]
+
+    @property
+    def images(self) -> tuple[str, ...]:
+        return tuple(part for part in self.parts if isinstance(part, str))
+
+    def render(self, identity: Callable[[str], bytes]) -> bytes:
+        """The octets, with each image's identity from ``identity(label)``."""
+        return b"".join(identity(part) if isinstance(part, str) else part for part in self.parts)
+
+
+def parse_hex_frame(text: str) -> HexFrame:
+    """'19 00 02 00 {identity of new}' -> a HexFrame; hex pairs and identity tokens separated by
+    single spaces, the 3 octets of a ZCL header at least."""
+    expected = ("hex byte pairs separated by single spaces, e.g. '19 00 05 00', and "
+                "'{identity of LABEL}' for the 8 octets naming an image")
+    tokens = re.split(r" (?![^{]*\})", text)  # a space inside {identity of X} does not split
+    parts: list[bytes | str] = []
+    octets = 0
+    for token in tokens:
+        if _HEX_PAIR.match(token):
+            parts.append(bytes.fromhex(token))
+            octets += 1
+        elif match := _IDENTITY_TOKEN.match(token):
+            parts.append(match.group(1))
+            octets += 8
+        else:
+            raise _bad("hex frame", text, expected)
+    if octets < 3:
         raise _bad("hex frame", text, "at least the 3 bytes of a ZCL header")
-    return data
+    merged: list[bytes | str] = []
+    for part in parts:  # adjacent octets as one run, for a readable repr
+        if isinstance(part, bytes) and merged and isinstance(merged[-1], bytes):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return HexFrame(tuple(merged))
 
 
 # ------------------------------------------------------------------- names and choices

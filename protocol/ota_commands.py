@@ -60,6 +60,7 @@ from .ota_messages import (
     UpgradeEndResponse,
     command_entry,
     command_format,
+    encode_image_identity,
     entry_by_id,
 )
 from .zcl import ZCL_HEADER, Direction, FrameType, Status, ZclHeader
@@ -86,6 +87,7 @@ __all__ = [
     "command_format",
     "decode_command",
     "encode_command",
+    "encode_image_identity",
 ]
 
 
@@ -346,8 +348,8 @@ def decode_command(frame: bytes, *, ignore_trailing: bool = False) -> tuple[ZclH
     fields). Everything else stays strict. Commands that end in a list read to the end of the
     frame (Read Attributes, its response) have no trailing octets to ignore.
     """
-    if ignore_trailing:
-        return _decode_interpreted(frame, ignore_trailing=True)
+    # The fast forms take only a frame with nothing after its fields, which reads the same
+    # with or without ``ignore_trailing``: the reference device's downloads take this path.
     if len(frame) >= _FAST_LEN:  # both fast forms are at least 17 octets
         command_id = frame[2]  # where it is when there is no manufacturer code (checked later)
         fast: tuple[ZclHeader, Command] | None = None
@@ -357,7 +359,7 @@ def decode_command(frame: bytes, *, ignore_trailing: bool = False) -> tuple[ZclH
             fast = _decode_request_fast(frame)
         if fast is not None:
             return fast
-    return _decode_interpreted(frame)
+    return _decode_interpreted(frame, ignore_trailing=ignore_trailing)
 
 
 def _decode_interpreted(frame: bytes, *, ignore_trailing: bool = False) -> tuple[ZclHeader, Command]:

@@ -68,6 +68,7 @@ __all__ = [
     "UpgradeEndResponse",
     "command_entry",
     "command_format",
+    "encode_image_identity",
     "entry_by_id",
 ]
 
@@ -309,6 +310,15 @@ Command = (ImageNotify | QueryNextImageRequest | QueryNextImageResponse | ImageB
 
 _u8, _u16, _u32 = c.Int8ul, c.Int16ul, c.Int32ul
 _this = c.this
+
+#: The image identity as every OTA command that names an image carries it (095264 6.10).
+_IMAGE_IDENTITY = c.Struct("manufacturer_code" / _u16, "image_type" / _u16, "file_version" / _u32)
+
+
+def encode_image_identity(manufacturer_code: int, image_type: int, file_version: int) -> bytes:
+    """The 8 octets naming an image in an OTA command: manufacturer code, image type, file version."""
+    return bytes(_IMAGE_IDENTITY.build({"manufacturer_code": manufacturer_code, "image_type": image_type,
+                                        "file_version": file_version}))
 
 
 def _bit(mask: int) -> Any:

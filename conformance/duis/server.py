@@ -178,7 +178,8 @@ class DuisDccService(DccService):
                    else f"no DUIS identity for {alert.supplier!r}")
             self.push.failures.append(f"{at}: not sent ({why})")
             return
-        hub = next((p.hub.eui64 for p in self.world.premises if alert.device in p.specs), 0)
+        premises = self.world.premises_of(alert.device)  # a dict: one alert per device, 50,000 devices
+        hub = premises.hub.eui64 if premises is not None else 0
         message = alert_to_duis(alert, hub, self._rids.get(alert.request_id), self._response_id(user.eui64),
                                 self.duis.clock_epoch, self._versions.get(alert.request_id, 0))
         data = sign_response(message, self.duis.dcc_signer())

@@ -8,7 +8,7 @@ import pytest
 
 from hanota.conformance import params as p
 from hanota.protocol.errors import HarnessUsageError
-from hanota.protocol.ota_commands import CommandId
+from hanota.protocol.ota_commands import CommandId, encode_image_identity
 from hanota.protocol.zcl import ImageUpgradeStatus, Status
 
 LIMIT = 768_000
@@ -104,10 +104,23 @@ def test_statuses_and_commands() -> None:
 
 
 def test_hex_frames() -> None:
-    assert p.parse_hex_frame("19 00 02 00 34 12") == bytes([0x19, 0, 2, 0, 0x34, 0x12])
-    for bad in ("190002", "19 0", "19  00 02", "zz 00 02", "19 00"):
+    frame = p.parse_hex_frame("19 00 02 00 34 12")
+    assert frame.images == ()
+    assert frame.render(lambda label: pytest.fail(label)) == bytes([0x19, 0, 2, 0, 0x34, 0x12])
+    for bad in ("190002", "19 0", "19  00 02", "zz 00 02", "19 00", "19 00 {identity of}",
+                "19 00 {new}", "19 00 05{identity of new}", "{identity new}"):
         with pytest.raises(HarnessUsageError, match="hex frame"):
             p.parse_hex_frame(bad)
+
+
+def test_hex_frames_name_images_by_label() -> None:
+    """The image's identity is filled in per run, so the frame names what the device was offered."""
+    frame = p.parse_hex_frame("19 00 05 00 {identity of new} 40 00 00 00 01 ff")
+    assert frame.images == ("new",)
+    identity = {"new": encode_image_identity(0x5678, 0x0A0B, 0x01020304)}
+    assert frame.render(identity.__getitem__) == bytes.fromhex(
+        "19 00 05 00 78 56 0b 0a 04 03 02 01 40 00 00 00 01 ff")
+    assert p.parse_hex_frame("{identity of new}").render(identity.__getitem__) == identity["new"]
 
 
 def test_names_and_choices() -> None:
