@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from hanota.conformance.models.clock import VirtualClock
 from hanota.conformance.models.dcc import Dcc, DeviceRecord, MeterRecord, Rules
-from hanota.conformance.models.han import HanNetwork
+from hanota.conformance.models.han import HanNetwork, HanNode
 from hanota.conformance.models.service_request import (
     ServiceRequestResponse,
     SupplierRole,
@@ -221,6 +221,17 @@ class World:
                                               gbcs_supports_request=gbcs_supports_request),
                                  firmware_version=spec.file_version)
         return device
+
+    def join_device(self, premises: Premises, key: str, node: HanNode, spec: DeviceSpec) -> None:
+        """A device this world did not build (a bridged device under test, reached through
+        ``node``) joins ``premises`` as ``key``: paired with its hub and known to the DCC."""
+        premises.hub.pair(spec.eui64, spec.kind)
+        self.dcc.register_device(DeviceRecord(spec.eui64, spec.kind, premises.premises_id,
+                                              spec.manufacturer_code, spec.image_type, self.public_key),
+                                 firmware_version=spec.file_version)
+        self._devices[spec.eui64] = (premises, spec)
+        premises.specs[spec.eui64] = spec
+        premises.devices[key] = node
 
     def _make_device(self, premises: Premises, spec: DeviceSpec, rng: random.Random,
                      faults: Iterable[str], supports_fragmentation: bool, consumer_refusal: bool,
