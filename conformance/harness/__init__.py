@@ -14,6 +14,7 @@ parts that each do one job:
   wall time);
 - :mod:`.observe` and :mod:`.checks`: frame observation (:class:`FrameLog`) and the checks of the
   Then-steps (:class:`DeviceObserver`);
+- :mod:`.dcc` and :mod:`.dcc_wan`: the DCC side's acts and checks (:class:`DccObserver`);
 - :mod:`.evidence`: the evidence attached to each result (:class:`EvidenceLog`).
 
 **Observation goes through the HAN only.** The device under test is read with ZCL Read
@@ -25,6 +26,7 @@ reached over the DUT bridge (:mod:`hanota.conformance.adapters`): :attr:`Harness
 from .checks import DeviceObserver
 from .clock import MAX_DOWNLOAD_MS, PROGRESS_EVERY_S, QUIET_MS, ClockDriver
 from .config import DEFAULT_PIXIT_DURATIONS, RunConfig
+from .dcc import DccObserver
 from .evidence import EvidenceLog
 from .facade import Harness
 from .hub import HubPlayer, HubScript, Offer, OfferState
@@ -36,7 +38,7 @@ from .world import Evidence, EvidenceSource, Scene
 
 __all__ = [
     "DEFAULT_PIXIT_DURATIONS", "MAX_DOWNLOAD_MS", "PROGRESS_EVERY_S", "QUIET_MS", "UNKNOWN_TAG",
-    "ClockDriver", "DeviceObserver", "DutHandle", "Evidence", "EvidenceLog", "EvidenceSource",
+    "ClockDriver", "DccObserver", "DeviceObserver", "DutHandle", "Evidence", "EvidenceLog", "EvidenceSource",
     "FrameLog", "Harness", "HubPlayer", "HubScript", "ImageFactory", "ImageInfo", "Offer", "OfferState",
     "Offers", "RunConfig", "Scene", "SeenFrame", "other_device_eui64",
 ]

@@ -4,7 +4,8 @@ Each part does one job (docs/harness.md, "The harness's parts"): :class:`~.confi
 (the run's settings), :class:`~.world.Scene` (world building), :class:`~.images.ImageFactory`
 (images and their defects), :class:`~.offers.Offers` with :class:`~.hub.HubPlayer` (the scripted
 hub), :class:`~.clock.ClockDriver` (time), :class:`~.observe.FrameLog` and
-:class:`~.checks.DeviceObserver` (observation and checks), :class:`~.evidence.EvidenceLog`.
+:class:`~.checks.DeviceObserver` (observation and checks), :class:`~.dcc.DccObserver` (the DCC
+side's acts and checks), :class:`~.evidence.EvidenceLog`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..signing import CommandSigner, KeySigner
 from .checks import DeviceObserver
 from .clock import MAX_DOWNLOAD_MS, ClockDriver
 from .config import RunConfig
+from .dcc import DccObserver
 from .evidence import EvidenceLog
 from .hub import HubPlayer, HubScript, Offer
 from .images import ImageFactory
@@ -61,6 +63,8 @@ class Harness:
         self.offers = Offers(config, self.scene, self.time, self.images_)
         self.observer = DeviceObserver(config, self.scene, self.time, self.log, self.images_)
         self.evidence_log = EvidenceLog(self.scene)
+        #: the DCC side's acts and checks (steps/dcc_steps.py)
+        self.dcc = DccObserver(config, self.scene, self.images_)
 
     # ================================================================ the run's settings
     @property

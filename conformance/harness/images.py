@@ -147,14 +147,17 @@ class ImageFactory:
             self._store(label, dataclasses.replace(info, data=self._smuggle(info, kind)))
             return
 
-        def remake(**options: Any) -> bytes:  # the keyword arguments of _build
+        def remake(*, key: ec.EllipticCurvePrivateKey | None = None, signed: bool = True,
+                   manufacturer_code: int | None = None, image_type: int | None = None,
+                   hardware_versions: tuple[int, int] | None = info.hardware_versions) -> bytes:
             if self._config.supplied:  # every remade image needs the manufacturer's key ...
-                if kind is DefectKind.SIGNATURE_OTHER_KEY:  # ... but one signed by another key
-                    return sign_deterministically(info.data, options["key"])
+                if kind is DefectKind.SIGNATURE_OTHER_KEY and key is not None:  # ... but one by another key
+                    return sign_deterministically(info.data, key)
                 raise ImageUnavailableError(f"an image re-made so that {kind.value!r}", self._config.pics)
-            options.setdefault("hardware_versions", info.hardware_versions)
             return self._build(payload_size=info.payload_size, file_version=info.file_version,
-                               zigbee=info.zigbee, destination=info.destination, **options)
+                               zigbee=info.zigbee, destination=info.destination, key=key, signed=signed,
+                               manufacturer_code=manufacturer_code, image_type=image_type,
+                               hardware_versions=hardware_versions)
 
         data = bytearray(info.data)
         header_len = ota_image.parse_image(info.data, max_size=len(info.data)).header.header_length

@@ -1,13 +1,17 @@
 """The DCC-side scenarios over DUIS (issue 17, "What must be shown"), each run a real subprocess:
 
 - against ``hanota serve-dcc --binding duis`` they give the same verdicts as against the
-  reference DCC in process, under both rule sets, except where DUIS cannot observe: the GBCS
-  frames between the DCC and its hubs and cutting a device off its HAN (SECMP7-SEC-001 to 004,
-  not applicable with that reason), and, under wg-2016, the fragments of an image above the size
-  limit, which DUIS cannot carry (@slow scenarios, not in this selection);
+  reference DCC in process, under both rule sets (SR 11.4 field by field and in other DCC user
+  roles, devices added in a given state and cut off their HAN through the control channel),
+  except where DUIS cannot observe: the GBCS frames between the DCC and its hubs
+  (SECMP7-SEC-001 to 004, not applicable with that reason), and, under wg-2016, the fragments
+  of an image above the size limit, which DUIS cannot carry (@slow scenarios, not in this
+  selection);
 - a DCC that groups alerts, writes the requested version into the inventory, never sends alert
-  (c), or sends it after its declared service level fails the scenarios of the requirement it
-  breaks, over DUIS too (the last two judged from what reached the suite's response address).
+  (c), sends it after its declared service level, files every refused device in
+  InvalidDeviceIDList or takes SR 11.4 from any role fails the scenarios of the requirement it
+  breaks, over DUIS too (alert (c)'s absence and lateness judged from what reached the suite's
+  response address).
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ from .conftest import SCHEMA, need_vectors
 #: an alert (c) that never arrives, one that arrives after the declared service level.
 WAN_UNSEEN = "does not show the GBCS frames it exchanges with hubs"
 #: What the DUIS binding does not offer (yet), as steps/dcc_steps.py names it in the reason.
-DUIS_LACKS = ("cut a device off its HAN", "cannot add devices in a given state",
-              "cannot send a Service Request field by field", "cannot send SR 11.3")
-FAULTS = {**FAULTY, "no-alert-c": "SECMP7-ALERT-002", "alert-c-too-late": "SECMP7-ALERT-007"}
+DUIS_LACKS = ("cannot send SR 11.3",)
+FAULTS = {**FAULTY, "no-alert-c": "SECMP7-ALERT-002", "alert-c-too-late": "SECMP7-ALERT-007",
+          # SR 11.4 field by field, devices added in a given state, User IDs in other roles:
+          "warn-all-invalid": "SECMP7-SEC-005", "accept-any-role": "SECMP7-SEC-005"}
+#: The faults whose requirement is the SEC as implemented's (run under that rule set).
+AS_IMPLEMENTED = {"warn-all-invalid", "accept-any-role"}
 
 
 def _keys(tmp: Path) -> Path:
@@ -77,10 +84,9 @@ def test_dcc_side_same_verdicts_over_duis_as_in_process(tmp_path: Path, rules: s
         ref, duis = in_process.result(), over_duis.result()
     want, seen = verdicts(ref), verdicts(duis)
     assert len(want) >= 25, ref["_output"]
-    # DUIS does not show what passes between the DCC and its hubs (GBCS on the WAN), nor can
-    # it cut a device off its HAN; and the DUIS binding does not yet send SR 11.4 field by
-    # field, add devices in a given state or send SR 11.3: those scenarios are not applicable
-    # over DUIS, each saying which of these it needs.
+    # DUIS does not show what passes between the DCC and its hubs (GBCS on the WAN), and the
+    # DUIS binding does not yet send SR 11.3: those scenarios are not applicable over DUIS,
+    # each saying which of these it needs.
     unseen = {r["nodeid"].split("::")[-1] for r in duis["scenarios"]
               if r["verdict"] == "not-applicable" and any(
                   words in r.get("reason", "") for words in (WAN_UNSEEN, *DUIS_LACKS))}
@@ -95,7 +101,8 @@ def test_dcc_side_same_verdicts_over_duis_as_in_process(tmp_path: Path, rules: s
 def test_a_faulty_dcc_over_duis_fails_the_scenarios_of_the_requirement_it_breaks(
         tmp_path: Path, fault: str, requirement: str) -> None:
     need_vectors()
-    data = _over_duis(tmp_path, fault, "--dcc-fault", fault, only=requirement)
+    rules = "as-implemented" if fault in AS_IMPLEMENTED else "wg-2016"
+    data = _over_duis(tmp_path, fault, "--dcc-fault", fault, rules=rules, only=requirement)
     failed = {req for r in data["scenarios"] if r["verdict"] == "fail" for req in r["requirements"]}
     assert requirement in failed, (f"serve-dcc --binding duis --dcc-fault {fault}: no {requirement} "
                                    f"scenario failed; failed: {sorted(failed)}\n{data['_output']}")
