@@ -56,7 +56,8 @@ def main(emit) -> None:  # type: ignore[no-untyped-def]
     finally:
         proc.terminate()
         proc.wait(10)
-    assert (bridged.steps, bridged.frames_checked) == (inprocess.steps, inprocess.frames_checked), \
+    assert (bridged.steps, bridged.frames_checked, bridged.digest) == \
+        (inprocess.steps, inprocess.frames_checked, inprocess.digest), \
         "the bridged exploration differs from the in-process one"
     emit("explore_examples", inprocess.examples)
     emit("explore_hub_actions", inprocess.steps)

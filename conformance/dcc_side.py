@@ -29,7 +29,10 @@ from typing import Any, Protocol
 
 from hanota.conformance.adapters.base import DutNotApplicableError
 from hanota.conformance.models import gbcs_wan
-from hanota.conformance.models.premises import DEFAULT_MANUFACTURER_CODE
+from hanota.conformance.models.clock import VirtualClock
+from hanota.conformance.models.comms_hub import CommsHub
+from hanota.conformance.models.han import HanFrame, HanNetwork, HanNode
+from hanota.conformance.models.premises import DEFAULT_MANUFACTURER_CODE, Premises, ScriptedHub, World
 from hanota.conformance.models.service_request import (
     Acknowledged,
     ActivateFirmwareRequest,
@@ -42,6 +45,7 @@ from hanota.conformance.models.service_request import (
     ServiceRequestResponse,
     SupplierRole,
     TransferOutcomeAlert,
+    UpdateFirmwareRequest,
     WarningResponse,
 )
 from hanota.protocol import ota_commands as oc
@@ -234,7 +238,7 @@ class GbcsNotObservableError(DutNotApplicableError):
     judges them is then *not applicable*, with this as the reason)."""
 
 
-def gbcs_frames_of(side: Any) -> list[gbcs_wan.GbcsRecord]:
+def gbcs_frames_of(side: object) -> list[gbcs_wan.GbcsRecord]:
     """The GBCS frames ``side`` exchanged with the hubs, oldest first (an optional operation:
     a DCC side without ``gbcs_frames`` makes the asking scenario not applicable)."""
     frames = getattr(side, "gbcs_frames", None)
@@ -252,7 +256,7 @@ class ReferenceDccSide:
     changes what passes.
     """
 
-    def __init__(self, world: Any, *, rules: str) -> None:
+    def __init__(self, world: World, *, rules: str) -> None:
         self.world = world
         self.rules = rules
         self._requests: list[SubmittedRequest] = []
@@ -272,7 +276,8 @@ class ReferenceDccSide:
         dcc.register_supplier(supplier)
         variant = (RequestVariant.SEND_PPMID_IHD_FIRMWARE if self.rules == "wg-2016"
                    else RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE)
-        if devices and devices[0] in self.world._devices and self.world.spec(devices[0]).kind == "hcalcs":
+        if devices and self.world.premises_of(devices[0]) is not None \
+                and self.world.spec(devices[0]).kind == "hcalcs":
             variant = RequestVariant.SR_11_1_UPDATE_FIRMWARE  # HCALCS: distribution, then SR 11.3
         request = self.world.request(list(devices), image, requester=supplier, variant=variant,
                                      firmware_version=file_version)
@@ -280,7 +285,7 @@ class ReferenceDccSide:
         # DCC's mechanism under the working group's rules (SECMP7-FRAG-001), never the suite's.
         return self._record(request, label, len(image), dcc.submit(request))
 
-    def _record(self, request: Any, label: str, size: int,
+    def _record(self, request: UpdateFirmwareRequest, label: str, size: int,
                 response: ServiceRequestResponse) -> SubmittedRequest:
         sent = SubmittedRequest(request.request_id, request.requester, label, tuple(request.device_ids),
                                 request.file_version, size, self.now_ms(), response,
@@ -387,7 +392,7 @@ class ReferenceDccSide:
         if what not in OTHER_DEVICES:
             raise HarnessUsageError(f"unknown other device {what!r}; known: {'; '.join(OTHER_DEVICES)}")
         world = self.world
-        premises = world._devices[device][0] if device in world._devices else None
+        premises = world.premises_of(device)
         if premises is None:
             raise HarnessUsageError(f"no device {device:#018x} in the reference world")
         if what == OTHER_DEVICES[0]:
@@ -482,13 +487,13 @@ class ReferenceDccSide:
             self._tapped.add(id(hub))
             self._tap(hub, premises.premises_id)
 
-    def _tap(self, hub: Any, premises_id: str) -> None:
+    def _tap(self, hub: CommsHub | ScriptedHub, premises_id: str) -> None:
         start, receive = hub.start_distribution, hub.receive_wan_block
         store = getattr(hub, "store_image", None)
         current: list[HubDelivery] = []
 
         @wraps(start)
-        def start_distribution(request_id: str, targets: Sequence[int], **options: Any) -> None:
+        def start_distribution(request_id: str, targets: Sequence[int], **options: object) -> None:
             delivery = HubDelivery(premises_id, request_id, tuple(targets), self.now_ms())
             self._deliveries.append(delivery)
             current[:] = [delivery]
@@ -507,11 +512,12 @@ class ReferenceDccSide:
                     delivery.payload = bytes(whole)
             receive(block)
 
-        hub.start_distribution = start_distribution
-        hub.receive_wan_block = receive_wan_block
+        # The tap re-wires the hub's WAN face (an observer on the link: it changes nothing that passes).
+        hub.start_distribution = start_distribution  # type: ignore[method-assign]
+        hub.receive_wan_block = receive_wan_block  # type: ignore[method-assign]
         if store is not None:
             @wraps(store)
-            def store_image(request_id: str, targets: Sequence[int], data: bytes, **options: Any) -> bool:
+            def store_image(request_id: str, targets: Sequence[int], data: bytes, **options: object) -> bool:
                 kept = bool(store(request_id, targets, data, **options))
                 for delivery in reversed(self._deliveries):
                     if delivery.premises_id == premises_id and delivery.request_id == request_id:
@@ -519,7 +525,7 @@ class ReferenceDccSide:
                         break
                 return kept
 
-            hub.store_image = store_image
+            hub.store_image = store_image  # type: ignore[method-assign,union-attr]
 
 
 def _seen(alert: Alert, supplier: str) -> AlertSeen:
@@ -556,7 +562,7 @@ def is_kind(alert: AlertSeen, wanted: str) -> bool:
 
 
 # -- reference-world actions the DCC-side scenarios need -------------------------------------------
-def make_activation_fail(device: Any) -> None:
+def make_activation_fail(device: object) -> None:
     """Make the reference device fail its next activation: it downloads and verifies the image,
     the activation time comes, and it keeps running (and reporting) the firmware it had.
 
@@ -569,15 +575,17 @@ def make_activation_fail(device: Any) -> None:
     fail()
 
 
-def _role_at(world: Any, supplier: str, device: int) -> SupplierRole:
+def _role_at(world: World, supplier: str, device: int) -> SupplierRole:
     """The role ``supplier`` holds at ``device``'s premises (gas only if not also electricity)."""
-    premises = world._devices[device][0]
+    premises = world.premises_of(device)
+    if premises is None:
+        raise HarnessUsageError(f"no device {device:#018x} in the reference world")
     gas = premises.gas_meter is not None and premises.gas_meter.supplier == supplier
     return SupplierRole.GAS_SUPPLIER if gas and premises.electricity_meter.supplier != supplier \
         else SupplierRole.IMPORT_SUPPLIER
 
 
-def _cut_off(clock: Any, network: Any, device: Any, point: int) -> None:
+def _cut_off(clock: VirtualClock, network: HanNetwork, device: HanNode, point: int) -> None:
     """Take ``device`` off ``network`` now (point 0), after its second Image Block Request
     (1), or right after its Upgrade End Request SUCCESS went out (2): the hub gets that
     request, the device's link goes down before anything else happens."""
@@ -587,7 +595,7 @@ def _cut_off(clock: Any, network: Any, device: Any, point: int) -> None:
     inner = device.next_frame
     blocks = [0]
 
-    def next_frame() -> Any:
+    def next_frame() -> HanFrame | None:
         frame = inner()
         if frame is None or frame.cluster_id != 0x0019:
             return frame
@@ -603,11 +611,11 @@ def _cut_off(clock: Any, network: Any, device: Any, point: int) -> None:
             clock.call_later(0, partial(network.link_down, device.eui64))
         return frame
 
-    device.next_frame = next_frame
+    device.next_frame = next_frame  # type: ignore[method-assign]  # the reference device, re-wired
 
 
-def add_premises_like(world: Any, premises: Any, count: int, *,
-                      device_faults: Sequence[str] = ()) -> list[Any]:
+def add_premises_like(world: World, premises: Premises, count: int, *,
+                      device_faults: Sequence[str] = ()) -> list[Premises]:
     """``count`` more premises with the same Suppliers, devices and hub faults as ``premises``.
     Their HAN frames are not logged: the suite observes them through the DCC, never frame by frame."""
     kinds = tuple(premises.specs[d.eui64].kind for d in premises.devices.values())

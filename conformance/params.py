@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hanota.protocol.errors import HarnessUsageError
@@ -39,6 +39,7 @@ __all__ = [
     "parse_discard_reason",
     "parse_duration",
     "parse_fragment_order",
+    "HexFrame",
     "parse_hex_frame",
     "parse_kind",
     "parse_label",
@@ -52,6 +53,18 @@ __all__ = [
     "parse_target",
     "parse_upgrade_status",
     "parse_upgrade_time",
+    # the DCC side's
+    "STEP_TYPES",
+    "ImageHash",
+    "Irregularity",
+    "RejectionReason",
+    "parse_activation_outcome",
+    "parse_ccs08_code",
+    "parse_gbcs_alert_code",
+    "parse_image_hash",
+    "parse_irregularity",
+    "parse_rejection_reason",
+    "parse_result",
 ]
 
 
@@ -244,17 +257,53 @@ def parse_ota_command(text: str) -> CommandId:
 
 
 # ---------------------------------------------------------------------------- hex frames
-_HEX_FRAME = re.compile(r"^[0-9A-Fa-f]{2}( [0-9A-Fa-f]{2})*$")
+_HEX_PAIR = re.compile(r"^[0-9A-Fa-f]{2}$")
+_IDENTITY_TOKEN = re.compile(r"^\{identity of ([A-Za-z0-9_-]+)\}$")
 
 
-def parse_hex_frame(text: str) -> bytes:
-    """'19 00 02 00 34 12' -> bytes; hex pairs separated by single spaces, a ZCL header at least."""
-    if not _HEX_FRAME.match(text):
-        raise _bad("hex frame", text, "hex byte pairs separated by single spaces, e.g. '19 00 05 00'")
-    data = bytes.fromhex(text)
-    if len(data) < 3:
+@dataclass(frozen=True)
+class HexFrame:
+    """A frame written in a feature: hex octets, and ``{identity of LABEL}`` where the frame names
+    an image of the scenario (its manufacturer code, image type and file version, 8 octets as
+    every OTA command carries them), so the frame means the same on any device."""
+
+    parts: tuple[bytes | str, ...]
+
+    @property
+    def images(self) -> tuple[str, ...]:
+        return tuple(part for part in self.parts if isinstance(part, str))
+
+    def render(self, identity: Callable[[str], bytes]) -> bytes:
+        """The octets, with each image's identity from ``identity(label)``."""
+        return b"".join(identity(part) if isinstance(part, str) else part for part in self.parts)
+
+
+def parse_hex_frame(text: str) -> HexFrame:
+    """'19 00 02 00 {identity of new}' -> a HexFrame; hex pairs and identity tokens separated by
+    single spaces, the 3 octets of a ZCL header at least."""
+    expected = ("hex byte pairs separated by single spaces, e.g. '19 00 05 00', and "
+                "'{identity of LABEL}' for the 8 octets naming an image")
+    tokens = re.split(r" (?![^{]*\})", text)  # a space inside {identity of X} does not split
+    parts: list[bytes | str] = []
+    octets = 0
+    for token in tokens:
+        if _HEX_PAIR.match(token):
+            parts.append(bytes.fromhex(token))
+            octets += 1
+        elif match := _IDENTITY_TOKEN.match(token):
+            parts.append(match.group(1))
+            octets += 8
+        else:
+            raise _bad("hex frame", text, expected)
+    if octets < 3:
         raise _bad("hex frame", text, "at least the 3 bytes of a ZCL header")
-    return data
+    merged: list[bytes | str] = []
+    for part in parts:  # adjacent octets as one run, for a readable repr
+        if isinstance(part, bytes) and merged and isinstance(merged[-1], bytes):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return HexFrame(tuple(merged))
 
 
 # ------------------------------------------------------------------- names and choices
@@ -418,3 +467,89 @@ def parse_defect(text: str) -> Defect:
         if kind not in _NUMBERED and kind.value == text:
             return Defect(kind)
     raise _bad("image defect", text, "one of the defects listed in features/README.md")
+
+
+# ------------------------------------------------------------------- the DCC side's choices
+class _Quoted:
+    """A quoted step parameter: text without a double quote (parse's ``pattern`` protocol)."""
+
+    pattern = r'[^"]+'
+
+    def __call__(self, text: str) -> str:
+        return text
+
+
+#: Types for step patterns (``parsers.parse(..., extra_types=STEP_TYPES)``): ``"{name:q}"`` is a
+#: quoted parameter with no double quote inside, so a phrasing never matches a longer one's
+#: (``... from "{supplier:q}"`` does not take ``"Supplier A" because "..."``).
+STEP_TYPES = {"q": _Quoted()}
+
+#: CCS08 Firmware Transfer Alert response codes (domain.md section 2b).
+CCS08_CODES = {"Success": 0, "Image Discarded": 1, "Hardware Version Mismatch": 2, "File Transfer Failure": 3}
+#: A CS08 responseCode and 0x8F8B's activateImage.
+RESULTS = {"Success": 0, "Failure": 1}
+#: The SR 11.3 activation outcome (CS06 alert 0x8F66 / 0x8F67 response code).
+ACTIVATION_OUTCOMES = {"Success": 0, "No Image Held": 1, "Hash Mismatch": 2, "Activation Failure": 3}
+_GBCS_ALERT = re.compile(r"^0x[0-9A-Fa-f]{4}$")
+
+
+def _code(table: dict[str, int], what: str, text: str) -> int:
+    try:
+        return table[text]
+    except KeyError:
+        raise _bad(what, text, " or ".join(repr(k) for k in table)) from None
+
+
+def parse_ccs08_code(text: str) -> int:
+    return _code(CCS08_CODES, "CCS08 response code", text)
+
+
+def parse_result(text: str) -> int:
+    return _code(RESULTS, "result", text)
+
+
+def parse_activation_outcome(text: str) -> int:
+    return _code(ACTIVATION_OUTCOMES, "activation outcome", text)
+
+
+def parse_gbcs_alert_code(text: str) -> int:
+    """'0x8F89' -> 0x8F89."""
+    if not _GBCS_ALERT.match(text):
+        raise _bad("GBCS alert code", text, "four hex digits after 0x, e.g. '0x8F89'")
+    return int(text, 16)
+
+
+class Irregularity(enum.Enum):
+    """What makes a Service Request irregular: the role it is sent in, or its FirmwareVersion."""
+
+    EXPORT_SUPPLIER = "the role Export Supplier"
+    ELECTRICITY_DISTRIBUTOR = "the role Electricity Distributor"
+    GAS_TRANSPORTER = "the role Gas Transporter"
+    OTHER_USER = "the role Other User"
+    OTHER_VERSION = "a FirmwareVersion other than the image header's"
+
+
+class RejectionReason(enum.Enum):
+    """Why the DCC rejects a Service Request, in the features' words."""
+
+    ROLE_MAY_NOT_SEND = "its role may not send it"
+    FIRMWARE_VERSION_MISMATCH = "its FirmwareVersion differs from the image header"
+
+
+class ImageHash(enum.Enum):
+    """The hash an SR 11.3 'Activate Firmware' carries."""
+
+    MANUFACTURER_IMAGE = "its Manufacturer Image hash"
+    WRONG = "a wrong hash"
+
+
+def parse_irregularity(text: str) -> Irregularity:
+    return Irregularity(_choice(Irregularity, "irregularity", text).value)
+
+
+def parse_rejection_reason(text: str) -> RejectionReason:
+    return RejectionReason(_choice(RejectionReason, "rejection reason", text).value)
+
+
+def parse_image_hash(text: str) -> ImageHash:
+    return ImageHash(_choice(ImageHash, "image hash", text).value)

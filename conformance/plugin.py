@@ -35,11 +35,12 @@ import dataclasses
 import os
 import re
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_bdd.parser import Feature, Scenario, Step
 
 from hanota.protocol.errors import DeviceViolationError, HarnessUsageError
 
@@ -275,7 +276,7 @@ def _load_xfails(path: str | None) -> dict[str, str]:
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-bdd's default, which would trip --strict-markers
-def pytest_bdd_apply_tag(tag: str, function: Any) -> bool | None:
+def pytest_bdd_apply_tag(tag: str, function: Callable[..., object]) -> bool | None:
     if REQ_TAG.match(tag):
         mark = pytest.mark.requirement(tag)
     elif tag.startswith("pics-"):
@@ -355,26 +356,28 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(f"{NOT_APPLICABLE}scenario belongs to rule set {sorted(wanted)}; this run uses '{rules}'")
 
 
-def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario) -> None:
     request.node.stash[_scenario_key] = {"feature": feature.name, "scenario": scenario.name, "steps": []}
 
 
-def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
-                          step_func: Any, step_func_args: Any) -> None:
+def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step,
+                          step_func: Callable[..., object], step_func_args: dict[str, object]) -> None:
     info = request.node.stash.get(_scenario_key, None)
     if info is not None:
         info["steps"].append({"keyword": step.keyword, "text": step.name, "status": "passed"})
 
 
-def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
-                          step_func: Any, step_func_args: Any, exception: BaseException) -> None:
+def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step,
+                          step_func: Callable[..., object], step_func_args: dict[str, object],
+                          exception: BaseException) -> None:
     info = request.node.stash.get(_scenario_key, None)
     if info is not None:
         info["steps"].append({"keyword": step.keyword, "text": step.name, "status": "failed",
                               "error": str(exception)})
 
 
-def _verdict(report: pytest.TestReport, call_excinfo: Any) -> tuple[Verdict, str]:
+def _verdict(report: pytest.TestReport,
+             call_excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Verdict, str]:
     if report.skipped:
         reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
         reason = reason.removeprefix("Skipped: ")
@@ -477,7 +480,8 @@ def _catalogue_ids(results: list[ScenarioResult]) -> list[str]:
     return ids + extra
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
+                            config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return  # an xdist worker: the controller has every result and writes results.json
     results = config.stash.get(_results_key, [])

@@ -32,10 +32,10 @@ Feature: ZigBee OTA Upgrade cluster client behaviour
 
     @SECMP7-OTA-002 @side-device
     Scenario: The device does not take a block at an offset it did not ask for
-      The frame is an Image Block Response for image "new" (manufacturer 0x1234, image type
-      0x0102, file version 0x01000001) carrying one byte at file offset 64 when the device
-      asked for offset 0. The device must not count it as data received.
-      Given the hub answers the next "Image Block Request" with the frame "19 00 05 00 34 12 02 01 01 00 00 01 40 00 00 00 01 ff"
+      The frame is an Image Block Response for image "new" (its manufacturer code, image type
+      and file version, as the device was offered it) carrying one byte at file offset 64 when
+      the device asked for offset 0. The device must not count it as data received.
+      Given the hub answers the next "Image Block Request" with the frame "19 00 05 00 {identity of new} 40 00 00 00 01 ff"
       When the hub offers image "new" to the device
       And "1 second" pass
       Then every Image Block Request names image "new" and continues from the data received
@@ -46,7 +46,7 @@ Feature: ZigBee OTA Upgrade cluster client behaviour
       The frame is an Image Block Response for image "new" at file offset 0, the offset asked
       for, carrying 65 bytes. A device that asks for at most 64 bytes (the reference device
       does) must not count it as data received; a device that asked for 65 or more may take it.
-      Given the hub answers the next "Image Block Request" with the frame "19 00 05 00 34 12 02 01 01 00 00 01 00 00 00 00 41 ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff"
+      Given the hub answers the next "Image Block Request" with the frame "19 00 05 00 {identity of new} 00 00 00 00 41 ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff"
       When the hub offers image "new" to the device
       And "1 second" pass
       Then every Image Block Request names image "new" and continues from the data received
@@ -165,8 +165,8 @@ Feature: ZigBee OTA Upgrade cluster client behaviour
     @SECMP7-OTA-009 @side-device
     Scenario: The device takes a NO_IMAGE_AVAILABLE answer that carries the optional fields
       The answer is status NO_IMAGE_AVAILABLE (0x98) followed by the twelve octets of the fields
-      a SUCCESS answer would carry, as zigpy's OTA server sends it.
-      Given the hub answers the next "Query Next Image Request" with the frame "19 00 02 98 34 12 02 01 01 00 00 01 00 50 00 00"
+      a SUCCESS answer would carry (image "new" and its size), as zigpy's OTA server sends it.
+      Given the hub answers the next "Query Next Image Request" with the frame "19 00 02 98 {identity of new} 00 50 00 00"
       When the hub offers image "new" to the device
       And "10 seconds" pass
       Then the device runs image "original"

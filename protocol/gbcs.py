@@ -6,17 +6,14 @@ layout of the DCC's public sample frames (SmartDCCInnovation/gbcs-parser, RTDS-4
 no sample exists, that parser's reading of the payloads. ``docs/gbcs-messages.md`` says which
 layout is verified against a sample and which is the project's reading.
 
-Everything is declared once with construct and used for both parse and build. Every length
-(BER or DER) is checked against the bytes that are left before anything is read, and every
-nested length-prefixed part is parsed from its own bounded window whose errors still name the
-absolute byte offset in the input.
+Everything is declared once with construct and used for both parse and build, from the ASN.1
+building blocks of :mod:`protocol.der`: every length (BER or DER) is checked against the bytes
+that are left before anything is read, and every nested length-prefixed part is parsed from its
+own bounded window whose errors still name the absolute byte offset in the input.
 """
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -24,8 +21,20 @@ from typing import Any, ClassVar, Final, TypeAlias
 
 import construct as c
 
-from ._fields import decode, encode
-from .errors import DecodeError, HarnessUsageError, ProtocolError, ValidationError
+from ._fields import encode
+from .der import (
+    BER_LENGTH,
+    AbsoluteTell,
+    Bounded,
+    DerUnsigned,
+    EnumOf,
+    GeneralizedTime,
+    OneOf,
+    decode_at,
+    present,
+    tlv,
+)
+from .errors import DecodeError, HarnessUsageError, ValidationError
 
 __all__ = [
     "BER_LENGTH",
@@ -130,295 +139,58 @@ class UnknownPayloadError(ValidationError):
 CANCELLATION_DATE_TIME: Final = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
-# --------------------------------------------------------------------------- bounded parsing
-
-
-def _remaining(stream: Any) -> int:
-    pos = stream.tell()
-    end = stream.seek(0, io.SEEK_END)
-    stream.seek(pos)
-    return int(end - pos)
-
-
-def _absolute(stream: Any) -> int:
-    """Offset of the stream position in the whole input (windows carry their base)."""
-    return int(getattr(stream, "base", 0)) + int(stream.tell())
-
-
-def _clean_path(path: object) -> str:
-    # "value" is the anonymous inside of a TLV: leave it out so paths read like the ASN.1.
-    parts = [p.strip() for p in str(path or "").split("->")]
-    return ".".join(p for p in parts if p and p not in ("(parsing)", "(building)", "value"))
-
-
-def _reason(err: c.ConstructError) -> str:
-    text = str(err).split("\n", 1)
-    return (text[1] if len(text) > 1 else text[0]).strip() or type(err).__name__
-
-
-class _Window(io.BytesIO):
-    """The bytes of one length-prefixed part, remembering where they sit in the whole input."""
-
-    def __init__(self, data: bytes, base: int) -> None:
-        super().__init__(data)
-        self.base = base
-        self.last_start = 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        self.last_start = self.tell()
-        return super().read(size)
-
-
-class _BerLength(c.Construct):  # type: ignore[type-arg]
-    """BER definite length (X.690 8.1.3; A-XDR uses the same form), shortest form only,
-    1 to 3 extra length octets, and never more than the bytes left in the enclosing part."""
-
-    def _parse(self, stream: Any, context: Any, path: str) -> int:
-        first = c.stream_read(stream, 1, path)[0]
-        if first < 0x80:
-            length = int(first)
-        else:
-            count = first & 0x7F
-            if not 1 <= count <= 3:
-                raise c.ValidationError(f"length form 0x{first:02x} is not supported (1-3 length octets)",
-                                        path=path)
-            raw = c.stream_read(stream, count, path)
-            length = int.from_bytes(raw, "big")
-            if raw[0] == 0 or length < 0x80:
-                raise c.ValidationError(f"length {length} is not in its shortest form", path=path)
-        left = _remaining(stream)
-        if length > left:
-            raise c.StreamError(f"length {length} runs past the end: only {left} bytes are left", path=path)
-        return length
-
-    def _build(self, obj: Any, stream: Any, context: Any, path: str) -> int:
-        length = int(obj)
-        if not 0 <= length <= 0xFFFFFF:
-            raise c.ValidationError(f"length {length} does not fit a BER length", path=path)
-        if length < 0x80:
-            data = bytes([length])
-        else:
-            raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
-            data = bytes([0x80 | len(raw)]) + raw
-        c.stream_write(stream, data, len(data), path)
-        return length
-
-    def _sizeof(self, context: Any, path: str) -> int:
-        raise c.SizeofError("a BER length has no fixed size", path=path)
-
-
-#: BER/A-XDR length, checked against the bytes left; shared with the GBT codec.
-BER_LENGTH: Final = _BerLength()
-
-
-class _Bounded(c.Subconstruct):  # type: ignore[type-arg]
-    """A BER length, then ``subcon`` parsed from exactly that many bytes (nothing left over)."""
-
-    def _parse(self, stream: Any, context: Any, path: str) -> Any:
-        length = BER_LENGTH._parsereport(stream, context, path)
-        base = _absolute(stream)
-        window = _Window(c.stream_read(stream, length, path), base)
-        try:
-            obj = self.subcon._parsereport(window, context, path)
-        except c.ConstructError as err:
-            raise DecodeError(_reason(err), field=_clean_path(getattr(err, "path", None) or path),
-                              offset=window.base + window.last_start) from None
-        if window.tell() != length:
-            raise DecodeError(f"{length - window.tell()} bytes left over inside a length of {length}",
-                              field=_clean_path(path), offset=base + window.tell())
-        return obj
-
-    def _build(self, obj: Any, stream: Any, context: Any, path: str) -> Any:
-        inner = io.BytesIO()
-        ret = self.subcon._build(obj, inner, context, path)
-        data = inner.getvalue()
-        BER_LENGTH._build(len(data), stream, context, path)
-        c.stream_write(stream, data, len(data), path)
-        return ret
-
-    def _sizeof(self, context: Any, path: str) -> int:
-        raise c.SizeofError("a length-prefixed part has no fixed size", path=path)
-
-
-class _AbsoluteTell(c.Construct):  # type: ignore[type-arg]
-    """Where the stream stands in the whole input (windows included); builds nothing."""
-
-    flagbuildnone = True
-
-    def _parse(self, stream: Any, context: Any, path: str) -> int:
-        return _absolute(stream)
-
-    def _build(self, obj: Any, stream: Any, context: Any, path: str) -> int:
-        return _absolute(stream)
-
-    def _sizeof(self, context: Any, path: str) -> int:
-        return 0
-
-
-def _present(name: str) -> Callable[[Any], bool]:
-    """OPTIONAL trailing field: present when bytes are left (parse) or a value is given (build)."""
-
-    def cond(this: Any) -> bool:
-        if this._parsing:
-            return _remaining(this._io) > 0
-        return this.get(name) is not None
-
-    return cond
-
-
-class _Enum(c.Adapter):  # type: ignore[type-arg]
-    """An integer restricted to an IntEnum (optionally to some of its members)."""
-
-    def __init__(self, subcon: c.Construct[Any, Any], enum: type[IntEnum],
-                 allowed: tuple[IntEnum, ...] = ()) -> None:
-        super().__init__(subcon)
-        self.enum = enum
-        self.allowed = frozenset(int(a) for a in allowed) or frozenset(int(m) for m in enum)
-
-    def _decode(self, obj: int, context: Any, path: str) -> IntEnum:
-        if obj not in self.allowed:
-            raise c.ValidationError(f"{obj} (0x{obj:x}) is not an allowed {self.enum.__name__}", path=path)
-        return self.enum(obj)
-
-    def _encode(self, obj: int, context: Any, path: str) -> int:
-        if int(obj) not in self.allowed:
-            raise c.ValidationError(f"{obj} is not an allowed {self.enum.__name__}", path=path)
-        return int(obj)
-
-
-class _OneOf(c.Adapter):  # type: ignore[type-arg]
-    def __init__(self, subcon: c.Construct[Any, Any], allowed: tuple[int, ...]) -> None:
-        super().__init__(subcon)
-        self.allowed = allowed
-
-    def _decode(self, obj: int, context: Any, path: str) -> int:
-        if obj not in self.allowed:
-            raise c.ValidationError(f"{obj} is not one of {list(self.allowed)}", path=path)
-        return obj
-
-    _encode = _decode
-
-
-# --------------------------------------------------------------------------- DER primitives
-
-
-def _tlv(tag: int, subcon: c.Construct[Any, Any]) -> c.Construct[Any, Any]:
-    return c.FocusedSeq("value", "tag" / c.Const(bytes([tag])), "value" / _Bounded(subcon))
-
-
-class _DerUnsigned(c.Adapter):  # type: ignore[type-arg]
-    """Contents of a DER INTEGER holding a non-negative value: minimal two's complement."""
-
-    def __init__(self, max_octets: int) -> None:
-        super().__init__(c.GreedyBytes)
-        self.max_octets = max_octets
-
-    def _decode(self, obj: bytes, context: Any, path: str) -> int:
-        if not obj:
-            raise c.ValidationError("INTEGER with no content octets", path=path)
-        if len(obj) > 1 and ((obj[0] == 0 and obj[1] < 0x80) or (obj[0] == 0xFF and obj[1] >= 0x80)):
-            raise c.ValidationError("INTEGER not in its shortest form (DER)", path=path)
-        if obj[0] & 0x80:
-            raise c.ValidationError("negative INTEGER where a non-negative value is required", path=path)
-        if len(obj) > self.max_octets:
-            raise c.ValidationError(f"INTEGER of {len(obj)} octets, at most {self.max_octets} allowed",
-                                    path=path)
-        return int.from_bytes(obj, "big")
-
-    def _encode(self, obj: int, context: Any, path: str) -> bytes:
-        value = int(obj)
-        if value < 0:
-            raise c.ValidationError(f"{value} is negative", path=path)
-        raw = value.to_bytes(value.bit_length() // 8 + 1, "big")
-        if len(raw) > self.max_octets:
-            raise c.ValidationError(f"{value} needs more than {self.max_octets} INTEGER octets", path=path)
-        return raw
-
-
-_GENERALIZED_TIME = re.compile(rb"[0-9]{14}Z\Z")
-
-
-class _GeneralizedTime(c.Adapter):  # type: ignore[type-arg]
-    """GeneralizedTime as GBCS uses it: exactly ``YYYYMMDDHHMMSSZ`` (UTC, no fraction)."""
-
-    def __init__(self) -> None:
-        super().__init__(c.GreedyBytes)
-
-    def _decode(self, obj: bytes, context: Any, path: str) -> datetime:
-        if not _GENERALIZED_TIME.match(obj):
-            raise c.ValidationError(f"GeneralizedTime {obj!r} is not YYYYMMDDHHMMSSZ", path=path)
-        try:
-            return datetime.strptime(obj.decode("ascii"), "%Y%m%d%H%M%SZ").replace(tzinfo=UTC)
-        except ValueError as err:
-            raise c.ValidationError(f"GeneralizedTime {obj!r}: {err}", path=path) from None
-
-    def _encode(self, obj: datetime, context: Any, path: str) -> bytes:
-        if obj.tzinfo is None or obj.microsecond:
-            raise c.ValidationError("execution date-time must be timezone-aware, whole seconds", path=path)
-        return obj.astimezone(UTC).strftime("%Y%m%d%H%M%SZ").encode("ascii").rjust(15, b"0")
-
+# --------------------------------------------------------------------------- GBCS fields
 
 _NULL = c.Const(b"\x05\x00")
-_COUNTER = _tlv(0x02, _DerUnsigned(9))  # originator counters are u64: up to 9 DER octets
-_TIME = _tlv(0x18, _GeneralizedTime())
-_FIRMWARE_VERSION = _tlv(0x04, c.Bytes(4))
+_COUNTER = tlv(0x02, DerUnsigned(9))  # originator counters are u64: up to 9 DER octets
+_TIME = tlv(0x18, GeneralizedTime())
+_FIRMWARE_VERSION = tlv(0x04, c.Bytes(4))
 
 
 def _der_enum(enum: type[IntEnum], *allowed: IntEnum) -> c.Construct[Any, Any]:
-    return _tlv(0x02, _Enum(_DerUnsigned(3), enum, allowed))
+    return tlv(0x02, EnumOf(DerUnsigned(3), enum, allowed))
 
 
 # --------------------------------------------------------------------------- DER payloads
 
-_ACTIVATE_FIRMWARE_COMMAND = _tlv(0x30, c.Struct(
-    "manufacturer_image_hash" / _tlv(0x04, c.Bytes(32)),
+_ACTIVATE_FIRMWARE_COMMAND = tlv(0x30, c.Struct(
+    "manufacturer_image_hash" / tlv(0x04, c.Bytes(32)),
     "originator_counter" / _COUNTER,
-    "execution_date_time" / c.If(_present("execution_date_time"), _TIME),
+    "execution_date_time" / c.If(present("execution_date_time"), _TIME),
 ))
 
-_EXECUTION_OUTCOME = _tlv(0x30, c.Struct(
+_EXECUTION_OUTCOME = tlv(0x30, c.Struct(
     "response_code" / _der_enum(ActivationResponseCode),
     "firmware_version" / _FIRMWARE_VERSION,
 ))
 
-_FUTURE_DATED_ALERT = _tlv(0x30, c.Struct(
+_FUTURE_DATED_ALERT = tlv(0x30, c.Struct(
     "alert_code" / _der_enum(AlertCode, AlertCode.FUTURE_DATED_ACTIONED, AlertCode.FUTURE_DATED_NOT_ACTIONED),
     "execution_date_time" / _TIME,
     "originator_counter" / _COUNTER,
     "execution_outcome" / _EXECUTION_OUTCOME,
 ))
 
-_FIRMWARE_VERSION_RESPONSE = _tlv(0x30, c.Struct(
+_FIRMWARE_VERSION_RESPONSE = tlv(0x30, c.Struct(
     "firmware_version" / _FIRMWARE_VERSION,
     "response_code" / _der_enum(ReadResponseCode),
 ))
 
-_FIRMWARE_VERSION_ALERT = _tlv(0x30, c.Struct(
+_FIRMWARE_VERSION_ALERT = tlv(0x30, c.Struct(
     "alert_code" / _der_enum(AlertCode, AlertCode.PPMID_HCALCS_FIRMWARE_ACTIVATION),
     "execution_date_time" / _TIME,
     "firmware_version" / _FIRMWARE_VERSION,
     "activate_image" / _der_enum(ImageActivationResult),
 ))
 
-_FIRMWARE_TRANSFER_ALERT = _tlv(0x30, c.Struct(
+_FIRMWARE_TRANSFER_ALERT = tlv(0x30, c.Struct(
     "alert_code" / _der_enum(AlertCode, AlertCode.FIRMWARE_TRANSFER_SUCCESS,
                              AlertCode.FIRMWARE_TRANSFER_FAILURE),
     "execution_date_time" / _TIME,
-    "entity_id" / _tlv(0x04, c.Bytes(8)),
+    "entity_id" / tlv(0x04, c.Bytes(8)),
     "firmware_version" / _FIRMWARE_VERSION,
     "response_code" / _der_enum(FirmwareTransferResponseCode),
 ))
-
-
-def _decode(fmt: c.Construct[Any, Any], data: bytes, what: str, base_offset: int) -> Any:
-    """The strict gate, with offsets shifted when ``data`` is a slice of a larger message."""
-    try:
-        return decode(fmt, data, what=what)
-    except ProtocolError as err:
-        field = _clean_path(err.field.replace(".", "->"))
-        field = what if not field else field if field.startswith(what) else f"{what}.{field}"
-        offset = None if err.offset is None else err.offset + base_offset
-        raise type(err)(err.message, field=field, offset=offset) from None
 
 
 @dataclass(frozen=True)
@@ -465,7 +237,7 @@ class ActivateFirmwareCommand:
 
     @classmethod
     def _decode(cls, content: bytes, base_offset: int) -> ActivateFirmwareCommand:
-        obj = _decode(_ACTIVATE_FIRMWARE_COMMAND, content, "activate_firmware_command", base_offset)
+        obj = decode_at(_ACTIVATE_FIRMWARE_COMMAND, content, "activate_firmware_command", base_offset)
         return cls(bytes(obj.manufacturer_image_hash), obj.originator_counter, obj.execution_date_time)
 
 
@@ -488,9 +260,9 @@ class ActivateFirmwareResponse:
     def _decode(cls, content: bytes, base_offset: int) -> ActivateFirmwareResponse:
         # CHOICE { NULL, ExecutionOutcome }: the first octet (the tag) selects the alternative.
         if content[:1] == b"\x05":
-            _decode(_NULL, content, "activate_firmware_response", base_offset)
+            decode_at(_NULL, content, "activate_firmware_response", base_offset)
             return cls(None)
-        obj = _decode(_EXECUTION_OUTCOME, content, "execution_outcome", base_offset)
+        obj = decode_at(_EXECUTION_OUTCOME, content, "execution_outcome", base_offset)
         return cls(ExecutionOutcome._from(obj))
 
 
@@ -515,7 +287,7 @@ class FutureDatedActivationAlert:
 
     @classmethod
     def _decode(cls, content: bytes, base_offset: int) -> FutureDatedActivationAlert:
-        obj = _decode(_FUTURE_DATED_ALERT, content, "future_dated_activation_alert", base_offset)
+        obj = decode_at(_FUTURE_DATED_ALERT, content, "future_dated_activation_alert", base_offset)
         return cls(AlertCode(obj.alert_code), obj.execution_date_time, obj.originator_counter,
                    ExecutionOutcome._from(obj.execution_outcome))
 
@@ -532,7 +304,7 @@ class FirmwareVersionCommand:
 
     @classmethod
     def _decode(cls, content: bytes, base_offset: int) -> FirmwareVersionCommand:
-        _decode(_NULL, content, "firmware_version_command", base_offset)
+        decode_at(_NULL, content, "firmware_version_command", base_offset)
         return cls()
 
 
@@ -553,7 +325,7 @@ class FirmwareVersionResponse:
 
     @classmethod
     def _decode(cls, content: bytes, base_offset: int) -> FirmwareVersionResponse:
-        obj = _decode(_FIRMWARE_VERSION_RESPONSE, content, "firmware_version_response", base_offset)
+        obj = decode_at(_FIRMWARE_VERSION_RESPONSE, content, "firmware_version_response", base_offset)
         return cls(bytes(obj.firmware_version), ReadResponseCode(obj.response_code))
 
 
@@ -578,7 +350,7 @@ class FirmwareVersionAlert:
 
     @classmethod
     def _decode(cls, content: bytes, base_offset: int) -> FirmwareVersionAlert:
-        obj = _decode(_FIRMWARE_VERSION_ALERT, content, "firmware_version_alert", base_offset)
+        obj = decode_at(_FIRMWARE_VERSION_ALERT, content, "firmware_version_alert", base_offset)
         return cls(obj.execution_date_time, bytes(obj.firmware_version),
                    ImageActivationResult(obj.activate_image), AlertCode(obj.alert_code))
 
@@ -606,7 +378,7 @@ class FirmwareTransferAlert:
 
     @classmethod
     def _decode(cls, content: bytes, base_offset: int) -> FirmwareTransferAlert:
-        obj = _decode(_FIRMWARE_TRANSFER_ALERT, content, "firmware_transfer_alert", base_offset)
+        obj = decode_at(_FIRMWARE_TRANSFER_ALERT, content, "firmware_transfer_alert", base_offset)
         return cls(AlertCode(obj.alert_code), obj.execution_date_time, bytes(obj.entity_id),
                    bytes(obj.firmware_version), FirmwareTransferResponseCode(obj.response_code))
 
@@ -649,21 +421,21 @@ _TITLE = c.FocusedSeq("title", "length" / c.Const(b"\x08"), "title" / c.Int64ub)
 # DLMS octet-string date-time: 00 = absent, else 0C and 12 octets (kept raw).
 _DATE_TIME = c.FocusedSeq(
     "value",
-    "length" / c.Rebuild(_OneOf(c.Int8ub, (0, 12)),
+    "length" / c.Rebuild(OneOf(c.Int8ub, (0, 12)),
                          lambda this: 0 if this.value is None else len(this.value)),
     "value" / c.If(c.this.length == 12, c.Bytes(12)),
 )
 
 _OTHER_INFO = c.Struct(
     "message_code" / c.Int16ub,
-    "supplementary_remote_party_id" / c.If(_present("supplementary_remote_party_id"), c.Int64ub),
-    "supplementary_remote_party_counter" / c.If(_present("supplementary_remote_party_counter"), c.Int64ub),
-    "supplementary_originator_counter" / c.If(_present("supplementary_originator_counter"), c.Int64ub),
+    "supplementary_remote_party_id" / c.If(present("supplementary_remote_party_id"), c.Int64ub),
+    "supplementary_remote_party_counter" / c.If(present("supplementary_remote_party_counter"), c.Int64ub),
+    "supplementary_originator_counter" / c.If(present("supplementary_originator_counter"), c.Int64ub),
 )
 
 _SIGNATURE = c.FocusedSeq(
     "value",
-    "length" / c.Rebuild(_OneOf(c.Int8ub, (0, 64)), c.len_(c.this.value)),
+    "length" / c.Rebuild(OneOf(c.Int8ub, (0, 64)), c.len_(c.this.value)),
     "value" / c.Bytes(c.this.length),
 )
 
@@ -671,16 +443,16 @@ _SIGNATURE = c.FocusedSeq(
 def _general_signing(signature_optional: bool) -> c.Construct[Any, Any]:
     return c.Struct(
         "tag" / c.Const(b"\xdf\x09"),
-        "cra_flag" / _Enum(c.Int8ub, CraFlag),
+        "cra_flag" / EnumOf(c.Int8ub, CraFlag),
         "originator_counter" / c.Int64ub,
         "originator_title" / _TITLE,
         "recipient_title" / _TITLE,
         "date_time" / _DATE_TIME,
-        "other_info" / _Bounded(_OTHER_INFO),
-        "content_offset" / _AbsoluteTell(),
-        "content" / _Bounded(c.GreedyBytes),
+        "other_info" / Bounded(_OTHER_INFO),
+        "content_offset" / AbsoluteTell(),
+        "content" / Bounded(c.GreedyBytes),
         # Pre-commands (unsigned, as handed to the signer) end at the content: no length octet.
-        "signature" / (c.If(_present("signature"), _SIGNATURE) if signature_optional else _SIGNATURE),
+        "signature" / (c.If(present("signature"), _SIGNATURE) if signature_optional else _SIGNATURE),
     )
 
 
@@ -690,7 +462,7 @@ _CIPHERED = c.Struct(
     "tag" / c.Const(b"\xdd"),
     # Six 00 octets in every sample (gbcs-parser reads the 7 octets with the tag as one header).
     "ciphering_header" / c.Const(bytes(6)),
-    "body" / _Bounded(c.Struct(
+    "body" / Bounded(c.Struct(
         "security_header" / c.Const(b"\x11"),
         "invocation_counter" / c.Int32ub,
         "signing" / _general_signing(signature_optional=False),
@@ -740,11 +512,11 @@ def decode_frame(data: bytes) -> GbcsFrame:
     data = bytes(data)
     ciphering: Ciphering | None = None
     if data[:1] == b"\xdd":
-        body = _decode(_CIPHERED, data, "frame", 0).body
+        body = decode_at(_CIPHERED, data, "frame", 0).body
         signing = body.signing
         ciphering = Ciphering(body.invocation_counter, bytes(body.mac))
     elif data[:2] == b"\xdf\x09":
-        signing = _decode(_SIGNED, data, "frame", 0)
+        signing = decode_at(_SIGNED, data, "frame", 0)
     else:
         raise DecodeError("a GBCS frame starts with DD (general-ciphering) or DF 09 (general-signing)",
                           field="frame.tag", offset=0)

@@ -19,8 +19,8 @@ from typing import Any, Final
 import construct as c
 
 from ._fields import decode, encode
+from .der import BER_LENGTH
 from .errors import HarnessUsageError, SizeLimitError, ValidationError
-from .gbcs import BER_LENGTH
 
 __all__ = [
     "GBT_BLOCK",

@@ -10,6 +10,7 @@ from pytest_bdd import given, parsers, then, when
 
 from hanota.conformance import params as p
 from hanota.conformance.harness import Harness
+from hanota.protocol.ota_commands import encode_image_identity
 from hanota.protocol.zcl import Status
 
 
@@ -34,8 +35,12 @@ def answer_with_status(harness: Harness, command: int, status: Status) -> None:
 
 @given(parsers.parse('the hub answers the next "{command}" with the frame "{frame}"'),
        converters={"command": p.parse_ota_command, "frame": p.parse_hex_frame})
-def answer_with_frame(harness: Harness, command: int, frame: bytes) -> None:
-    harness.answer_next(command, frame)
+def answer_with_frame(harness: Harness, command: int, frame: p.HexFrame) -> None:
+    def identity(label: str) -> bytes:  # the image as the scenario built it for this device
+        info = harness.image(label)
+        return encode_image_identity(info.manufacturer_code, info.image_type, info.file_version)
+
+    harness.answer_next(command, frame.render(identity))
 
 
 @given(parsers.parse("the hub appends {count:d} octets to every frame it sends"))

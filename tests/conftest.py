@@ -8,6 +8,10 @@ it, and CI runs both. Any ``-m`` expression is the user's choice and is left alo
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 
@@ -24,3 +28,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = [item for item in items if item.get_closest_marker("slow") is None]
+
+
+class _MutationTable:
+    """The mutation table (tests/mutants): each variant's test gives its row (a user property),
+    assembled here, where the rows of every pytest-xdist worker arrive."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, str] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == "mutation_row" and report.when == "call":
+                index, row = value
+                self.rows[int(index)] = str(row)
+
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
+        if not self.rows or hasattr(config, "workerinput"):
+            return
+        from tests.mutants.runner import TABLE_HEADER
+
+        table = "\n".join([TABLE_HEADER, *(self.rows[i] for i in sorted(self.rows))])
+        out = Path(tempfile.mkdtemp(prefix="hanota-mutation-")) / "mutation-table.md"
+        out.write_text(table + "\n", encoding="utf-8")
+        caught = sum("| caught |" in row for row in self.rows.values())
+        terminalreporter.section("mutation table")
+        if config.option.capture == "no":
+            terminalreporter.write_line(table)
+        terminalreporter.write_line(f"{caught} of {len(self.rows)} variants caught; the table: {out}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_MutationTable(), "hanota-mutation-table")

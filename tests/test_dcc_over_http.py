@@ -28,7 +28,7 @@ FAULTY = {"group-alerts": "SECMP7-ALERT-005", "inventory-from-request": "SECMP7-
 
 def serve_dcc(tmp: Path, *options: str) -> AbstractContextManager[str]:
     """``hanota serve-dcc`` on a free loopback port for the ``with`` block; yields its URL."""
-    return serving("-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0", *options, tmp=tmp,
+    return serving("-m", "hanota", "serve-dcc", "--listen", "127.0.0.1:0", *options, tmp=tmp,
                    scheme="http")
 
 
@@ -36,43 +36,48 @@ def _failed_requirements(data: dict[str, Any]) -> set[str]:
     return {req for r in data["scenarios"] if r["verdict"] == "fail" for req in r["requirements"]}
 
 
+def _declared(tmp: Path) -> Path:
+    """The served reference DCC declares its own figures, as in process (docs/pics.md, DCC PIXIT)."""
+    path = tmp / "dcc-pixit.toml"
+    path.write_text('[alerts]\nservice_level = "24 hours"\nstagger_interval = "1 second"\n'
+                    'version_confirmation_delay = "30 minutes"\n', encoding="utf-8")
+    return path
+
+
+def _over_http(tmp: Path, name: str, *options: str, rules: str = "wg-2016",
+               only: str | None = None) -> dict[str, Any]:
+    select = [f"--hanota-requirements={only}"] if only else []
+    with serve_dcc(tmp, *options) as url:
+        return run_suite(tmp, name, *DCC_SIDE, *select, f"--hanota-rules={rules}", f"--hanota-dcc={url}",
+                         f"--hanota-dcc-pixit={_declared(tmp)}")
+
+
 @pytest.mark.slow
-def test_dcc_side_same_verdicts_over_http_and_faulty_dccs_fail_the_right_scenarios(tmp_path: Path) -> None:
-    runs: dict[str, Any] = {}
-    # the served reference DCC declares its own figures, as in process (docs/pics.md, DCC PIXIT)
-    declared = tmp_path / "dcc-pixit.toml"
-    declared.write_text('[alerts]\nservice_level = "24 hours"\nstagger_interval = "1 second"\n'
-                        'version_confirmation_delay = "30 minutes"\n', encoding="utf-8")
+@pytest.mark.parametrize("rules", ["wg-2016", "as-implemented"])
+def test_dcc_side_same_verdicts_over_http_as_in_process(tmp_path: Path, rules: str) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
-        def over_http(name: str, *options: str, rules: str = "wg-2016") -> dict[str, Any]:
-            with serve_dcc(tmp_path, *options) as url:
-                return run_suite(tmp_path, name, *DCC_SIDE, f"--hanota-rules={rules}", f"--hanota-dcc={url}",
-                                 f"--hanota-dcc-pixit={declared}")
+        over_http = pool.submit(_over_http, tmp_path, "http", rules=rules)
+        in_process = pool.submit(run_suite, tmp_path, "ref", *DCC_SIDE, f"--hanota-rules={rules}")
+        ref, http = in_process.result(), over_http.result()
+    want, seen = verdicts(ref), verdicts(http)
+    assert len(want) >= 25, f"too few DCC-side scenarios ran ({rules}):\n{ref['_output']}"
+    differ = {n: (want.get(n), seen.get(n)) for n in set(want) | set(seen) if want.get(n) != seen.get(n)}
+    assert not differ, f"verdicts differ under {rules} (in process, HTTP): {differ}\n{http['_output']}"
+    assert set(want.values()) <= {"pass", "not-applicable"}, want
+    print(f"\nin process {ref['_wall_s']:.1f} s, over HTTP {http['_wall_s']:.1f} s")
 
-        for rules in ("wg-2016", "as-implemented"):
-            runs[f"http-{rules}"] = pool.submit(over_http, f"http-{rules}", rules=rules)
-            runs[f"ref-{rules}"] = pool.submit(run_suite, tmp_path, f"ref-{rules}", *DCC_SIDE,
-                                               f"--hanota-rules={rules}")
-        for fault in FAULTY:
-            runs[fault] = pool.submit(over_http, fault, "--dcc-fault", fault)
-        got = {name: future.result() for name, future in runs.items()}
 
-    for rules in ("wg-2016", "as-implemented"):
-        ref, http = got[f"ref-{rules}"], got[f"http-{rules}"]
-        want, seen = verdicts(ref), verdicts(http)
-        assert len(want) >= 25, f"too few DCC-side scenarios ran ({rules}):\n{ref['_output']}"
-        differ = {n: (want.get(n), seen.get(n)) for n in set(want) | set(seen) if want.get(n) != seen.get(n)}
-        assert not differ, f"verdicts differ under {rules} (in process, HTTP): {differ}\n{http['_output']}"
-        assert set(want.values()) <= {"pass", "not-applicable"}, want
-
-    for fault, requirement in FAULTY.items():
-        failed = _failed_requirements(got[fault])
-        assert requirement in failed, (f"serve-dcc --dcc-fault {fault}: no {requirement} scenario failed; "
-                                       f"failed: {sorted(failed)}\n{got[fault]['_output']}")
-        reasons = [r["reason"] for r in got[fault]["scenarios"]
-                   if r["verdict"] == "fail" and requirement in r["requirements"]]
-        assert all(reason.startswith("AssertionError: expected") for reason in reasons), reasons
-    print("\n" + ", ".join(f"{name} {data['_wall_s']:.1f} s" for name, data in got.items()))
+@pytest.mark.slow
+@pytest.mark.parametrize(("fault", "requirement"), FAULTY.items())
+def test_a_faulty_dcc_over_http_fails_the_scenarios_of_the_requirement_it_breaks(
+        tmp_path: Path, fault: str, requirement: str) -> None:
+    data = _over_http(tmp_path, fault, "--dcc-fault", fault, only=requirement)
+    failed = _failed_requirements(data)
+    assert requirement in failed, (f"serve-dcc --dcc-fault {fault}: no {requirement} scenario failed; "
+                                   f"failed: {sorted(failed)}\n{data['_output']}")
+    reasons = [r["reason"] for r in data["scenarios"]
+               if r["verdict"] == "fail" and requirement in r["requirements"]]
+    assert all(reason.startswith("AssertionError: expected") for reason in reasons), reasons
 
 
 @pytest.mark.slow

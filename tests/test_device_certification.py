@@ -37,7 +37,7 @@ KEY_REQUIREMENTS = "SECMP7-ACT,SECMP7-AUTH-001"
 
 
 def _hanota(tmp: Path, *args: str, timeout: int = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hanota", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout, env=_env(tmp))
 
 
@@ -187,7 +187,7 @@ def test_a_dead_device_stops_at_pre_flight_in_one_line(tmp_path: Path) -> None:
 def test_a_device_killed_mid_run_stops_the_run_cleanly(tmp_path: Path) -> None:
     out = tmp_path / "r"
     with serve_device(tmp_path) as url:
-        proc = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--dut", url, "--report-dir",
+        proc = subprocess.Popen([sys.executable, "-m", "hanota", "run", "--dut", url, "--report-dir",
                                  str(out), "-m", "not load and not slow", "-p", "no:randomly"],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env=_env(tmp_path))
@@ -236,7 +236,7 @@ def test_a_directory_of_other_files_is_replaced_only_with_force(tmp_path: Path) 
 # ------------------------------------------------------------------ Ctrl-C
 def test_ctrl_c_exits_130_with_the_report_marked_interrupted(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    proc = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--report-dir", str(out),
+    proc = subprocess.Popen([sys.executable, "-m", "hanota", "run", "--report-dir", str(out),
                              "-m", "not load"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env=_env(tmp_path))
     assert proc.stdout is not None

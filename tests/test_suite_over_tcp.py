@@ -64,7 +64,7 @@ def serving(*argv: str, tmp: Path, scheme: str = "tcp") -> Iterator[str]:
 
 
 def serve_device(tmp: Path, *options: str) -> Any:
-    return serving("-m", "conformance", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid",
+    return serving("-m", "hanota", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid",
                    *options, tmp=tmp)
 
 
@@ -73,7 +73,7 @@ def run_suite(tmp: Path, name: str, *args: str, hanota_run: bool = False) -> dic
     out = tmp / name
     out.mkdir(parents=True, exist_ok=True)
     if hanota_run:
-        cmd = [sys.executable, "-m", "conformance", "run", "--report-dir", str(out), *args]
+        cmd = [sys.executable, "-m", "hanota", "run", "--report-dir", str(out), *args]
     else:
         cmd = [sys.executable, "-m", "pytest", SCENARIOS, f"--rootdir={ROOT}", "-p", "no:cacheprovider",
                "-q", f"--hanota-report-dir={out}", *args]
@@ -220,3 +220,25 @@ def test_more_workers_than_devices_is_a_usage_error(tmp_path: Path) -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=60, env=_env(tmp_path))
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "each worker needs its own device" in proc.stderr
+
+
+# ------------------------------------------------- raw frames name the device's own image
+@pytest.mark.slow
+def test_raw_frames_name_the_image_offered_to_this_device(tmp_path: Path) -> None:
+    """The raw Image Block Responses of SECMP7-OTA-002 name image "new" as built for the device
+    under test, so on a device with another manufacturer code and image type they still test the
+    offset and the size, not a foreign identity: a device that takes a misplaced or oversize block
+    is caught, and the same device without the fault passes."""
+    pics = tmp_path / "other.toml"
+    pics.write_text("\n".join(["[device]", 'kind = "ppmid"', "manufacturer_code = 0x5678",
+                               "image_type = 0x0A0B", "file_version = 0x00000100", ""]), encoding="utf-8")
+    select_ = ("-k", "offset_it_did_not_ask_for or larger_than_it_asked_for", "-p", "no:xdist")
+    identity = ("--manufacturer-code", "0x5678", "--image-type", "0x0A0B")
+    with serve_device(tmp_path, *identity) as url:
+        clean = run_suite(tmp_path, "clean", f"--hanota-dut={url}", f"--hanota-pics={pics}", *select_)
+    assert sorted(verdicts(clean).values()) == ["pass", "pass"], clean["_output"]
+    for fault, fragment in (("accept-misplaced-block", "offset_it_did_not_ask_for"),
+                            ("accept-oversize-block", "larger_than_it_asked_for")):
+        with serve_device(tmp_path, *identity, "--fault", fault) as url:
+            data = run_suite(tmp_path, fault, f"--hanota-dut={url}", f"--hanota-pics={pics}", *select_)
+        assert result(data, fragment)["verdict"] == "fail", (fault, data["_output"])

@@ -193,7 +193,8 @@ def _explore(args: argparse.Namespace, setup: dict[str, Any]) -> int:
     doc: dict[str, Any] = {
         "format": "hanota-exploration/1", "dut": args.dut, "seed": args.seed, "faults": setup["faults"],
         "identity": _identity(config.dut.identity), "examples": ran, "steps": result.steps,
-        "frames_checked": result.frames_checked, "seconds": round(result.seconds, 2),
+        "frames_checked": result.frames_checked, "transcript_digest": result.digest,
+        "seconds": round(result.seconds, 2),
         "invariants": list(INVARIANTS), "counterexample": None}
     code = 0
     if result.actions:

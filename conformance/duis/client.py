@@ -33,7 +33,7 @@ from typing import Any
 from hanota.conformance.adapters.base import DutNotApplicableError
 from hanota.conformance.dcc_http.client import DccHttpError, HttpDccSide
 from hanota.conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest, describe_response
-from hanota.conformance.models.service_request import Rejected
+from hanota.conformance.models.service_request import Rejected, RequestVariant, SupplierRole
 from hanota.protocol.duis import (
     DuisError,
     DuisSchema,
@@ -274,8 +274,13 @@ class DuisDccSide:
             raise HarnessUsageError(f"{what}: the DCC answered with a request, not a Response")
         return doc.message
 
-    def _signed(self, supplier: str, body: Any, target: int) -> tuple[RequestId, bytes]:
-        user = self.config.supplier(supplier)
+    def _signed(self, supplier: str, body: Any, target: int, *,
+                role: SupplierRole | None = None) -> tuple[RequestId, bytes]:
+        user = self.config.supplier(supplier) if role is None else self.config.user(supplier, role)
+        if user is None:
+            raise DuisControlMissingError(
+                f"the DCC PIXIT names no DUIS User ID of {supplier!r} in the DCC user role {role} "
+                "([[suppliers]] with role): the request cannot be sent in that role")
         self._counter += 1
         rid = RequestId(user.eui64, target, self._counter)
         request = Request(RequestHeader(rid, _SR_11_4_VARIANT, body.service, body.service), body)
@@ -287,8 +292,26 @@ class DuisDccSide:
     def submit(self, supplier: str, devices: Sequence[int], image: bytes, *, label: str,
                file_version: int) -> SubmittedRequest:
         """SR 11.4 for ``supplier``, signed with its key; the DCC's answer, read and verified."""
+        return self._submit(supplier, devices, image, label=label, file_version=file_version)
+
+    def submit_request(self, requester: str, role: SupplierRole, devices: Sequence[int], image: bytes,
+                       file_version: int, *, variant: RequestVariant, label: str = "",
+                       fragments: Sequence[bytes] = (), request_id: str | None = None,
+                       image_bytes: int | None = None) -> SubmittedRequest:
+        """SR 11.4 with exactly these fields: any FirmwareVersion, and sent in ``role`` with the
+        requester's User ID in that role (DUIS knows a role only by the User ID that signs). The
+        variant is the DCC's (DUIS has the one SR 11.4); fragments and a chosen RequestID have no
+        DUIS form."""
+        if fragments or request_id is not None:
+            raise DuisControlMissingError("DUIS has no form for fragments of an image or a RequestID "
+                                          "the suite does not count itself")
+        in_role = None if role in (SupplierRole.IMPORT_SUPPLIER, SupplierRole.GAS_SUPPLIER) else role
+        return self._submit(requester, devices, image, label=label, file_version=file_version, role=in_role)
+
+    def _submit(self, supplier: str, devices: Sequence[int], image: bytes, *, label: str,
+                file_version: int, role: SupplierRole | None = None) -> SubmittedRequest:
         rid, data = self._signed(supplier, UpdatePPMIDFirmware(image, file_version, tuple(devices)),
-                                 self.config.dcc_eui64)
+                                 self.config.dcc_eui64, role=role)
         submitted = self.now_ms()
         answer = answer_from_duis(self._post(data, f"SR 11.4 {rid.text()}"), tuple(devices))
         sent = SubmittedRequest(rid.text(), supplier, label, tuple(devices), file_version, len(image),
@@ -309,6 +332,14 @@ class DuisDccSide:
 
     def fail_next_activation(self, device: int) -> None:
         self._control("make the device fail its activation").fail_next_activation(device)
+
+    def add_other_device(self, device: int, what: str) -> int:
+        """A device in the state ``what`` at ``device``'s premises (test control: building the world)."""
+        return self._control("add a device in a given state").add_other_device(device, what)
+
+    def cut_off_device(self, device: int, when: str) -> None:
+        """Cut ``device`` off its HAN at ``when`` (test control: a failure's cause, never its outcome)."""
+        self._control("cut a device off its HAN").cut_off_device(device, when)
 
     def add_premises(self, **options: Any) -> dict[str, Any]:
         return self._control("build premises").add_premises(**options)

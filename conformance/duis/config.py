@@ -21,6 +21,12 @@ the Suppliers' certificates and the schema. ::
     eui64 = "90-B3-D5-1F-30-01-00-00"
     certificate = "xml-sign-90B3D51F30010000-ds.pem"
     key = "xml-sign-90B3D51F30010000-ds.key"        # the suite only
+    [[suppliers]]                                   # optional: the same Supplier in another
+    name = "Supplier A"                             # DCC user role (its own User ID and key),
+    role = "export-supplier"                        # for the scenarios that send SR 11.4 in it
+    eui64 = "90-B3-D5-1F-30-01-00-01"
+    certificate = "export.pem"
+    key = "export.key"
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from hanota.conformance.models.service_request import SupplierRole
 from hanota.protocol.duis import DuisLimits, Signer, load_certificate, load_private_key
 from hanota.protocol.duis._read import eui_text
 from hanota.protocol.errors import HarnessUsageError
@@ -54,6 +61,9 @@ class SupplierIdentity:
     eui64: int
     certificate: x509.Certificate
     key: ec.EllipticCurvePrivateKey | None = None
+    #: The DCC user role of this User ID; None: the Supplier's own (Import or Gas Supplier, as
+    #: it holds at the premises).
+    role: SupplierRole | None = None
 
     def signer(self) -> Signer:
         if self.key is None:
@@ -86,10 +96,14 @@ class DuisConfig:
 
     def supplier(self, name: str) -> SupplierIdentity:
         for s in self.suppliers:
-            if s.name == name:
+            if s.name == name and s.role is None:
                 return s
-        known = ", ".join(s.name for s in self.suppliers) or "none"
+        known = ", ".join(s.name for s in self.suppliers if s.role is None) or "none"
         raise HarnessUsageError(f"the DCC PIXIT names no DUIS identity for {name!r} (it names: {known})")
+
+    def user(self, name: str, role: SupplierRole) -> SupplierIdentity | None:
+        """``name``'s User ID in the DCC user role ``role`` (a ``role`` entry), if the PIXIT names one."""
+        return next((s for s in self.suppliers if s.name == name and s.role is role), None)
 
     def supplier_by_eui(self, eui: int) -> SupplierIdentity | None:
         return next((s for s in self.suppliers if s.eui64 == eui), None)
@@ -138,7 +152,14 @@ def load_config(path: str | Path) -> DuisConfig:
             raise HarnessUsageError(f"DCC PIXIT {path}: {where}.name: expected a Supplier name")
         key = load_private_key(file(s["key"], f"{where}.key")) if "key" in s else None
         cert = load_certificate(file(s.get("certificate"), f"{where}.certificate"))
-        suppliers.append(SupplierIdentity(s["name"], _eui(s.get("eui64"), f"{where}.eui64"), cert, key))
+        role = None
+        if "role" in s:
+            try:
+                role = SupplierRole(s["role"])
+            except ValueError:
+                raise HarnessUsageError(f"DCC PIXIT {path}: {where}.role: expected one of "
+                                        f"{', '.join(r.value for r in SupplierRole)}") from None
+        suppliers.append(SupplierIdentity(s["name"], _eui(s.get("eui64"), f"{where}.eui64"), cert, key, role))
     epoch = DEFAULT_CLOCK_EPOCH
     if "clock_epoch" in dcc:
         try:
@@ -171,9 +192,14 @@ def _self_signed(key: ec.EllipticCurvePrivateKey, name: str, serial: int) -> x50
 
 def write_test_config(directory: str | Path, *, suppliers: Sequence[str] = ("Supplier A", "Supplier B",
                                                                             "Supplier C"),
-                      schema: str | Path | None = None, control: str | None = None, seed: int = 0) -> Path:
+                      schema: str | Path | None = None, control: str | None = None, seed: int = 0,
+                      roles: Sequence[SupplierRole] = (SupplierRole.EXPORT_SUPPLIER,
+                                                       SupplierRole.ELECTRICITY_DISTRIBUTOR,
+                                                       SupplierRole.GAS_TRANSPORTER,
+                                                       SupplierRole.OTHER_USER)) -> Path:
     """Write test keys, certificates and a DCC PIXIT (``duis.toml``) into ``directory``: a DCC
-    identity and one per Supplier, derived from ``seed`` (test material, never for production)."""
+    identity, one per Supplier, and one per role in ``roles`` for the first Supplier (the DCC
+    user roles SR 11.4 is refused in), derived from ``seed`` (test material, never for production)."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -199,6 +225,11 @@ def write_test_config(directory: str | Path, *, suppliers: Sequence[str] = ("Sup
         eui = eui_text(0x90B3D51F30000000 + i * 0x10000)
         lines += ["[[suppliers]]", f"name = {name!r}", f'eui64 = "{eui}"', f"certificate = {cert!r}",
                   f"key = {key!r}"]
+    for j, role in enumerate(roles if suppliers else (), start=1):
+        key, cert = pair(f"supplier-1-{role.value}", 100 + j)
+        eui = eui_text(0x90B3D51F30010000 + j)
+        lines += ["[[suppliers]]", f"name = {suppliers[0]!r}", f'role = "{role.value}"', f'eui64 = "{eui}"',
+                  f"certificate = {cert!r}", f"key = {key!r}"]
     pixit = out / "duis.toml"
     pixit.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return pixit

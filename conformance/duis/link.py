@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hanota.protocol.duis import load_schema
 from hanota.protocol.errors import HarnessUsageError
 
 from .client import DuisControlMissingError, DuisDccSide
 from .config import load_config
+
+if TYPE_CHECKING:
+    from ..harness.world import Scene
 
 __all__ = ["DuisOptions", "connect", "parse_listen", "split_url"]
 
@@ -41,7 +45,10 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def connect(harness: Any, kind: str, url: str, options: dict[str, Any]) -> DuisDccSide:
+def connect(scene: Scene, kind: str, url: str, options: Mapping[str, str | None]) -> DuisDccSide:
+    """Start the scenario of ``scene`` on the DUIS system at ``url`` (its control channel builds
+    the premises as the suite's twin has them)."""
+    run = scene.config
     pixit = options.get("pixit")
     if not pixit:
         raise HarnessUsageError("a DUIS run needs the DCC PIXIT naming identities, keys and certificates "
@@ -52,15 +59,15 @@ def connect(harness: Any, kind: str, url: str, options: dict[str, Any]) -> DuisD
                                 "PIXIT)")
     side = DuisDccSide(split_url(url), config, load_schema(Path(config.schema)),
                        listen=parse_listen(options.get("listen") or "127.0.0.1:0"),
-                       max_image_bytes=harness.max_image_bytes, rules=harness.rules)
-    harness.closers.append(side.close)
+                       max_image_bytes=run.max_image_bytes, rules=run.rules)
+    scene.closers.append(side.close)
     control = side.control
     if control is None:
         raise DuisControlMissingError("the DCC system declares no test-control channel (DCC PIXIT [dcc] "
                                       "control): the suite cannot build this scenario's premises on it")
-    config_body: dict[str, Any] = {"rules": harness.rules, "seed": harness.seed}
-    if harness.dcc_faults:  # the suite's own mutation runs only
-        config_body["dcc_faults"] = sorted(harness.dcc_faults)
+    config_body: dict[str, Any] = {"rules": run.rules, "seed": run.seed}
+    if run.dcc_faults:  # the suite's own mutation runs only
+        config_body["dcc_faults"] = sorted(run.dcc_faults)
     info = control.reset(**config_body)
     address = (config.control or "").rstrip("/") + "/duis/response-address"  # an http(s) URL (HttpDccSide)
     put = urllib.request.Request(address, json.dumps({"url": side.receiver.url}).encode(),  # noqa: S310
@@ -72,11 +79,11 @@ def connect(harness: Any, kind: str, url: str, options: dict[str, Any]) -> DuisD
         raise DuisControlMissingError(f"the control channel does not take the response address "
                                       f"{side.receiver.url} ({err}); configure the DCC system to send to "
                                       "it") from None
-    assert harness._suppliers is not None
+    assert scene.suppliers is not None
     made = control.add_premises(
-        electricity_supplier=harness._suppliers[0], gas_supplier=harness._suppliers[1], devices=(kind,),
-        supports_fragmentation=harness.pics.supports("fragmentation"),
-        consumer_refusal=harness.pics.supports("consumer_refusal"),
-        device_faults=sorted(harness.device_faults), hub_faults=sorted(harness.hub_faults))
-    harness._check_twin(made, info)
+        electricity_supplier=scene.suppliers[0], gas_supplier=scene.suppliers[1], devices=(kind,),
+        supports_fragmentation=run.pics.supports("fragmentation"),
+        consumer_refusal=run.pics.supports("consumer_refusal"),
+        device_faults=sorted(run.device_faults), hub_faults=sorted(run.hub_faults))
+    scene.check_twin(made, info)
     return side

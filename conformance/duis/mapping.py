@@ -4,8 +4,10 @@ Response codes and alert codes are DUIS's; which one the reference DCC uses for 
 decisions is this table's choice, written down here once:
 
 * the answer to SR 11.4: ``I0`` accepted for every device; ``W110401`` accepted for some, the
-  others listed in ``DSPUpdatePPMIDFirmwareWarning`` by reason; ``E1104xx`` refused as a whole
-  (``REJECT_CODES``). The suite judges only the kind (I, W, E) and the lists.
+  others listed in ``DSPUpdatePPMIDFirmwareWarning`` by reason; ``E1104xx`` (or ``E4``, a User
+  Role the request is not open to) refused as a whole (``REJECT_CODES``). The suite judges the
+  kind (I, W, E), the lists, and the code of the two refusals a scenario names (E110403 a
+  FirmwareVersion other than the image header's, E4 the role).
 * alerts: the DCC alert codes N60 (delivered) and N61 (not delivered) that SECMP0007 introduced,
   on three bodies: ``CSPFirmwareDeliveryStatus`` (the image reached the hub: the minutes' alert
   (a)), ``PPMIDAlert`` with ``PPMIDFirmwareUpgradeAlert`` (0x8F8B, the version the device runs:
@@ -21,6 +23,7 @@ from typing import Any
 
 from hanota.conformance.dcc_side import AlertSeen
 from hanota.conformance.models.service_request import (
+    WARNING_LISTS,
     Acknowledged,
     Alert,
     DeviceRejection,
@@ -62,32 +65,28 @@ WARNING_CODE = "W110401"
 #: Refused as a whole: the reference DCC's reason -> the DUIS response code it answers.
 REJECT_CODES: dict[RejectReason, str] = {
     RejectReason.IMAGE_TOO_LARGE: "E110402",
-    RejectReason.IMAGE_MALFORMED: "E110403",
     RejectReason.FIRMWARE_VERSION_MISMATCH: "E110403",
-    RejectReason.FRAGMENTS_INVALID: "E110403",
+    RejectReason.IMAGE_MALFORMED: "E110405",
+    RejectReason.FRAGMENTS_INVALID: "E110405",
     RejectReason.VARIANT_NOT_SUPPORTED: "E110405",
     RejectReason.REQUESTER_NOT_A_SUPPLIER: "E110405",
     RejectReason.DUPLICATE_REQUEST_ID: "E110405",
+    # DUIS refuses a User Role the Service Request is not open to with a generic code before
+    # any SR-specific check; E4 is the reference DCC's reading of which (an interpretation).
+    RejectReason.ROLE_MAY_NOT_SEND: "E4",
 }
 _DEFAULT_REJECT = "E110401"  # no valid device in the DeviceIDList (each listed by reason)
-#: Which DSPUpdatePPMIDFirmwareWarning list a device refused for this reason goes in.
-_LIST_OF: dict[RejectReason, str] = {
-    RejectReason.UNKNOWN_DEVICE: "invalid",
-    RejectReason.NOT_RESPONSIBLE_SUPPLIER: "invalid",
-    RejectReason.ROLE_NOT_HELD: "invalid",
-    RejectReason.REQUESTER_NOT_A_SUPPLIER: "invalid",
-    RejectReason.NOT_PAIRED_TO_HUB: "not_commissioned",
-    RejectReason.DISTRIBUTION_IN_PROGRESS: "other_request_in_progress",
-}
-#: What the suite reads back from each list (a DUIS list is coarser than the reference's reasons).
+#: What the suite reads back from each list (a DUIS list is coarser than the reference's reasons;
+#: the DCC's side files each reason in its list by ``service_request.WARNING_LISTS``).
 _REASON_OF = {"invalid": RejectReason.UNKNOWN_DEVICE, "not_commissioned": RejectReason.NOT_PAIRED_TO_HUB,
               "not_applicable_firmware": RejectReason.IMAGE_NOT_FOR_DEVICE,
               "other_request_in_progress": RejectReason.DISTRIBUTION_IN_PROGRESS,
-              "invalid_gbcs_version": RejectReason.NOT_A_HAN_FIRMWARE_TARGET}
+              "invalid_gbcs_version": RejectReason.GBCS_VERSION_NOT_SUPPORTED}
 _LIST_NAMES = {"invalid": "InvalidDeviceIDList", "not_commissioned": "NotCommissionedDeviceIDList",
                "not_applicable_firmware": "NotApplicableFirmwareDeviceIDList",
                "other_request_in_progress": "OtherRequestInProgressList",
                "invalid_gbcs_version": "InvalidGBCSVersionList"}
+_FIELD_OF = {v: k for k, v in _LIST_NAMES.items()}
 
 
 def ms_to_datetime(ms: int, epoch: dt.datetime) -> dt.datetime:
@@ -104,7 +103,8 @@ def _warning(rejections: tuple[DeviceRejection, ...]) -> PPMIDFirmwareWarning | 
         return None
     lists: dict[str, list[int]] = {}
     for r in rejections:
-        lists.setdefault(_LIST_OF.get(r.reason, "not_applicable_firmware"), []).append(r.device)
+        name = _FIELD_OF.get(WARNING_LISTS.get(r.reason, ""), "not_applicable_firmware")
+        lists.setdefault(name, []).append(r.device)
     return PPMIDFirmwareWarning(**{k: tuple(v) for k, v in lists.items()})
 
 

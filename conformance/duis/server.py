@@ -119,7 +119,9 @@ class DuisDccService(DccService):
                          "certificate signed the request\n").encode(), "text/plain"
         body = request.body
         if isinstance(body, UpdatePPMIDFirmware):
-            response = self._update_ppmid_firmware(user.name, rid, body)
+            # The role is the signing User ID's (a Supplier has one User ID per DCC user role).
+            role = user.role or self._role(user.name, body.device_ids)
+            response = self._update_ppmid_firmware(user.name, role, rid, body)
         elif isinstance(body, ReadInventory):
             response = self._read_inventory(rid, body)
         else:
@@ -127,14 +129,15 @@ class DuisDccService(DccService):
                          f"{request.header.service_reference}\n").encode(), "text/plain"
         return 200, sign_response(response, self.duis.dcc_signer()), "application/xml"
 
-    def _update_ppmid_firmware(self, supplier: str, rid: RequestId, body: UpdatePPMIDFirmware) -> Response:
+    def _update_ppmid_firmware(self, supplier: str, role: SupplierRole, rid: RequestId,
+                               body: UpdatePPMIDFirmware) -> Response:
         world, side = self.world, self.side
         side._tap_hubs()
         world.dcc.register_supplier(supplier)
         variant = (RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE if self.config.rules == "as-implemented"
                    else RequestVariant.SEND_PPMID_IHD_FIRMWARE)
         request = world.request(list(body.device_ids), body.firmware_image, requester=supplier,
-                                role=self._role(supplier, body.device_ids), request_id=rid.text(),
+                                role=role, request_id=rid.text(),
                                 firmware_version=body.firmware_version, variant=variant)
         answer = world.dcc.submit(request)
         side._record(request, "", len(body.firmware_image), answer)
@@ -171,14 +174,15 @@ class DuisDccService(DccService):
     # -- alerts out ----------------------------------------------------------------------------
     def _push_alert(self, alert: Alert) -> None:
         """Sign the delivered alert and POST it to the response address (failures kept)."""
-        user = next((s for s in self.duis.suppliers if s.name == alert.supplier), None)
+        user = next((s for s in self.duis.suppliers if s.name == alert.supplier and s.role is None), None)
         at = f"{self.world.clock.now_ms} ms"
         if (self.push.url is None and self.transport is None) or user is None:
             why = ("no response address" if self.push.url is None
                    else f"no DUIS identity for {alert.supplier!r}")
             self.push.failures.append(f"{at}: not sent ({why})")
             return
-        hub = next((p.hub.eui64 for p in self.world.premises if alert.device in p.specs), 0)
+        premises = self.world.premises_of(alert.device)  # a dict: one alert per device, 50,000 devices
+        hub = premises.hub.eui64 if premises is not None else 0
         message = alert_to_duis(alert, hub, self._rids.get(alert.request_id), self._response_id(user.eui64),
                                 self.duis.clock_epoch, self._versions.get(alert.request_id, 0))
         data = sign_response(message, self.duis.dcc_signer())

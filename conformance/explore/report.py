@@ -59,6 +59,7 @@ def exploration_section(doc: Mapping[str, Any]) -> str:
         ("Examples run", doc.get("examples", "")),
         ("Hub actions", doc.get("steps", "")),
         ("Device frames checked", doc.get("frames_checked", "")),
+        ("Transcript digest (same seed, same digest)", doc.get("transcript_digest", "")),
         ("Time", f"{doc.get('seconds', '')} s"),
         ("Faults switched on", ", ".join(str(f) for f in doc.get("faults", []) or []) or "none"),
     ]

@@ -367,10 +367,12 @@ class Dcc:
                 self._start(dist)
             else:
                 premises.queue.append(dist)
-        for i, device in enumerate(accepted):  # only the act-on-duplicates fault lists one twice
-            if device in accepted[:i]:
+        seen: set[int] = set()
+        for device in accepted:  # only the act-on-duplicates fault lists one twice
+            if device in seen:
                 premises = self._premises[self._devices[device].premises_id]
                 premises.queue.append(_Distribution(request, premises, (device,), pieces, {device}))
+            seen.add(device)
         return response
 
     def _own_fragments(self, request: UpdateFirmwareRequest) -> UpdateFirmwareRequest:

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from hanota.conformance.models.clock import VirtualClock
 from hanota.conformance.models.dcc import Dcc, DeviceRecord, MeterRecord, Rules
-from hanota.conformance.models.han import HanNetwork
+from hanota.conformance.models.han import HanNetwork, HanNode
 from hanota.conformance.models.service_request import (
     ServiceRequestResponse,
     SupplierRole,
@@ -222,6 +222,17 @@ class World:
                                  firmware_version=spec.file_version)
         return device
 
+    def join_device(self, premises: Premises, key: str, node: HanNode, spec: DeviceSpec) -> None:
+        """A device this world did not build (a bridged device under test, reached through
+        ``node``) joins ``premises`` as ``key``: paired with its hub and known to the DCC."""
+        premises.hub.pair(spec.eui64, spec.kind)
+        self.dcc.register_device(DeviceRecord(spec.eui64, spec.kind, premises.premises_id,
+                                              spec.manufacturer_code, spec.image_type, self.public_key),
+                                 firmware_version=spec.file_version)
+        self._devices[spec.eui64] = (premises, spec)
+        premises.specs[spec.eui64] = spec
+        premises.devices[key] = node
+
     def _make_device(self, premises: Premises, spec: DeviceSpec, rng: random.Random,
                      faults: Iterable[str], supports_fragmentation: bool, consumer_refusal: bool,
                      options: dict[str, Any]) -> Any:
@@ -247,6 +258,11 @@ class World:
             return self._devices[eui][1]
         except KeyError:
             raise HarnessUsageError(f"no device {eui:#018x} in this world") from None
+
+    def premises_of(self, device: int) -> Premises | None:
+        """The premises where the device with this EUI-64 was added (None: no such device)."""
+        found = self._devices.get(device)
+        return found[0] if found is not None else None
 
     def make_image(self, device: int | Any, *, payload_size: int = 1024, file_version: int | None = None,
                    manufacturer_code: int | None = None, image_type: int | None = None,

@@ -145,8 +145,9 @@ def parse_b64(value: str, element: Any) -> bytes:
         raise fail(element, "not valid base64") from None
 
 
-def b64_text(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+def b64_text(data: bytes) -> bytes:
+    """Base64 as ASCII bytes: lxml takes them as text without another pass over a megabyte."""
+    return base64.b64encode(data)
 
 
 def parse_datetime(value: str, element: Any) -> datetime:
@@ -164,7 +165,7 @@ def datetime_text(value: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def sub(parent: Any, name: str, value: str | None = None, ns: str = SR) -> Any:
+def sub(parent: Any, name: str, value: str | bytes | None = None, ns: str = SR) -> Any:
     element = etree.SubElement(parent, q(name, ns))
     if value is not None:
         element.text = value

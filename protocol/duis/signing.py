@@ -33,7 +33,7 @@ from .errors import (
     DuisUnknownSignerError,
     SignatureWrappingError,
 )
-from .xmldoc import DS, DuisLimits, element_path, parse, q
+from .xmldoc import DS, DuisLimits, element_path, parse, q, xml_parser
 
 __all__ = [
     "Signer",
@@ -112,14 +112,23 @@ def _key_info(cert: x509.Certificate) -> Any:
     return info
 
 
+class _Signer(XMLSigner):
+    """signxml's signer, copying the document with the project's parser: signxml's own has no
+    ``huge_tree`` and refuses a FirmwareImage above 10 MB of base64 (the schema allows 13.6)."""
+
+    @property
+    def parser(self) -> etree.XMLParser:
+        return xml_parser()
+
+
 def sign(root: Any, signer: Signer) -> bytes:
     """``root`` (an unsigned sr:Request or sr:Response) with its enveloped signature, as bytes.
     A signature already in the document (a template's placeholder) is replaced."""
     for old in root.findall(q("Signature", DS)):
         root.remove(old)
-    xml_signer = XMLSigner(signature_algorithm=SignatureMethod.ECDSA_SHA256,
-                           digest_algorithm=DigestAlgorithm.SHA256,
-                           c14n_algorithm=_EXC_C14N)
+    xml_signer = _Signer(signature_algorithm=SignatureMethod.ECDSA_SHA256,
+                         digest_algorithm=DigestAlgorithm.SHA256,
+                         c14n_algorithm=_EXC_C14N)
     xml_signer.namespaces = {"ds": DS}
     # The Reference lists exclusive c14n after the enveloped transform: without it a verifier
     # digests with inclusive c14n (XMLDSig's default), which differs in namespace declarations.
@@ -173,7 +182,9 @@ def verify(data: bytes, certificates: Sequence[x509.Certificate], *, limits: Dui
     failures = []
     for cert in candidates:
         try:
-            result = XMLVerifier().verify(root, x509_cert=cert, expect_config=_CONFIG)
+            # The bytes, not ``root``: signxml copies what it is given, and parsing the bytes
+            # costs less than serialising the tree again.
+            result = XMLVerifier().verify(data, x509_cert=cert, expect_config=_CONFIG, parser=xml_parser())
         except (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput, CryptoInvalidSignature,
                 ValueError) as err:
             failures.append(f"{_describe(cert)}: {_first_line(err)}")

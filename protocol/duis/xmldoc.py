@@ -25,6 +25,7 @@ __all__ = [
     "element_path",
     "parse",
     "q",
+    "xml_parser",
 ]
 
 SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
@@ -33,9 +34,10 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NS = {"sr": SR, "ds": DS}
 _PREFIX = {SR: "sr", DS: "ds"}
 
-#: The schema allows a FirmwareImage of 10,240,000 base64 characters and a DeviceIDList of
-#: 1,199,999; a document holding both, with its header and signature, fits in 12 MiB.
-DEFAULT_MAX_DOCUMENT_BYTES = 12 * 1024 * 1024
+#: The schema allows a FirmwareImage of 10,240,000 octets (an xs:base64Binary length counts
+#: octets: 13,653,336 base64 characters) and a DeviceIDList of 1,199,999 characters; a document
+#: holding both, with its header and signature, fits in 16 MiB.
+DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def element_path(element: Any) -> str:
     return "/" + "/".join(reversed(parts))
 
 
-def _parser() -> etree.XMLParser:
+def xml_parser() -> etree.XMLParser:
+    """The parser for DUIS bytes (also handed to signxml, whose own lacks ``huge_tree``)."""
     # huge_tree: a FirmwareImage may exceed libxml2's 10 MB text-node guard; the size of the
     # whole document is bounded by DuisLimits before parsing instead.
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
@@ -79,7 +82,7 @@ def parse(data: bytes, limits: DuisLimits | None = None) -> Any:
     if not data.strip():
         raise DuisXmlError("empty document", field="document")
     try:
-        tree = etree.ElementTree(etree.fromstring(data, _parser()))
+        tree = etree.ElementTree(etree.fromstring(data, xml_parser()))
     except etree.XMLSyntaxError as err:
         line = getattr(err, "lineno", None)
         where = f" (line {line})" if line else ""

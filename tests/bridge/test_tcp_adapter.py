@@ -68,7 +68,7 @@ def test_download_over_tcp_equals_in_process_frame_for_frame(server: BridgeServe
 
 def test_serve_device_subprocess_on_port_0(in_process_log: bytes) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid"],
+        [sys.executable, "-m", "hanota", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None

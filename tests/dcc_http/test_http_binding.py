@@ -331,7 +331,7 @@ def test_client_rejects_a_non_http_url() -> None:
 
 # ------------------------------------------------------------------------------- the command
 def test_serve_dcc_subprocess_prints_address_and_exits_0_on_sigterm() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0",
+    proc = subprocess.Popen([sys.executable, "-m", "hanota", "serve-dcc", "--listen", "127.0.0.1:0",
                              "--seed", "3"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
@@ -352,7 +352,7 @@ def test_serve_dcc_subprocess_prints_address_and_exits_0_on_sigterm() -> None:
 @pytest.mark.parametrize("argv", [[], ["--listen", "nowhere"], ["--listen", "127.0.0.1:0", "--rules", "x"],
                                   ["--listen", "127.0.0.1:0", "--dcc-fault", "made-up"]])
 def test_serve_dcc_usage_errors_exit_2(argv: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "conformance", "serve-dcc", *argv], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "hanota", "serve-dcc", *argv], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
 

@@ -163,3 +163,21 @@ def test_a_request_signed_by_another_supplier_is_refused_by_the_dcc(world):
     assert status == 403 and b"is not the user" in body
     status, body, _ = service.handle(b"<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>")
     assert status == 400 and b"HostileXmlError" not in body and b"DOCTYPE" in body
+
+
+def test_a_supplier_user_id_in_another_role_is_named_in_the_duis_pixit(tmp_path: Path) -> None:
+    """One User ID per DCC user role: the PIXIT's ``role`` entries, and one clear error for a
+    role DUIS does not have."""
+    from hanota.conformance.duis.config import load_config, write_test_config
+    from hanota.conformance.models.service_request import SupplierRole
+    from hanota.protocol.errors import HarnessUsageError
+
+    pixit = write_test_config(tmp_path / "keys")
+    config = load_config(pixit)
+    export = config.user("Supplier A", SupplierRole.EXPORT_SUPPLIER)
+    assert export is not None and export.eui64 != config.supplier("Supplier A").eui64
+    assert config.supplier_by_eui(export.eui64) == export
+    assert config.user("Supplier B", SupplierRole.EXPORT_SUPPLIER) is None
+    pixit.write_text(pixit.read_text().replace('role = "export-supplier"', 'role = "exporter"'))
+    with pytest.raises(HarnessUsageError, match=r"suppliers\[3\]\.role: expected one of"):
+        load_config(pixit)

@@ -9,7 +9,7 @@ from hanota.conformance.commands.run import pytest_args
 
 
 def test_serve_dcc_duis_needs_its_configuration():
-    proc = subprocess.run([sys.executable, "-m", "conformance", "serve-dcc", "--listen", "127.0.0.1:0",
+    proc = subprocess.run([sys.executable, "-m", "hanota", "serve-dcc", "--listen", "127.0.0.1:0",
                            "--binding", "duis"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.strip() == ("hanota serve-dcc: --binding duis needs --duis-pixit FILE (the DCC's key "

@@ -131,3 +131,48 @@ def test_xxe_sample_never_reaches_the_schema(schema):
     need_vectors()
     with pytest.raises(d.HostileXmlError):
         d.read_document((VECTORS / "samples" / "duis-xxe.xml").read_bytes(), schema=schema)
+
+
+def test_a_stray_character_in_the_image_is_refused(schema):
+    # libxml2 (2.14) skips characters outside the base64 alphabet in xs:base64Binary; the codec's
+    # strict reading refuses them whatever the schema validator does.
+    root = d.build_request(REQUEST)
+    image = root.find(".//{*}FirmwareImage")
+    image.text = "!" + image.text
+    with pytest.raises((d.DuisSchemaError, d.DuisContentError)) as caught:
+        d.read_document(etree.tostring(root), schema=schema)
+    assert caught.value.field.endswith("sr:UpdatePPMIDFirmware/sr:FirmwareImage")
+
+
+def test_a_schema_error_names_the_element_in_a_document_without_prefixes(schema):
+    need_vectors()
+    text = (VECTORS / "samples" / "readfw-response-invalid.xml").read_text()
+    bare = text.replace("<sr:", "<").replace("</sr:", "</").replace("xmlns:sr=", "xmlns=")
+    with pytest.raises(d.DuisSchemaError) as caught:
+        schema.validate(d.parse(bare.encode()))
+    assert caught.value.field == "/sr:Response/sr:Body/sr:ResponseMessage/sr:ServiceReference"
+    assert "'11.2.11.2'" in str(caught.value) and "sr:ServiceReference" in str(caught.value)
+
+
+@pytest.mark.parametrize("location", ["http://127.0.0.1:9/other.xsd", "missing file.xsd"])
+def test_a_schema_import_that_is_not_a_local_file_is_a_usage_error(tmp_path, location):
+    from hanota.protocol.errors import HarnessUsageError
+
+    xsd = tmp_path / "with import.xsd"
+    xsd.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:a">'
+                   f'<xs:import namespace="urn:b" schemaLocation="{location}"/>'
+                   '<xs:element name="a" type="xs:string"/></xs:schema>')
+    with pytest.raises(HarnessUsageError) as caught:
+        d.DuisSchema(xsd)
+    assert location in str(caught.value)
+
+
+def test_the_schemas_largest_firmware_image_signs_validates_and_verifies(schema, supplier):
+    # 10,240,000 octets (the schema's maxLength) are 13.6 MB of base64: above libxml2's default
+    # 10 MB text node, and within the default document limit.
+    image = bytes(range(256)) * 40_000
+    request = d.Request(HEADER, d.UpdatePPMIDFirmware(image, 0x01000001, (0x000D6F0000010020,)))
+    data = d.sign_request(request, supplier)
+    assert len(data) <= d.DEFAULT_MAX_DOCUMENT_BYTES
+    doc = d.read_document(data, schema=schema, certificates=[supplier.certificate])
+    assert doc.message == request

@@ -27,9 +27,17 @@ def test_reference_device_500_examples_per_seed_no_counterexample(seed):
 
 def test_same_seed_same_run():
     runs = [explore(reference(), seed_value=7, examples=8) for _ in range(2)]
-    assert (runs[0].steps, runs[0].frames_checked) == (runs[1].steps, runs[1].frames_checked)
+    assert (runs[0].steps, runs[0].frames_checked, runs[0].digest) == \
+        (runs[1].steps, runs[1].frames_checked, runs[1].digest)
     other = explore(reference(), seed_value=8, examples=8)
-    assert (other.steps, other.frames_checked) != (runs[0].steps, runs[0].frames_checked)
+    assert other.digest != runs[0].digest
+
+
+def test_a_run_does_not_depend_on_the_device_clock_at_its_start():
+    """RESET starts the device's clock where the last example left it: nothing may depend on it."""
+    runs = [explore(explore_config(ReferenceAdapter(reference_config(), start_ms=start)),
+                    seed_value=2, examples=10) for start in (0, 123_457)]
+    assert runs[0].digest == runs[1].digest and runs[0].steps == runs[1].steps
 
 
 def test_same_seed_same_counterexample_and_it_replays():
@@ -54,7 +62,8 @@ def test_over_the_bridge_same_run_as_in_process():
         finally:
             dut.close()
     assert bridged.actions == []
-    assert (bridged.steps, bridged.frames_checked) == (in_process.steps, in_process.frames_checked)
+    assert (bridged.steps, bridged.frames_checked, bridged.digest) == \
+        (in_process.steps, in_process.frames_checked, in_process.digest)
 
 
 def test_over_the_bridge_a_faulty_device_is_caught():

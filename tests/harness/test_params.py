@@ -8,7 +8,7 @@ import pytest
 
 from hanota.conformance import params as p
 from hanota.protocol.errors import HarnessUsageError
-from hanota.protocol.ota_commands import CommandId
+from hanota.protocol.ota_commands import CommandId, encode_image_identity
 from hanota.protocol.zcl import ImageUpgradeStatus, Status
 
 LIMIT = 768_000
@@ -104,10 +104,23 @@ def test_statuses_and_commands() -> None:
 
 
 def test_hex_frames() -> None:
-    assert p.parse_hex_frame("19 00 02 00 34 12") == bytes([0x19, 0, 2, 0, 0x34, 0x12])
-    for bad in ("190002", "19 0", "19  00 02", "zz 00 02", "19 00"):
+    frame = p.parse_hex_frame("19 00 02 00 34 12")
+    assert frame.images == ()
+    assert frame.render(lambda label: pytest.fail(label)) == bytes([0x19, 0, 2, 0, 0x34, 0x12])
+    for bad in ("190002", "19 0", "19  00 02", "zz 00 02", "19 00", "19 00 {identity of}",
+                "19 00 {new}", "19 00 05{identity of new}", "{identity new}"):
         with pytest.raises(HarnessUsageError, match="hex frame"):
             p.parse_hex_frame(bad)
+
+
+def test_hex_frames_name_images_by_label() -> None:
+    """The image's identity is filled in per run, so the frame names what the device was offered."""
+    frame = p.parse_hex_frame("19 00 05 00 {identity of new} 40 00 00 00 01 ff")
+    assert frame.images == ("new",)
+    identity = {"new": encode_image_identity(0x5678, 0x0A0B, 0x01020304)}
+    assert frame.render(identity.__getitem__) == bytes.fromhex(
+        "19 00 05 00 78 56 0b 0a 04 03 02 01 40 00 00 00 01 ff")
+    assert p.parse_hex_frame("{identity of new}").render(identity.__getitem__) == identity["new"]
 
 
 def test_names_and_choices() -> None:
@@ -146,3 +159,35 @@ def test_defects() -> None:
                           "digest is forged to match") == p.Defect(p.DefectKind.FRAGMENT_FORGED_DIGEST, 3)
     with pytest.raises(HarnessUsageError, match="image defect"):
         p.parse_defect("the image is bad")
+
+
+# ------------------------------------------------------------------ the DCC side's choices
+def test_a_quoted_step_parameter_never_takes_a_longer_phrasing() -> None:
+    from pytest_bdd import parsers
+
+    short = parsers.parse('the DCC rejects the Service Request from "{supplier:q}"', extra_types=p.STEP_TYPES)
+    text = 'the DCC rejects the Service Request from "Supplier A" because "its role may not send it"'
+    assert not short.is_matching(text)
+    assert short.parse_arguments('the DCC rejects the Service Request from "Supplier A"') == {
+        "supplier": "Supplier A"}
+
+
+@pytest.mark.parametrize(("parse", "text", "expected"), [
+    (p.parse_ccs08_code, "Success", 0), (p.parse_ccs08_code, "File Transfer Failure", 3),
+    (p.parse_result, "Failure", 1), (p.parse_activation_outcome, "Hash Mismatch", 2),
+    (p.parse_gbcs_alert_code, "0x8F89", 0x8F89),
+    (p.parse_irregularity, "the role Other User", p.Irregularity.OTHER_USER),
+    (p.parse_rejection_reason, "its role may not send it", p.RejectionReason.ROLE_MAY_NOT_SEND),
+    (p.parse_image_hash, "a wrong hash", p.ImageHash.WRONG),
+])
+def test_dcc_side_choices(parse: object, text: str, expected: object) -> None:
+    assert callable(parse) and parse(text) == expected
+
+
+@pytest.mark.parametrize(("parse", "text", "named"), [
+    (p.parse_ccs08_code, "success", "CCS08 response code"), (p.parse_result, "OK", "result"),
+    (p.parse_gbcs_alert_code, "8F89", "GBCS alert code"), (p.parse_irregularity, "the role", "irregularity"),
+])
+def test_dcc_side_choices_refuse_typos_naming_the_type(parse: object, text: str, named: str) -> None:
+    with pytest.raises(HarnessUsageError, match=re.escape(f"{named} {text!r} is not understood")):
+        assert callable(parse) and parse(text)

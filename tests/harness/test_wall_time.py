@@ -47,7 +47,7 @@ def test_a_wait_beyond_the_pics_bound_is_not_applicable_at_once(harness: Harness
 
 def test_a_download_on_wall_time_runs_to_its_end_showing_progress(
         harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("hanota.conformance.harness.PROGRESS_EVERY_S", 0.05)
+    monkeypatch.setattr("hanota.conformance.harness.clock.PROGRESS_EVERY_S", 0.05)
     lines: list[str] = []
     harness.progress = lines.append
     harness.make_image("new", p.parse_size("4 kB"), p.Relation.NEWER)
@@ -72,7 +72,7 @@ def test_pics_timing_bounds_are_validated(tmp_path: Path) -> None:
 
 
 def test_a_wall_time_wait_is_never_silent(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("hanota.conformance.harness.PROGRESS_EVERY_S", 0.1)
+    monkeypatch.setattr("hanota.conformance.harness.clock.PROGRESS_EVERY_S", 0.1)
     lines: list[str] = []
     harness.progress = lines.append
     harness.advance(700)
@@ -83,6 +83,6 @@ def test_a_wall_time_wait_is_never_silent(harness: Harness, monkeypatch: pytest.
 
 def test_a_progress_line_says_when_the_frame_count_does_not_move(harness: Harness) -> None:
     seen = [len(harness.network.log)]
-    line = harness._progress_line(None, 12.0, seen, quiet_ms=1_500, max_ms=20_000)
+    line = harness.time.progress_line(None, 12.0, seen, quiet_ms=1_500, max_ms=20_000)
     assert "no new frame since the last line" in line and "after 12 s" in line
     assert "ends after 1.5 s without a frame, fails after 20 s" in line

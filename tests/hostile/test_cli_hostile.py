@@ -34,7 +34,7 @@ def _limit_memory() -> None:
 
 
 def hanota(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "hanota", *args], capture_output=True, text=True,
                           timeout=TIMEOUT_S, cwd=ROOT, preexec_fn=_limit_memory, check=False)
 
 

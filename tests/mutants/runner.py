@@ -1,8 +1,10 @@
 """Run the scenarios against a faulty variant of the reference world, one subprocess each.
 
 A subprocess per variant (``python -m pytest steps/test_scenarios.py ...``) keeps pytest-bdd's
-module-level step registry and every model's state apart between variants; variants run in
-parallel, two at a time by default (the CI machine has two cores).
+module-level step registry and every model's state apart between variants. Each variant is a
+test of its own, so pytest-xdist spreads the table over the cores; the scenarios that failed
+under a fault are then run once more against the faultless reference (the baseline they must
+pass in).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,10 +47,10 @@ class Run:
 def pytest_args(*, rules: str = "wg-2016", requirements: Sequence[str] = (),
                 markers: str | None = QUICK, keyword: str | None = None, seed: int = 0,
                 faults: Iterable[tuple[str, str]] = (), maxfail: int | None = None,
-                pics: str | None = None) -> list[str]:
+                pics: str | None = None, targets: Sequence[str] = (SCENARIOS,)) -> list[str]:
     # hypothesis' and xdist's pytest plugins are not used by the scenarios and cost about a
     # second of start-up per subprocess (about 40 s of CPU over the table)
-    args = [SCENARIOS, "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:xdist", "-q",
+    args = [*targets, "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:xdist", "-q",
             "--hanota-rules", rules, "--hanota-seed", str(seed)]
     if maxfail:
         args += ["--maxfail", str(maxfail)]
@@ -95,43 +96,10 @@ def run_mutant(mutant: Mutant) -> Run:
                                      faults=[(mutant.layer, mutant.fault)], maxfail=1))
 
 
-def merge(runs: Sequence[Run]) -> Run:
-    """One Run from several runs of parts of one selection (a baseline split over workers)."""
-    out = Run(tuple(a for r in runs for a in r.args), max(r.returncode for r in runs))
-    for r in runs:
-        out.verdicts.update(r.verdicts)
-        out.reasons.update(r.reasons)
-        out.requirements.update(r.requirements)
-        out.output += r.output
-        out.elapsed_s += r.elapsed_s
-    return out
-
-
-#: A baseline over more requirements than this is split into parts run side by side.
-BASELINE_CHUNK = 8
-
-
-def baseline_key(mutant: Mutant) -> tuple[Any, ...]:
-    return (mutant.rules, mutant.markers, mutant.keyword)
-
-
-def run_all(mutants: Sequence[Mutant],
-            workers: int = 2) -> tuple[dict[Mutant, Run], dict[tuple[Any, ...], Run]]:
-    """Every mutant, and one faultless baseline per rule set and marker selection (over every
-    requirement of its mutants), in parallel."""
-    wanted: dict[tuple[Any, ...], set[str]] = {}
-    for m in mutants:
-        wanted.setdefault(baseline_key(m), set()).update(m.requirements)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        base_f = {}
-        for key, reqs in wanted.items():
-            ordered = sorted(reqs)
-            parts = [ordered[i:i + BASELINE_CHUNK] for i in range(0, len(ordered), BASELINE_CHUNK)]
-            base_f[key] = [pool.submit(run_scenarios, pytest_args(
-                rules=key[0], requirements=part, markers=key[1], keyword=key[2])) for part in parts]
-        mut_f = {m: pool.submit(run_mutant, m) for m in mutants}
-        return ({m: f.result() for m, f in mut_f.items()},
-                {k: merge([f.result() for f in fs]) for k, fs in base_f.items()})
+def run_reference(mutant: Mutant, nodeids: Sequence[str]) -> Run:
+    """The scenarios ``nodeids`` against the faultless reference world, under the mutant's rule
+    set: the baseline a caught variant's failing scenarios must pass in."""
+    return run_scenarios(pytest_args(rules=mutant.rules, markers=None, targets=nodeids))
 
 
 def selected(mutant: Mutant, run: Run) -> list[str]:
@@ -155,23 +123,17 @@ def short(nodeid: str) -> str:
     return nodeid.split("::", 1)[-1]
 
 
-def format_table(mutants: Sequence[Mutant], runs: dict[Mutant, Run],
-                 baselines: dict[tuple[Any, ...], Run]) -> str:
-    """The mutation table as Markdown: variant -> requirements -> scenarios that failed."""
-    lines = ["| variant | rules | requirements | verdict | scenarios that failed | s |",
-             "|---|---|---|---|---|---|"]
-    for m in mutants:
-        run = runs[m]
-        base = baselines[baseline_key(m)]
-        caught = caught_by(m, run, base)
-        other = [n for n in run.with_verdict("fail", "error") if n not in caught]
-        verdict = "caught" if caught else "SURVIVED"
-        names = ", ".join(short(n) for n in caught) or "-"
-        if other:
-            names += f" (also failed or errored: {', '.join(short(n) for n in other)})"
-        lines.append(f"| {m.name} | {m.rules} | {', '.join(m.requirements)} | {verdict} | {names} "
-                     f"| {run.elapsed_s:.1f} |")
-    for key, base in baselines.items():
-        lines.append(f"| baseline | {key[0]} | -m {key[1]!r} -k {key[2]!r} | "
-                     f"{len(base.with_verdict('pass'))} pass | - | {base.elapsed_s:.1f} |")
-    return "\n".join(lines)
+#: The mutation table's heading (Markdown); each test of tests/mutants gives one row.
+TABLE_HEADER = ("| variant | rules | requirements | verdict | scenarios that failed | s |\n"
+                "|---|---|---|---|---|---|")
+
+
+def table_row(mutant: Mutant, run: Run, caught: Sequence[str], baseline: Run | None) -> str:
+    """The variant's row of the mutation table: requirements -> scenarios that failed."""
+    other = [n for n in run.with_verdict("fail", "error") if n not in caught]
+    names = ", ".join(short(n) for n in caught) or "-"
+    if other:
+        names += f" (also failed or errored: {', '.join(short(n) for n in other)})"
+    seconds = run.elapsed_s + (baseline.elapsed_s if baseline is not None else 0.0)
+    return (f"| {mutant.name} | {mutant.rules} | {', '.join(mutant.requirements)} | "
+            f"{'caught' if caught else 'SURVIVED'} | {names} | {seconds:.1f} |")

@@ -4,6 +4,8 @@ Response and Image Block Request fast paths decide exactly as the interpreted pa
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -194,6 +196,10 @@ def test_fast_path_decides_as_the_interpreted_parse(command, header, mutations, 
             frame[i] = value
     frame = frame[:max(0, len(frame) + resize)] if resize < 0 else frame + bytes(resize)
     assert _outcome(decode_command, bytes(frame)) == _outcome(_decode_interpreted, bytes(frame))
+    # ... and as a lenient receiver's interpreted parse (``ignore_trailing``), which the fast
+    # path serves too
+    assert _outcome(partial(decode_command, ignore_trailing=True), bytes(frame)) == \
+        _outcome(partial(_decode_interpreted, ignore_trailing=True), bytes(frame))
     for fast_decoder in (_decode_block_fast, _decode_request_fast):
         fast = fast_decoder(bytes(frame)) if len(frame) >= 3 else None
         if fast is not None:

@@ -425,6 +425,25 @@ def test_fast_encoders_skip_the_decode_back(monkeypatch):
         encode_command(ImageBlockRequest(MFR, ITYPE, FVER, OFF, 64), tsn=1, manufacturer_code=1)
 
 
+def test_a_lenient_receiver_decodes_the_hot_frames_by_the_fast_path(monkeypatch):
+    """``ignore_trailing`` (the reference device's decode) takes the fast path too: a frame of
+    exactly a fast form has nothing after its fields to ignore. Frames with octets after their
+    fields still go to the interpreted parse."""
+    import hanota.protocol.ota_commands as oc
+
+    request = encode_command(ImageBlockRequest(MFR, ITYPE, FVER, OFF, 64, None, 0), tsn=1)
+    block = encode_command(ImageBlockResponse(Status.SUCCESS, MFR, ITYPE, FVER, OFF, b"x"), tsn=1)
+    want = [decode_command(request), decode_command(block)]
+
+    def refuse(frame, *, ignore_trailing=False):
+        raise AssertionError("interpreted parse")
+
+    monkeypatch.setattr(oc, "_decode_interpreted", refuse)
+    assert [decode_command(request, ignore_trailing=True), decode_command(block, ignore_trailing=True)] == want
+    with pytest.raises(AssertionError, match="interpreted parse"):
+        decode_command(block + b"\x00", ignore_trailing=True)
+
+
 def test_fast_encode_matches_the_declaration():
     for frame in _block_frames():
         header, cmd = _decode_interpreted(frame)

@@ -1,0 +1,296 @@
+"""The hub the suite plays towards the device under test (docs/harness.md, "The hub the suite plays").
+
+:class:`HubPlayer` sits on the HAN in place of the reference Communications Hub, with the hub's
+EUI-64 (the device takes firmware only from its paired hub). While the scenario offers an image
+itself the player answers the device's OTA commands from a :class:`HubScript` (MinimumBlockPeriod,
+WAIT_FOR_DATA, a status or a raw frame for the next command, the upgrade time, a link loss) and
+serves the :class:`Offer` (one image, or fragments in an order). Everything else goes to the
+reference hub it stands for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from hanota.protocol import ota_commands as oc
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.zcl import (
+    OTA_CLUSTER_ID,
+    DefaultResponse,
+    Direction,
+    FrameType,
+    OtaAttribute,
+    Status,
+    peek_header,
+)
+
+from ..models.comms_hub import UTC_EPOCH_OFFSET_S
+from ..models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork, HanNode
+from ..params import Duration, UpgradeTime, UpgradeTimeKind
+from .describe import frame_key
+from .records import ImageInfo
+
+__all__ = ["HubPlayer", "HubScript", "Offer", "OfferState", "upgrade_times"]
+
+_TSN_BASE = 0xC0  # the harness's own reads use TSNs 0xC0-0xFF, away from the hub's counter
+
+
+class OfferState(enum.Enum):
+    NOTIFIED = "notified"
+    DOWNLOADING = "downloading"
+    ENDED = "ended"          # Upgrade End exchange done, refused, aborted or scripted to stop
+
+
+@dataclass
+class Offer:
+    """One offer the played hub makes: the parts to serve (one image, or fragments in order)."""
+
+    label: str
+    parts: list[bytes]
+    info: ImageInfo
+    index: int = 0
+    state: OfferState = OfferState.NOTIFIED
+    withdrawn: bool = False          # after a scripted answer: NO_IMAGE_AVAILABLE / ABORT
+    ended_because: str = ""
+    served_end: int = 0              # furthest byte of the current part served
+    served_total: int = 0            # bytes served over every part
+    last_activity_ms: int = 0
+    busy_until_ms: int = 0
+    end_statuses: list[Status] = field(default_factory=list)
+    cut_offset: int | None = None    # FileOffset reached when the link was cut
+    link_back_ms: int | None = None
+
+    @property
+    def part(self) -> bytes:
+        return self.parts[self.index]
+
+
+@dataclass
+class HubScript:
+    """How the played hub answers, set by the Given steps before the offer."""
+
+    minimum_block_period_ms: int = 0
+    wait_for_data: deque[int] = field(default_factory=deque)        # seconds, one per request
+    answers: dict[int, Status | bytes] = field(default_factory=dict)  # command id -> answer
+    upgrade_time: UpgradeTime = field(default_factory=lambda: UpgradeTime(UpgradeTimeKind.NOW))
+    cut_after_bytes: int | None = None
+    outage_ms: int = 0
+    #: Octets appended to every frame the hub sends (fields of a later ZCL revision, or zigpy's
+    #: NO_IMAGE_AVAILABLE answer with its optional fields): a receiver ignores them.
+    trailing_octets: bytes = b""
+
+
+class HubPlayer:
+    """The hub the suite plays (a :class:`HanNetwork` node with the hub's EUI-64).
+
+    Frames from the device under test go to the current :class:`Offer` while there is one,
+    answers to the harness's own Read Attributes are kept, and everything else is passed to
+    the reference hub (``inner``). See the module docstring.
+    """
+
+    def __init__(self, inner: HanNode, network: HanNetwork, dut_eui64: int,
+                 upgrade_times: Callable[[UpgradeTime], tuple[int, int]], *,
+                 eui64: int | None = None) -> None:
+        self.inner = inner
+        self.network = network
+        self.clock = network.clock
+        self.eui64: int = inner.eui64 if eui64 is None else eui64
+        self.dut = dut_eui64
+        self.script = HubScript()
+        self.offer: Offer | None = None
+        self.reads: dict[int, oc.ReadAttributesResponse | None] = {}
+        #: (TSN, command id) of each raw frame the script sent, for the Default Responses to them
+        self.raw_answers: list[tuple[int, int]] = []
+        self._upgrade_times = upgrade_times
+        self._out: deque[HanFrame] = deque()
+        self._tsn = _TSN_BASE
+        self._mbp_told = False
+
+    # ---------------------------------------------------------------- HanNode
+    def next_frame(self) -> HanFrame | None:
+        if self._out:
+            return self._out.popleft()
+        frame: HanFrame | None = self.inner.next_frame()
+        if frame is not None and frame.src != self.eui64:
+            frame = dataclasses.replace(frame, src=self.eui64)
+        return frame
+
+    def receive(self, frame: HanFrame) -> None:
+        if frame.src != self.dut or frame.cluster_id != OTA_CLUSTER_ID:
+            self.inner.receive(frame)
+            return
+        try:
+            header, cmd = oc.decode_command(frame.payload)
+        except ProtocolError:
+            self.inner.receive(frame)
+            return
+        if isinstance(cmd, oc.ReadAttributesResponse) and header.tsn in self.reads:
+            self.reads[header.tsn] = cmd
+            return
+        offer = self.offer
+        if offer is None or isinstance(cmd, (oc.ReadAttributesResponse, DefaultResponse)):
+            self.inner.receive(frame)
+            return
+        offer.last_activity_ms = self.clock.now_ms
+        if isinstance(cmd, oc.QueryNextImageRequest):
+            self._on_query(offer, header.tsn, cmd)
+        elif isinstance(cmd, oc.ImageBlockRequest):
+            self._on_block_request(offer, header.tsn, cmd)
+        elif isinstance(cmd, oc.UpgradeEndRequest):
+            self._on_end_request(offer, header.tsn, cmd)
+
+    # ---------------------------------------------------------------- the offer
+    def start(self, offer: Offer) -> None:
+        self.offer = offer
+        self._mbp_told = False
+        offer.last_activity_ms = offer.busy_until_ms = self.clock.now_ms
+        self.notify()
+
+    def notify(self) -> None:
+        # Payload type 0 (jitter only): the device decides on the Query Next Image Response and
+        # the image itself, so a device that filtered only the notification cannot pass.
+        self.require_offer()
+        self._send(oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.QUERY_JITTER, query_jitter=100))
+
+    def upgrade_end_response(self, when: UpgradeTime) -> None:
+        info = self.require_offer().info
+        current, upgrade = self._upgrade_times(when)
+        self._send(oc.UpgradeEndResponse(manufacturer_code=info.manufacturer_code,
+                                         image_type=info.image_type, file_version=info.file_version,
+                                         current_time=current, upgrade_time=upgrade))
+
+    def read(self, attributes: Iterable[OtaAttribute]) -> int:
+        self._tsn = _TSN_BASE + (self._tsn + 1 - _TSN_BASE) % (0x100 - _TSN_BASE)
+        self.reads[self._tsn] = None
+        self._send(oc.ReadAttributes(attribute_ids=tuple(int(a) for a in attributes)), tsn=self._tsn)
+        return self._tsn
+
+    def require_offer(self) -> Offer:
+        if self.offer is None:
+            raise HarnessUsageError("the hub has offered no image yet in this scenario")
+        return self.offer
+
+    def _scripted(self, offer: Offer, command_id: int, tsn: int) -> bool:
+        answer = self.script.answers.pop(command_id, None)
+        if answer is None:
+            return False
+        offer.withdrawn = True
+        if isinstance(answer, bytes):  # a raw frame: the request's TSN goes in byte 1
+            payload = answer[:1] + bytes([tsn]) + answer[2:]
+            self.raw_answers.append((tsn, frame_key(payload)[1]))
+            self._raw(payload)
+        elif command_id == oc.CommandId.QUERY_NEXT_IMAGE_REQUEST:
+            self._send(oc.QueryNextImageResponse(status=answer), tsn=tsn)
+        else:
+            self._send(oc.ImageBlockResponse(status=answer), tsn=tsn)
+        return True
+
+    def _on_query(self, offer: Offer, tsn: int, cmd: oc.QueryNextImageRequest) -> None:
+        if self._scripted(offer, oc.CommandId.QUERY_NEXT_IMAGE_REQUEST, tsn):
+            return
+        if offer.withdrawn or offer.state is OfferState.ENDED:
+            self._send(oc.QueryNextImageResponse(status=Status.NO_IMAGE_AVAILABLE), tsn=tsn)
+            return
+        offer.state = OfferState.DOWNLOADING
+        info = offer.info
+        self._send(oc.QueryNextImageResponse(
+            status=Status.SUCCESS, manufacturer_code=info.manufacturer_code, image_type=info.image_type,
+            file_version=info.file_version, image_size=len(offer.part)), tsn=tsn)
+
+    def _on_block_request(self, offer: Offer, tsn: int, cmd: oc.ImageBlockRequest) -> None:
+        now = self.clock.now_ms
+        script = self.script
+        if script.cut_after_bytes is not None and offer.served_total >= script.cut_after_bytes:
+            # The link goes down after the device received that much: this request is lost.
+            script.cut_after_bytes = None
+            offer.cut_offset = offer.served_end
+            self.network.link_down(self.dut)
+            offer.link_back_ms = now + script.outage_ms
+            offer.busy_until_ms = offer.link_back_ms
+            self.clock.call_later(script.outage_ms, self._link_back)
+            return
+        if self._scripted(offer, oc.CommandId.IMAGE_BLOCK_REQUEST, tsn):
+            return
+        if offer.withdrawn or offer.state is OfferState.ENDED:
+            self._send(oc.ImageBlockResponse(status=Status.ABORT), tsn=tsn)
+            return
+        utc = self._utc()
+        if script.wait_for_data or (script.minimum_block_period_ms and not self._mbp_told):
+            wait_s = script.wait_for_data.popleft() if script.wait_for_data else 0
+            self._mbp_told = True
+            offer.busy_until_ms = now + wait_s * 1000
+            self._send(oc.ImageBlockResponse(status=Status.WAIT_FOR_DATA, current_time=utc,
+                                             request_time=utc + wait_s,
+                                             minimum_block_period=script.minimum_block_period_ms), tsn=tsn)
+            return
+        part = offer.part
+        data = part[cmd.file_offset:cmd.file_offset + min(cmd.maximum_data_size, oc.MAX_IMAGE_DATA)]
+        if not data:
+            self._send(oc.ImageBlockResponse(status=Status.ABORT), tsn=tsn)
+            return
+        info = offer.info
+        end = cmd.file_offset + len(data)
+        offer.served_total += max(0, end - offer.served_end)
+        offer.served_end = max(offer.served_end, end)
+        self._send(oc.ImageBlockResponse(
+            status=Status.SUCCESS, manufacturer_code=info.manufacturer_code, image_type=info.image_type,
+            file_version=info.file_version, file_offset=cmd.file_offset, image_data=data), tsn=tsn)
+
+    def _on_end_request(self, offer: Offer, tsn: int, cmd: oc.UpgradeEndRequest) -> None:
+        status = Status(cmd.status)
+        offer.end_statuses.append(status)
+        if status == Status.SUCCESS and not offer.withdrawn:
+            offer.state = OfferState.ENDED
+            offer.ended_because = "Upgrade End Request SUCCESS answered"
+            self.upgrade_end_response(self.script.upgrade_time)
+            return
+        self._send(DefaultResponse(command_id=oc.CommandId.UPGRADE_END_REQUEST, status=Status.SUCCESS,
+                                   direction=Direction.SERVER_TO_CLIENT), tsn=tsn)
+        if status == Status.REQUIRE_MORE_IMAGE and offer.index + 1 < len(offer.parts):
+            offer.index += 1
+            offer.served_end = 0
+            offer.state = OfferState.NOTIFIED
+            self.notify()
+            return
+        offer.state = OfferState.ENDED
+        offer.ended_because = f"Upgrade End Request {status.name}"
+
+    def _link_back(self) -> None:
+        self.network.link_up(self.dut)
+        if self.offer is not None and self.offer.state is not OfferState.ENDED:
+            self.notify()  # as the hub does when a device falls silent: notify again
+
+    # ---------------------------------------------------------------- sending
+    def _utc(self) -> int:
+        return UTC_EPOCH_OFFSET_S + self.clock.now_ms // 1000
+
+    def _send(self, cmd: oc.Command, *, tsn: int | None = None) -> None:
+        if tsn is None:
+            self._tsn = _TSN_BASE + (self._tsn + 1 - _TSN_BASE) % (0x100 - _TSN_BASE)
+            tsn = self._tsn
+        self._raw(oc.encode_command(cmd, tsn=tsn))
+
+    def _raw(self, payload: bytes) -> None:
+        trailing = self.script.trailing_octets
+        peek = peek_header(payload) if trailing else None
+        if peek is not None and peek.frame_type == FrameType.CLUSTER_SPECIFIC:
+            payload += trailing  # not to Read Attributes: its list of ids runs to the frame's end
+        self._out.append(HanFrame(self.eui64, self.dut, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
+                                  OTA_CLUSTER_ID, payload))
+
+
+def upgrade_times(now_ms: int, when: UpgradeTime, ms: Callable[[Duration], int]) -> tuple[int, int]:
+    """(current time, upgrade time) of an Upgrade End Response that says ``when`` (UTC seconds;
+    ``ms`` resolves the feature's duration)."""
+    utc = UTC_EPOCH_OFFSET_S + now_ms // 1000
+    if when.kind is UpgradeTimeKind.NOW:
+        return utc, utc
+    if when.kind is UpgradeTimeKind.WAIT:
+        return utc, oc.UPGRADE_TIME_WAIT_FOR_COMMAND
+    assert when.delay is not None
+    seconds = -(-ms(when.delay) // 1000)
+    return (0, seconds) if when.kind is UpgradeTimeKind.OFFSET else (utc, utc + seconds)
