@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,15 +37,32 @@ import construct as c
 
 from ._fastpath import struct_of
 from ._fields import decode, encode
-from .errors import (
-    DecodeError,
-    HarnessUsageError,
-    ImageHashMismatchError,
-    SizeLimitError,
-    ValidationError,
+from .errors import DecodeError, HarnessUsageError, SizeLimitError, ValidationError
+from .fragment_format import (
+    DESCRIPTOR,
+    DESCRIPTOR_FIELD_AT,
+    DESCRIPTOR_MAGIC,
+    DESCRIPTOR_SIZE,
+    DESCRIPTOR_VERSION,
+    FRAGMENT_DESCRIPTOR_TAG,
+    FRAGMENT_HEADER_STRING_PREFIX,
+    UPGRADE_IMAGE_TAG,
+    WHOLE_FORMATS,
+    ForeignFragmentError,
+    FragmentBoundsError,
+    FragmentConflictError,
+    FragmentCorruptError,
+    FragmentCountChangedError,
+    FragmentDescriptor,
+    FragmentFormatError,
+    FragmentInconsistentError,
+    FragmentMissingError,
+    FragmentOverlapError,
+    WholeImageDigestError,
 )
 from .limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES, check_image_size
 from .ota_image import OTA_HEADER, SUB_ELEMENT_HEADER, ImageFormat, OtaHeader, parse_header, parse_image
+from .ota_layout import FIELD_CONTROL_KNOWN, SUB_ELEMENT_HEADER_SIZE, header_length_for
 from .signatures import verify_image
 
 if TYPE_CHECKING:
@@ -84,193 +100,11 @@ __all__ = [
     "whole_digest",
 ]
 
-#: Sub-element tag of the descriptor, from the manufacturer-specific range 0xF000-0xFFFF.
-#: Manufacturers number their own tags from 0xF000 up; the top of the range is the least
-#: likely to collide, and the magic and version inside the value guard against the rest.
-FRAGMENT_DESCRIPTOR_TAG = 0xFFF0
-#: Upgrade Image sub-element (095264): carries this fragment's slice of the whole image.
-UPGRADE_IMAGE_TAG = 0x0000
-DESCRIPTOR_MAGIC = b"HOFD"
-DESCRIPTOR_VERSION = 2
-#: Informative: fragments' header strings start with this (32-byte field, NUL padded).
-FRAGMENT_HEADER_STRING_PREFIX = "HANOTA-FRAGMENT "
-
-# Sub-element framing: tag uint16 + length uint32.
-_ELEMENT_HEADER = 6
-
-
-#: Descriptor byte ``whole_format``: the whole image's format, so a device knows how to check it.
-WHOLE_FORMATS: dict[str, int] = {"zigbee-ota": 0, "gbcs-upgrade-image": 1}
-_FORMAT_BY_CODE = {v: k for k, v in WHOLE_FORMATS.items()}
-
-
-class FragmentFormatError(DecodeError):
-    """The bytes are an OTA image but not a fragment (no descriptor, wrong layout, magic, version)."""
-
-
-class FragmentInconsistentError(ValidationError):
-    """A fragment disagrees with itself: index not below count, lengths or identity differ."""
-
-
-class FragmentBoundsError(ValidationError):
-    """A fragment's offset and length run past the whole image's declared total size."""
-
-
-class FragmentCorruptError(ValidationError):
-    """A fragment's slice does not match the SHA-256 in its descriptor (damaged or altered)."""
-
-
-class FragmentConflictError(ValidationError):
-    """A second fragment with an index already held carries different content."""
-
-
-class ForeignFragmentError(ValidationError):
-    """A fragment belongs to another whole image (identity, size, format or digest differ)."""
-
-
-class FragmentCountChangedError(ValidationError):
-    """A fragment of the same whole image declares a different fragment count."""
-
-
-class FragmentOverlapError(ValidationError):
-    """A fragment's byte range overlaps the range of a fragment with another index."""
-
-
-class FragmentMissingError(ValidationError):
-    """The result was asked for while fragments (or bytes of the whole image) are missing."""
-
-
-class WholeImageDigestError(ImageHashMismatchError):
-    """The slices held do not give the whole-image digest every fragment declared."""
-
-
-@dataclass(frozen=True, slots=True)
-class FragmentDescriptor:
-    """Where a fragment's slice belongs and which whole image it is part of."""
-
-    fragment_index: int
-    fragment_count: int
-    fragment_offset: int
-    fragment_length: int
-    total_size: int
-    manufacturer_code: int
-    image_type: int
-    file_version: int
-    whole_format: str
-    fragment_sha256: bytes
-    whole_digest: bytes
-
-    @property
-    def image_key(self) -> tuple[Any, ...]:
-        """What identifies the whole image (everything but this fragment's place and count)."""
-        return (self.whole_format, self.manufacturer_code, self.image_type, self.file_version,
-                self.total_size, self.whole_digest)
-
-    def to_bytes(self) -> bytes:
-        fast = _encode_descriptor_fast(self)
-        return fast if fast is not None else encode(DESCRIPTOR, self, what="descriptor")
-
-    @classmethod
-    def from_bytes(cls, data: bytes, *, base_offset: int = 0) -> FragmentDescriptor:
-        fast = _decode_descriptor_fast(data)
-        if fast is not None:
-            return fast
-        return decode(DESCRIPTOR, data, base_offset=base_offset, what="descriptor")  # type: ignore[no-any-return]
-
-
-class _DescriptorAdapter(c.Adapter):  # type: ignore[type-arg]
-    def _decode(self, obj: Any, context: Any, path: str) -> FragmentDescriptor:
-        code = obj.whole_format
-        if code not in _FORMAT_BY_CODE:
-            raise c.ValidationError(f"unknown whole_format {code}", path=f"{path} -> whole_format")
-        return FragmentDescriptor(
-            fragment_index=obj.fragment_index, fragment_count=obj.fragment_count,
-            fragment_offset=obj.fragment_offset, fragment_length=obj.fragment_length,
-            total_size=obj.total_size, manufacturer_code=obj.manufacturer_code,
-            image_type=obj.image_type, file_version=obj.file_version,
-            whole_format=_FORMAT_BY_CODE[code], fragment_sha256=bytes(obj.fragment_sha256),
-            whole_digest=bytes(obj.whole_digest))
-
-    def _encode(self, obj: FragmentDescriptor, context: Any, path: str) -> dict[str, Any]:
-        if obj.whole_format not in WHOLE_FORMATS:
-            raise c.ValidationError(f"unknown whole_format {obj.whole_format!r}",
-                                    path=f"{path} -> whole_format")
-        return {
-            "fragment_index": obj.fragment_index, "fragment_count": obj.fragment_count,
-            "fragment_offset": obj.fragment_offset, "fragment_length": obj.fragment_length,
-            "total_size": obj.total_size, "manufacturer_code": obj.manufacturer_code,
-            "image_type": obj.image_type, "file_version": obj.file_version,
-            "whole_format": WHOLE_FORMATS[obj.whole_format], "fragment_sha256": obj.fragment_sha256,
-            "whole_digest": obj.whole_digest,
-        }
-
-
-#: The fragment descriptor, little-endian like the rest of a ZigBee OTA file (94 bytes).
-DESCRIPTOR = _DescriptorAdapter(c.Struct(
-    "magic" / c.Const(DESCRIPTOR_MAGIC),
-    "descriptor_version" / c.Const(DESCRIPTOR_VERSION, c.Int8ul),
-    "whole_format" / c.Int8ul,
-    "fragment_index" / c.Int16ul,
-    "fragment_count" / c.Int16ul,
-    "fragment_offset" / c.Int32ul,
-    "fragment_length" / c.Int32ul,
-    "total_size" / c.Int32ul,
-    "manufacturer_code" / c.Int16ul,
-    "image_type" / c.Int16ul,
-    "file_version" / c.Int32ul,
-    "fragment_sha256" / c.Bytes(32),
-    "whole_digest" / c.Bytes(32),
-))
-DESCRIPTOR_SIZE = 94
-
-# Fast paths (protocol/_fastpath.py): the descriptor is 13 fixed-width fields of which none needs
-# construct's help, parsed and built for each of a 16 MiB image's 22 fragments (construct takes
-# about 0.2 ms each way, struct a few microseconds: some 9 ms a 16 MiB image). ``struct`` does
-# exactly what DESCRIPTOR declares for every well-formed descriptor (tests/protocol/
-# test_fragments.py proves it on random descriptors); anything else returns None and goes
-# through DESCRIPTOR and the strict gate, which name the field and offset.
-_DESCRIPTOR_STRUCT = struct_of(DESCRIPTOR.subcon.subcons)  # type: ignore[attr-defined]
 _ELEMENT_STRUCT = struct_of(SUB_ELEMENT_HEADER.subcons)
-
-
-def _decode_descriptor_fast(data: bytes) -> FragmentDescriptor | None:
-    if len(data) != DESCRIPTOR_SIZE:
-        return None
-    (magic, version, code, index, count, offset, length, total, manufacturer, image_type, version_,
-     fragment_sha256, whole) = _DESCRIPTOR_STRUCT.unpack(data)
-    if magic != DESCRIPTOR_MAGIC or version != DESCRIPTOR_VERSION or code not in _FORMAT_BY_CODE:
-        return None
-    return FragmentDescriptor(
-        fragment_index=index, fragment_count=count, fragment_offset=offset, fragment_length=length,
-        total_size=total, manufacturer_code=manufacturer, image_type=image_type, file_version=version_,
-        whole_format=_FORMAT_BY_CODE[code], fragment_sha256=fragment_sha256, whole_digest=whole)
-
-
-def _encode_descriptor_fast(d: FragmentDescriptor) -> bytes | None:
-    try:
-        return _DESCRIPTOR_STRUCT.pack(
-            DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, WHOLE_FORMATS[d.whole_format], d.fragment_index,
-            d.fragment_count, d.fragment_offset, d.fragment_length, d.total_size, d.manufacturer_code,
-            d.image_type, d.file_version, _exactly_32(d.fragment_sha256), _exactly_32(d.whole_digest))
-    except (KeyError, struct.error, TypeError):
-        return None  # construct then reports the field that does not fit
-
-
-def _exactly_32(value: bytes) -> bytes:
-    if not isinstance(value, bytes | bytearray) or len(value) != 32:
-        raise TypeError("not a 32-byte digest")  # struct would pad or cut it silently
-    return bytes(value)
-
-
-# Byte offset of each descriptor field inside the descriptor, for error reports.
-_FIELD_AT = {
-    "magic": 0, "descriptor_version": 4, "whole_format": 5, "fragment_index": 6, "fragment_count": 8,
-    "fragment_offset": 10, "fragment_length": 14, "total_size": 18, "manufacturer_code": 22,
-    "image_type": 24, "file_version": 26, "fragment_sha256": 30, "whole_digest": 62,
-}
 # Largest header (all optional fields) + descriptor element + upgrade-image element header.
-_MAX_HEADER_LENGTH = 56 + 1 + 8 + 4
-MAX_FRAGMENT_OVERHEAD = _MAX_HEADER_LENGTH + _ELEMENT_HEADER + DESCRIPTOR_SIZE + _ELEMENT_HEADER
+_MAX_HEADER_LENGTH = header_length_for(FIELD_CONTROL_KNOWN)
+MAX_FRAGMENT_OVERHEAD = (_MAX_HEADER_LENGTH + SUB_ELEMENT_HEADER_SIZE + DESCRIPTOR_SIZE
+                         + SUB_ELEMENT_HEADER_SIZE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +122,7 @@ class Fragment:
 
 
 def _descriptor_error(cls: type[ValidationError], message: str, name: str, at: int) -> ValidationError:
-    return cls(message, field=f"descriptor.{name}", offset=at + _FIELD_AT[name])
+    return cls(message, field=f"descriptor.{name}", offset=at + DESCRIPTOR_FIELD_AT[name])
 
 
 def parse_fragment(data: bytes, *, max_bytes: int | None = DEFAULT_MAX_IMAGE_BYTES,
@@ -314,7 +148,7 @@ def parse_fragment(data: bytes, *, max_bytes: int | None = DEFAULT_MAX_IMAGE_BYT
         raise FragmentFormatError(
             f"the descriptor is {DESCRIPTOR_SIZE} bytes, the sub-element declares {desc_length}",
             field="sub_elements[0].length", offset=pos + 2)
-    at = pos + _ELEMENT_HEADER
+    at = pos + SUB_ELEMENT_HEADER_SIZE
     if len(raw) - at < DESCRIPTOR_SIZE:
         raise FragmentFormatError(f"the file ends {len(raw) - at} bytes into the {DESCRIPTOR_SIZE}-byte "
                                   "descriptor", field="descriptor", offset=len(raw))
@@ -326,7 +160,7 @@ def parse_fragment(data: bytes, *, max_bytes: int | None = DEFAULT_MAX_IMAGE_BYT
     _check_descriptor(desc, at, max_whole_bytes)
     pos = at + DESCRIPTOR_SIZE
     payload_length = _element_header(raw, pos, 1, UPGRADE_IMAGE_TAG, "the upgrade image")
-    payload_at = pos + _ELEMENT_HEADER
+    payload_at = pos + SUB_ELEMENT_HEADER_SIZE
     left = len(raw) - payload_at
     if payload_length != left:  # checked before the payload is touched
         raise FragmentFormatError(
@@ -355,7 +189,7 @@ def parse_fragment(data: bytes, *, max_bytes: int | None = DEFAULT_MAX_IMAGE_BYT
 def _element_header(raw: bytes, pos: int, index: int, tag: int, what: str) -> int:
     """The length of the sub-element at ``pos``, which must carry ``tag``."""
     name = f"sub_elements[{index}]"
-    if len(raw) - pos < _ELEMENT_HEADER:
+    if len(raw) - pos < SUB_ELEMENT_HEADER_SIZE:
         raise FragmentFormatError(
             f"not a fragment: sub-element {index} must be 0x{tag:04x} ({what}), but the file ends",
             field=name, offset=pos)
@@ -413,7 +247,7 @@ def split_image(image: bytes, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES, fmt: 
     parsed = parse_image(data, max_size=max_whole_bytes, expected_format=fmt)
     if len(data) <= max_bytes:
         return [data]
-    overhead = parsed.header.header_length + 2 * _ELEMENT_HEADER + DESCRIPTOR_SIZE
+    overhead = parsed.header.header_length + 2 * SUB_ELEMENT_HEADER_SIZE + DESCRIPTOR_SIZE
     room = max_bytes - overhead
     if room < 1:
         raise HarnessUsageError(f"max_bytes {max_bytes} leaves no room for a slice: a fragment's "
@@ -469,7 +303,7 @@ def build_fragment(descriptor: FragmentDescriptor, payload: bytes | memoryview, 
         "total_image_size": 0,
     }
     header_length = t.header_length if t else len(encode(OTA_HEADER, header, what="header"))
-    header["total_image_size"] = header_length + 2 * _ELEMENT_HEADER + DESCRIPTOR_SIZE + len(payload)
+    header["total_image_size"] = header_length + 2 * SUB_ELEMENT_HEADER_SIZE + DESCRIPTOR_SIZE + len(payload)
     return b"".join((
         encode(OTA_HEADER, header, what="header"),
         _ELEMENT_STRUCT.pack(FRAGMENT_DESCRIPTOR_TAG, DESCRIPTOR_SIZE),
@@ -709,7 +543,7 @@ def fragments_needed(size: int, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES, hea
     """How many fragments an image of ``size`` bytes becomes (1: it fits and is sent as it is)."""
     if size <= max_bytes:
         return 1
-    room = max_bytes - header_length - 2 * _ELEMENT_HEADER - DESCRIPTOR_SIZE
+    room = max_bytes - header_length - 2 * SUB_ELEMENT_HEADER_SIZE - DESCRIPTOR_SIZE
     if room < 1:
         raise HarnessUsageError(f"max_bytes {max_bytes} leaves no room for a slice")
     return -(-size // room)

@@ -6,7 +6,8 @@ sub-elements; the DCC's public SR 11.1 / 11.4 sample requests for the GBCS Upgra
 ECDSA P-256 r||s trailer). ``docs/image-formats.md`` is the user-facing description, including
 how a file's format is decided (:func:`parse_image`).
 
-Every structure is declared once in construct and used for both directions. Parsing is
+Every structure is declared once in construct (:mod:`protocol.ota_layout`, whose names are
+importable from here too) and used for both directions. Parsing is
 stricter than a home-automation hub: header version, header length, total image size, the
 fixed sub-element sizes and the image integrity code are all checked, and every failure is a
 :class:`~protocol.errors.ProtocolError` naming the field and byte offset. No length read from
@@ -15,19 +16,47 @@ the file is used to allocate anything before it has been checked against the byt
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import construct as c
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ._fields import EUI64, decode, encode, eui64_str
+from ._fields import decode, encode, eui64_str
 from .errors import DecodeError, HarnessUsageError, ProtocolError, SizeLimitError, ValidationError
 from .limits import DEFAULT_MAX_WHOLE_IMAGE_BYTES
+from .ota_layout import (
+    FIELD_CONTROL_KNOWN,
+    FIELD_CONTROL_OFFSET,
+    FILE_IDENTIFIER,
+    FIXED_SUB_ELEMENT_SIZES,
+    GBCS_SIGNATURE_SIZE,
+    GBCS_SIGNATURE_TRAILER,
+    GBCS_TRAILER_MARK,
+    GBCS_TRAILER_SIZE,
+    HEADER_LENGTH_OFFSET,
+    HEADER_VERSION,
+    INTEGRITY_BEFORE_SUB_ELEMENT,
+    INTEGRITY_INCLUDING_TAG_AND_LENGTH,
+    OTA_HEADER,
+    P256_SIGNATURE_SIZE,
+    P256_SIGNATURE_TAG,
+    SUB_ELEMENT,
+    SUB_ELEMENT_HEADER,
+    SUB_ELEMENT_HEADER_SIZE,
+    TOTAL_IMAGE_SIZE_OFFSET,
+    FieldControl,
+    ImageFormat,
+    ImageType,
+    OtaHeader,
+    OtaImage,
+    SubElement,
+    SubElementTag,
+    field_control_of,
+    header_length_for,
+)
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
@@ -67,192 +96,6 @@ __all__ = [
 #: is a guard against hostile input, not the 750 kB rule of the working group.
 DEFAULT_MAX_IMAGE_SIZE = DEFAULT_MAX_WHOLE_IMAGE_BYTES
 
-FILE_IDENTIFIER = 0x0BEEF11E
-HEADER_VERSION = 0x0100
-_BASE_HEADER_LENGTH = 56
-_OFF_HEADER_LENGTH = 6
-_OFF_FIELD_CONTROL = 8
-_OFF_TOTAL_IMAGE_SIZE = 52
-_SUB_ELEMENT_HEADER_SIZE = 6
-_SIGNATURE_SIZE = 64
-_TRAILER_SIZE = 2 + _SIGNATURE_SIZE
-_TRAILER_MARK = _SIGNATURE_SIZE.to_bytes(2, "big")
-
-#: The two ways the image integrity code (tag 0x0003) is computed in the field.
-INTEGRITY_BEFORE_SUB_ELEMENT = "before-sub-element"
-INTEGRITY_INCLUDING_TAG_AND_LENGTH = "including-tag-and-length"
-
-
-class ImageFormat(enum.StrEnum):
-    """Which of the two image formats a file is."""
-
-    ZIGBEE_OTA = "zigbee-ota"
-    GBCS = "gbcs-upgrade-image"
-
-
-class FieldControl(enum.IntFlag):
-    """Header field-control bits (095264 6.3.4); bits 3-15 are reserved and must be zero."""
-
-    SECURITY_CREDENTIAL_VERSION_PRESENT = 0x0001
-    DEVICE_SPECIFIC_FILE = 0x0002
-    HARDWARE_VERSIONS_PRESENT = 0x0004
-
-
-_FIELD_CONTROL_KNOWN = 0x0007
-
-
-class ImageType(enum.IntEnum):
-    """The image types 095264 reserves; 0x0000-0xFFBF are manufacturer-specific."""
-
-    SECURITY_CREDENTIAL = 0xFFC0
-    CONFIGURATION = 0xFFC1
-    LOG = 0xFFC2
-    PICTURE = 0xFFC3
-    WILDCARD = 0xFFFF
-
-
-class SubElementTag(enum.IntEnum):
-    """Standard sub-element tags (095264 6.3.10); 0xF000-0xFFFF are manufacturer-specific."""
-
-    UPGRADE_IMAGE = 0x0000
-    ECDSA_SIGNATURE_SUITE_1 = 0x0001
-    ECDSA_SIGNING_CERTIFICATE_SUITE_1 = 0x0002
-    IMAGE_INTEGRITY_CODE = 0x0003
-    PICTURE_DATA = 0x0004
-    ECDSA_SIGNATURE_SUITE_2 = 0x0005
-    ECDSA_SIGNING_CERTIFICATE_SUITE_2 = 0x0006
-
-
-#: The reference profile's manufacturer signature of a ZigBee OTA file (domain.md section 5; this
-#: project's choice, no standard's): ECDSA P-256 / SHA-256 as 64 bytes r||s, in a sub-element of
-#: the manufacturer-specific range (0xFFF0 is the fragment descriptor). It is the file's last
-#: sub-element and covers every byte before its tag, the header included, so the total image size
-#: (and with it everything after the signature) is signed. Suite 1/2 signatures (0x0001, 0x0005)
-#: use binary curves and are parsed, never verified (``protocol.signatures``).
-P256_SIGNATURE_TAG = 0xFFF1
-P256_SIGNATURE_SIZE = 64
-
-#: Tags whose value has one fixed size: signer EUI-64 + signature, certificates, the AES-MMO code.
-FIXED_SUB_ELEMENT_SIZES: dict[int, int] = {
-    SubElementTag.ECDSA_SIGNATURE_SUITE_1: 8 + 42,
-    SubElementTag.ECDSA_SIGNING_CERTIFICATE_SUITE_1: 48,
-    SubElementTag.IMAGE_INTEGRITY_CODE: 16,
-    SubElementTag.ECDSA_SIGNATURE_SUITE_2: 8 + 72,
-    SubElementTag.ECDSA_SIGNING_CERTIFICATE_SUITE_2: 74,
-}
-
-
-def header_length_for(field_control: int) -> int:
-    """Bytes of a header whose field control is ``field_control`` (optional fields included)."""
-    length = _BASE_HEADER_LENGTH
-    if field_control & FieldControl.SECURITY_CREDENTIAL_VERSION_PRESENT:
-        length += 1
-    if field_control & FieldControl.DEVICE_SPECIFIC_FILE:
-        length += 8
-    if field_control & FieldControl.HARDWARE_VERSIONS_PRESENT:
-        length += 4
-    return length
-
-
-def _field_control_of(ctx: Any) -> int:
-    """Field control as implied by which optional fields are present (building)."""
-    bits = 0
-    if ctx.security_credential_version is not None:
-        bits |= FieldControl.SECURITY_CREDENTIAL_VERSION_PRESENT
-    if ctx.upgrade_file_destination is not None:
-        bits |= FieldControl.DEVICE_SPECIFIC_FILE
-    if ctx.minimum_hardware_version is not None or ctx.maximum_hardware_version is not None:
-        bits |= FieldControl.HARDWARE_VERSIONS_PRESENT
-    return bits
-
-
-#: The OTA upgrade file header (095264 6.3), shared by both formats. Little-endian.
-OTA_HEADER = c.Struct(
-    "file_identifier" / c.Const(FILE_IDENTIFIER.to_bytes(4, "little")),
-    "header_version" / c.Const(HEADER_VERSION, c.Int16ul),
-    "header_length" / c.Rebuild(c.Int16ul, lambda ctx: header_length_for(_field_control_of(ctx))),
-    "field_control" / c.Rebuild(c.Int16ul, _field_control_of),
-    "manufacturer_code" / c.Int16ul,
-    "image_type" / c.Int16ul,
-    "file_version" / c.Int32ul,
-    "zigbee_stack_version" / c.Int16ul,
-    "header_string" / c.Bytes(32),
-    "total_image_size" / c.Int32ul,
-    "security_credential_version"
-    / c.If(c.this.field_control & FieldControl.SECURITY_CREDENTIAL_VERSION_PRESENT, c.Int8ul),
-    "upgrade_file_destination" / c.If(c.this.field_control & FieldControl.DEVICE_SPECIFIC_FILE, EUI64),
-    "minimum_hardware_version"
-    / c.If(c.this.field_control & FieldControl.HARDWARE_VERSIONS_PRESENT, c.Int16ul),
-    "maximum_hardware_version"
-    / c.If(c.this.field_control & FieldControl.HARDWARE_VERSIONS_PRESENT, c.Int16ul),
-)
-
-#: A ZigBee sub-element: tag, length, value (095264 6.3.10).
-SUB_ELEMENT = c.Struct(
-    "tag" / c.Int16ul,
-    "length" / c.Rebuild(c.Int32ul, c.len_(c.this.value)),
-    "value" / c.Bytes(c.this.length),
-)
-#: The fixed prefix of :data:`SUB_ELEMENT`, read on its own so the length is checked against the
-#: bytes present before the value is touched.
-SUB_ELEMENT_HEADER = c.Struct("tag" / c.Int16ul, "length" / c.Int32ul)
-
-#: The GBCS signature trailer: big-endian length 0x0040, then ECDSA P-256 r||s.
-GBCS_SIGNATURE_TRAILER = c.Struct(
-    "length" / c.Const(_SIGNATURE_SIZE, c.Int16ub),
-    "signature" / c.Bytes(_SIGNATURE_SIZE),
-)
-
-
-@dataclass(frozen=True)
-class OtaHeader:
-    """The decoded header; the optional fields are ``None`` when field control omits them."""
-
-    header_version: int
-    header_length: int
-    field_control: int
-    manufacturer_code: int
-    image_type: int
-    file_version: int
-    zigbee_stack_version: int
-    header_string: bytes
-    total_image_size: int
-    security_credential_version: int | None = None
-    upgrade_file_destination: int | None = None
-    minimum_hardware_version: int | None = None
-    maximum_hardware_version: int | None = None
-
-
-@dataclass(frozen=True)
-class SubElement:
-    """One sub-element; ``offset`` is where its tag starts in the file."""
-
-    tag: int
-    value: bytes
-    offset: int
-
-
-@dataclass(frozen=True)
-class OtaImage:
-    """A parsed image.
-
-    ``manufacturer_image`` is the GBCS Manufacturer Image, or for a ZigBee file the value of its
-    upgrade-image sub-element (0x0000; the values of several such elements joined in file
-    order, empty if there is none). ``signed_bytes`` is exactly what the manufacturer
-    signature covers (see docs/image-formats.md). ``integrity_variant`` says which way the
-    image integrity code was computed, when there is one.
-    """
-
-    format: ImageFormat
-    header: OtaHeader
-    sub_elements: tuple[SubElement, ...]
-    manufacturer_image: bytes
-    signature: bytes | None
-    signed_bytes: bytes
-    raw: bytes
-    integrity_variant: str | None
-
-
 # --- parsing -----------------------------------------------------------------------------------
 
 
@@ -272,8 +115,8 @@ def _decode_prefixed(fmt: c.Construct[Any, Any], data: bytes, base: int, prefix:
 def parse_header(data: bytes, max_size: int) -> OtaHeader:
     # Slice exactly the header the field-control bits announce, so decode sees no trailing bytes
     # and a short file fails on the field where it ends.
-    field_control = int.from_bytes(data[_OFF_FIELD_CONTROL:_OFF_FIELD_CONTROL + 2], "little")
-    size = header_length_for(field_control) if len(data) >= _OFF_FIELD_CONTROL + 2 else len(data)
+    field_control = int.from_bytes(data[FIELD_CONTROL_OFFSET:FIELD_CONTROL_OFFSET + 2], "little")
+    size = header_length_for(field_control) if len(data) >= FIELD_CONTROL_OFFSET + 2 else len(data)
     raw = _decode_prefixed(OTA_HEADER, data[:size], 0, "header")
     header = OtaHeader(
         header_version=raw.header_version,
@@ -290,40 +133,40 @@ def parse_header(data: bytes, max_size: int) -> OtaHeader:
         minimum_hardware_version=raw.minimum_hardware_version,
         maximum_hardware_version=raw.maximum_hardware_version,
     )
-    if field_control & ~_FIELD_CONTROL_KNOWN:
+    if field_control & ~FIELD_CONTROL_KNOWN:
         raise ValidationError(
             f"reserved field-control bits set (0x{field_control:04x}; only bits 0-2 are defined)",
-            field="header.field_control", offset=_OFF_FIELD_CONTROL)
+            field="header.field_control", offset=FIELD_CONTROL_OFFSET)
     if header.header_length != size:
         raise ValidationError(
             f"header length {header.header_length} does not match the fields present: field control "
             f"0x{field_control:04x} gives a {size}-byte header",
-            field="header.header_length", offset=_OFF_HEADER_LENGTH)
+            field="header.header_length", offset=HEADER_LENGTH_OFFSET)
     if header.total_image_size > max_size:
         raise SizeLimitError(
             f"declares a {header.total_image_size}-byte image, over the {max_size}-byte limit",
-            field="header.total_image_size", offset=_OFF_TOTAL_IMAGE_SIZE)
+            field="header.total_image_size", offset=TOTAL_IMAGE_SIZE_OFFSET)
     if header.total_image_size < size:
         raise ValidationError(
             f"total image size {header.total_image_size} is smaller than the {size}-byte header",
-            field="header.total_image_size", offset=_OFF_TOTAL_IMAGE_SIZE)
+            field="header.total_image_size", offset=TOTAL_IMAGE_SIZE_OFFSET)
     if header.total_image_size != len(data):
         raise ValidationError(
             f"total image size {header.total_image_size} differs from the file length {len(data)}",
-            field="header.total_image_size", offset=_OFF_TOTAL_IMAGE_SIZE)
+            field="header.total_image_size", offset=TOTAL_IMAGE_SIZE_OFFSET)
     return header
 
 
 def declared_total_size(data: bytes) -> int | None:
     """The header's total image size read without the parser's checks, or None when ``data`` is
     too short to hold it (for a device that trusts the header, and for a test that forges it)."""
-    at = _OFF_TOTAL_IMAGE_SIZE
+    at = TOTAL_IMAGE_SIZE_OFFSET
     return int.from_bytes(data[at:at + 4], "little") if len(data) >= at + 4 else None
 
 
 def with_total_size(data: bytes, total: int) -> bytes:
     """``data`` with its header's total image size set to ``total`` and nothing else changed."""
-    at = _OFF_TOTAL_IMAGE_SIZE
+    at = TOTAL_IMAGE_SIZE_OFFSET
     if len(data) < at + 4:
         raise HarnessUsageError(f"{len(data)} bytes hold no total image size (it ends at {at + 4})")
     return data[:at] + total.to_bytes(4, "little") + data[at + 4:]
@@ -337,13 +180,13 @@ def _walk_sub_elements(data: bytes, start: int) -> list[SubElement]:
         index = len(elements)
         name = f"sub_elements[{index}]"
         left = len(data) - offset
-        if left < _SUB_ELEMENT_HEADER_SIZE:
+        if left < SUB_ELEMENT_HEADER_SIZE:
             raise DecodeError(
                 f"{left} bytes left after the last sub-element, too few for a tag and length",
                 field=name, offset=offset)
-        head = _decode_prefixed(SUB_ELEMENT_HEADER, data[offset:offset + _SUB_ELEMENT_HEADER_SIZE],
+        head = _decode_prefixed(SUB_ELEMENT_HEADER, data[offset:offset + SUB_ELEMENT_HEADER_SIZE],
                                 offset, name)
-        room = left - _SUB_ELEMENT_HEADER_SIZE
+        room = left - SUB_ELEMENT_HEADER_SIZE
         if head.length > room:  # checked before the value is sliced: no allocation by length
             raise DecodeError(
                 f"sub-element 0x{head.tag:04x} declares {head.length} bytes, only {room} remain",
@@ -353,7 +196,7 @@ def _walk_sub_elements(data: bytes, start: int) -> list[SubElement]:
             raise ValidationError(
                 f"{SubElementTag(head.tag).name} must be {fixed} bytes, declares {head.length}",
                 field=f"{name}.length", offset=offset + 2)
-        value_at = offset + _SUB_ELEMENT_HEADER_SIZE
+        value_at = offset + SUB_ELEMENT_HEADER_SIZE
         elements.append(SubElement(tag=head.tag, value=data[value_at:value_at + head.length],
                                    offset=offset))
         offset = value_at + head.length
@@ -362,10 +205,10 @@ def _walk_sub_elements(data: bytes, start: int) -> list[SubElement]:
 
 def _first_element_plausible(data: bytes, start: int) -> bool:
     """Does the body begin like a sub-element (a non-empty value that fits)?"""
-    if len(data) - start < _SUB_ELEMENT_HEADER_SIZE:
+    if len(data) - start < SUB_ELEMENT_HEADER_SIZE:
         return False
     length = int.from_bytes(data[start + 2:start + 6], "little")
-    return 0 < length <= len(data) - start - _SUB_ELEMENT_HEADER_SIZE
+    return 0 < length <= len(data) - start - SUB_ELEMENT_HEADER_SIZE
 
 
 def _refuse_ambiguous_first_element(data: bytes, start: int) -> None:
@@ -375,13 +218,13 @@ def _refuse_ambiguous_first_element(data: bytes, start: int) -> None:
     like a tag: the bytes cannot tell which, so the reader is asked to name the format. A GBCS
     signature trailer at the end is evidence enough of GBCS, so signed GBCS images never hit this.
     """
-    if len(data) - start < _SUB_ELEMENT_HEADER_SIZE + _TRAILER_SIZE:
+    if len(data) - start < SUB_ELEMENT_HEADER_SIZE + GBCS_TRAILER_SIZE:
         return
-    if data[len(data) - _TRAILER_SIZE:len(data) - _SIGNATURE_SIZE] == _TRAILER_MARK:
+    if data[len(data) - GBCS_TRAILER_SIZE:len(data) - GBCS_SIGNATURE_SIZE] == GBCS_TRAILER_MARK:
         return
     tag = int.from_bytes(data[start:start + 2], "little")
     length = int.from_bytes(data[start + 2:start + 6], "little")
-    left = len(data) - start - _SUB_ELEMENT_HEADER_SIZE
+    left = len(data) - start - SUB_ELEMENT_HEADER_SIZE
     if tag in SubElementTag._value2member_map_ and length > left:
         raise DecodeError(
             f"ambiguous format: the bytes after the header start like a ZigBee OTA sub-element "
@@ -427,7 +270,7 @@ def image_integrity_code(data: bytes) -> bytes:
 def _integrity_variant(raw: bytes, element: SubElement, index: int) -> str:
     """Which of the two field variants the code matches; ValidationError if neither."""
     before = element.offset
-    including = element.offset + _SUB_ELEMENT_HEADER_SIZE
+    including = element.offset + SUB_ELEMENT_HEADER_SIZE
     common = before // _BLOCK * _BLOCK  # share the chain over the common full blocks
     state = _mmo_blocks(bytes(_BLOCK), raw[:common])
     if hmac.compare_digest(_mmo_finish(state, raw[common:before], before), element.value):
@@ -437,7 +280,7 @@ def _integrity_variant(raw: bytes, element: SubElement, index: int) -> str:
     raise ValidationError(
         "image integrity code matches neither the AES-MMO hash of the bytes before the sub-element "
         "nor of those bytes with its tag and length",
-        field=f"sub_elements[{index}].value", offset=element.offset + _SUB_ELEMENT_HEADER_SIZE)
+        field=f"sub_elements[{index}].value", offset=element.offset + SUB_ELEMENT_HEADER_SIZE)
 
 
 # --- the two formats ---------------------------------------------------------------------------
@@ -471,8 +314,9 @@ def _gbcs_image(raw: bytes, header: OtaHeader) -> OtaImage:
     start = header.header_length
     signature: bytes | None = None
     end = len(raw)
-    if end - start >= _TRAILER_SIZE and raw[end - _TRAILER_SIZE:end - _SIGNATURE_SIZE] == _TRAILER_MARK:
-        end -= _TRAILER_SIZE
+    mark = raw[end - GBCS_TRAILER_SIZE:end - GBCS_SIGNATURE_SIZE]
+    if end - start >= GBCS_TRAILER_SIZE and mark == GBCS_TRAILER_MARK:
+        end -= GBCS_TRAILER_SIZE
         trailer = _decode_prefixed(GBCS_SIGNATURE_TRAILER, raw[end:], end, "signature_trailer")
         signature = bytes(trailer.signature)
     return OtaImage(
@@ -567,7 +411,7 @@ def _encode_header(obj: dict[str, Any]) -> bytes:
 
 
 def _header_size(obj: dict[str, Any]) -> int:
-    return header_length_for(_field_control_of(c.Container(obj)))
+    return header_length_for(field_control_of(c.Container(obj)))
 
 
 def build_zigbee_image(*, manufacturer_code: int, image_type: int, file_version: int,
@@ -600,8 +444,8 @@ def build_zigbee_image(*, manufacturer_code: int, image_type: int, file_version:
         security_credential_version=security_credential_version,
         upgrade_file_destination=upgrade_file_destination,
         minimum_hardware_version=minimum_hardware_version, maximum_hardware_version=maximum_hardware_version)
-    code_size = _SUB_ELEMENT_HEADER_SIZE + FIXED_SUB_ELEMENT_SIZES[SubElementTag.IMAGE_INTEGRITY_CODE]
-    signature_size = _SUB_ELEMENT_HEADER_SIZE + P256_SIGNATURE_SIZE
+    code_size = SUB_ELEMENT_HEADER_SIZE + FIXED_SUB_ELEMENT_SIZES[SubElementTag.IMAGE_INTEGRITY_CODE]
+    signature_size = SUB_ELEMENT_HEADER_SIZE + P256_SIGNATURE_SIZE
     obj["total_image_size"] = (_header_size(obj) + len(body) + (code_size if integrity_code else 0)
                                + (signature_size if private_key is not None else 0))
     out = _encode_header(obj) + body
@@ -639,7 +483,7 @@ def build_gbcs_image(*, manufacturer_code: int, image_type: int, file_version: i
         zigbee_stack_version=zigbee_stack_version, header_string=header_string, total_image_size=0,
         security_credential_version=None, upgrade_file_destination=upgrade_file_destination,
         minimum_hardware_version=minimum_hardware_version, maximum_hardware_version=maximum_hardware_version)
-    obj["total_image_size"] = _header_size(obj) + len(image) + (_TRAILER_SIZE if private_key else 0)
+    obj["total_image_size"] = _header_size(obj) + len(image) + (GBCS_TRAILER_SIZE if private_key else 0)
     signed = _encode_header(obj) + image
     out = signed
     if private_key is not None:

@@ -159,3 +159,35 @@ def test_defects() -> None:
                           "digest is forged to match") == p.Defect(p.DefectKind.FRAGMENT_FORGED_DIGEST, 3)
     with pytest.raises(HarnessUsageError, match="image defect"):
         p.parse_defect("the image is bad")
+
+
+# ------------------------------------------------------------------ the DCC side's choices
+def test_a_quoted_step_parameter_never_takes_a_longer_phrasing() -> None:
+    from pytest_bdd import parsers
+
+    short = parsers.parse('the DCC rejects the Service Request from "{supplier:q}"', extra_types=p.STEP_TYPES)
+    text = 'the DCC rejects the Service Request from "Supplier A" because "its role may not send it"'
+    assert not short.is_matching(text)
+    assert short.parse_arguments('the DCC rejects the Service Request from "Supplier A"') == {
+        "supplier": "Supplier A"}
+
+
+@pytest.mark.parametrize(("parse", "text", "expected"), [
+    (p.parse_ccs08_code, "Success", 0), (p.parse_ccs08_code, "File Transfer Failure", 3),
+    (p.parse_result, "Failure", 1), (p.parse_activation_outcome, "Hash Mismatch", 2),
+    (p.parse_gbcs_alert_code, "0x8F89", 0x8F89),
+    (p.parse_irregularity, "the role Other User", p.Irregularity.OTHER_USER),
+    (p.parse_rejection_reason, "its role may not send it", p.RejectionReason.ROLE_MAY_NOT_SEND),
+    (p.parse_image_hash, "a wrong hash", p.ImageHash.WRONG),
+])
+def test_dcc_side_choices(parse: object, text: str, expected: object) -> None:
+    assert callable(parse) and parse(text) == expected
+
+
+@pytest.mark.parametrize(("parse", "text", "named"), [
+    (p.parse_ccs08_code, "success", "CCS08 response code"), (p.parse_result, "OK", "result"),
+    (p.parse_gbcs_alert_code, "8F89", "GBCS alert code"), (p.parse_irregularity, "the role", "irregularity"),
+])
+def test_dcc_side_choices_refuse_typos_naming_the_type(parse: object, text: str, named: str) -> None:
+    with pytest.raises(HarnessUsageError, match=re.escape(f"{named} {text!r} is not understood")):
+        assert callable(parse) and parse(text)

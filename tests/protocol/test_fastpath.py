@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hanota.protocol import bridge, fragments, ota_commands
+from hanota.protocol import bridge, fragment_format, fragments, ota_commands
 from hanota.protocol._fastpath import struct_of
 from hanota.protocol.ota_image import SUB_ELEMENT_HEADER
 
@@ -19,7 +19,7 @@ def test_every_hot_struct_is_its_declaration():
     assert bridge._CONTROL.format == ">BHBQ"
     assert bridge._CONTROL_REPLY.format == ">BHBBQQH"
     assert ota_commands._FAST_BLOCK.format == "<BBBBHHLLB"
-    assert fragments._DESCRIPTOR_STRUCT.format == "<4sBBHHLLLHHL32s32s"
+    assert fragment_format._DESCRIPTOR_STRUCT.format == "<4sBBHHLLLHHL32s32s"
     assert fragments._ELEMENT_STRUCT.format == "<HL"
 
 

@@ -1,0 +1,16 @@
+"""Readable modules: none of the harness, the steps or the DCC side runs past 700 lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LIMIT = 700
+
+
+def test_harness_and_step_modules_stay_under_the_limit():
+    paths = [*(ROOT / "conformance" / "harness").glob("*.py"), *(ROOT / "steps").glob("*.py"),
+             ROOT / "conformance" / "dcc_side.py", ROOT / "conformance" / "plugin.py"]
+    long = {p.relative_to(ROOT).as_posix(): n for p in paths
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) >= LIMIT}
+    assert len(paths) > 10 and not long, f"modules of {LIMIT} lines or more: {long}"
