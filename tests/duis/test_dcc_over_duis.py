@@ -30,13 +30,15 @@ from .conftest import SCHEMA, need_vectors
 #: The HTTP test's faulty DCCs, and two whose catching rests on what the response address saw:
 #: an alert (c) that never arrives, one that arrives after the declared service level.
 WAN_UNSEEN = "does not show the GBCS frames it exchanges with hubs"
-#: What the DUIS binding does not offer (yet), as steps/dcc_steps.py names it in the reason.
-DUIS_LACKS = ("cannot send SR 11.3",)
+#: What the DUIS binding does not offer (yet), as the DCC observer names it in the reason.
+DUIS_LACKS: tuple[str, ...] = ()
 FAULTS = {**FAULTY, "no-alert-c": "SECMP7-ALERT-002", "alert-c-too-late": "SECMP7-ALERT-007",
           # SR 11.4 field by field, devices added in a given state, User IDs in other roles:
-          "warn-all-invalid": "SECMP7-SEC-005", "accept-any-role": "SECMP7-SEC-005"}
+          "warn-all-invalid": "SECMP7-SEC-005", "accept-any-role": "SECMP7-SEC-005",
+          # SR 11.1 and SR 11.3, the outcome judged from the GBCS alert the DUIS message carries:
+          "activation-outcome-as-success": "SECMP7-HCA-001"}
 #: The faults whose requirement is the SEC as implemented's (run under that rule set).
-AS_IMPLEMENTED = {"warn-all-invalid", "accept-any-role"}
+AS_IMPLEMENTED = {"warn-all-invalid", "accept-any-role", "activation-outcome-as-success"}
 
 
 def _keys(tmp: Path) -> Path:
@@ -84,9 +86,8 @@ def test_dcc_side_same_verdicts_over_duis_as_in_process(tmp_path: Path, rules: s
         ref, duis = in_process.result(), over_duis.result()
     want, seen = verdicts(ref), verdicts(duis)
     assert len(want) >= 25, ref["_output"]
-    # DUIS does not show what passes between the DCC and its hubs (GBCS on the WAN), and the
-    # DUIS binding does not yet send SR 11.3: those scenarios are not applicable over DUIS,
-    # each saying which of these it needs.
+    # DUIS does not show what passes between the DCC and its hubs (GBCS on the WAN): those
+    # scenarios are not applicable over DUIS, saying so.
     unseen = {r["nodeid"].split("::")[-1] for r in duis["scenarios"]
               if r["verdict"] == "not-applicable" and any(
                   words in r.get("reason", "") for words in (WAN_UNSEEN, *DUIS_LACKS))}
