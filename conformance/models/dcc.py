@@ -25,7 +25,8 @@ went live; docs/reference-dcc.md has the table):
   next free slot of its Supplier. Within ``service_level_ms`` as long as a Supplier gets no
   more than ``(service_level_ms - alert_window_ms) / stagger_interval_ms`` alerts at once.
 
-``faults`` switches on deliberate deviations for the mutation tests (see :data:`FAULTS`).
+The class here is the specification; its named faults (deliberate deviations for the mutation
+tests) are subclasses that override its small hook methods, in :mod:`.faults.dcc_faults`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from hanota.conformance.models import dcc_activation, gbcs_wan
 from hanota.conformance.models.clock import VirtualClock
@@ -69,7 +70,6 @@ from hanota.protocol.signatures import verify_image
 
 __all__ = [
     "DEFAULT_MAX_IMAGE_BYTES",
-    "FAULTS",
     "Dcc",
     "DeviceRecord",
     "HubPort",
@@ -78,38 +78,6 @@ __all__ = [
 ]
 
 Rules = Literal["wg-2016", "as-implemented"]
-
-#: Deliberate deviations, each one a DCC the suite must catch.
-FAULTS: dict[str, str] = {
-    "group-alerts": "one alert per device naming every Supplier, delivered to the first only",
-    "inventory-from-request": "writes the requested version into the inventory on acceptance, "
-                              "never the version read back",
-    "no-alert-a": "never sends alert (a)",
-    "no-alert-c": "never sends alert (c)",
-    "allow-override": "distributes at once even if another distribution is in progress",
-    "accept-oversize": "skips the image size limit",
-    "no-fragmentation": "under wg-2016, refuses an image above the size limit instead of delivering "
-                        "it in fragments it makes itself",
-    "no-stagger": "delivers every alert the moment it is raised, however close to the last one",
-    "accept-non-supplier": "skips the requester checks (Supplier, role, responsibility)",
-    "alert-c-too-late": "delivers alert (c) after its service level",
-    "reject-at-limit": "refuses a whole image of exactly the size limit (an off-by-one size check)",
-    "accept-empty-image": "accepts and distributes an image whose Manufacturer Image is empty",
-    "lock-out-second-supplier": "once a Supplier has updated a device, refuses every other "
-                                "Supplier's request for it (precedence)",
-    "warn-all-invalid": "names every refused device in InvalidDeviceIDList, whatever its reason",
-    "accept-any-role": "takes the request from a Supplier in any DCC user role",
-    "act-on-duplicates": "distributes once per occurrence of a device in the DeviceIDList",
-    "activation-outcome-as-success": "passes every SR 11.3 (CS06) outcome on as 0x8F66 success",
-    "drop-image-discarded": "under as-implemented, does not pass on CCS08 'Image Discarded' "
-                            "(response code 1, N61)",
-    "no-n60": "under as-implemented, does not pass on a CCS08 Success (N60)",
-    "ccs08-code-lost": "passes every CCS08 failure on as response code 3 File Transfer Failure, "
-                       "whatever the hub's code",
-    "cs08-failure-as-success": "takes a CS08 responseCode 1 (read failed) as a read of the version "
-                               "the inventory holds",
-    "8f8b-result-ignored": "alert (c) reports activateImage 0 whatever the hub's 0x8F8B said",
-}
 
 _TARGET_KINDS = frozenset({"ihd", "ppmid"})
 _AS_IMPLEMENTED_VARIANTS = frozenset({RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE,
@@ -232,14 +200,10 @@ class Dcc:
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         gbt_block_size: int = 1024,
         stagger_interval_ms: int = 1_000,
-        faults: frozenset[str] = frozenset(),
         inventory: SmartMeteringInventory | None = None,
     ) -> None:
         if rules not in ("wg-2016", "as-implemented"):
             raise HarnessUsageError(f"unknown rule set {rules!r}")
-        unknown = set(faults) - FAULTS.keys()
-        if unknown:
-            raise HarnessUsageError(f"unknown DCC faults: {sorted(unknown)}")
         if not 0 <= alert_window_ms <= service_level_ms:
             raise HarnessUsageError("alert_window_ms must lie within service_level_ms")
         if not 0 <= stagger_interval_ms <= service_level_ms:
@@ -256,9 +220,6 @@ class Dcc:
         self.stagger_interval_ms = stagger_interval_ms
         #: when each Supplier's latest alert is due: the next one comes a stagger interval later.
         self._last_due: dict[str, int] = {}
-        #: the Suppliers whose request updated each device (the lock-out-second-supplier fault).
-        self._updated_by: dict[int, str] = {}
-        self.faults = frozenset(faults)
         self.inventory = inventory if inventory is not None else SmartMeteringInventory()
         self._premises: dict[str, _Premises] = {}
         #: premises whose hub may have events queued (hubs with ``dcc_notify`` say so)...
@@ -358,22 +319,131 @@ class Dcc:
             dist = _Distribution(request, premises, tuple(targets), pieces, set(targets))
             for device in targets:
                 self._progress[device] = _DeviceProgress(request, dist)
-                self._updated_by[device] = request.requester
-                if "inventory-from-request" in self.faults:
-                    self.inventory._record_unconfirmed(device, request.file_version,
-                                                       time_ms=self.clock.now_ms,
-                                                       request_id=request.request_id)
-            if premises.busy is None or "allow-override" in self.faults:
+                self._accepted(device, request)
+            if self._may_start(premises):
                 self._start(dist)
             else:
                 premises.queue.append(dist)
-        seen: set[int] = set()
-        for device in accepted:  # only the act-on-duplicates fault lists one twice
-            if device in seen:
-                premises = self._premises[self._devices[device].premises_id]
-                premises.queue.append(_Distribution(request, premises, (device,), pieces, {device}))
-            seen.add(device)
         return response
+
+    # -- hooks: each a rule of the specification that a fault (faults/dcc_faults.py) overrides
+    #: The names of the faults switched on (none: this is the reference).
+    faults: ClassVar[frozenset[str]] = frozenset()
+
+    def _accepted(self, device: int, request: UpdateFirmwareRequest) -> None:
+        """A request was accepted for ``device``. The inventory changes only when a version is
+        read back (alert (c)); no Supplier gains precedence by it."""
+
+    def _may_start(self, premises: _Premises) -> bool:
+        """One distribution per hub at a time: a second one would discard the first's image."""
+        return premises.busy is None
+
+    def _precedence_refusal(self, device: int, request: UpdateFirmwareRequest) -> str | None:
+        """No Supplier's earlier update of a device takes precedence over another's request."""
+        return None
+
+    def _distribution_refusal(self, device: int) -> str | None:
+        """A device whose distribution is still in progress is refused: no request overrides another."""
+        progress = self._progress.get(device)
+        if progress is not None and not progress.resolved:
+            return "a distribution to this device is in progress; no request overrides another"
+        return None
+
+    def _listed_devices(self, request: UpdateFirmwareRequest) -> Iterable[int]:
+        """A device listed twice is acted on once (the reference profile's reading)."""
+        return dict.fromkeys(request.device_ids)
+
+    def _reported_invalid(self, invalid: list[DeviceRejection]) -> list[DeviceRejection]:
+        """Each refused device is reported with its own reason."""
+        return invalid
+
+    def _requester_refusal(self, request: UpdateFirmwareRequest) -> tuple[RejectReason, str] | None:
+        """Only a DCC user holding a Supplier role, in a role that may send the request."""
+        if request.requester not in self._suppliers:
+            return (RejectReason.REQUESTER_NOT_A_SUPPLIER,
+                    f"{request.requester!r} holds no Supplier role at the DCC")
+        return self._role_refusal(request)
+
+    def _role_refusal(self, request: UpdateFirmwareRequest) -> tuple[RejectReason, str] | None:
+        if request.requester_role not in SR_11_4_ROLES:
+            return (RejectReason.ROLE_MAY_NOT_SEND,
+                    f"sent in the role {request.requester_role.value}; only an Import or a Gas "
+                    "Supplier may send it")
+        return None
+
+    def _responsibility_refusal(self, request: UpdateFirmwareRequest,
+                                record: DeviceRecord) -> tuple[RejectReason, str] | None:
+        """The requester supplies a meter at the device's premises, in the role it sent."""
+        premises = self._premises[record.premises_id]
+        fuels = {m.fuel for m in premises.meters if m.supplier == request.requester}
+        if not fuels:
+            return (RejectReason.NOT_RESPONSIBLE_SUPPLIER,
+                    f"{request.requester!r} supplies no meter at premises {record.premises_id!r}")
+        wanted = "gas" if request.requester_role is SupplierRole.GAS_SUPPLIER else "electricity"
+        if wanted not in fuels:
+            return (RejectReason.ROLE_NOT_HELD,
+                    f"{request.requester!r} is not the {wanted} Supplier at {record.premises_id!r}")
+        return None
+
+    def _too_big(self, size: int) -> bool:
+        """A whole image above the size limit is refused (exactly the limit is not)."""
+        return size > self.max_image_bytes
+
+    def _cuts_into_fragments(self, image: bytes) -> bool:
+        """wg-2016: the DCC cuts a whole image above the limit into fragments (SECMP7-FRAG-001)."""
+        return self.rules == "wg-2016" and len(image) > self.max_image_bytes
+
+    def _content_refusal(self, parsed: OtaImage) -> str | None:
+        """A header alone, with an empty Manufacturer Image, is no firmware."""
+        if not parsed.manufacturer_image:
+            return "the Manufacturer Image is empty: a header alone is no firmware"
+        return None
+
+    def _alert_processed(self, dist: _Distribution) -> None:
+        """Alert (a) for each target once its hub holds the whole image."""
+        now = self.clock.now_ms
+        for device in dist.targets:
+            self._raise_alert(RequestProcessedAlert(
+                supplier="", device=device, request_id=dist.request.request_id, time_ms=now,
+                delivered_ms=now, image_bytes=sum(len(p) for p in dist.pieces), blocks=dist.blocks,
+                file_version=dist.request.file_version))
+
+    def _passed_on(self, code: int) -> tuple[bool, int]:
+        """Whether a CCS08 outcome is passed on to the Suppliers (as implemented: each one, N60
+        or N61; the minutes removed alert (b)) and with which response code (the hub's)."""
+        return self.rules == "as-implemented", code
+
+    def _confirm_inventory(self, device: int, version: int, request: UpdateFirmwareRequest) -> None:
+        """The inventory takes the version read back from the device, and nothing else."""
+        self.inventory.confirm(device, version, time_ms=self.clock.now_ms, request_id=request.request_id)
+
+    def _raise_confirmation(self, alert: FirmwareConfirmedAlert) -> None:
+        """Alert (c), within its service level."""
+        self._raise_alert(alert)
+
+    def _activation_result(self, progress: _DeviceProgress) -> int | None:
+        """activateImage as alert (c) reports it: the hub's 0x8F8B says (None without one)."""
+        return None if progress.activation is None else progress.activation[0]
+
+    def _failed_read(self, device: int, code: int) -> tuple[int | None, int]:
+        """A CS08 read that failed reads no version."""
+        return None, code
+
+    def _activation_outcome(self, code: int, alert: int) -> tuple[int, int]:
+        """An SR 11.3 (CS06) outcome is passed on as the hub reported it (dcc_activation)."""
+        return code, alert
+
+    def _batches(self, suppliers: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+        """(Supplier, recipients) of each copy of an alert: one each, addressed to it alone."""
+        return [(s, (s,)) for s in suppliers]
+
+    def _random_delay_ms(self) -> int:
+        """An alert waits a seeded random stagger within the alert window."""
+        return self.rng.randrange(self.alert_window_ms) if self.alert_window_ms > 0 else 0
+
+    def _next_slot(self, due: int, last: int | None) -> int:
+        """A Supplier's alerts at least the stagger interval apart: its next free slot."""
+        return due if last is None else max(due, last + self.stagger_interval_ms)
 
     def _own_fragments(self, request: UpdateFirmwareRequest) -> UpdateFirmwareRequest:
         """Under the working group's rules the DCC is the fragmentation mechanism
@@ -381,8 +451,7 @@ class Dcc:
         which are then checked and distributed as a Supplier's fragments are. SR 11.4 as
         implemented has no such mechanism."""
         image, limit = request.firmware_image, self.max_image_bytes
-        if (self.rules != "wg-2016" or request.fragments or len(image) <= limit
-                or self.faults & {"accept-oversize", "no-fragmentation"}):
+        if request.fragments or not self._cuts_into_fragments(image):
             return request
         try:
             pieces = tuple(split_image(image, max_bytes=limit, fmt=ImageFormat.GBCS,
@@ -403,15 +472,9 @@ class Dcc:
 
         if rid in self._responses:
             return reject(RejectReason.DUPLICATE_REQUEST_ID, f"request_id {rid!r} was already used")
-        check_requester = "accept-non-supplier" not in self.faults
-        if check_requester and request.requester not in self._suppliers:
-            return reject(RejectReason.REQUESTER_NOT_A_SUPPLIER,
-                          f"{request.requester!r} holds no Supplier role at the DCC")
-        if (check_requester and request.requester_role not in SR_11_4_ROLES
-                and "accept-any-role" not in self.faults):
-            return reject(RejectReason.ROLE_MAY_NOT_SEND,
-                          f"sent in the role {request.requester_role.value}; only an Import or a Gas "
-                          "Supplier may send it")
+        refusal = self._requester_refusal(request)
+        if refusal is not None:
+            return reject(*refusal)
         as_implemented = self.rules == "as-implemented"
         if (as_implemented and request.variant not in _AS_IMPLEMENTED_VARIANTS) or (
                 not as_implemented and request.variant is RequestVariant.SR_11_1_UPDATE_FIRMWARE):
@@ -424,17 +487,13 @@ class Dcc:
         valid: list[int] = []
         invalid: list[DeviceRejection] = []
         key_verdicts: dict[int, DeviceRejection | None] = {}
-        # A device listed twice is acted on once (the reference profile's reading).
-        listed = (request.device_ids if "act-on-duplicates" in self.faults
-                  else dict.fromkeys(request.device_ids))
-        for device in listed:
-            problem = self._check_device(request, device, parsed, key_verdicts, check_requester)
+        for device in self._listed_devices(request):
+            problem = self._check_device(request, device, parsed, key_verdicts)
             if problem is None:
                 valid.append(device)
             else:
                 invalid.append(problem)
-        if "warn-all-invalid" in self.faults:
-            invalid = [replace(p, reason=RejectReason.UNKNOWN_DEVICE) for p in invalid]
+        invalid = self._reported_invalid(invalid)
         if not valid:
             reasons = {p.reason for p in invalid}
             reason = reasons.pop() if len(reasons) == 1 else RejectReason.NO_VALID_DEVICES
@@ -460,17 +519,16 @@ class Dcc:
                 image = reassemble(request.fragments, max_fragment_bytes=limit)
             except ProtocolError as err:
                 return Rejected(rid, RejectReason.FRAGMENTS_INVALID, err.describe())
-        too_big = len(image) >= limit if "reject-at-limit" in self.faults else len(image) > limit
-        if not request.fragments and too_big and "accept-oversize" not in self.faults:
+        if not request.fragments and self._too_big(len(image)):
             return Rejected(rid, RejectReason.IMAGE_TOO_LARGE,
                             f"image is {len(image)} bytes, the limit is {limit}; send it fragmented")
         try:
             parsed = self._parse(image, max(limit, len(image)))
         except ProtocolError as err:
             return Rejected(rid, RejectReason.IMAGE_MALFORMED, err.describe())
-        if not parsed.manufacturer_image and "accept-empty-image" not in self.faults:
-            return Rejected(rid, RejectReason.IMAGE_MALFORMED,
-                            "the Manufacturer Image is empty: a header alone is no firmware")
+        empty = self._content_refusal(parsed)
+        if empty is not None:
+            return Rejected(rid, RejectReason.IMAGE_MALFORMED, empty)
         if parsed.header.file_version != request.file_version:
             return Rejected(rid, RejectReason.FIRMWARE_VERSION_MISMATCH,
                             f"FirmwareVersion {request.firmware_version.hex()} is file_version "
@@ -489,8 +547,7 @@ class Dcc:
         return parsed
 
     def _check_device(self, request: UpdateFirmwareRequest, device: int, parsed: OtaImage,
-                      key_verdicts: dict[int, DeviceRejection | None],
-                      check_requester: bool) -> DeviceRejection | None:
+                      key_verdicts: dict[int, DeviceRejection | None]) -> DeviceRejection | None:
         header = parsed.header
         def bad(reason: RejectReason, detail: str) -> DeviceRejection:
             return DeviceRejection(device, reason, detail)
@@ -512,16 +569,9 @@ class Dcc:
         if not record.gbcs_supports_request:
             return bad(RejectReason.GBCS_VERSION_NOT_SUPPORTED,
                        "its recorded GBCS version does not support this request")
-        if check_requester:
-            premises = self._premises[record.premises_id]
-            fuels = {m.fuel for m in premises.meters if m.supplier == request.requester}
-            if not fuels:
-                return bad(RejectReason.NOT_RESPONSIBLE_SUPPLIER,
-                           f"{request.requester!r} supplies no meter at premises {record.premises_id!r}")
-            wanted = "gas" if request.requester_role is SupplierRole.GAS_SUPPLIER else "electricity"
-            if wanted not in fuels:
-                return bad(RejectReason.ROLE_NOT_HELD,
-                           f"{request.requester!r} is not the {wanted} Supplier at {record.premises_id!r}")
+        refusal = self._responsibility_refusal(request, record)
+        if refusal is not None:
+            return bad(*refusal)
         if (header.manufacturer_code, header.image_type) != (record.manufacturer_code, record.image_type):
             return bad(RejectReason.IMAGE_NOT_FOR_DEVICE,
                        f"image is for manufacturer {header.manufacturer_code:#06x} type "
@@ -535,15 +585,11 @@ class Dcc:
             key_verdicts[id(record.public_key)] = verdict
         if verdict is not None:
             return DeviceRejection(device, verdict.reason, verdict.detail)
-        earlier = self._updated_by.get(device)
-        if "lock-out-second-supplier" in self.faults and earlier not in (None, request.requester):
-            return bad(RejectReason.NOT_RESPONSIBLE_SUPPLIER,
-                       f"{earlier!r} updated this device and takes precedence")
-        progress = self._progress.get(device)
-        if progress is not None and not progress.resolved and "allow-override" not in self.faults:
-            return bad(RejectReason.DISTRIBUTION_IN_PROGRESS,
-                       "a distribution to this device is in progress; no request overrides another")
-        return None
+        precedence = self._precedence_refusal(device, request)
+        if precedence is not None:
+            return bad(RejectReason.NOT_RESPONSIBLE_SUPPLIER, precedence)
+        busy = self._distribution_refusal(device)
+        return None if busy is None else bad(RejectReason.DISTRIBUTION_IN_PROGRESS, busy)
 
     @staticmethod
     def _check_signature(device: int, parsed: OtaImage, public_key: Any) -> DeviceRejection | None:
@@ -591,14 +637,8 @@ class Dcc:
                 self._resolve(device, self.clock.now_ms, read_after_ms=self.confirm_delay_ms)
             return
         dist.blocks += len(blocks)
-        if dist.sent < len(dist.pieces) or "no-alert-a" in self.faults:
-            return
-        now = self.clock.now_ms
-        for device in dist.targets:
-            self._raise_alert(RequestProcessedAlert(
-                supplier="", device=device, request_id=rid, time_ms=now, delivered_ms=now,
-                image_bytes=sum(len(p) for p in dist.pieces), blocks=dist.blocks,
-                file_version=dist.request.file_version))
+        if dist.sent == len(dist.pieces):
+            self._alert_processed(dist)
 
     @staticmethod
     def _ready_for_next_fragment(dist: _Distribution) -> bool:
@@ -724,14 +764,7 @@ class Dcc:
             raise HarnessUsageError(f"unexpected hub event {event!r}")
 
     def _on_transfer_alert(self, event: _TransferAlertEvent) -> None:
-        code = int(event.response_code)
-        pass_on = self.rules == "as-implemented"
-        if code == 1 and "drop-image-discarded" in self.faults:
-            pass_on = False
-        if code == 0 and "no-n60" in self.faults:
-            pass_on = False
-        if code != 0 and "ccs08-code-lost" in self.faults:
-            code = 3
+        pass_on, code = self._passed_on(int(event.response_code))
         progress = self._progress.get(event.device)
         if pass_on and progress is not None and progress.request.request_id == event.request_id:
             now = self.clock.now_ms
@@ -785,21 +818,17 @@ class Dcc:
         version, read_code = self._read_version(progress.distribution.premises, device)
         previous = self.inventory.firmware_version(device)
         changed = version is not None and version != previous
-        if version is not None and "inventory-from-request" not in self.faults:
-            self.inventory.confirm(device, version, time_ms=now, request_id=request.request_id)
-        if "no-alert-c" in self.faults:
-            return
-        self._raise_alert(FirmwareConfirmedAlert(
+        if version is not None:
+            self._confirm_inventory(device, version, request)
+        self._raise_confirmation(FirmwareConfirmedAlert(
             supplier="", device=device, request_id=request.request_id, time_ms=now,
             delivered_ms=now, firmware_version=version, previous_version=previous,
             requested_version=request.file_version, changed=changed,
             matches_request=version == request.file_version, read_ms=now,
             read_response_code=read_code,
             device_alert_code=None if progress.activation is None else 0x8F8B,
-            activate_image=(None if progress.activation is None
-                            else 0 if "8f8b-result-ignored" in self.faults else progress.activation[0]),
-            executed_ms=None if progress.activation is None else progress.activation[1]),
-            late="alert-c-too-late" in self.faults)
+            activate_image=self._activation_result(progress),
+            executed_ms=None if progress.activation is None else progress.activation[1]))
 
     def _read_version(self, premises: _Premises, device: int) -> tuple[int | None, int | None]:
         """CS08: the version read from the device and the responseCode (None: a hub without a
@@ -823,30 +852,18 @@ class Dcc:
             self.gbcs_errors.append((now, premises.premises_id, text))
             return None, int(gbcs.ReadResponseCode.FAILURE)
         if payload.response_code is not gbcs.ReadResponseCode.SUCCESS:
-            if "cs08-failure-as-success" in self.faults:
-                return self.inventory.firmware_version(device), 0
-            return None, int(payload.response_code)
+            return self._failed_read(device, int(payload.response_code))
         return int.from_bytes(payload.firmware_version, "big"), int(payload.response_code)
 
     # -- alerts ----------------------------------------------------------------------------
-    def _raise_alert(self, template: Alert, *, late: bool = False) -> None:
-        """One copy of ``template`` per Supplier concerned, each staggered on its own."""
-        suppliers = self.suppliers_concerned(template.device)
-        if "group-alerts" in self.faults:
-            batches: list[tuple[str, tuple[str, ...]]] = [(suppliers[0], suppliers)]
-        else:
-            batches = [(s, (s,)) for s in suppliers]
-        stagger = "no-stagger" not in self.faults
-        for supplier, recipients in batches:
-            offset = 0
-            if stagger and self.alert_window_ms > 0:
-                offset = self.rng.randrange(self.alert_window_ms)
-            if late:
-                offset += self.service_level_ms + 1
+    def _raise_alert(self, template: Alert, *, delay_ms: int = 0) -> None:
+        """One copy of ``template`` per Supplier concerned, each staggered on its own (and held
+        back ``delay_ms`` more)."""
+        for supplier, recipients in self._batches(self.suppliers_concerned(template.device)):
+            offset = self._random_delay_ms() + delay_ms
             due = max(template.time_ms + offset, self.clock.now_ms)
             last = self._last_due.get(supplier)
-            if stagger and last is not None:  # the Supplier's next free slot
-                due = max(due, last + self.stagger_interval_ms)
+            due = self._next_slot(due, last)
             self._last_due[supplier] = due if last is None else max(last, due)
             alert = replace(template, supplier=supplier, delivered_ms=due, recipients=recipients)
             self.clock.call_at(due, partial(self._deliver, alert))

@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from hanota.conformance.models.clock import VirtualClock
-from hanota.conformance.models.dcc import Dcc, DeviceRecord, MeterRecord, Rules
+from hanota.conformance.models.dcc import DeviceRecord, MeterRecord, Rules
+from hanota.conformance.models.faults.dcc_faults import dcc_class
 from hanota.conformance.models.han import HanNetwork, HanNode
 from hanota.conformance.models.service_request import (
     ServiceRequestResponse,
@@ -142,10 +143,11 @@ class World:
         self.scripted_hubs = scripted_hubs
         self.manufacturer_key = deterministic_key(seed)
         self.public_key = self.manufacturer_key.public_key()
-        self.dcc = Dcc(clock, rules=rules, rng=random.Random(f"dcc-{seed}"),  # noqa: S311
-                       alert_window_ms=alert_window_ms, service_level_ms=service_level_ms,
-                       confirm_delay_ms=confirm_delay_ms, max_image_bytes=max_image_bytes,
-                       stagger_interval_ms=alert_stagger_interval_ms, faults=frozenset(dcc_faults))
+        self.dcc = dcc_class(dcc_faults)(
+            clock, rules=rules, rng=random.Random(f"dcc-{seed}"),  # noqa: S311
+            alert_window_ms=alert_window_ms, service_level_ms=service_level_ms,
+            confirm_delay_ms=confirm_delay_ms, max_image_bytes=max_image_bytes,
+            stagger_interval_ms=alert_stagger_interval_ms)
         self.premises: list[Premises] = []
         #: premises whose HAN may have frames to move (networks say so through on_pending).
         self._pending: set[int] = set()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hanota.conformance.models.comms_hub import HUB_FAULTS
-from hanota.conformance.models.dcc import FAULTS as DCC_FAULTS
+from hanota.conformance.models.faults.dcc_faults import FAULTS as DCC_FAULTS
 from hanota.conformance.models.faults.device_faults import FAULTS as DEVICE_FAULTS
 
 __all__ = ["DROPPED", "KNOWN_SURVIVORS", "MUTANTS", "NOT_MUTATED", "Mutant", "all_fault_names"]
