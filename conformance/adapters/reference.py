@@ -24,7 +24,8 @@ from hanota.protocol.errors import HarnessUsageError
 
 from ..models.clock import VirtualClock
 from ..models.device import OtaDevice
-from ..models.faults.device_faults import DEVICE_FAULTS, device_class
+from ..models.faults.device_faults import REGISTRY as DEVICE_FAULTS
+from ..models.faults.device_faults import device_class
 from ..models.han import HanFrame
 from .base import ControlNotSupportedError, DutIdentity
 

@@ -27,6 +27,9 @@ Storage rules (also in docs/reference-models.md):
 4. An image over ``max_image_bytes`` or that does not parse is not stored (the slot keeps its
    previous image) and every target of it gets FirmwareTransferAlert(FILE_TRANSFER_FAILURE).
 5. The stored image stays until it is replaced; it is served only to the current targets.
+
+The class here is the specification; its named faults (for the mutation tests) are subclasses
+that override its small hook methods, in :mod:`.faults.hub_faults`.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from hanota.protocol import gbcs, gbt, ota_image
 from hanota.protocol import ota_commands as oc
@@ -64,7 +67,6 @@ __all__ = [
     "FirmwareTransferAlert",
     "FirmwareVersionAlert",
     "CommsHub",
-    "HUB_FAULTS",
     "HandHeldTerminal",
     "HubEvent",
     "TARGET_TRANSITIONS",
@@ -72,7 +74,6 @@ __all__ = [
     "TargetState",
     "TransferResponseCode",
     "UTC_EPOCH_OFFSET_S",
-    "hub_faults_markdown",
     "target_transitions_markdown",
 ]
 
@@ -128,19 +129,6 @@ class ActivationOutcome:
 
 
 HubEvent = FirmwareTransferAlert | FirmwareVersionAlert | ActivationOutcome
-
-HUB_FAULTS: dict[str, str] = {
-    "send-misplaced-block": "answers Image Block Requests with data from the next offset",
-    "send-oversize-block": "sends one byte more than the device asked for",
-    "no-readback": "raises the version alert with the image's version without reading the device",
-    "discard-as-transfer-failure": "reports an image it discarded as CCS08 File Transfer Failure (3), "
-                                   "not Image Discarded (1)",
-    "cs08-answers-stale": "answers CS08 with responseCode 0 and the last version it knew, even when "
-                          "the device did not answer its read-back",
-    "8f8b-always-activated": "sends 0x8F8B with activateImage 0 whatever version it read back",
-    "skip-hash-check": "activates an HCALCS on CS06 whatever its Manufacturer Image hash",
-}
-
 
 class TargetState(enum.Enum):
     # members are singletons: identity hashing is exact and far cheaper than hashing the name
@@ -296,13 +284,9 @@ class CommsHub:
         stall_timeout_ms: int = 60_000,
         max_notifies: int = 3,
         endpoint: int = OTA_ENDPOINT,
-        faults: frozenset[str] = frozenset(),
     ) -> None:
         if rules not in ("wg-2016", "as-implemented"):
             raise HarnessUsageError(f"rules must be 'wg-2016' or 'as-implemented', not {rules!r}")
-        unknown = set(faults) - set(HUB_FAULTS)
-        if unknown:
-            raise HarnessUsageError(f"unknown hub faults: {', '.join(sorted(unknown))}")
         if not 1 <= query_jitter <= 100:
             raise HarnessUsageError("query_jitter must be 1..100")
         self.clock = clock
@@ -322,7 +306,6 @@ class CommsHub:
         self.stall_timeout_ms = stall_timeout_ms
         self.max_notifies = max_notifies
         self.endpoint = endpoint
-        self.faults = frozenset(faults)
 
         self.paired: dict[int, str] = {}
         self.known_versions: dict[int, int] = {}
@@ -451,9 +434,7 @@ class CommsHub:
             raise ValidationError(f"the hub serves CS08 and CS06 only, not {type(payload).__name__}",
                                   field="frame.other_info.message_code")
         device = frame.recipient_title
-        version = self.read_firmware_version(device)
-        if device in self.read_failed and "cs08-answers-stale" not in self.faults:
-            version = None
+        version = self._cs08_version(device, self.read_firmware_version(device))
         return gbcs_wan.cs08_response(device=device, counter=self._next_counter(), file_version=version)
 
     def _on_activate_firmware(self, frame: gbcs.GbcsFrame, cmd: gbcs.ActivateFirmwareCommand) -> bytes:
@@ -596,12 +577,7 @@ class CommsHub:
                 minimum_block_period=self.minimum_block_period_ms))
             self._step(target, TI.BLOCK_REQUEST)
             return
-        size = min(cmd.maximum_data_size, self.max_block_data)
-        offset = cmd.file_offset
-        if "send-misplaced-block" in self.faults:
-            offset += 1
-        if "send-oversize-block" in self.faults:
-            size = min(size + 1, oc.MAX_IMAGE_DATA)
+        offset, size = self._block_to_send(cmd.file_offset, min(cmd.maximum_data_size, self.max_block_data))
         data = stored.data[offset:offset + size]
         self._reply(frame, tsn, oc.ImageBlockResponse(
             status=Status.SUCCESS, manufacturer_code=h.manufacturer_code, image_type=h.image_type,
@@ -690,20 +666,46 @@ class CommsHub:
             delay = self.activation_offset_s * 1000 + self.readback_delay_ms
             self._arm(target, delay, TI.READBACK_TIMER)
         elif event is TI.READBACK_TIMER:
-            if "no-readback" in self.faults:
-                self._step(target, event, T.DONE)
-                self._version_alert(target, self._image_of(target).header.file_version)
-                return
-            if target.reads >= self.readback_tries:
-                self._step(target, event, T.DONE)
-                self.read_failed.add(target.device)
-                self._version_alert(target, self.known_versions.get(target.device, 0), activated=False)
-                return
-            self._step(target, event, T.READBACK)
-            target.reads += 1
-            self._send(target.device, ReadAttributes(attribute_ids=(
-                OtaAttribute.CURRENT_FILE_VERSION, OtaAttribute.IMAGE_UPGRADE_STATUS)))
-            self._arm(target, self.readback_timeout_ms, TI.READBACK_TIMER)
+            self._on_readback_timer(target)
+
+    def _on_readback_timer(self, target: _Target) -> None:
+        """Read the version back (Read Attributes); after the last unanswered try, 0x8F8B with
+        the last known version and activated False, and CS08 answers responseCode 1."""
+        event = TI.READBACK_TIMER
+        if target.reads >= self.readback_tries:
+            self._step(target, event, T.DONE)
+            self.read_failed.add(target.device)
+            self._version_alert(target, self.known_versions.get(target.device, 0), activated=False)
+            return
+        self._step(target, event, T.READBACK)
+        target.reads += 1
+        self._send(target.device, ReadAttributes(attribute_ids=(
+            OtaAttribute.CURRENT_FILE_VERSION, OtaAttribute.IMAGE_UPGRADE_STATUS)))
+        self._arm(target, self.readback_timeout_ms, TI.READBACK_TIMER)
+
+    # ---------------------------------------------------------------- hooks (faults override them)
+    #: The names of the faults switched on (none: this is the reference).
+    faults: ClassVar[frozenset[str]] = frozenset()
+
+    def _block_to_send(self, offset: int, size: int) -> tuple[int, int]:
+        """(offset, size) of the Image Block Response: the offset asked, at most the size asked."""
+        return offset, size
+
+    def _cs08_version(self, device: int, version: int | None) -> int | None:
+        """The version CS08 answers: none (responseCode 1) while the last read-back went unanswered."""
+        return None if device in self.read_failed else version
+
+    def _reported_code(self, code: TransferResponseCode) -> TransferResponseCode:
+        """The CCS08 response code sent: the outcome as it was."""
+        return code
+
+    def _activated(self, target: _Target, version: int, activated: bool | None) -> bool:
+        """activateImage of 0x8F8B: the version read back is the image's (or ``activated``)."""
+        return version == self._image_of(target).header.file_version if activated is None else activated
+
+    def _hash_matches(self, target: _Target, image_hash: bytes) -> bool:
+        """CS06 activates only the held image whose Manufacturer Image hash it names."""
+        return image_hash == hashlib.sha256(self._image_of(target).manufacturer_image).digest()
 
     # ---------------------------------------------------------------- helpers
     def _allowed(self, target: _Target, event: TargetInput) -> bool:
@@ -781,8 +783,7 @@ class CommsHub:
                         version: int | None) -> None:
         """Queue CCS08 for the DCC, as the GBCS frame the WAN carries."""
         now = self.clock.now_ms
-        if code is TransferResponseCode.IMAGE_DISCARDED and "discard-as-transfer-failure" in self.faults:
-            code = TransferResponseCode.FILE_TRANSFER_FAILURE
+        code = self._reported_code(code)
         frame = gbcs_wan.transfer_alert(hub=self.eui64, counter=self._next_counter(), virtual_ms=now,
                                         device=device, file_version=version, response_code=code)
         self._events.append(FirmwareTransferAlert(request_id, device, code, now, frame))
@@ -790,9 +791,7 @@ class CommsHub:
             self.dcc_notify()
 
     def _version_alert(self, target: _Target, version: int, *, activated: bool | None = None) -> None:
-        expected = self._image_of(target).header.file_version
-        ok = version == expected if activated is None else activated
-        ok = ok or "8f8b-always-activated" in self.faults
+        ok = self._activated(target, version, activated)
         if target.command_counter is not None:  # HCALCS: CS06's outcome, not 0x8F8B
             code = (gbcs.ActivationResponseCode.SUCCESS if ok
                     else gbcs.ActivationResponseCode.ACTIVATION_FAILURE)
@@ -833,8 +832,7 @@ class CommsHub:
         now = self.clock.now_ms
         if target is None or target.state is not T.AWAITING_ACTIVATION or not target.by_command:
             code = gbcs.ActivationResponseCode.NO_IMAGE_HELD
-        elif (image_hash != hashlib.sha256(self._image_of(target).manufacturer_image).digest()
-              and "skip-hash-check" not in self.faults):
+        elif not self._hash_matches(target, image_hash):
             code = gbcs.ActivationResponseCode.HASH_MISMATCH
         else:
             code = gbcs.ActivationResponseCode.SUCCESS
@@ -964,10 +962,4 @@ def target_transitions_markdown() -> str:
     for (state, event), row in TARGET_TRANSITIONS.items():
         nexts = ", ".join(s.value for s in TargetState if s in row.next_states)
         lines.append(f"| {state.value} | {event.value} | {nexts} | {row.action} |")
-    return "\n".join(lines) + "\n"
-
-
-def hub_faults_markdown() -> str:
-    lines = ["| fault | the hub then |", "|---|---|"]
-    lines += [f"| `{name}` | {text} |" for name, text in HUB_FAULTS.items()]
     return "\n".join(lines) + "\n"

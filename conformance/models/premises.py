@@ -162,8 +162,10 @@ class World:
                      devices: Sequence[str] = ("ihd", "ppmid"),
                      device_faults: Iterable[str] = (), supports_fragmentation: bool = False,
                      consumer_refusal: bool = False,
-                     device_options: dict[str, Any] | None = None, keep_log: bool = True) -> Premises:
-        """One more premises: hub, ESME (and GSME), and ``devices`` paired to the hub.
+                     device_options: dict[str, Any] | None = None, keep_log: bool = True,
+                     hub_faults: Iterable[str] = ()) -> Premises:
+        """One more premises: hub (with ``hub_faults`` switched on), ESME (and GSME), and
+        ``devices`` paired to the hub.
 
         ``devices`` names kinds; a kind given twice gets keys ``ihd``, ``ihd2``, ...
         """
@@ -177,9 +179,9 @@ class World:
         if self.scripted_hubs:
             hub = ScriptedHub(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes)
         else:
-            from hanota.conformance.models.comms_hub import CommsHub
+            from hanota.conformance.models.faults.hub_faults import hub_class
 
-            hub = CommsHub(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes,
+            hub = hub_class(hub_faults)(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes,
                            rules=self.rules, rng=rng_of("hub"))
             network.attach(hub)
         esme = Meter(base | 0x02, "electricity", electricity_supplier)

@@ -24,7 +24,7 @@ from ..service_request import (
 )
 from . import Registry
 
-__all__ = ["DCC_FAULTS", "FAULTS", "DccFault", "dcc_class"]
+__all__ = ["FAULTS", "REGISTRY", "DccFault", "dcc_class"]
 
 
 class DccFault(enum.StrEnum):
@@ -55,8 +55,8 @@ class DccFault(enum.StrEnum):
 
 
 F = DccFault
-DCC_FAULTS: Registry[DccFault, Dcc] = Registry("DCC", Dcc, DccFault)
-implements = DCC_FAULTS.implements
+REGISTRY: Registry[DccFault, Dcc] = Registry("DCC", Dcc, DccFault)
+implements = REGISTRY.implements
 
 
 @implements(F.GROUP_ALERTS)
@@ -285,8 +285,8 @@ class Result8F8BIgnored(Dcc):
         return None if progress.activation is None else 0
 
 
-DCC_FAULTS.complete()
+REGISTRY.complete()
 
 #: fault name -> what the DCC then does (the mutation table and the docs list them)
-FAULTS: dict[str, str] = DCC_FAULTS.descriptions()
-dcc_class = DCC_FAULTS.model
+FAULTS: dict[str, str] = REGISTRY.descriptions()
+dcc_class = REGISTRY.model

@@ -2,7 +2,7 @@
 
 Each fault is a subclass of the reference device that overrides the hook methods it needs; its
 docstring says what the device then does (docs/reference-models.md is made from it). Build a
-faulty device with ``DEVICE_FAULTS.model(names)(clock, ...)``; an unknown name is a usage error.
+faulty device with ``REGISTRY.model(names)(clock, ...)``; an unknown name is a usage error.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..device import DeviceInput, DeviceState, OtaDevice, _Offer
 from ..han import HanFrame
 from . import Registry
 
-__all__ = ["DEVICE_FAULTS", "DeviceFault", "FAULTS", "device_class", "faults_markdown"]
+__all__ = ["FAULTS", "REGISTRY", "DeviceFault", "device_class", "faults_markdown"]
 
 S, I = DeviceState, DeviceInput  # noqa: E741 - shorthand as in the model
 
@@ -59,8 +59,8 @@ class DeviceFault(enum.StrEnum):
 
 
 F = DeviceFault
-DEVICE_FAULTS: Registry[DeviceFault, OtaDevice] = Registry("device", OtaDevice, DeviceFault)
-implements = DEVICE_FAULTS.implements
+REGISTRY: Registry[DeviceFault, OtaDevice] = Registry("device", OtaDevice, DeviceFault)
+implements = REGISTRY.implements
 
 
 @implements(F.ACCEPT_OVERSIZE_IMAGE)
@@ -368,13 +368,13 @@ class PageRequestToOtherNode(OtaDevice):
         super()._refuse_source(frame, tsn, command_id, cmd)
 
 
-DEVICE_FAULTS.complete()
+REGISTRY.complete()
 
 #: fault name -> what the device then does (the mutation table, explore and the docs list them)
-FAULTS: dict[str, str] = DEVICE_FAULTS.descriptions()
-device_class = DEVICE_FAULTS.model
+FAULTS: dict[str, str] = REGISTRY.descriptions()
+device_class = REGISTRY.model
 
 
 def faults_markdown() -> str:
     """The device's faults as Markdown (docs/reference-models.md is made from it)."""
-    return DEVICE_FAULTS.markdown("the device then")
+    return REGISTRY.markdown("the device then")
