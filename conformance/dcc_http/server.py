@@ -50,7 +50,7 @@ from hanota.conformance.dcc_side import (
 from hanota.conformance.models.clock import VirtualClock
 from hanota.conformance.models.comms_hub import HUB_FAULTS
 from hanota.conformance.models.dcc import FAULTS
-from hanota.conformance.models.device import FAULTS as DEVICE_FAULTS
+from hanota.conformance.models.faults.device_faults import FAULTS as DEVICE_FAULTS
 from hanota.conformance.models.premises import World
 from hanota.conformance.models.service_request import Alert, RequestVariant, SupplierRole
 from hanota.protocol.errors import HarnessUsageError

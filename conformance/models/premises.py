@@ -239,19 +239,15 @@ class World:
         if self.scripted_hubs:
             premises.hub.versions[spec.eui64] = spec.file_version
             return spec
-        from hanota.conformance.models.device import OtaDevice
+        from hanota.conformance.models.faults.device_faults import device_class
 
-        extra = dict(options)
-        faults = frozenset(faults)
-        if faults:
-            extra["faults"] = faults
-        device = OtaDevice(self.clock, eui64=spec.eui64, kind=spec.kind,  # type: ignore[arg-type]
-                           manufacturer_code=spec.manufacturer_code, image_type=spec.image_type,
-                           file_version=spec.file_version, hardware_version=spec.hardware_version,
-                           public_key=self.public_key, paired_hub=premises.hub.eui64, rng=rng,
-                           supports_fragmentation=supports_fragmentation,
-                           consumer_refusal=consumer_refusal, max_image_bytes=self.max_image_bytes,
-                           **extra)
+        device = device_class(faults)(
+            self.clock, eui64=spec.eui64, kind=spec.kind,  # type: ignore[arg-type]
+            manufacturer_code=spec.manufacturer_code, image_type=spec.image_type,
+            file_version=spec.file_version, hardware_version=spec.hardware_version,
+            public_key=self.public_key, paired_hub=premises.hub.eui64, rng=rng,
+            supports_fragmentation=supports_fragmentation, consumer_refusal=consumer_refusal,
+            max_image_bytes=self.max_image_bytes, **options)
         premises.network.attach(device)
         return device
 

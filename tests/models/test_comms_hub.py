@@ -23,6 +23,7 @@ from hanota.conformance.models.comms_hub import (
     TransferResponseCode,
 )
 from hanota.conformance.models.device import DeviceState, OtaDevice
+from hanota.conformance.models.faults.device_faults import device_class
 from hanota.conformance.models.han import HanFrame, HanNetwork
 from hanota.protocol import fragments, gbt, ota_image, signatures
 from hanota.protocol import ota_commands as oc
@@ -64,7 +65,7 @@ class World:
                 image_type=TYPE, file_version=OLD, hardware_version=HW, public_key=KEY.public_key(),
                 paired_hub=HUB, rng=random.Random(rng.random()))
             args.update(kw)
-            dev = OtaDevice(self.clock, **args)
+            dev = device_class(args.pop("faults", ()))(self.clock, **args)
             self.devices[eui] = dev
             self.net.attach(dev)
             if args["paired_hub"] == HUB:
@@ -402,10 +403,11 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "reference-models.md"
 
 def _generated_sections() -> dict[str, str]:
     from hanota.conformance.models import comms_hub, device
+    from hanota.conformance.models.faults import device_faults
 
     return {
         "device transitions": device.transitions_markdown(),
-        "device faults": device.faults_markdown(),
+        "device faults": device_faults.faults_markdown(),
         "hub transitions": comms_hub.target_transitions_markdown(),
         "hub faults": comms_hub.hub_faults_markdown(),
     }

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from hanota.conformance.models.comms_hub import HUB_FAULTS
 from hanota.conformance.models.dcc import FAULTS as DCC_FAULTS
-from hanota.conformance.models.device import FAULTS as DEVICE_FAULTS
+from hanota.conformance.models.faults.device_faults import FAULTS as DEVICE_FAULTS
 
 __all__ = ["DROPPED", "KNOWN_SURVIVORS", "MUTANTS", "NOT_MUTATED", "Mutant", "all_fault_names"]
 
