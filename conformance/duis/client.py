@@ -41,6 +41,7 @@ from hanota.protocol.duis import (
     InventoryDevice,
     ReadInventory,
     Request,
+    RequestBody,
     RequestHeader,
     RequestId,
     Response,
@@ -279,7 +280,7 @@ class DuisDccSide:
             raise HarnessUsageError(f"{what}: the DCC answered with a request, not a Response")
         return doc.message
 
-    def _signed(self, supplier: str, body: Any, target: int, *, role: SupplierRole | None = None,
+    def _signed(self, supplier: str, body: RequestBody, target: int, *, role: SupplierRole | None = None,
                 variant: int = _SR_11_4_VARIANT) -> tuple[RequestId, bytes]:
         user = self.config.supplier(supplier) if role is None else self.config.user(supplier, role)
         if user is None:
