@@ -16,7 +16,8 @@ from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import ProtocolError
 from hanota.protocol.zcl import DefaultResponse, ImageUpgradeStatus, Status, peek_header
 
-from ..device import DeviceInput, DeviceState, OtaDevice, _Offer
+from ..device import DeviceInput, DeviceState, OtaDevice
+from ..device_checks import Offer
 from ..han import HanFrame
 from . import Registry
 
@@ -136,7 +137,7 @@ class IgnoreWaitForData(OtaDevice):
 class NoResume(OtaDevice):
     """after an interrupted download, starts again at offset 0 instead of its FileOffset"""
 
-    def _resumes(self, offer: _Offer) -> bool:
+    def _resumes(self, offer: Offer) -> bool:
         return False
 
 
@@ -154,7 +155,7 @@ class WrongUpgradeEndStatus(OtaDevice):
     """reports Upgrade End Request SUCCESS even when verification failed (it still never installs
     the failed image)"""
 
-    def _refuse_image(self, offer: _Offer) -> DeviceState:
+    def _refuse_image(self, offer: Offer) -> DeviceState:
         return self._request_upgrade_end(offer)  # not verified: activation installs nothing
 
 
@@ -178,7 +179,7 @@ class AcceptWrongHardwareVersion(OtaDevice):
 class AcceptMisplacedBlock(OtaDevice):
     """stores an Image Block Response at an offset it did not ask for or larger than asked"""
 
-    def _check_block(self, file_offset: int, data: bytes, offset: int, asked: int, offer: _Offer) -> None:
+    def _check_block(self, file_offset: int, data: bytes, offset: int, asked: int, offer: Offer) -> None:
         return None
 
     def _store_block(self, file_offset: int, data: bytes) -> None:
@@ -324,7 +325,7 @@ class UnboundDefaultResponse(OtaDevice):
 class UpgradeEndNamesRunningImage(OtaDevice):
     """names its running file version, not the offered image's, in Upgrade End Request"""
 
-    def _upgrade_end_version(self, offer: _Offer) -> int:
+    def _upgrade_end_version(self, offer: Offer) -> int:
         return self.firmware_version
 
 
@@ -333,7 +334,7 @@ class ContraryUpgradeEnd(OtaDevice):
     """after refusing an image with Upgrade End Request INVALID_IMAGE, also sends one with SUCCESS
     (it still never installs the refused image)"""
 
-    def _send_upgrade_end(self, status: Status, offer: _Offer, *, await_response: bool = False) -> None:
+    def _send_upgrade_end(self, status: Status, offer: Offer, *, await_response: bool = False) -> None:
         super()._send_upgrade_end(status, offer, await_response=await_response)
         if status == Status.INVALID_IMAGE:
             self._send(oc.UpgradeEndRequest(
