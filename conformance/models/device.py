@@ -1,11 +1,12 @@
 """The reference IHD/PPMID: a ZigBee OTA Upgrade *client* (ZigBee 095264), sans-I/O.
 
 It is the device the suite is proven against and the default device under test. Every
-transition is in :data:`TRANSITIONS` (one table, one file, :mod:`.device_table`: h11 rule 1) and
-the image checks are in :mod:`.device_checks`; an input the table does not allow in the current state raises :class:`IllegalEventError` and leaves the
-state unchanged. On the network side :meth:`OtaDevice.receive` never raises for a peer's
-fault: it records the refusal in ``violations`` (and answers a Default Response where ZCL
-says so), which is what an observer of the HAN sees.
+transition is in :data:`TRANSITIONS` (one table, one file, :mod:`.device_table`: h11 rule 1)
+and the image checks are in :mod:`.device_checks`; an input the table does not allow in the
+current state raises :class:`IllegalEventError` and leaves the state unchanged. On the network
+side :meth:`OtaDevice.receive` never raises for a peer's fault: it records the refusal in
+``violations`` (and answers a Default Response where ZCL says so), which is what an observer
+of the HAN sees.
 
 The device takes firmware only from the OTA server of the Communications Hub it is paired to
 (``paired_hub``): the working group banned local upgrades via Hand Held Terminals. The class

@@ -13,7 +13,8 @@ from dataclasses import replace
 
 from hanota.protocol.ota_image import OtaImage
 
-from ..dcc import Dcc, DeviceRecord, _DeviceProgress, _Distribution, _Premises
+from ..dcc import Dcc
+from ..dcc_records import DeviceRecord, _DeviceProgress, _Distribution, _Premises
 from ..service_request import (
     DeviceRejection,
     FirmwareConfirmedAlert,
