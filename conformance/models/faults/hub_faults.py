@@ -11,7 +11,8 @@ import enum
 
 from hanota.protocol import ota_commands as oc
 
-from ..comms_hub import CommsHub, TargetInput, TargetState, TransferResponseCode, _Target
+from ..comms_hub import CommsHub
+from ..hub_transfer import TargetInput, TargetState, TransferResponseCode, _Target
 from . import Registry
 
 __all__ = ["FAULTS", "REGISTRY", "HubFault", "faults_markdown", "hub_class"]
