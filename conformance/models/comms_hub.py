@@ -334,7 +334,7 @@ class CommsHub:
             return None
         return stored.targets.get(device)
 
-    def _on_query(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+    def _on_query(self, frame: HanFrame, tsn: int, cmd: oc.QueryNextImageRequest) -> None:
         target = self._target_for(frame.src)
         no_image = oc.QueryNextImageResponse(status=Status.NO_IMAGE_AVAILABLE)
         if target is None or not self._allowed(target, TI.QUERY):
@@ -355,7 +355,7 @@ class CommsHub:
             file_version=h.file_version, image_size=len(stored.data)))
         self._step(target, TI.QUERY, T.DOWNLOADING)
 
-    def _on_block_request(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+    def _on_block_request(self, frame: HanFrame, tsn: int, cmd: oc.ImageBlockRequest) -> None:
         target = self._target_for(frame.src)
         stored = self.stored
         if target is None or stored is None or not self._allowed(target, TI.BLOCK_REQUEST):
@@ -395,7 +395,7 @@ class CommsHub:
             file_version=h.file_version, file_offset=offset, image_data=data))
         self._step(target, TI.BLOCK_REQUEST)
 
-    def _on_end_request(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+    def _on_end_request(self, frame: HanFrame, tsn: int, cmd: oc.UpgradeEndRequest) -> None:
         target = self._target_for(frame.src)
         status = Status(cmd.status)
         event = {Status.SUCCESS: TI.END_SUCCESS, Status.REQUIRE_MORE_IMAGE: TI.END_REQUIRE_MORE}.get(
@@ -432,7 +432,7 @@ class CommsHub:
                 else TransferResponseCode.FILE_TRANSFER_FAILURE)
         self._alert(target, code)
 
-    def _on_read_response(self, device: int, cmd: Any) -> None:
+    def _on_read_response(self, device: int, cmd: ReadAttributesResponse) -> None:
         version: int | None = None
         for record in cmd.records:
             if record.attribute_id == OtaAttribute.CURRENT_FILE_VERSION and record.status == Status.SUCCESS:
@@ -632,14 +632,14 @@ class CommsHub:
     def _utc_now(self) -> int:
         return UTC_EPOCH_OFFSET_S + self.clock.now_ms // 1000
 
-    def _send(self, device: int, cmd: Any) -> None:
+    def _send(self, device: int, cmd: oc.Command) -> None:
         self._tsn = (self._tsn + 1) & 0xFF
         self._out.append(make_frame(self.eui64, device, self.endpoint, OTA_ENDPOINT, SE_PROFILE_ID,
                                   OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=self._tsn)))
         if self.han_notify is not None:
             self.han_notify()
 
-    def _reply(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+    def _reply(self, frame: HanFrame, tsn: int, cmd: oc.Command) -> None:
         self._out.append(make_frame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
                                   frame.profile_id, OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))
         if self.han_notify is not None:

@@ -38,7 +38,7 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 from hanota.conformance.models import dcc_activation, gbcs_wan
 from hanota.conformance.models.clock import VirtualClock
@@ -62,6 +62,7 @@ from hanota.protocol.ota_image import OtaImage
 
 from .dcc_records import (
     DeviceRecord,
+    HubEventLike,
     HubPort,
     MeterRecord,
     _Alert8F8B,
@@ -402,7 +403,7 @@ class Dcc(RequestChecks):
         if self._pass is not None and premises.index > self._cursor:
             heapq.heappush(self._pass, premises.index)
 
-    def _decoded(self, event: Any, premises: _Premises) -> Any:
+    def _decoded(self, event: HubEventLike, premises: _Premises) -> HubEventLike | None:
         """A hub event carrying its GBCS frame is read from that frame alone (the event's
         ``request_id`` is the distribution it answers: GBCS does not carry it). Events
         without a frame (``ScriptedHub``) are taken as they are; None: the frame did not decode."""
@@ -434,14 +435,15 @@ class Dcc(RequestChecks):
         self.gbcs_errors.append((now, premises.premises_id, f"unexpected {type(payload).__name__}"))
         return None
 
-    def _on_hub_event(self, event: Any) -> None:
-        if event is None:
+    def _on_hub_event(self, got: HubEventLike | None) -> None:
+        if got is None:
             return
-        if isinstance(event, dcc_activation.ActivationView):
-            dcc_activation.on_activation_alert(self, event)
+        if isinstance(got, dcc_activation.ActivationView):
+            dcc_activation.on_activation_alert(self, got)
             return
-        kind = _event_kind(event)
+        kind = _event_kind(got)
         if kind is _VersionAlertEvent:
+            event = cast(_VersionAlertEvent, got)
             progress = self._progress.get(event.device)
             executed = getattr(event, "executed_ms", None)
             if executed is not None and progress is not None \
@@ -450,9 +452,9 @@ class Dcc(RequestChecks):
             self._resolve(event.device, event.time_ms, read_after_ms=self.confirm_delay_ms,
                           request_id=event.request_id)
         elif kind is _TransferAlertEvent:
-            self._on_transfer_alert(event)
+            self._on_transfer_alert(cast(_TransferAlertEvent, got))
         else:
-            raise HarnessUsageError(f"unexpected hub event {event!r}")
+            raise HarnessUsageError(f"unexpected hub event {got!r}")
 
     def _on_transfer_alert(self, event: _TransferAlertEvent) -> None:
         pass_on, code = self._passed_on(int(event.response_code))

@@ -11,7 +11,14 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from hanota.conformance.models.service_request import UpdateFirmwareRequest
 
-__all__ = ["DeviceRecord", "HubPort", "MeterRecord"]
+__all__ = ["DeviceRecord", "HubEventLike", "HubPort", "MeterRecord"]
+
+
+class HubEventLike(Protocol):
+    """Any event a hub queues for the DCC: it names the distribution it answers."""
+
+    @property
+    def request_id(self) -> str: ...
 
 
 class HubPort(Protocol):
@@ -26,7 +33,7 @@ class HubPort(Protocol):
 
     def read_firmware_version(self, device: int) -> int | None: ...
 
-    def next_event(self) -> Any: ...
+    def next_event(self) -> HubEventLike | None: ...
 
 
 @runtime_checkable
@@ -142,7 +149,7 @@ _TRANSFER_FIELDS = frozenset({"request_id", "device", "response_code", "time_ms"
 _KIND_OF: dict[type, type | None] = {}
 
 
-def _event_kind(event: Any) -> type | None:
+def _event_kind(event: object) -> type | None:
     """``_VersionAlertEvent``, ``_TransferAlertEvent`` or None, as ``isinstance`` would say.
 
     A runtime-checkable Protocol's isinstance inspects attributes on every call (the slow

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Literal
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from hanota.conformance.models.service_request import (
     SR_11_4_ROLES,
     Acknowledged,
@@ -192,7 +194,8 @@ class RequestChecks:
         return None if busy is None else bad(RejectReason.DISTRIBUTION_IN_PROGRESS, busy)
 
     @staticmethod
-    def _check_signature(device: int, parsed: OtaImage, public_key: Any) -> DeviceRejection | None:
+    def _check_signature(device: int, parsed: OtaImage,
+                         public_key: ec.EllipticCurvePublicKey) -> DeviceRejection | None:
         try:
             verify_image(parsed, public_key)
         except SignatureMissingError as err:

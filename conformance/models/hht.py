@@ -93,7 +93,7 @@ class HandHeldTerminal:
         self._tsn = (self._tsn + 1) & 0xFF
         return self._tsn
 
-    def _send(self, device: int, tsn: int, cmd: Any) -> None:
+    def _send(self, device: int, tsn: int, cmd: oc.Command) -> None:
         self._out.append(make_frame(self.eui64, device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
                                   OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))
         if self.han_notify is not None:
