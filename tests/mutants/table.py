@@ -46,7 +46,7 @@ class Mutant:
 
 
 MUTANTS: tuple[Mutant, ...] = (
-    # -- the device under test (conformance/models/device.py FAULTS) ---------------------------------
+    # -- the device under test (DeviceFault, conformance/models/faults/device_faults.py) ----------------
     Mutant("device", "accept-oversize-image", ("SECMP7-IMG-004",)),
     Mutant("device", "accept-from-any-server", ("SECMP7-AUTH-006", "SECMP7-HHT-001", "SECMP7-HHT-002")),
     # HHT-002's own check: the version the device reports against the inventory's record
@@ -84,11 +84,11 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-002", "SECMP7-ACT-003")),
     Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-003",)),
     Mutant("device", "page-request-to-other-node", ("SECMP7-HHT-001", "SECMP7-AUTH-006")),
-    # -- the Communications Hub (conformance/models/comms_hub.py HUB_FAULTS) -------------------------
+    # -- the Communications Hub (HubFault, conformance/models/faults/hub_faults.py) --------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "send-oversize-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "no-readback", ("SECMP7-ALERT-002", "SECMP7-INV-002")),
-    # -- the DCC (conformance/models/dcc.py FAULTS) ---------------------------------------------------
+    # -- the DCC (DccFault, conformance/models/faults/dcc_faults.py) ----------------------------------
     Mutant("dcc", "group-alerts", ("SECMP7-ALERT-005",)),
     Mutant("dcc", "inventory-from-request", ("SECMP7-INV-002",)),
     Mutant("dcc", "no-alert-a", ("SECMP7-ALERT-001",)),
