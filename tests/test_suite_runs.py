@@ -3,8 +3,8 @@
 quick scenarios under 20 seeds with zero differences in verdicts (one test per seed, so
 pytest-xdist spreads them), and one seed twice over.
 
-Each run is ``python -m pytest steps/test_scenarios.py`` in a subprocess (as ``hanota run``
-does), read back from its ``results.json``.
+Each run is ``pytest steps/test_scenarios.py`` in a process of its own (``tests.mutants.forked``),
+read back from its ``results.json``.
 """
 
 from __future__ import annotations

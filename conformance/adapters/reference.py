@@ -23,7 +23,9 @@ from typing import Any, Literal
 from hanota.protocol.errors import HarnessUsageError
 
 from ..models.clock import VirtualClock
-from ..models.device import FAULTS, OtaDevice
+from ..models.device import OtaDevice
+from ..models.faults.device_faults import REGISTRY as DEVICE_FAULTS
+from ..models.faults.device_faults import device_class
 from ..models.han import HanFrame
 from .base import ControlNotSupportedError, DutIdentity
 
@@ -56,10 +58,7 @@ class ReferenceDeviceConfig:
     def __post_init__(self) -> None:
         if self.kind not in ("ihd", "ppmid"):
             raise HarnessUsageError(f"device kind must be 'ihd' or 'ppmid', not {self.kind!r}")
-        unknown = set(self.faults) - set(FAULTS)
-        if unknown:
-            raise HarnessUsageError(f"unknown device faults: {', '.join(sorted(unknown))}; "
-                                    f"known: {', '.join(sorted(FAULTS))}")
+        DEVICE_FAULTS.parse(self.faults)  # an unknown name: a usage error naming the valid ones
 
     def resolved_public_key(self) -> Any:
         if self.public_key is not None:
@@ -69,14 +68,14 @@ class ReferenceDeviceConfig:
 
     def build(self, clock: VirtualClock, *, file_version: int | None = None,
               rng: random.Random | None = None) -> OtaDevice:
-        return OtaDevice(
+        return device_class(self.faults)(
             clock, eui64=self.eui64, kind=self.kind, manufacturer_code=self.manufacturer_code,
             image_type=self.image_type,
             file_version=self.file_version if file_version is None else file_version,
             hardware_version=self.hardware_version, public_key=self.resolved_public_key(),
             paired_hub=self.paired_hub,
             rng=rng if rng is not None else random.Random(self.seed),  # noqa: S311 - deterministic model
-            faults=self.faults, **self.options)
+            **self.options)
 
 
 class ReferenceAdapter:

@@ -17,7 +17,7 @@ from typing import Any
 
 from hanota.conformance.commands._args import count_arg, parse_listen
 from hanota.conformance.dcc_http.server import DEFAULT_MAX_BODY_BYTES, DccService, WorldConfig, make_app
-from hanota.conformance.models.dcc import FAULTS
+from hanota.conformance.models.faults.dcc_faults import FAULTS
 from hanota.protocol.errors import HarnessUsageError
 from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 

@@ -48,9 +48,9 @@ from hanota.conformance.dcc_side import (
     make_activation_fail,
 )
 from hanota.conformance.models.clock import VirtualClock
-from hanota.conformance.models.comms_hub import HUB_FAULTS
-from hanota.conformance.models.dcc import FAULTS
-from hanota.conformance.models.device import FAULTS as DEVICE_FAULTS
+from hanota.conformance.models.faults.dcc_faults import FAULTS
+from hanota.conformance.models.faults.device_faults import FAULTS as DEVICE_FAULTS
+from hanota.conformance.models.faults.hub_faults import FAULTS as HUB_FAULTS
 from hanota.conformance.models.premises import World
 from hanota.conformance.models.service_request import Alert, RequestVariant, SupplierRole
 from hanota.protocol.errors import HarnessUsageError
@@ -150,9 +150,7 @@ class DccService:
         premises = self.world.add_premises(
             electricity_supplier=elec, gas_supplier=gas, devices=kinds, device_faults=faults,
             supports_fragmentation=_opt_bool(body, "supports_fragmentation"),
-            consumer_refusal=_opt_bool(body, "consumer_refusal"))
-        if hub_faults:
-            premises.hub.faults = frozenset(hub_faults)
+            consumer_refusal=_opt_bool(body, "consumer_refusal"), hub_faults=hub_faults)
         return _premises_json(premises)
 
     def premises(self) -> list[dict[str, Any]]:

@@ -35,14 +35,18 @@ from hanota.conformance.dcc_http.client import DccHttpError, HttpDccSide
 from hanota.conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest, describe_response
 from hanota.conformance.models.service_request import Rejected, RequestVariant, SupplierRole
 from hanota.protocol.duis import (
+    ActivateFirmware,
     DuisError,
     DuisSchema,
+    InventoryDevice,
     ReadInventory,
     Request,
+    RequestBody,
     RequestHeader,
     RequestId,
     Response,
     ResponseMessage,
+    UpdateFirmware,
     UpdatePPMIDFirmware,
     read_document,
     sign_request,
@@ -50,11 +54,13 @@ from hanota.protocol.duis import (
 from hanota.protocol.errors import HarnessUsageError
 
 from .config import DuisConfig
-from .mapping import answer_from_duis, seen_from_duis
+from .mapping import answer_from_duis, ms_to_datetime, seen_from_duis
 
 __all__ = ["DuisControlMissingError", "DuisDccSide", "ReceivedMessage", "ResponseAddress"]
 
 _SR_11_4_VARIANT = 8  # CommandVariant of SR 11.4 (a non-device request, answered synchronously)
+#: CommandVariant of SR 11.3 as DCC Boxed's templates send it (CS06 to the device, future-dated).
+_SR_11_3_VARIANT = 4
 
 
 class DuisControlMissingError(HarnessUsageError, DutNotApplicableError):
@@ -274,8 +280,8 @@ class DuisDccSide:
             raise HarnessUsageError(f"{what}: the DCC answered with a request, not a Response")
         return doc.message
 
-    def _signed(self, supplier: str, body: Any, target: int, *,
-                role: SupplierRole | None = None) -> tuple[RequestId, bytes]:
+    def _signed(self, supplier: str, body: RequestBody, target: int, *, role: SupplierRole | None = None,
+                variant: int = _SR_11_4_VARIANT) -> tuple[RequestId, bytes]:
         user = self.config.supplier(supplier) if role is None else self.config.user(supplier, role)
         if user is None:
             raise DuisControlMissingError(
@@ -283,7 +289,7 @@ class DuisDccSide:
                 "([[suppliers]] with role): the request cannot be sent in that role")
         self._counter += 1
         rid = RequestId(user.eui64, target, self._counter)
-        request = Request(RequestHeader(rid, _SR_11_4_VARIANT, body.service, body.service), body)
+        request = Request(RequestHeader(rid, variant, body.service, body.service), body)
         data = sign_request(request, user.signer())
         # What the suite sends is itself checked: schema-valid and verifying with its certificate.
         read_document(data, schema=self.schema, certificates=[user.certificate], limits=self.config.limits)
@@ -310,14 +316,17 @@ class DuisDccSide:
 
     def _submit(self, supplier: str, devices: Sequence[int], image: bytes, *, label: str,
                 file_version: int, role: SupplierRole | None = None) -> SubmittedRequest:
-        rid, data = self._signed(supplier, UpdatePPMIDFirmware(image, file_version, tuple(devices)),
-                                 self.config.dcc_eui64, role=role)
+        # An HCALCS takes SR 11.1 (then SR 11.3); the Supplier reads the device's type with SR 8.2.
+        hcalcs = bool(devices) and self._device_type(devices[0]) == "HCALCS"
+        cls = UpdateFirmware if hcalcs else UpdatePPMIDFirmware
+        rid, data = self._signed(supplier, cls(image, file_version, tuple(devices)), self.config.dcc_eui64,
+                                 role=role)
         submitted = self.now_ms()
-        answer = answer_from_duis(self._post(data, f"SR 11.4 {rid.text()}"), tuple(devices))
+        answer = answer_from_duis(self._post(data, f"SR {cls.service} {rid.text()}"), tuple(devices))
         sent = SubmittedRequest(rid.text(), supplier, label, tuple(devices), file_version, len(image),
                                 submitted, answer)
         self._requests.append(sent)
-        self._sent_xml.append(f"SR 11.4 {rid.text()}: {len(data)} bytes signed by {supplier!r}")
+        self._sent_xml.append(f"SR {cls.service} {rid.text()}: {len(data)} bytes signed by {supplier!r}")
         if self.rules == "wg-2016" and isinstance(answer, Rejected) and len(image) > self.max_image_bytes:
             # In process the Supplier would resend it in fragments; DUIS has no form for them. A
             # scenario judging the fragments is then not applicable (steps/dcc_steps.py).
@@ -325,6 +334,20 @@ class DuisDccSide:
                 "the working group's fragments of an image above the size limit have no form in DUIS "
                 "(SR 11.4 carries one FirmwareImage); the DCC refused the whole image: "
                 f"{describe_response(answer)}")
+        return sent
+
+    def activate(self, supplier: str, device: int, image_hash: bytes, *, label: str, file_version: int,
+                 execution_ms: int | None) -> SubmittedRequest:
+        """SR 11.3 'Activate Firmware' (CS06) to the HCALCS ``device``, signed by ``supplier``;
+        future-dated to ``execution_ms`` on the DCC clock (its outcome comes as an alert)."""
+        when = None if execution_ms is None else ms_to_datetime(execution_ms, self.config.clock_epoch)
+        rid, data = self._signed(supplier, ActivateFirmware(image_hash, when), device,
+                                 variant=_SR_11_3_VARIANT)
+        submitted = self.now_ms()
+        answer = answer_from_duis(self._post(data, f"SR 11.3 {rid.text()}"), (device,))
+        sent = SubmittedRequest(rid.text(), supplier, label, (device,), file_version, 0, submitted, answer)
+        self._requests.append(sent)
+        self._sent_xml.append(f"SR 11.3 {rid.text()}: {len(data)} bytes signed by {supplier!r}")
         return sent
 
     def discard_on_hub(self, request_ids: Sequence[str], reason: str) -> None:
@@ -365,15 +388,23 @@ class DuisDccSide:
     def hub_deliveries(self) -> list[HubDelivery]:
         return self._control("see what reached the hubs over the WAN").hub_deliveries()
 
-    def inventory_version(self, device: int) -> int | None:
-        """SR 8.2 Read Inventory for ``device`` over DUIS; its DeviceFirmwareVersion."""
-        supplier = self.config.suppliers[0].name if self.config.suppliers else ""
+    def _inventory(self, device: int) -> InventoryDevice | None:
+        """SR 8.2 Read Inventory for ``device`` over DUIS: its record, if the DCC has one."""
+        supplier = next((s.name for s in self.config.suppliers if s.role is None), "")
         rid, data = self._signed(supplier, ReadInventory(device), self.config.dcc_eui64)
-        response = self._post(data, f"SR 8.2 {rid.text()}")
-        body = response.body
+        body = self._post(data, f"SR 8.2 {rid.text()}").body
         if not isinstance(body, ResponseMessage) or not body.inventory:
             return None
-        text = next((d.get("DeviceFirmwareVersion") for d in body.inventory if d.device_id == device), None)
+        return next((d for d in body.inventory if d.device_id == device), None)
+
+    def _device_type(self, device: int) -> str | None:
+        record = self._inventory(device)
+        return None if record is None else record.device_type
+
+    def inventory_version(self, device: int) -> int | None:
+        """SR 8.2 Read Inventory for ``device`` over DUIS; its DeviceFirmwareVersion."""
+        record = self._inventory(device)
+        text = None if record is None else record.get("DeviceFirmwareVersion")
         if text is None or len(text) != 8:
             return None
         try:

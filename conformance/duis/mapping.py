@@ -22,9 +22,11 @@ import datetime as dt
 from typing import Any
 
 from hanota.conformance.dcc_side import AlertSeen
+from hanota.conformance.models import gbcs_wan
 from hanota.conformance.models.service_request import (
     WARNING_LISTS,
     Acknowledged,
+    ActivationOutcomeAlert,
     Alert,
     DeviceRejection,
     FirmwareConfirmedAlert,
@@ -35,10 +37,12 @@ from hanota.conformance.models.service_request import (
     TransferOutcomeAlert,
     WarningResponse,
 )
+from hanota.protocol import gbcs
 from hanota.protocol.duis import (
     CommsHubAlert,
     CSPFirmwareDeliveryStatus,
     DccAlertMessage,
+    DeviceAlertMessage,
     FirmwareTransferAlert,
     PPMIDAlert,
     PPMIDFirmwareWarning,
@@ -48,6 +52,7 @@ from hanota.protocol.duis import (
     ResponseKind,
     ResponseMessage,
 )
+from hanota.protocol.errors import ProtocolError
 from hanota.protocol.gbcs import FirmwareTransferResponseCode
 
 __all__ = [
@@ -161,6 +166,15 @@ def alert_to_duis(alert: Alert, hub: int, request_id: RequestId | None, response
         success = activated == 0 if activated is not None else bool(alert.matches_request)
         body = DccAlertMessage("N60" if success else "N61", PPMIDAlert(
             alert.device, 0x8F8B, ms_to_datetime(alert.time_ms, epoch), version, success))
+    elif isinstance(alert, ActivationOutcomeAlert):
+        # SR 11.3's outcome: the device's CS06 alert (0x00CA) as the DCC passes it on, in GBCS.
+        code_of = alert.device_alert_code or (0x8F66 if alert.response_code == 0 else 0x8F67)
+        activated = gbcs.AlertCode(code_of)
+        body = DeviceAlertMessage(int(activated), gbcs_wan.activation_alert(
+            device=alert.device, counter=response_id.counter, command_counter=0,
+            executed_ms=alert.time_ms,
+            alert=activated, response_code=gbcs.ActivationResponseCode(alert.response_code),
+            file_version=alert.firmware_version))
     elif isinstance(alert, TransferOutcomeAlert):
         code = FirmwareTransferResponseCode(alert.response_code)
         body = DccAlertMessage("N60" if code == 0 else "N61", CommsHubAlert(
@@ -179,9 +193,11 @@ def seen_from_duis(response: Response, supplier: str, delivered_ms: int,
     ``raised_ms`` is the event the alert reports as its body dates it (the hub's transfer, the
     device's version read), never the DCC's own account of its delivery."""
     body = response.body
+    header_rid = response.header.request_id
+    if isinstance(body, DeviceAlertMessage):
+        return _activation_seen(body, header_rid, supplier, delivered_ms)
     if not isinstance(body, DccAlertMessage):
         return None
-    header_rid = response.header.request_id
     a = body.alert
     if isinstance(a, CSPFirmwareDeliveryStatus):
         if not a.success:
@@ -207,3 +223,21 @@ def seen_from_duis(response: Response, supplier: str, delivered_ms: int,
     rid = t.update_request_id.text() if t.update_request_id is not None else rid
     return AlertSeen(supplier, kind, rid, t.other_device_id, raised, delivered_ms, (supplier,), None, code,
                      body.code, device_alert_code=a.alert_code)
+
+
+def _activation_seen(body: DeviceAlertMessage, rid: RequestId | None, supplier: str,
+                     delivered_ms: int) -> AlertSeen | None:
+    """SR 11.3's outcome, read from the GBCS alert the message carries (decoded by
+    ``protocol.gbcs``), never from the DUIS AlertCode beside it; None for another alert or a
+    payload that does not decode (kept as evidence)."""
+    try:
+        frame, payload = gbcs_wan.decode(body.gbcs_payload)
+    except ProtocolError:
+        return None
+    if not isinstance(payload, gbcs.FutureDatedActivationAlert):
+        return None
+    outcome = payload.execution_outcome
+    return AlertSeen(supplier, "activation outcome", rid.text() if rid is not None else "",
+                     frame.originator_title, gbcs_wan.from_gbcs_time(payload.execution_date_time),
+                     delivered_ms, (supplier,), int.from_bytes(outcome.firmware_version, "big"),
+                     int(outcome.response_code), None, device_alert_code=int(payload.alert_code))

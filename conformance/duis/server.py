@@ -40,8 +40,15 @@ from hanota.conformance.dcc_http.server import (
     WorldConfig,
     make_app,
 )
-from hanota.conformance.models.service_request import Alert, RequestVariant, SupplierRole
+from hanota.conformance.dcc_side import SubmittedRequest
+from hanota.conformance.models.service_request import (
+    ActivateFirmwareRequest,
+    Alert,
+    RequestVariant,
+    SupplierRole,
+)
 from hanota.protocol.duis import (
+    ActivateFirmware,
     DuisError,
     DuisSchema,
     InventoryDevice,
@@ -51,6 +58,7 @@ from hanota.protocol.duis import (
     Response,
     ResponseHeader,
     ResponseMessage,
+    UpdateFirmware,
     UpdatePPMIDFirmware,
     read_document,
     sign_response,
@@ -58,12 +66,12 @@ from hanota.protocol.duis import (
 from hanota.protocol.duis._read import version_text
 
 from .config import DuisConfig
-from .mapping import alert_to_duis, answer_to_duis, ms_to_datetime
+from .mapping import alert_to_duis, answer_to_duis, datetime_to_ms, ms_to_datetime
 
 __all__ = ["DuisDccService", "make_duis_app", "serve_duis"]
 
 _PUSH_TIMEOUT_S = 5.0
-_KIND_TYPE = {"ppmid": "PPMID", "ihd": "IHD"}
+_KIND_TYPE = {"ppmid": "PPMID", "ihd": "IHD", "hcalcs": "HCALCS"}
 
 
 @dataclass
@@ -118,24 +126,29 @@ class DuisDccService(DccService):
             return 403, (f"refused: RequestID originator {rid.text().split(':')[0]} is not the user whose "
                          "certificate signed the request\n").encode(), "text/plain"
         body = request.body
-        if isinstance(body, UpdatePPMIDFirmware):
+        if isinstance(body, UpdatePPMIDFirmware | UpdateFirmware):
             # The role is the signing User ID's (a Supplier has one User ID per DCC user role).
             role = user.role or self._role(user.name, body.device_ids)
-            response = self._update_ppmid_firmware(user.name, role, rid, body)
+            response = self._update_firmware(user.name, role, rid, body)
+        elif isinstance(body, ActivateFirmware):
+            response = self._activate(user.name, user.role or self._role(user.name, (rid.target,)), rid, body)
         elif isinstance(body, ReadInventory):
             response = self._read_inventory(rid, body)
         else:
-            return 501, (f"the reference DCC serves SR 11.4 and SR 8.2 over DUIS, not "
+            return 501, (f"the reference DCC serves SR 11.4, 11.1, 11.3 and 8.2 over DUIS, not "
                          f"{request.header.service_reference}\n").encode(), "text/plain"
         return 200, sign_response(response, self.duis.dcc_signer()), "application/xml"
 
-    def _update_ppmid_firmware(self, supplier: str, role: SupplierRole, rid: RequestId,
-                               body: UpdatePPMIDFirmware) -> Response:
+    def _update_firmware(self, supplier: str, role: SupplierRole, rid: RequestId,
+                         body: UpdatePPMIDFirmware | UpdateFirmware) -> Response:
+        """SR 11.4 (the rule set's PPMID firmware request) or SR 11.1 (an HCALCS's distribution)."""
         world, side = self.world, self.side
         side._tap_hubs()
         world.dcc.register_supplier(supplier)
         variant = (RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE if self.config.rules == "as-implemented"
                    else RequestVariant.SEND_PPMID_IHD_FIRMWARE)
+        if isinstance(body, UpdateFirmware):
+            variant = RequestVariant.SR_11_1_UPDATE_FIRMWARE
         request = world.request(list(body.device_ids), body.firmware_image, requester=supplier,
                                 role=role, request_id=rid.text(),
                                 firmware_version=body.firmware_version, variant=variant)
@@ -143,7 +156,20 @@ class DuisDccService(DccService):
         side._record(request, "", len(body.firmware_image), answer)
         self._rids[rid.text()] = rid
         self._versions[rid.text()] = body.firmware_version
-        return answer_to_duis(answer, rid, self._response_id(rid.originator), self._now())
+        return answer_to_duis(answer, rid, self._response_id(rid.originator), self._now(), body.service)
+
+    def _activate(self, supplier: str, role: SupplierRole, rid: RequestId,
+                  body: ActivateFirmware) -> Response:
+        """SR 11.3 (CS06) for the HCALCS the RequestID targets; its outcome follows as an alert."""
+        when = body.execution_datetime
+        execution_ms = None if when is None else datetime_to_ms(when, self.duis.clock_epoch)
+        request = ActivateFirmwareRequest(rid.text(), supplier, role, rid.target, body.firmware_hash,
+                                          execution_ms)
+        answer = self.world.dcc.activate(request)
+        self.side._requests.append(SubmittedRequest(rid.text(), supplier, "", (rid.target,), 0, 0,
+                                                    int(self.world.clock.now_ms), answer))
+        self._rids[rid.text()] = rid
+        return answer_to_duis(answer, rid, self._response_id(rid.originator), self._now(), body.service)
 
     def _role(self, supplier: str, devices: tuple[int, ...]) -> SupplierRole:
         """The role the Supplier holds at the first device's premises (gas only when it supplies

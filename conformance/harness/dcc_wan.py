@@ -9,7 +9,7 @@ from hanota.protocol import gbcs
 from hanota.protocol.errors import ProtocolError
 from hanota.protocol.fragments import parse_fragment
 
-from ..dcc_side import DccSide, gbcs_frames_of
+from ..dcc_side import DccSide, GbcsNotObservableError, gbcs_frames_of
 from ..models import gbcs_wan
 
 __all__ = ["ccs08_alerts", "cs08_reads", "fragment_deliveries", "gbcs_decoded", "transfer_successes",
@@ -32,7 +32,12 @@ def gbcs_decoded(side: DccSide) -> list[Decoded]:
 
 
 def wan_gbcs(side: DccSide) -> str:
-    records = gbcs_frames_of(side)
+    """The last GBCS frames, for a failure message (which must stay a failure where the side
+    does not show them, e.g. over DUIS)."""
+    try:
+        records = gbcs_frames_of(side)
+    except GbcsNotObservableError as err:
+        return f"GBCS frames between the DCC and the hubs: not observable ({err})"
     lines = "\n".join(f"  {r.describe()}" for r in records[-20:]) or "  (none)"
     return f"GBCS frames between the DCC and the hubs ({len(records)}, the last 20):\n{lines}"
 

@@ -1,29 +1,31 @@
 """The reference IHD/PPMID: a ZigBee OTA Upgrade *client* (ZigBee 095264), sans-I/O.
 
 It is the device the suite is proven against and the default device under test. Every
-transition is in :data:`TRANSITIONS` below (one table, one file: h11 rule 1); an input the
-table does not allow in the current state raises :class:`IllegalEventError` and leaves the
-state unchanged. On the network side :meth:`OtaDevice.receive` never raises for a peer's
-fault: it records the refusal in ``violations`` (and answers a Default Response where ZCL
-says so), which is what an observer of the HAN sees.
+transition is in :data:`TRANSITIONS` (one table, one file, :mod:`.device_table`: h11 rule 1)
+and the image checks are in :mod:`.device_checks`; an input the table does not allow in the
+current state raises :class:`IllegalEventError` and leaves the state unchanged. On the network
+side :meth:`OtaDevice.receive` never raises for a peer's fault: it records the refusal in
+``violations`` (and answers a Default Response where ZCL says so), which is what an observer
+of the HAN sees.
 
 The device takes firmware only from the OTA server of the Communications Hub it is paired to
-(``paired_hub``): the working group banned local upgrades via Hand Held Terminals. It can break
-the specification on purpose through named ``faults`` (see :data:`FAULTS`), so mutation tests can
-prove that each scenario catches the deviation it is written for (tuf-conformance).
+(``paired_hub``): the working group banned local upgrades via Hand Held Terminals. The class
+here is the specification; its named faults (for mutation tests that prove each scenario catches
+the deviation it is written for, as tuf-conformance does) are subclasses that override its small
+hook methods, in :mod:`.faults.device_faults`.
 """
 
 from __future__ import annotations
 
-import enum
-import hashlib
 import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, NoReturn
 
-from hanota.protocol import fragments, ota_image, signatures
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from hanota.protocol import fragments, ota_image
 from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
 from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
@@ -41,11 +43,19 @@ from hanota.protocol.zcl import (
     peek_header,
 )
 
-from .clock import VirtualClock
+from .clock import VirtualClock, _Timer
+from .device_checks import ImageChecks, Offer
+from .device_table import (
+    TRANSITIONS,
+    UPGRADE_STATUS,
+    DeviceInput,
+    DeviceState,
+    Transition,
+    transitions_markdown,
+)
 from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
 
 __all__ = [
-    "FAULTS",
     "TRANSITIONS",
     "DeviceInput",
     "DeviceState",
@@ -54,7 +64,6 @@ __all__ = [
     "RefusedSourceError",
     "Transition",
     "UPGRADE_TIME_WAIT",
-    "faults_markdown",
     "transitions_markdown",
 ]
 
@@ -64,200 +73,7 @@ _WILDCARD_16 = 0xFFFF
 _WILDCARD_32 = 0xFFFF_FFFF
 _NO_SERVER = 0xFFFF_FFFF_FFFF_FFFF
 ZIGBEE_PRO_STACK = 0x0002
-
-#: Named deviations from the specification, for mutation tests. Default: none.
-FAULTS: dict[str, str] = {
-    "accept-oversize-image":
-        "downloads and installs an image larger than max_image_bytes",
-    "accept-from-any-server":
-        "takes Image Notify and OTA server responses from any node (e.g. an HHT), "
-        "not only from its paired hub",
-    "skip-signature-check":
-        "does not verify the manufacturer signature",
-    "allow-downgrade":
-        "accepts an image whose file version is lower than or equal to the running one",
-    "report-old-version-after-activation":
-        "after activation, Read Attributes still reports the previous CurrentFileVersion",
-    "ignore-min-block-period":
-        "sends Image Block Requests back to back, ignoring MinimumBlockPeriod",
-    "ignore-wait-for-data":
-        "answers WAIT_FOR_DATA by retrying at once instead of after the stated delay",
-    "no-resume":
-        "after an interrupted download, starts again at offset 0 instead of its FileOffset",
-    "activate-immediately":
-        "activates on Upgrade End Response upgrade_time 0xFFFFFFFF instead of waiting",
-    "wrong-upgrade-end-status":
-        "reports Upgrade End Request SUCCESS even when verification failed (it still "
-        "never installs the failed image)",
-    "accept-wrong-manufacturer":
-        "accepts an image whose manufacturer code or image type is not its own",
-    "accept-wrong-hardware-version":
-        "accepts an image whose hardware version range excludes it",
-    "accept-misplaced-block":
-        "stores an Image Block Response at an offset it did not ask for or larger than asked",
-    "accept-oversize-block":
-        "stores an Image Block Response carrying more data than its request's maximum data size "
-        "(it still refuses a block at an offset it did not ask for)",
-    "refuse-at-limit":
-        "refuses an image of exactly max_image_bytes (an off-by-one size check)",
-    "install-empty-image":
-        "installs an image whose Manufacturer Image is empty (header only)",
-    "bad-query-next-image":
-        "sends Query Next Image Request with the image type in place of its manufacturer code "
-        "and a current file version one below the one it runs",
-    "ignore-abort":
-        "keeps its download going after ABORT and queries again after NO_IMAGE_AVAILABLE",
-    "refuse-trailing-octets":
-        "treats octets after the fields of a command as malformed, against the ZCL's forward "
-        "compatibility (zigpy's server answers NO_IMAGE_AVAILABLE with all its fields)",
-    "no-malformed-response":
-        "drops a malformed OTA command silently instead of answering Default Response "
-        "MALFORMED_COMMAND",
-    "ignore-unsigned-tail":
-        "verifies only the bytes its header's total image size declares and ignores what the hub "
-        "served after them (bytes after the GBCS signature trailer, sub-elements after a ZigBee "
-        "file's signature)",
-    "ignore-file-destination":
-        "installs a device-specific file whatever device its Upgrade File Destination names",
-    "ignore-fragment-count":
-        "places fragments by their offsets and ignores the fragment counts they declare: installs "
-        "once the slices cover the whole image and it verifies, even when the counts are forged",
-    "unbound-default-response":
-        "answers a malformed command with Default Response MALFORMED_COMMAND carrying command id 0 "
-        "and the next transaction sequence number, not those of the frame it answers",
-    "upgrade-end-names-running-image":
-        "names its running file version, not the offered image's, in Upgrade End Request",
-    "contrary-upgrade-end":
-        "after refusing an image with Upgrade End Request INVALID_IMAGE, also sends one with SUCCESS "
-        "(it still never installs the refused image)",
-    "status-normal-while-pending":
-        "reports ImageUpgradeStatus normal while it holds a downloaded image waiting for its "
-        "upgrade time or for the hub's command",
-    "page-request-to-other-node":
-        "answers an Image Notify from a node other than its hub with an Image Page Request for the "
-        "image it names (it still takes no image from that node)",
-}
-
-
-class DeviceState(enum.Enum):
-    # members are singletons: identity hashing is exact and far cheaper than hashing the name
-    __hash__ = object.__hash__
-
-    IDLE = "idle"
-    QUERY_SCHEDULED = "query-scheduled"
-    QUERYING = "querying"
-    BLOCK_REQUESTED = "block-requested"
-    BLOCK_WAIT = "block-wait"
-    END_REQUESTED = "end-requested"
-    WAITING_TO_UPGRADE = "waiting-to-upgrade"
-    COUNTDOWN = "countdown"
-
-
-class DeviceInput(enum.Enum):
-    """What can happen to the device: a frame from its OTA server, a timer, or a local act."""
-
-    # members are singletons: identity hashing is exact and far cheaper than hashing the name
-    __hash__ = object.__hash__
-
-    QUERY_NOW = "query-now (local)"
-    IMAGE_NOTIFY = "Image Notify"
-    QUERY_RESPONSE_SUCCESS = "Query Next Image Response SUCCESS"
-    QUERY_RESPONSE_NO_IMAGE = "Query Next Image Response not SUCCESS"
-    BLOCK_RESPONSE_SUCCESS = "Image Block Response SUCCESS"
-    BLOCK_RESPONSE_WAIT = "Image Block Response WAIT_FOR_DATA"
-    BLOCK_RESPONSE_ABORT = "Image Block Response ABORT"
-    UPGRADE_END_RESPONSE = "Upgrade End Response"
-    QUERY_TIMER = "query jitter delay elapsed (timer)"
-    BLOCK_TIMER = "block wait elapsed (timer)"
-    RESPONSE_TIMEOUT = "response timeout (timer)"
-    ACTIVATION_TIMER = "upgrade time reached (timer)"
-
-
-@dataclass(frozen=True)
-class Transition:
-    next_states: frozenset[DeviceState]
-    action: str
-
-
-def _t(action: str, *states: DeviceState) -> Transition:
-    return Transition(frozenset(states), action)
-
-
-S, I = DeviceState, DeviceInput  # noqa: E741 - table shorthand
-
-_IGNORE_BUSY = "ignored: an upgrade is already under way"
-
-#: Every transition of the device. Read Attributes and Default Response are answered/accepted in
-#: every state and change nothing, so they are not rows. A (state, input) pair absent here is
-#: illegal: IllegalEventError, state unchanged.
-TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
-    (S.IDLE, I.QUERY_NOW): _t("send Query Next Image Request", S.QUERYING),
-    (S.IDLE, I.IMAGE_NOTIFY): _t(
-        "check payload type fields; draw 1..100, answer only if <= query jitter: "
-        "schedule Query Next Image after a random delay", S.QUERY_SCHEDULED, S.IDLE),
-    (S.QUERY_SCHEDULED, I.QUERY_TIMER): _t("send Query Next Image Request", S.QUERYING),
-    (S.QUERY_SCHEDULED, I.QUERY_NOW): _t("send Query Next Image Request now", S.QUERYING),
-    (S.QUERY_SCHEDULED, I.IMAGE_NOTIFY): _t("ignored: a query is already scheduled",
-                                             S.QUERY_SCHEDULED),
-    (S.QUERYING, I.QUERY_RESPONSE_SUCCESS): _t(
-        "check the offer (manufacturer, image type, version, size); resume from FileOffset if it "
-        "is the interrupted image, else start at 0; send Image Block Request — or refuse the "
-        "offer with Upgrade End Request INVALID_IMAGE", S.BLOCK_REQUESTED, S.IDLE),
-    (S.QUERYING, I.QUERY_RESPONSE_NO_IMAGE): _t("nothing to do", S.IDLE),
-    (S.QUERYING, I.RESPONSE_TIMEOUT): _t("resend Query Next Image; give up after max_retries",
-                                         S.QUERYING, S.IDLE),
-    (S.QUERYING, I.IMAGE_NOTIFY): _t("ignored: a query is outstanding", S.QUERYING),
-    (S.QUERYING, I.QUERY_NOW): _t("ignored: a query is outstanding", S.QUERYING),
-    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_SUCCESS): _t(
-        "refuse a block at another offset, larger than asked or past the image (state kept; the "
-        "timeout re-requests); else store it, advance FileOffset; when complete verify and send "
-        "Upgrade End Request; else request the next block, waiting MinimumBlockPeriod",
-        S.BLOCK_REQUESTED, S.BLOCK_WAIT, S.END_REQUESTED, S.IDLE),
-    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_WAIT): _t(
-        "take MinimumBlockPeriod from the response; retry the same offset after "
-        "request_time - current_time", S.BLOCK_WAIT),
-    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_ABORT): _t(
-        "server aborted: discard the download (fault ignore-abort: ask again after the response "
-        "timeout)", S.IDLE, S.BLOCK_WAIT),
-    (S.BLOCK_REQUESTED, I.RESPONSE_TIMEOUT): _t(
-        "re-request at FileOffset; after max_retries give up, keeping the partial download "
-        "to resume", S.BLOCK_REQUESTED, S.IDLE),
-    (S.BLOCK_REQUESTED, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.BLOCK_REQUESTED),
-    (S.BLOCK_REQUESTED, I.QUERY_NOW): _t(_IGNORE_BUSY, S.BLOCK_REQUESTED),
-    (S.BLOCK_WAIT, I.BLOCK_TIMER): _t("send Image Block Request at FileOffset", S.BLOCK_REQUESTED),
-    (S.BLOCK_WAIT, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.BLOCK_WAIT),
-    (S.BLOCK_WAIT, I.QUERY_NOW): _t(_IGNORE_BUSY, S.BLOCK_WAIT),
-    (S.END_REQUESTED, I.UPGRADE_END_RESPONSE): _t(
-        "upgrade_time 0xFFFFFFFF: wait for a further command; else count down to the upgrade "
-        "time (current_time 0: an offset) and activate", S.WAITING_TO_UPGRADE, S.COUNTDOWN,
-        S.IDLE),
-    (S.END_REQUESTED, I.RESPONSE_TIMEOUT): _t(
-        "resend Upgrade End Request; after max_retries discard the image", S.END_REQUESTED, S.IDLE),
-    (S.END_REQUESTED, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.END_REQUESTED),
-    (S.END_REQUESTED, I.QUERY_NOW): _t(_IGNORE_BUSY, S.END_REQUESTED),
-    (S.WAITING_TO_UPGRADE, I.UPGRADE_END_RESPONSE): _t(
-        "the hub's activating command: count down to the upgrade time, or keep waiting on "
-        "0xFFFFFFFF", S.WAITING_TO_UPGRADE, S.COUNTDOWN, S.IDLE),
-    (S.WAITING_TO_UPGRADE, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.WAITING_TO_UPGRADE),
-    (S.WAITING_TO_UPGRADE, I.QUERY_NOW): _t(_IGNORE_BUSY, S.WAITING_TO_UPGRADE),
-    (S.COUNTDOWN, I.ACTIVATION_TIMER): _t("activate the verified image", S.IDLE),
-    (S.COUNTDOWN, I.UPGRADE_END_RESPONSE): _t("reschedule (or wait on 0xFFFFFFFF)",
-                                              S.WAITING_TO_UPGRADE, S.COUNTDOWN, S.IDLE),
-    (S.COUNTDOWN, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.COUNTDOWN),
-    (S.COUNTDOWN, I.QUERY_NOW): _t(_IGNORE_BUSY, S.COUNTDOWN),
-}
-
-_UPGRADE_STATUS: dict[DeviceState, ImageUpgradeStatus] = {
-    S.IDLE: ImageUpgradeStatus.NORMAL,
-    S.QUERY_SCHEDULED: ImageUpgradeStatus.NORMAL,
-    S.QUERYING: ImageUpgradeStatus.NORMAL,
-    S.BLOCK_REQUESTED: ImageUpgradeStatus.DOWNLOAD_IN_PROGRESS,
-    S.BLOCK_WAIT: ImageUpgradeStatus.DOWNLOAD_IN_PROGRESS,
-    S.END_REQUESTED: ImageUpgradeStatus.DOWNLOAD_COMPLETE,
-    S.WAITING_TO_UPGRADE: ImageUpgradeStatus.WAITING_TO_UPGRADE,
-    S.COUNTDOWN: ImageUpgradeStatus.COUNT_DOWN,
-}
-
+S, I = DeviceState, DeviceInput  # noqa: E741 - shorthand as in the table
 
 class IllegalEventError(DeviceViolationError):
     """An input the transition table does not allow in the current state (state unchanged)."""
@@ -265,14 +81,6 @@ class IllegalEventError(DeviceViolationError):
 
 class RefusedSourceError(DeviceViolationError):
     """An OTA server command from a node that is not the paired hub's OTA server."""
-
-
-@dataclass(frozen=True)
-class _Offer:
-    manufacturer_code: int
-    image_type: int
-    file_version: int
-    image_size: int
 
 
 @dataclass(frozen=True)
@@ -284,10 +92,9 @@ class Violation:
     reason: str
 
 
-class OtaDevice:
-    """The reference IHD / PPMID OTA client.
-
-    ``faults`` names deviations from :data:`FAULTS`. ``consumer_refusal`` enables the optional
+class OtaDevice(ImageChecks):
+    """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
+    hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
     False, a verified image is refused with Upgrade End Request status ABORT (0x95) and the
     running firmware is kept.
@@ -303,7 +110,7 @@ class OtaDevice:
         image_type: int,
         file_version: int,
         hardware_version: int,
-        public_key: Any,
+        public_key: ec.EllipticCurvePublicKey | None,
         paired_hub: int | None,
         rng: random.Random,
         supports_fragmentation: bool = False,
@@ -320,13 +127,9 @@ class OtaDevice:
         supports_resume: bool = True,
         device_specific_files: bool = True,
         endpoint: int = OTA_ENDPOINT,
-        faults: frozenset[str] = frozenset(),
     ) -> None:
         if kind not in ("ihd", "ppmid", "hcalcs"):
             raise HarnessUsageError(f"device kind must be 'ihd', 'ppmid' or 'hcalcs', not {kind!r}")
-        unknown = set(faults) - set(FAULTS)
-        if unknown:
-            raise HarnessUsageError(f"unknown device faults: {', '.join(sorted(unknown))}")
         if not 1 <= max_data_size <= 255:
             raise HarnessUsageError("max_data_size must be 1..255 (a uint8 on the wire)")
         self.clock = clock
@@ -355,30 +158,25 @@ class OtaDevice:
         self.supports_resume = supports_resume
         self.device_specific_files = device_specific_files
         self.endpoint = endpoint
-        self.faults = frozenset(faults)  # fixed for the device's life
-        self._any_server = "accept-from-any-server" in self.faults  # read per frame
 
         self.state = DeviceState.IDLE
         self._out: deque[HanFrame] = deque()
         #: set by the HanNetwork this node is attached to: called on each frame queued.
         self.han_notify: Callable[[], None] | None = None
         self._tsn = 0
-        self._timer: Any = None  # the armed timer, None when none is
-        self._timer_handle: Any = None
+        self._timer: _Timer | None = None  # the armed timer, None when none is
+        self._timer_handle: _Timer | None = None
         self._timer_event = DeviceInput.RESPONSE_TIMEOUT
         self._retries = 0
         self._server: int | None = paired_hub
-        self._offer: _Offer | None = None
+        self._offer: Offer | None = None
         self._buffer = bytearray()
         self._requested: tuple[int, int] | None = None  # (offset, max size) of the open request
         self._last_block_request_ms: int | None = None
         self._verified = False
-        self._reported_version = file_version
         self._fail_activation = False
         self._reassembler = fragments.Reassembler(max_whole_bytes=max_whole_image_bytes,
                                                   max_fragment_bytes=max_image_bytes)
-        #: fault ignore-fragment-count: the whole image's key and its slices by offset.
-        self._slices: tuple[tuple[Any, ...], dict[int, bytes]] | None = None
         self.violations: list[Violation] = []
         self.last_verification: str | None = None
         self.activations: list[tuple[int, int]] = []  # (time_ms, new file version)
@@ -400,16 +198,9 @@ class OtaDevice:
             raise RefusedSourceError(f"cluster 0x{frame.cluster_id:04x} is not served here")
         try:
             # Octets beyond the fields a command declares are ignored (ZCL forward compatibility).
-            header, decoded = oc.decode_command(frame.payload, ignore_trailing="refuse-trailing-octets"
-                                                not in self.faults)
+            header, decoded = oc.decode_command(frame.payload, ignore_trailing=self.ignores_trailing_octets)
         except ProtocolError as err:
-            if "no-malformed-response" not in self.faults:
-                # Echo the frame's own TSN and command id; with no header to read, there is none.
-                peek = peek_header(frame.payload)
-                unbound = "unbound-default-response" in self.faults
-                self._reply(frame, DefaultResponse(command_id=peek.command_id if peek and not unbound else 0,
-                                                   status=Status.MALFORMED_COMMAND),
-                            tsn=((peek.tsn + int(unbound)) & 0xFF) if peek else 0)
+            self._answer_malformed(frame)
             raise DeviceViolationError(f"malformed frame: {err}") from None
         cmd: Any = decoded
         event = _INPUT_OF.get(type(cmd))
@@ -427,27 +218,34 @@ class OtaDevice:
                 event = I.BLOCK_RESPONSE_WAIT
             elif cmd.status != Status.SUCCESS:
                 event = I.BLOCK_RESPONSE_ABORT
-        if (frame.src != self.paired_hub or self._any_server) and not self._from_server(frame.src, event):
-            if "page-request-to-other-node" in self.faults and isinstance(cmd, oc.ImageNotify) \
-                    and cmd.manufacturer_code is not None and cmd.image_type is not None \
-                    and cmd.new_file_version is not None:
-                self._reply(frame, oc.ImagePageRequest(
-                    manufacturer_code=cmd.manufacturer_code, image_type=cmd.image_type,
-                    file_version=cmd.new_file_version, file_offset=0, maximum_data_size=64,
-                    page_size=1024, response_spacing=100), tsn=(self._tsn + 1) & 0xFF)
-            self._reply(frame, DefaultResponse(command_id=header.command_id,
-                                               status=Status.NOT_AUTHORIZED), tsn=header.tsn)
-            raise RefusedSourceError(
-                f"{type(cmd).__name__} from 0x{frame.src:016x}, which is not the OTA server of the "
-                f"paired hub" + (f" 0x{self.paired_hub:016x}" if self.paired_hub is not None else ""))
+        if not self._from_server(frame.src, event):
+            self._refuse_source(frame, header.tsn, header.command_id, cmd)
         self._dispatch(event, cmd, frame.src)
 
+    # ---------------------------------------------------------------- hooks (faults override them)
+    #: ZCL forward compatibility: octets after the fields a command declares are ignored.
+    ignores_trailing_octets: ClassVar[bool] = True
+    #: The names of the faults switched on (none: this is the reference).
+    faults: ClassVar[frozenset[str]] = frozenset()
+
+    def _answer_malformed(self, frame: HanFrame) -> None:
+        """A malformed OTA command: Default Response MALFORMED_COMMAND echoing the frame's own TSN
+        and command id (with no header to read, there is none)."""
+        peek = peek_header(frame.payload)
+        self._reply(frame, DefaultResponse(command_id=peek.command_id if peek else 0,
+                                           status=Status.MALFORMED_COMMAND),
+                    tsn=peek.tsn if peek else 0)
+
     def _from_server(self, src: int, event: DeviceInput) -> bool:
-        if "accept-from-any-server" in self.faults:
-            if event is I.IMAGE_NOTIFY and self.state is S.IDLE:
-                self._server = src
-            return True
+        """Whether a command from ``src`` is taken: only from the paired hub's OTA server."""
         return self.paired_hub is not None and src == self.paired_hub
+
+    def _refuse_source(self, frame: HanFrame, tsn: int, command_id: int, cmd: oc.Command) -> NoReturn:
+        """Refuse a command from a node other than the paired hub: Default Response NOT_AUTHORIZED."""
+        self._reply(frame, DefaultResponse(command_id=command_id, status=Status.NOT_AUTHORIZED), tsn=tsn)
+        raise RefusedSourceError(
+            f"{type(cmd).__name__} from 0x{frame.src:016x}, which is not the OTA server of the "
+            f"paired hub" + (f" 0x{self.paired_hub:016x}" if self.paired_hub is not None else ""))
 
     # ---------------------------------------------------------------- local acts
     def query_now(self) -> None:
@@ -462,20 +260,19 @@ class OtaDevice:
     def image_upgrade_status(self) -> ImageUpgradeStatus:
         if self.state is S.IDLE and self._reassembler.received:
             return ImageUpgradeStatus.WAIT_FOR_MORE
-        if "status-normal-while-pending" in self.faults and self.state in (S.WAITING_TO_UPGRADE, S.COUNTDOWN):
-            return ImageUpgradeStatus.NORMAL
-        return _UPGRADE_STATUS[self.state]
+        return UPGRADE_STATUS[self.state]
 
     @property
     def file_offset(self) -> int:
         return len(self._buffer)
 
     # ---------------------------------------------------------------- the machine
-    def _dispatch(self, event: DeviceInput, cmd: Any, src: int | None) -> None:
+    def _dispatch(self, event: DeviceInput, cmd: oc.Command | None, src: int | None) -> None:
         transition = TRANSITIONS.get((self.state, event))
         if transition is None:
             raise IllegalEventError(f"{event.value} is not allowed in state {self.state.value}")
-        new_state = _HANDLER_OF[event](self, cmd)  # may raise DeviceViolationError, nothing changed
+        # a faulty variant may override a handler: look it up on the instance's class
+        new_state = getattr(self, _HANDLERS[event])(cmd)  # may raise DeviceViolationError, nothing changed
         if new_state not in transition.next_states:  # a model bug, not a peer's fault
             raise HarnessUsageError(
                 f"device went {self.state.value} -> {new_state.value} on {event.value}, "
@@ -488,7 +285,7 @@ class OtaDevice:
             return S.QUERYING
         return self.state
 
-    def _on_image_notify(self, cmd: Any) -> DeviceState:
+    def _on_image_notify(self, cmd: oc.ImageNotify) -> DeviceState:
         if self.state is not S.IDLE:
             return self.state
         payload_type = int(cmd.payload_type)
@@ -508,8 +305,11 @@ class OtaDevice:
         self._send_query()
         return S.QUERYING
 
-    def _on_query_response(self, cmd: Any) -> DeviceState:
-        offer = _Offer(cmd.manufacturer_code, cmd.image_type, cmd.file_version, cmd.image_size)
+    def _on_query_response(self, cmd: oc.QueryNextImageResponse) -> DeviceState:
+        # a SUCCESS response carries every field (the codec refuses one without)
+        assert cmd.manufacturer_code is not None and cmd.image_type is not None
+        assert cmd.file_version is not None and cmd.image_size is not None
+        offer = Offer(cmd.manufacturer_code, cmd.image_type, cmd.file_version, cmd.image_size)
         self._cancel_timer()
         refusal = self._check_offer(offer)
         if refusal is not None:
@@ -517,7 +317,7 @@ class OtaDevice:
             self._send_upgrade_end(Status.INVALID_IMAGE, offer)
             self._drop_download()
             return S.IDLE
-        if offer != self._offer or "no-resume" in self.faults or not self.supports_resume:
+        if not self._resumes(offer):
             self._buffer = bytearray()
             self._verified = False
         self._offer = offer
@@ -527,34 +327,22 @@ class OtaDevice:
         self._send_block_request()
         return S.BLOCK_REQUESTED
 
-    def _on_query_no_image(self, _cmd: Any) -> DeviceState:
+    def _on_query_no_image(self, _cmd: oc.QueryNextImageResponse) -> DeviceState:
         self._cancel_timer()
         return S.IDLE
 
-    def _on_block(self, cmd: Any) -> DeviceState:
+    def _on_block(self, cmd: oc.ImageBlockResponse) -> DeviceState:
         offer, requested = self._offer, self._requested
         assert offer is not None and requested is not None
+        assert cmd.image_data is not None and cmd.file_offset is not None  # SUCCESS carries them
         data = bytes(cmd.image_data)
         offset, asked = requested
         if (cmd.manufacturer_code, cmd.image_type, cmd.file_version) != (
                 offer.manufacturer_code, offer.image_type, offer.file_version):
             raise DeviceViolationError("Image Block Response for another image than requested",
                                        field="image_block_response.file_version")
-        if "accept-misplaced-block" not in self.faults:
-            if cmd.file_offset != offset:
-                raise DeviceViolationError(
-                    f"block at offset {cmd.file_offset}, asked for {offset}",
-                    field="image_block_response.file_offset")
-            if len(data) > asked and "accept-oversize-block" not in self.faults:
-                raise DeviceViolationError(f"block of {len(data)} bytes, asked for at most {asked}",
-                                           field="image_block_response.data_size")
-            if not data or offset + len(data) > offer.image_size:
-                raise DeviceViolationError(
-                    f"block of {len(data)} bytes at {offset} does not fit an image of "
-                    f"{offer.image_size} bytes", field="image_block_response.data_size")
-        else:
-            del self._buffer[min(cmd.file_offset, len(self._buffer)):]
-        self._buffer += data
+        self._check_block(cmd.file_offset, data, offset, asked, offer)
+        self._store_block(cmd.file_offset, data)
         self._requested = None
         self._retries = 0
         if len(self._buffer) >= offer.image_size:
@@ -562,9 +350,10 @@ class OtaDevice:
             return self._complete()
         return self._next_block()  # re-arms the timer (as cancel + schedule: VirtualClock.rearm)
 
-    def _on_block_wait(self, cmd: Any) -> DeviceState:
+    def _on_block_wait(self, cmd: oc.ImageBlockResponse) -> DeviceState:
         self._cancel_timer()
         self._requested = None
+        assert cmd.current_time is not None and cmd.request_time is not None  # WAIT_FOR_DATA's fields
         mbp = getattr(cmd, "minimum_block_period", None)
         if mbp is not None:
             self.minimum_block_period_ms = int(mbp)
@@ -572,16 +361,11 @@ class OtaDevice:
             delay_s = int(cmd.request_time)
         else:
             delay_s = max(0, int(cmd.request_time) - int(cmd.current_time))
-        delay_ms = 0 if "ignore-wait-for-data" in self.faults else delay_s * 1000
-        self._set_timer(delay_ms, I.BLOCK_TIMER)
+        self._set_timer(self._wait_for_data_ms(delay_s), I.BLOCK_TIMER)
         return S.BLOCK_WAIT
 
-    def _on_block_abort(self, _cmd: Any) -> DeviceState:
+    def _on_block_abort(self, _cmd: oc.ImageBlockResponse) -> DeviceState:
         self._cancel_timer()
-        if "ignore-abort" in self.faults:  # carries on as if the answer had been lost
-            self._requested = None
-            self._set_timer(self.response_timeout_ms, I.BLOCK_TIMER)
-            return S.BLOCK_WAIT
         self._drop_download()
         return S.IDLE
 
@@ -612,7 +396,7 @@ class OtaDevice:
         self._send_upgrade_end(Status.SUCCESS, self._offer, await_response=True)
         return S.END_REQUESTED
 
-    def _on_upgrade_end_response(self, cmd: Any) -> DeviceState:
+    def _on_upgrade_end_response(self, cmd: oc.UpgradeEndResponse) -> DeviceState:
         offer = self._offer
         assert offer is not None
         if cmd.manufacturer_code not in (offer.manufacturer_code, _WILDCARD_16) \
@@ -621,14 +405,9 @@ class OtaDevice:
             raise DeviceViolationError("Upgrade End Response names another image",
                                        field="upgrade_end_response.file_version")
         self._cancel_timer()
-        if cmd.upgrade_time == UPGRADE_TIME_WAIT and "activate-immediately" not in self.faults:
+        delay_s = self._activation_delay_s(cmd)
+        if delay_s is None:
             return S.WAITING_TO_UPGRADE
-        if cmd.upgrade_time == UPGRADE_TIME_WAIT:
-            delay_s = 0
-        elif cmd.current_time == 0:
-            delay_s = int(cmd.upgrade_time)
-        else:
-            delay_s = max(0, int(cmd.upgrade_time) - int(cmd.current_time))
         if delay_s == 0:
             self._activate()
             return S.IDLE
@@ -641,30 +420,11 @@ class OtaDevice:
         return S.IDLE
 
     # ---------------------------------------------------------------- checks
-    def _check_offer(self, offer: _Offer) -> str | None:
-        """The checks a Query Next Image Response allows before any byte is fetched."""
-        if "accept-wrong-manufacturer" not in self.faults:
-            if offer.manufacturer_code != self.manufacturer_code:
-                return f"offer: manufacturer code 0x{offer.manufacturer_code:04x} is not ours"
-            if offer.image_type != self.image_type:
-                return f"offer: image type 0x{offer.image_type:04x} is not ours"
-        if "allow-downgrade" not in self.faults and offer.file_version <= self.firmware_version:
-            return f"offer: file version 0x{offer.file_version:08x} is not newer than ours"
-        too_big = (offer.image_size >= self.max_image_bytes if "refuse-at-limit" in self.faults
-                   else offer.image_size > self.max_image_bytes)
-        if too_big and "accept-oversize-image" not in self.faults:
-            return f"offer: image of {offer.image_size} bytes is over the {self.max_image_bytes} limit"
-        if offer.image_size == 0:
-            return "offer: empty image"
-        return None
-
     def _complete(self) -> DeviceState:
         """The whole file is here: reassemble fragments, verify, report in Upgrade End Request."""
         offer = self._offer
         assert offer is not None
-        data = bytes(self._buffer[: offer.image_size])
-        if "ignore-unsigned-tail" in self.faults:
-            data = _declared_part(data)
+        data = self._received_image(bytes(self._buffer[: offer.image_size]))
         limit = self.max_image_bytes
         if self.supports_fragmentation:
             whole, refusal = self._take_fragment(data)
@@ -684,119 +444,81 @@ class OtaDevice:
             self._send_upgrade_end(Status.ABORT, offer)
             self._drop_download()
             return S.IDLE
-        if refusal is not None and "wrong-upgrade-end-status" not in self.faults:
-            self._send_upgrade_end(Status.INVALID_IMAGE, offer)
-            self._drop_download()
-            return S.IDLE
+        if refusal is not None:
+            return self._refuse_image(offer)
+        return self._request_upgrade_end(offer)
+
+    def _refuse_image(self, offer: Offer) -> DeviceState:
+        """An image that failed verification: Upgrade End Request INVALID_IMAGE, download dropped."""
+        self._send_upgrade_end(Status.INVALID_IMAGE, offer)
+        self._drop_download()
+        return S.IDLE
+
+    def _request_upgrade_end(self, offer: Offer) -> DeviceState:
+        """A verified image: Upgrade End Request SUCCESS, then wait for the hub's answer."""
         self._retries = 0
         self._send_upgrade_end(Status.SUCCESS, offer, await_response=True)
         return S.END_REQUESTED
 
-    def _verify(self, data: bytes, offer: _Offer, limit: int) -> str | None:
-        if "accept-oversize-image" in self.faults:
-            limit = max(limit, len(data))
-        try:
-            image = ota_image.parse_image(data, max_size=limit, expected_format=self.expected_format)
-        except ProtocolError as err:
-            return f"image: {err}"
-        if not image.manufacturer_image and "install-empty-image" not in self.faults:
-            return "image: the Manufacturer Image is empty (a header alone is no firmware)"
-        h = image.header
-        if "accept-wrong-manufacturer" not in self.faults:
-            if h.manufacturer_code != self.manufacturer_code:
-                return f"image: manufacturer code 0x{h.manufacturer_code:04x} is not ours"
-            if h.image_type != self.image_type:
-                return f"image: image type 0x{h.image_type:04x} is not ours"
-        destination = h.upgrade_file_destination
-        if destination is not None and not self.device_specific_files:
-            return "image: a device-specific file, which this device does not take (device_specific_files)"
-        if destination is not None and destination != self.eui64 \
-                and "ignore-file-destination" not in self.faults:
-            at = ota_image.header_length_for(
-                h.field_control & ota_image.FieldControl.SECURITY_CREDENTIAL_VERSION_PRESENT)
-            return (f"image: field header.upgrade_file_destination, offset {at}: "
-                    f"a device-specific file for 0x{destination:016x}, not for this device "
-                    f"0x{self.eui64:016x}")
-        if h.file_version != offer.file_version:
-            return "image: file version differs from the one offered"
-        if "allow-downgrade" not in self.faults and h.file_version <= self.firmware_version:
-            return f"image: file version 0x{h.file_version:08x} is not newer than ours"
-        if "accept-wrong-hardware-version" not in self.faults:
-            low = getattr(h, "minimum_hardware_version", None)
-            high = getattr(h, "maximum_hardware_version", None)
-            if (low is not None and self.hardware_version < low) or \
-                    (high is not None and self.hardware_version > high):
-                return f"image: hardware version {self.hardware_version} outside {low}..{high}"
-        if "skip-signature-check" not in self.faults:
-            if self.public_key is None:
-                return "image: no manufacturer key provisioned, nothing can be verified"
-            try:
-                signatures.verify_image(image, self.public_key)
-            except ProtocolError as err:
-                return f"image: signature: {err}"
-        return None
+    def _received_image(self, data: bytes) -> bytes:
+        """What is verified: every byte the hub served for the image, up to its offered size."""
+        return data
 
-    def _take_fragment(self, data: bytes) -> tuple[bytes | None, str | None]:
-        """Fragmentation (protocol.fragments): keep a fragment, return the whole image once all
-        are here. Returns (image, None) for a whole image (or an unfragmented one), (None, None)
-        when more fragments are needed, (None, reason) for a fragment that is refused."""
-        limit = self.max_image_bytes
-        if "accept-oversize-image" in self.faults:
-            limit = max(limit, len(data))
-        if "ignore-fragment-count" in self.faults:
-            return self._take_fragment_by_offset(data)
-        try:
-            fragments.parse_fragment(data, max_bytes=limit, max_whole_bytes=self.max_whole_image_bytes)
-        except fragments.FragmentFormatError:
-            return data, None  # not a fragment: an ordinary image
-        except ProtocolError as err:
-            return None, f"fragment: {err}"
-        try:
-            self._reassembler.add(data)
-        except ProtocolError as err:
-            return None, f"fragment: {err}"
-        if not self._reassembler.complete:
-            return None, None
-        try:
-            whole = self._reassembler.result()
-        except ProtocolError as err:
-            self._reassembler.reset()
-            return None, f"reassembled image: {err}"
-        self._reassembler.reset()
-        return whole, None
+    def _resumes(self, offer: Offer) -> bool:
+        """An interrupted download of the same image resumes at its FileOffset (PICS resume)."""
+        return offer == self._offer and self.supports_resume
 
-    def _take_fragment_by_offset(self, data: bytes) -> tuple[bytes | None, str | None]:
-        """Fault ignore-fragment-count: a fragment's slice is placed by its offset alone, its
-        descriptor read without the rules on index and count; the image is whole when the slices
-        cover it (its digest and, in ``_verify``, its signature are still checked)."""
-        try:
-            parsed = ota_image.parse_image(data, max_size=max(len(data), 1))
-        except ProtocolError:
-            return data, None  # not a fragment: ``_verify`` decides
-        elements = parsed.sub_elements
-        if len(elements) != 2 or elements[0].tag != fragments.FRAGMENT_DESCRIPTOR_TAG:
-            return data, None
-        try:
-            desc = fragments.FragmentDescriptor.from_bytes(elements[0].value,
-                                                           base_offset=elements[0].offset + 6)
-        except ProtocolError as err:
-            return None, f"fragment: {err}"
-        if self._slices is None or self._slices[0] != desc.image_key:
-            self._slices = (desc.image_key, {})
-        slices = self._slices[1]
-        slices[desc.fragment_offset] = elements[1].value
-        covered = 0
-        for offset in sorted(slices):
-            if offset != covered:
-                return None, None
-            covered += len(slices[offset])
-        if covered != desc.total_size:
-            return None, None
-        order = sorted(slices)
-        self._slices = None
-        if fragments.whole_digest(hashlib.sha256(slices[o]).digest() for o in order) != desc.whole_digest:
-            return None, "reassembled image: its slices do not give the fragments' whole-image digest"
-        return b"".join(slices[o] for o in order), None
+    def _check_block(self, file_offset: int, data: bytes, offset: int, asked: int, offer: Offer) -> None:
+        """An Image Block Response is stored only at the offset asked for, no larger than asked
+        and inside the image."""
+        if file_offset != offset:
+            raise DeviceViolationError(f"block at offset {file_offset}, asked for {offset}",
+                                       field="image_block_response.file_offset")
+        self._check_block_size(data, asked)
+        if not data or offset + len(data) > offer.image_size:
+            raise DeviceViolationError(
+                f"block of {len(data)} bytes at {offset} does not fit an image of "
+                f"{offer.image_size} bytes", field="image_block_response.data_size")
+
+    def _check_block_size(self, data: bytes, asked: int) -> None:
+        if len(data) > asked:
+            raise DeviceViolationError(f"block of {len(data)} bytes, asked for at most {asked}",
+                                       field="image_block_response.data_size")
+
+    def _store_block(self, file_offset: int, data: bytes) -> None:
+        """A checked block extends the download (its offset is the FileOffset)."""
+        self._buffer += data
+
+    def _wait_for_data_ms(self, delay_s: int) -> int:
+        """WAIT_FOR_DATA: the retry waits the delay the server stated."""
+        return delay_s * 1000
+
+    def _block_wait_ms(self) -> int:
+        """How long to wait before the next Image Block Request: MinimumBlockPeriod since the last."""
+        if self._last_block_request_ms is None:
+            return 0
+        return self._last_block_request_ms + self.minimum_block_period_ms - self.clock.now_ms
+
+    def _activation_delay_s(self, cmd: oc.UpgradeEndResponse) -> int | None:
+        """Seconds until activation from an Upgrade End Response; None: wait for a further command
+        (upgrade_time 0xFFFFFFFF). A current_time of 0 makes upgrade_time an offset."""
+        if cmd.upgrade_time == UPGRADE_TIME_WAIT:
+            return None
+        if cmd.current_time == 0:
+            return int(cmd.upgrade_time)
+        return max(0, int(cmd.upgrade_time) - int(cmd.current_time))
+
+    def _query_identity(self) -> tuple[int, int]:
+        """(manufacturer code, current file version) that Query Next Image Request describes."""
+        return self.manufacturer_code, self.firmware_version
+
+    def _upgrade_end_version(self, offer: Offer) -> int:
+        """The file version an Upgrade End Request names: the offered image's."""
+        return offer.file_version
+
+    def _current_file_version(self) -> int:
+        """CurrentFileVersion as Read Attributes reports it: the running firmware's."""
+        return self.firmware_version
 
     # ---------------------------------------------------------------- effects
     def fail_next_activation(self) -> None:
@@ -812,8 +534,6 @@ class OtaDevice:
             self._fail_activation = False
             self.last_verification = "activation failed (fail_next_activation)"
         elif self._verified and offer is not None:
-            if "report-old-version-after-activation" not in self.faults:
-                self._reported_version = offer.file_version
             self.firmware_version = offer.file_version
             self.activations.append((self.clock.now_ms, offer.file_version))
         self._drop_download()
@@ -825,9 +545,7 @@ class OtaDevice:
         self._verified = False
 
     def _next_block(self) -> DeviceState:
-        wait = 0
-        if self._last_block_request_ms is not None and "ignore-min-block-period" not in self.faults:
-            wait = self._last_block_request_ms + self.minimum_block_period_ms - self.clock.now_ms
+        wait = self._block_wait_ms()
         if wait > 0:
             self._set_timer(wait, I.BLOCK_TIMER)
             return S.BLOCK_WAIT
@@ -837,9 +555,7 @@ class OtaDevice:
     def _send_query(self, *, resend: bool = False) -> None:
         if not resend:
             self._retries = 0
-        manufacturer, version = self.manufacturer_code, self.firmware_version
-        if "bad-query-next-image" in self.faults:
-            manufacturer, version = self.image_type, max(0, version - 1)
+        manufacturer, version = self._query_identity()
         self._send(oc.QueryNextImageRequest(
             manufacturer_code=manufacturer, image_type=self.image_type,
             current_file_version=version, hardware_version=self.hardware_version))
@@ -858,20 +574,14 @@ class OtaDevice:
             minimum_block_period=self.minimum_block_period_ms))
         self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 
-    def _send_upgrade_end(self, status: Status, offer: _Offer, *, await_response: bool = False) -> None:
-        version = self.firmware_version if "upgrade-end-names-running-image" in self.faults \
-            else offer.file_version
+    def _send_upgrade_end(self, status: Status, offer: Offer, *, await_response: bool = False) -> None:
         self._send(oc.UpgradeEndRequest(
             status=status, manufacturer_code=offer.manufacturer_code, image_type=offer.image_type,
-            file_version=version))
-        if status == Status.INVALID_IMAGE and "contrary-upgrade-end" in self.faults:
-            self._send(oc.UpgradeEndRequest(
-                status=Status.SUCCESS, manufacturer_code=offer.manufacturer_code,
-                image_type=offer.image_type, file_version=offer.file_version))
+            file_version=self._upgrade_end_version(offer)))
         if await_response:
             self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 
-    def _send(self, cmd: Any) -> None:
+    def _send(self, cmd: oc.Command) -> None:
         if self._server is None:
             raise HarnessUsageError("the device is not paired with any hub")
         self._tsn = (self._tsn + 1) & 0xFF
@@ -881,7 +591,7 @@ class OtaDevice:
         if self.han_notify is not None:
             self.han_notify()
 
-    def _reply(self, frame: HanFrame, cmd: Any, *, tsn: int) -> None:
+    def _reply(self, frame: HanFrame, cmd: oc.Command, *, tsn: int) -> None:
         self._out.append(make_frame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
                                   frame.profile_id, frame.cluster_id, oc.encode_command(cmd, tsn=tsn)))
         if self.han_notify is not None:
@@ -906,7 +616,7 @@ class OtaDevice:
         return {
             OtaAttribute.UPGRADE_SERVER_ID: self._server if self._server is not None else _NO_SERVER,
             OtaAttribute.FILE_OFFSET: len(self._buffer),
-            OtaAttribute.CURRENT_FILE_VERSION: self._reported_version,
+            OtaAttribute.CURRENT_FILE_VERSION: self._current_file_version(),
             OtaAttribute.CURRENT_ZIGBEE_STACK_VERSION: ZIGBEE_PRO_STACK,
             OtaAttribute.DOWNLOADED_FILE_VERSION: offer.file_version if offer else _WILDCARD_32,
             OtaAttribute.DOWNLOADED_ZIGBEE_STACK_VERSION: ZIGBEE_PRO_STACK if offer else _WILDCARD_16,
@@ -938,13 +648,6 @@ class OtaDevice:
         self._dispatch(self._timer_event, None, None)
 
 
-def _declared_part(data: bytes) -> bytes:
-    """The first ``total_image_size`` bytes of ``data`` as its header declares them (fault
-    ignore-unsigned-tail); ``data`` itself when it is too short to say or declares more."""
-    declared = ota_image.declared_total_size(data)
-    return data[:declared] if declared and declared < len(data) else data
-
-
 _INPUT_OF: dict[type, DeviceInput] = {
     oc.ImageNotify: I.IMAGE_NOTIFY,
     oc.QueryNextImageResponse: I.QUERY_RESPONSE_SUCCESS,
@@ -966,22 +669,3 @@ _HANDLERS: dict[DeviceInput, str] = {
     I.RESPONSE_TIMEOUT: "_on_timeout",
     I.ACTIVATION_TIMER: "_on_activation_timer",
 }
-
-
-_HANDLER_OF: dict[DeviceInput, Callable[[OtaDevice, Any], DeviceState]] = {
-    event: getattr(OtaDevice, name) for event, name in _HANDLERS.items()}
-
-
-def transitions_markdown() -> str:
-    """The device's transition table as Markdown (docs/reference-models.md is made from it)."""
-    lines = ["| state | input | next state(s) | action |", "|---|---|---|---|"]
-    for (state, event), row in TRANSITIONS.items():
-        nexts = ", ".join(s.value for s in DeviceState if s in row.next_states)
-        lines.append(f"| {state.value} | {event.value} | {nexts} | {row.action} |")
-    return "\n".join(lines) + "\n"
-
-
-def faults_markdown() -> str:
-    lines = ["| fault | the device then |", "|---|---|"]
-    lines += [f"| `{name}` | {text} |" for name, text in FAULTS.items()]
-    return "\n".join(lines) + "\n"

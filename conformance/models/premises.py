@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from hanota.conformance.models.clock import VirtualClock
-from hanota.conformance.models.dcc import Dcc, DeviceRecord, MeterRecord, Rules
+from hanota.conformance.models.dcc import DeviceRecord, MeterRecord, Rules
+from hanota.conformance.models.faults.dcc_faults import dcc_class
 from hanota.conformance.models.han import HanNetwork, HanNode
 from hanota.conformance.models.service_request import (
     ServiceRequestResponse,
@@ -142,10 +143,11 @@ class World:
         self.scripted_hubs = scripted_hubs
         self.manufacturer_key = deterministic_key(seed)
         self.public_key = self.manufacturer_key.public_key()
-        self.dcc = Dcc(clock, rules=rules, rng=random.Random(f"dcc-{seed}"),  # noqa: S311
-                       alert_window_ms=alert_window_ms, service_level_ms=service_level_ms,
-                       confirm_delay_ms=confirm_delay_ms, max_image_bytes=max_image_bytes,
-                       stagger_interval_ms=alert_stagger_interval_ms, faults=frozenset(dcc_faults))
+        self.dcc = dcc_class(dcc_faults)(
+            clock, rules=rules, rng=random.Random(f"dcc-{seed}"),  # noqa: S311
+            alert_window_ms=alert_window_ms, service_level_ms=service_level_ms,
+            confirm_delay_ms=confirm_delay_ms, max_image_bytes=max_image_bytes,
+            stagger_interval_ms=alert_stagger_interval_ms)
         self.premises: list[Premises] = []
         #: premises whose HAN may have frames to move (networks say so through on_pending).
         self._pending: set[int] = set()
@@ -160,8 +162,10 @@ class World:
                      devices: Sequence[str] = ("ihd", "ppmid"),
                      device_faults: Iterable[str] = (), supports_fragmentation: bool = False,
                      consumer_refusal: bool = False,
-                     device_options: dict[str, Any] | None = None, keep_log: bool = True) -> Premises:
-        """One more premises: hub, ESME (and GSME), and ``devices`` paired to the hub.
+                     device_options: dict[str, Any] | None = None, keep_log: bool = True,
+                     hub_faults: Iterable[str] = ()) -> Premises:
+        """One more premises: hub (with ``hub_faults`` switched on), ESME (and GSME), and
+        ``devices`` paired to the hub.
 
         ``devices`` names kinds; a kind given twice gets keys ``ihd``, ``ihd2``, ...
         """
@@ -175,9 +179,9 @@ class World:
         if self.scripted_hubs:
             hub = ScriptedHub(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes)
         else:
-            from hanota.conformance.models.comms_hub import CommsHub
+            from hanota.conformance.models.faults.hub_faults import hub_class
 
-            hub = CommsHub(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes,
+            hub = hub_class(hub_faults)(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes,
                            rules=self.rules, rng=rng_of("hub"))
             network.attach(hub)
         esme = Meter(base | 0x02, "electricity", electricity_supplier)
@@ -239,19 +243,15 @@ class World:
         if self.scripted_hubs:
             premises.hub.versions[spec.eui64] = spec.file_version
             return spec
-        from hanota.conformance.models.device import OtaDevice
+        from hanota.conformance.models.faults.device_faults import device_class
 
-        extra = dict(options)
-        faults = frozenset(faults)
-        if faults:
-            extra["faults"] = faults
-        device = OtaDevice(self.clock, eui64=spec.eui64, kind=spec.kind,  # type: ignore[arg-type]
-                           manufacturer_code=spec.manufacturer_code, image_type=spec.image_type,
-                           file_version=spec.file_version, hardware_version=spec.hardware_version,
-                           public_key=self.public_key, paired_hub=premises.hub.eui64, rng=rng,
-                           supports_fragmentation=supports_fragmentation,
-                           consumer_refusal=consumer_refusal, max_image_bytes=self.max_image_bytes,
-                           **extra)
+        device = device_class(faults)(
+            self.clock, eui64=spec.eui64, kind=spec.kind,  # type: ignore[arg-type]
+            manufacturer_code=spec.manufacturer_code, image_type=spec.image_type,
+            file_version=spec.file_version, hardware_version=spec.hardware_version,
+            public_key=self.public_key, paired_hub=premises.hub.eui64, rng=rng,
+            supports_fragmentation=supports_fragmentation, consumer_refusal=consumer_refusal,
+            max_image_bytes=self.max_image_bytes, **options)
         premises.network.attach(device)
         return device
 

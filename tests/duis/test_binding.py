@@ -181,3 +181,61 @@ def test_a_supplier_user_id_in_another_role_is_named_in_the_duis_pixit(tmp_path:
     pixit.write_text(pixit.read_text().replace('role = "export-supplier"', 'role = "exporter"'))
     with pytest.raises(HarnessUsageError, match=r"suppliers\[3\]\.role: expected one of"):
         load_config(pixit)
+
+
+@pytest.mark.parametrize(("code", "alert"), [(0, 0x8F66), (2, 0x8F67)])
+def test_an_activation_outcome_travels_as_the_gbcs_alert_a_device_alert_message_carries(
+        tmp_path: Path, code: int, alert: int) -> None:
+    """SR 11.3's outcome over DUIS: a DeviceAlertMessage whose GBCSPayload is the CS06 alert
+    (0x00CA); the suite reads the outcome from those GBCS bytes, and the message validates."""
+    need_vectors()
+    from hanota.conformance.duis.config import load_config, write_test_config
+    from hanota.conformance.duis.mapping import alert_to_duis, seen_from_duis
+    from hanota.conformance.models.service_request import ActivationOutcomeAlert
+    from hanota.protocol.duis import DeviceAlertMessage, RequestId, load_schema, read_document, sign_response
+
+    config = load_config(write_test_config(tmp_path / "keys", schema=SCHEMA))
+    rid = RequestId(config.suppliers[0].eui64, 0x000D6F0000010030, 7)
+    outcome = ActivationOutcomeAlert("Supplier A", 0x000D6F0000010030, rid.text(), 61_000, 61_000,
+                                     ("Supplier A",), response_code=code, device_alert_code=alert,
+                                     firmware_version=0x01000001)
+    message = alert_to_duis(outcome, 1, rid, RequestId(config.dcc_eui64, config.suppliers[0].eui64, 3),
+                            config.clock_epoch)
+    data = sign_response(message, config.dcc_signer())
+    doc = read_document(data, schema=load_schema(SCHEMA), certificates=list(config.dcc_certificates))
+    assert isinstance(doc.message.body, DeviceAlertMessage) and doc.message.body.alert_code == alert
+    seen = seen_from_duis(doc.message, "Supplier A", 62_000, config.clock_epoch)
+    assert seen is not None and seen.kind == "activation outcome" and seen.request_id == rid.text()
+    assert (seen.device, seen.response_code, seen.device_alert_code, seen.file_version) == (
+        0x000D6F0000010030, code, alert, 0x01000001)
+    garbled = DeviceAlertMessage(alert, b"\x00\x01")
+    assert seen_from_duis(type(message)(message.header, garbled), "Supplier A", 1, config.clock_epoch) is None
+
+
+def test_an_hcalcs_takes_sr_11_1_then_sr_11_3_over_duis(world):
+    """The suite reads the device's type with SR 8.2, sends SR 11.1 for an HCALCS, then SR 11.3
+    signed to the device; the outcome is the CS06 alert the DUIS message carries."""
+    import hashlib
+
+    from hanota.protocol.ota_image import parse_image
+
+    side, service, _, _ = world
+    made = side.add_premises(devices=["hcalcs"])
+    hcalcs = int(made["devices"][0]["eui64"], 16)
+    image, version = _image(service, hcalcs)
+    sent = side.submit("Supplier A", [hcalcs], image, label="new", file_version=version)
+    assert isinstance(sent.response, Acknowledged)
+    assert any(line.startswith(f"SR 11.1 {sent.request_id}") for line in side.evidence())
+    side.advance(3_600_000)
+    assert side.running_version(hcalcs) != version  # distributed, not activated
+    digest = hashlib.sha256(parse_image(image, max_size=len(image)).manufacturer_image).digest()
+    wrong = side.activate("Supplier A", hcalcs, bytes(b ^ 0xFF for b in digest), label="new",
+                          file_version=version, execution_ms=side.now_ms() + 60_000)
+    side.advance(120_000)
+    right = side.activate("Supplier A", hcalcs, digest, label="new", file_version=version,
+                          execution_ms=side.now_ms() + 60_000)
+    side.advance(120_000)
+    outcomes = {a.request_id: (a.response_code, a.device_alert_code) for a in side.alerts_for("Supplier A")
+                if a.kind == "activation outcome"}
+    assert outcomes == {wrong.request_id: (2, 0x8F67), right.request_id: (0, 0x8F66)}, outcomes
+    assert side.running_version(hcalcs) == version

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from hanota.conformance.explore.machine import explore, replay_actions
-from hanota.conformance.models.device import FAULTS
+from hanota.conformance.models.faults.device_faults import FAULTS
 
 from .helpers import reference
 

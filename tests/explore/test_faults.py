@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hanota.conformance.explore.machine import explore, replay_actions
-from hanota.conformance.models.device import FAULTS
+from hanota.conformance.models.faults.device_faults import FAULTS
 
 from .fault_table import BUDGET, KNOWN_MISSES, run_row
 from .helpers import reference

@@ -10,13 +10,13 @@ import pytest
 
 from hanota.conformance.models.clock import VirtualClock
 from hanota.conformance.models.device import (
-    FAULTS,
     TRANSITIONS,
     DeviceInput,
     DeviceState,
     IllegalEventError,
     OtaDevice,
 )
+from hanota.conformance.models.faults.device_faults import FAULTS, device_class
 from hanota.conformance.models.han import HanFrame
 from hanota.protocol import ota_commands as oc
 from hanota.protocol import ota_image, signatures
@@ -57,7 +57,7 @@ def make(**kw: Any) -> tuple[VirtualClock, OtaDevice]:
                                 file_version=OLD, hardware_version=HW, public_key=KEY.public_key(),
                                 paired_hub=HUB, rng=random.Random(7), max_query_delay_ms=0)
     args.update(kw)
-    return clock, OtaDevice(clock, **args)
+    return clock, device_class(args.pop("faults", ()))(clock, **args)
 
 
 def send(dev: OtaDevice, cmd: Any, *, src: int = HUB, tsn: int = 9) -> None:
@@ -146,9 +146,11 @@ def at(state: DeviceState, **kw: Any) -> tuple[VirtualClock, OtaDevice]:
 
 
 # ------------------------------------------------------------------ construction
-def test_unknown_fault_is_a_usage_error():
-    with pytest.raises(HarnessUsageError):
-        make(faults=frozenset({"no-such-fault"}))
+def test_unknown_fault_is_a_usage_error_naming_it_and_the_valid_ones():
+    with pytest.raises(HarnessUsageError, match="unknown device faults: no-such-fault; valid: "
+                                                 "accept-oversize-image, ") as err:
+        make(faults=frozenset({"no-such-fault", "no-resume"}))
+    assert all(name in str(err.value) for name in FAULTS)
 
 
 def test_every_fault_is_documented():

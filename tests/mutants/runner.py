@@ -1,7 +1,8 @@
-"""Run the scenarios against a faulty variant of the reference world, one subprocess each.
+"""Run the scenarios against a faulty variant of the reference world, one process each.
 
-A subprocess per variant (``python -m pytest steps/test_scenarios.py ...``) keeps pytest-bdd's
-module-level step registry and every model's state apart between variants. Each variant is a
+A process per variant (``python -m pytest steps/test_scenarios.py ...``, forked from a server
+with the libraries imported: ``tests.mutants.forked``) keeps pytest-bdd's module-level step
+registry and every model's state apart between variants. Each variant is a
 test of its own, so pytest-xdist spreads the table over the cores; the scenarios that failed
 under a fault are then run once more against the faultless reference (the baseline they must
 pass in).
@@ -10,9 +11,6 @@ pass in).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -20,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.mutants.forked import run_pytest
 from tests.mutants.table import QUICK, Mutant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,15 +67,14 @@ def pytest_args(*, rules: str = "wg-2016", requirements: Sequence[str] = (),
 
 
 def run_scenarios(args: Sequence[str], *, timeout_s: int = TIMEOUT_S) -> Run:
-    """``python -m pytest ARGS`` in a subprocess at the project root; results.json read back."""
+    """``python -m pytest ARGS`` at the project root, in a process of its own forked from a
+    server with the libraries imported (``tests.mutants.forked``); results.json read back."""
     with tempfile.TemporaryDirectory(prefix="hanota-mutant-") as tmp:
-        cmd = [sys.executable, "-m", "pytest", *args, "--hanota-report-dir", tmp]
-        env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+        output = Path(tmp) / "output.txt"
         started = time.monotonic()
-        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s,
-                              env=env, check=False)
-        run = Run(tuple(args), done.returncode, output=(done.stdout + done.stderr)[-6000:],
-                  elapsed_s=time.monotonic() - started)
+        code = run_pytest([*args, "--hanota-report-dir", tmp], cwd=ROOT, output=output, timeout_s=timeout_s)
+        text = output.read_text(encoding="utf-8", errors="replace") if output.exists() else ""
+        run = Run(tuple(args), code, output=text[-6000:], elapsed_s=time.monotonic() - started)
         results = Path(tmp) / "results.json"
         if results.exists():
             data: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hanota.conformance.models.comms_hub import HUB_FAULTS
-from hanota.conformance.models.dcc import FAULTS as DCC_FAULTS
-from hanota.conformance.models.device import FAULTS as DEVICE_FAULTS
+from hanota.conformance.models.faults.dcc_faults import FAULTS as DCC_FAULTS
+from hanota.conformance.models.faults.device_faults import FAULTS as DEVICE_FAULTS
+from hanota.conformance.models.faults.hub_faults import FAULTS as HUB_FAULTS
 
 __all__ = ["DROPPED", "KNOWN_SURVIVORS", "MUTANTS", "NOT_MUTATED", "Mutant", "all_fault_names"]
 
 #: Markers excluded by default: the size-limit downloads; a smaller scenario catches the same fault.
 QUICK = "not slow"
+
+
+_FAULTS_OF = {"device": DEVICE_FAULTS, "hub": HUB_FAULTS, "dcc": DCC_FAULTS}
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,10 @@ class Mutant:
     rules: str = "wg-2016"
     markers: str = QUICK  # pytest -m expression selecting the scenarios to run
     keyword: str | None = None  # optional pytest -k expression, to pick an Examples row
+
+    def __post_init__(self) -> None:  # every row names a real fault of its layer's enum
+        if self.fault not in _FAULTS_OF.get(self.layer, {}):
+            raise ValueError(f"mutation table row {self.layer}:{self.fault}: no such {self.layer} fault")
 
     @property
     def name(self) -> str:

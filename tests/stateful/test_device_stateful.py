@@ -23,7 +23,8 @@ from hypothesis.stateful import (
 )
 
 from hanota.conformance.models.clock import VirtualClock
-from hanota.conformance.models.device import DeviceState, OtaDevice
+from hanota.conformance.models.device import DeviceState
+from hanota.conformance.models.faults.device_faults import device_class
 from hanota.conformance.models.han import HanFrame
 from hanota.protocol import ota_commands as oc
 from hanota.protocol import ota_image, signatures
@@ -68,10 +69,11 @@ class DeviceMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = VirtualClock()
-        self.dev = OtaDevice(self.clock, eui64=DEV, kind="ihd", manufacturer_code=MFR, image_type=TYPE,
-                             file_version=OLD, hardware_version=HW, public_key=KEY.public_key(),
-                             paired_hub=HUB, rng=random.Random(0), max_query_delay_ms=500,
-                             response_timeout_ms=2_000, max_retries=2, faults=self.FAULTS)
+        self.dev = device_class(self.FAULTS)(
+            self.clock, eui64=DEV, kind="ihd", manufacturer_code=MFR, image_type=TYPE,
+            file_version=OLD, hardware_version=HW, public_key=KEY.public_key(),
+            paired_hub=HUB, rng=random.Random(0), max_query_delay_ms=500,
+            response_timeout_ms=2_000, max_retries=2)
         self.hub_image = IMAGES["good"]
         self.requests: list[Any] = []
         self.hht_requests: list[Any] = []
