@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import yaml
 from pytest_bdd.exceptions import GherkinParseError
-from pytest_bdd.gherkin_parser import get_gherkin_document
+from pytest_bdd.gherkin_parser import Scenario, get_gherkin_document
 
 from hanota.conformance.catalogue_model import (
     FLAG_TAGS,
@@ -453,7 +453,7 @@ def _index_feature(path: Path, index: ScenarioIndex) -> None:
     feature_tags = _tag_names(feature.tags)
     seen: dict[str, int] = {}
 
-    def add(scenario: Any, rule_name: str, rule_tags: frozenset[str]) -> None:
+    def add(scenario: Scenario, rule_name: str, rule_tags: frozenset[str]) -> None:
         info = ScenarioInfo(
             ref=ScenarioRef(path.name, scenario.name),
             line=scenario.location.line,

@@ -626,8 +626,7 @@ def add_premises_like(world: World, premises: Premises, count: int, *,
             electricity_supplier=premises.electricity_meter.supplier,
             gas_supplier=premises.gas_meter.supplier if premises.gas_meter is not None else None,
             devices=kinds, device_faults=device_faults,
-            supports_fragmentation=bool(getattr(first, "supports_fragmentation", False)), keep_log=False)
-        if hasattr(premises.hub, "faults"):
-            new.hub.faults = premises.hub.faults
+            supports_fragmentation=bool(getattr(first, "supports_fragmentation", False)), keep_log=False,
+            hub_faults=getattr(premises.hub, "faults", ()))
         added.append(new)
     return added

@@ -23,7 +23,6 @@ import hashlib
 import shlex
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -65,7 +64,7 @@ class KeySigner:
     def __init__(self, key: ec.EllipticCurvePrivateKey, source: str) -> None:
         self.key, self.source = key, source
 
-    def sign(self, data: bytes, _algorithm: Any = None) -> bytes:
+    def sign(self, data: bytes, _algorithm: object = None) -> bytes:
         return self.key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
 
 
@@ -85,7 +84,7 @@ class CommandSigner:
             raise SigningError("pixit.signing_command is empty")
         self.command, self.cwd, self.timeout_s = command, cwd, timeout_s
         self.source = "pixit.signing_command"
-    def sign(self, data: bytes, _algorithm: Any = None) -> bytes:
+    def sign(self, data: bytes, _algorithm: object = None) -> bytes:
         key = (self.command, hashlib.sha256(data).digest())
         if key not in self._signed:
             self._signed[key] = self._run(data)
@@ -141,11 +140,12 @@ def declared_public_key(pics: Pics) -> ec.EllipticCurvePublicKey | None:
     return None
 
 
-def resign(image: bytes, signer: Any) -> bytes:
+def resign(image: bytes, signer: KeySigner | CommandSigner) -> bytes:
     """A signed GBCS image with its trailer signature replaced by ``signer``'s over the same bytes."""
     from .models.premises import sign_deterministically
 
-    return sign_deterministically(image, signer)
+    # Both signers quack like the private key: sign_deterministically only calls .sign(data, ECDSA).
+    return sign_deterministically(image, signer)  # type: ignore[arg-type]
 
 
 def check_images(pics: Pics) -> str:
@@ -200,7 +200,7 @@ def supplied_image(pics: Pics, size: Size, relation: Relation, *, zigbee: bool,
     return supplied.data, version
 
 
-def _probe_image(pics: Pics, signer: Any) -> bytes:
+def _probe_image(pics: Pics, signer: KeySigner | CommandSigner) -> bytes:
     from .models.premises import deterministic_key
 
     placeholder = deterministic_key(0)  # signs first; the signer's signature replaces it

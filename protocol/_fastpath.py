@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
-from typing import Any
 
 import construct as c
 
@@ -23,7 +22,7 @@ from ._fields import EUI64
 __all__ = ["struct_code", "struct_of"]
 
 
-def struct_code(sub: Any) -> tuple[str, str]:
+def struct_code(sub: object) -> tuple[str, str]:
     """(byte order, format code) of one fixed-width field, unwrapping construct's wrappers.
 
     Integers give their own letter, fixed-length bytes ``Ns``, a length prefix the letter of its
@@ -50,7 +49,7 @@ def struct_code(sub: Any) -> tuple[str, str]:
             raise TypeError(f"{sub!r} is not a fixed-width field")
 
 
-def struct_of(subcons: Iterable[Any], *, lead: str = "") -> struct.Struct:
+def struct_of(subcons: Iterable[object], *, lead: str = "") -> struct.Struct:
     """One :class:`struct.Struct` for the fields ``subcons`` in order, after ``lead`` (codes of
     bytes the declaration does not hold, such as an envelope's one-octet type). The fields must
     share one byte order."""

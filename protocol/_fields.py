@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import io
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import construct as c
 
 from .errors import DecodeError, ProtocolError
 
+if TYPE_CHECKING:
+    from construct.core import Context
+
 __all__ = ["EUI64", "decode", "encode", "eui64_str"]
+
+#: What a declaration parses to and builds from: the codec's functions keep construct's own
+#: types (a dataclass for an adapter, construct's untyped Container for a bare Struct).
+ParsedT = TypeVar("ParsedT")
+BuiltT = TypeVar("BuiltT")
 
 
 class _TrackingStream(io.BytesIO):
@@ -40,8 +48,8 @@ def _reason(err: c.ConstructError) -> str:
     return msg.strip() or type(err).__name__
 
 
-def decode(fmt: c.Construct[Any, Any], data: bytes, *, base_offset: int = 0, what: str = "",
-           allow_trailing: bool = False) -> Any:
+def decode(fmt: c.Construct[ParsedT, Any], data: bytes, *, base_offset: int = 0, what: str = "",
+           allow_trailing: bool = False) -> ParsedT:
     """Parse ``data`` completely with the interpreted form of ``fmt``.
 
     Raises DecodeError (field path, byte offset) for truncation, a wrong constant,
@@ -66,7 +74,7 @@ def decode(fmt: c.Construct[Any, Any], data: bytes, *, base_offset: int = 0, wha
     return obj
 
 
-def encode(fmt: c.Construct[Any, Any], obj: Any, *, what: str = "") -> bytes:
+def encode(fmt: c.Construct[Any, BuiltT], obj: BuiltT, *, what: str = "") -> bytes:
     """Build bytes from ``obj``; a value that does not fit raises DecodeError naming the field."""
     try:
         return bytes(fmt.build(obj))
@@ -77,10 +85,10 @@ def encode(fmt: c.Construct[Any, Any], obj: Any, *, what: str = "") -> bytes:
 class _EUI64Adapter(c.Adapter):  # type: ignore[type-arg]
     """EUI-64 as 8 little-endian bytes on air, an int in Python (as zigpy shows it)."""
 
-    def _decode(self, obj: bytes, context: Any, path: str) -> int:
+    def _decode(self, obj: bytes, context: Context, path: str) -> int:
         return int.from_bytes(obj, "little")
 
-    def _encode(self, obj: int, context: Any, path: str) -> bytes:
+    def _encode(self, obj: int, context: Context, path: str) -> bytes:
         return int(obj).to_bytes(8, "little")
 
 

@@ -13,12 +13,15 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 import construct as c
 
-from ._fields import decode
+from ._fields import ParsedT, decode
 from .errors import DecodeError, ProtocolError
+
+if TYPE_CHECKING:
+    from construct.core import Context
 
 __all__ = [
     "BER_LENGTH",
@@ -39,14 +42,14 @@ __all__ = [
 # --------------------------------------------------------------------------- bounded parsing
 
 
-def remaining(stream: Any) -> int:
+def remaining(stream: IO[bytes]) -> int:
     pos = stream.tell()
     end = stream.seek(0, io.SEEK_END)
     stream.seek(pos)
     return int(end - pos)
 
 
-def absolute_offset(stream: Any) -> int:
+def absolute_offset(stream: IO[bytes]) -> int:
     """Offset of the stream position in the whole input (windows carry their base)."""
     return int(getattr(stream, "base", 0)) + int(stream.tell())
 
@@ -79,7 +82,7 @@ class _BerLength(c.Construct):  # type: ignore[type-arg]
     """BER definite length (X.690 8.1.3; A-XDR uses the same form), shortest form only,
     1 to 3 extra length octets, and never more than the bytes left in the enclosing part."""
 
-    def _parse(self, stream: Any, context: Any, path: str) -> int:
+    def _parse(self, stream: IO[bytes], context: Context, path: str) -> int:
         first = c.stream_read(stream, 1, path)[0]
         if first < 0x80:
             length = int(first)
@@ -97,7 +100,7 @@ class _BerLength(c.Construct):  # type: ignore[type-arg]
             raise c.StreamError(f"length {length} runs past the end: only {left} bytes are left", path=path)
         return length
 
-    def _build(self, obj: Any, stream: Any, context: Any, path: str) -> int:
+    def _build(self, obj: int, stream: IO[bytes], context: Context, path: str) -> int:
         length = int(obj)
         if not 0 <= length <= 0xFFFFFF:
             raise c.ValidationError(f"length {length} does not fit a BER length", path=path)
@@ -109,7 +112,7 @@ class _BerLength(c.Construct):  # type: ignore[type-arg]
         c.stream_write(stream, data, len(data), path)
         return length
 
-    def _sizeof(self, context: Any, path: str) -> int:
+    def _sizeof(self, context: Context, path: str) -> int:
         raise c.SizeofError("a BER length has no fixed size", path=path)
 
 
@@ -120,7 +123,7 @@ BER_LENGTH: Final = _BerLength()
 class Bounded(c.Subconstruct):  # type: ignore[type-arg]
     """A BER length, then ``subcon`` parsed from exactly that many bytes (nothing left over)."""
 
-    def _parse(self, stream: Any, context: Any, path: str) -> Any:
+    def _parse(self, stream: IO[bytes], context: Context, path: str) -> object:
         length = BER_LENGTH._parsereport(stream, context, path)
         base = absolute_offset(stream)
         window = _Window(c.stream_read(stream, length, path), base)
@@ -134,7 +137,7 @@ class Bounded(c.Subconstruct):  # type: ignore[type-arg]
                               field=clean_path(path), offset=base + window.tell())
         return obj
 
-    def _build(self, obj: Any, stream: Any, context: Any, path: str) -> Any:
+    def _build(self, obj: object, stream: IO[bytes], context: Context, path: str) -> int:
         inner = io.BytesIO()
         ret = self.subcon._build(obj, inner, context, path)
         data = inner.getvalue()
@@ -142,7 +145,7 @@ class Bounded(c.Subconstruct):  # type: ignore[type-arg]
         c.stream_write(stream, data, len(data), path)
         return ret
 
-    def _sizeof(self, context: Any, path: str) -> int:
+    def _sizeof(self, context: Context, path: str) -> int:
         raise c.SizeofError("a length-prefixed part has no fixed size", path=path)
 
 
@@ -151,20 +154,20 @@ class AbsoluteTell(c.Construct):  # type: ignore[type-arg]
 
     flagbuildnone = True
 
-    def _parse(self, stream: Any, context: Any, path: str) -> int:
+    def _parse(self, stream: IO[bytes], context: Context, path: str) -> int:
         return absolute_offset(stream)
 
-    def _build(self, obj: Any, stream: Any, context: Any, path: str) -> int:
+    def _build(self, obj: object, stream: IO[bytes], context: Context, path: str) -> int:
         return absolute_offset(stream)
 
-    def _sizeof(self, context: Any, path: str) -> int:
+    def _sizeof(self, context: Context, path: str) -> int:
         return 0
 
 
-def present(name: str) -> Callable[[Any], bool]:
+def present(name: str) -> Callable[[Context], bool]:
     """OPTIONAL trailing field: present when bytes are left (parse) or a value is given (build)."""
 
-    def cond(this: Any) -> bool:
+    def cond(this: Context) -> bool:
         if this._parsing:
             return remaining(this._io) > 0
         return this.get(name) is not None
@@ -181,12 +184,12 @@ class EnumOf(c.Adapter):  # type: ignore[type-arg]
         self.enum = enum
         self.allowed = frozenset(int(a) for a in allowed) or frozenset(int(m) for m in enum)
 
-    def _decode(self, obj: int, context: Any, path: str) -> IntEnum:
+    def _decode(self, obj: int, context: Context, path: str) -> IntEnum:
         if obj not in self.allowed:
             raise c.ValidationError(f"{obj} (0x{obj:x}) is not an allowed {self.enum.__name__}", path=path)
         return self.enum(obj)
 
-    def _encode(self, obj: int, context: Any, path: str) -> int:
+    def _encode(self, obj: int, context: Context, path: str) -> int:
         if int(obj) not in self.allowed:
             raise c.ValidationError(f"{obj} is not an allowed {self.enum.__name__}", path=path)
         return int(obj)
@@ -197,7 +200,7 @@ class OneOf(c.Adapter):  # type: ignore[type-arg]
         super().__init__(subcon)
         self.allowed = allowed
 
-    def _decode(self, obj: int, context: Any, path: str) -> int:
+    def _decode(self, obj: int, context: Context, path: str) -> int:
         if obj not in self.allowed:
             raise c.ValidationError(f"{obj} is not one of {list(self.allowed)}", path=path)
         return obj
@@ -219,7 +222,7 @@ class DerUnsigned(c.Adapter):  # type: ignore[type-arg]
         super().__init__(c.GreedyBytes)
         self.max_octets = max_octets
 
-    def _decode(self, obj: bytes, context: Any, path: str) -> int:
+    def _decode(self, obj: bytes, context: Context, path: str) -> int:
         if not obj:
             raise c.ValidationError("INTEGER with no content octets", path=path)
         if len(obj) > 1 and ((obj[0] == 0 and obj[1] < 0x80) or (obj[0] == 0xFF and obj[1] >= 0x80)):
@@ -231,7 +234,7 @@ class DerUnsigned(c.Adapter):  # type: ignore[type-arg]
                                     path=path)
         return int.from_bytes(obj, "big")
 
-    def _encode(self, obj: int, context: Any, path: str) -> bytes:
+    def _encode(self, obj: int, context: Context, path: str) -> bytes:
         value = int(obj)
         if value < 0:
             raise c.ValidationError(f"{value} is negative", path=path)
@@ -250,7 +253,7 @@ class GeneralizedTime(c.Adapter):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__(c.GreedyBytes)
 
-    def _decode(self, obj: bytes, context: Any, path: str) -> datetime:
+    def _decode(self, obj: bytes, context: Context, path: str) -> datetime:
         if not _GENERALIZED_TIME.match(obj):
             raise c.ValidationError(f"GeneralizedTime {obj!r} is not YYYYMMDDHHMMSSZ", path=path)
         try:
@@ -258,7 +261,7 @@ class GeneralizedTime(c.Adapter):  # type: ignore[type-arg]
         except ValueError as err:
             raise c.ValidationError(f"GeneralizedTime {obj!r}: {err}", path=path) from None
 
-    def _encode(self, obj: datetime, context: Any, path: str) -> bytes:
+    def _encode(self, obj: datetime, context: Context, path: str) -> bytes:
         if obj.tzinfo is None or obj.microsecond:
             raise c.ValidationError("execution date-time must be timezone-aware, whole seconds", path=path)
         return obj.astimezone(UTC).strftime("%Y%m%d%H%M%SZ").encode("ascii").rjust(15, b"0")
@@ -267,7 +270,7 @@ class GeneralizedTime(c.Adapter):  # type: ignore[type-arg]
 # --------------------------------------------------------------------------- the strict gate
 
 
-def decode_at(fmt: c.Construct[Any, Any], data: bytes, what: str, base_offset: int) -> Any:
+def decode_at(fmt: c.Construct[ParsedT, Any], data: bytes, what: str, base_offset: int) -> ParsedT:
     """The strict gate, with offsets shifted when ``data`` is a slice of a larger message."""
     try:
         return decode(fmt, data, what=what)

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import construct as c
 
 from ._fastpath import struct_of
 from ._fields import decode, encode
 from .errors import DecodeError, ImageHashMismatchError, ValidationError
+
+if TYPE_CHECKING:
+    from construct.core import Context
 
 __all__ = [
     "DESCRIPTOR",
@@ -134,7 +137,7 @@ class FragmentDescriptor:
 
 
 class _DescriptorAdapter(c.Adapter):  # type: ignore[type-arg]
-    def _decode(self, obj: Any, context: Any, path: str) -> FragmentDescriptor:
+    def _decode(self, obj: c.Container[Any], context: Context, path: str) -> FragmentDescriptor:
         code = obj.whole_format
         if code not in _FORMAT_BY_CODE:
             raise c.ValidationError(f"unknown whole_format {code}", path=f"{path} -> whole_format")
@@ -146,7 +149,7 @@ class _DescriptorAdapter(c.Adapter):  # type: ignore[type-arg]
             whole_format=_FORMAT_BY_CODE[code], fragment_sha256=bytes(obj.fragment_sha256),
             whole_digest=bytes(obj.whole_digest))
 
-    def _encode(self, obj: FragmentDescriptor, context: Any, path: str) -> dict[str, Any]:
+    def _encode(self, obj: FragmentDescriptor, context: Context, path: str) -> dict[str, Any]:
         if obj.whole_format not in WHOLE_FORMATS:
             raise c.ValidationError(f"unknown whole_format {obj.whole_format!r}",
                                     path=f"{path} -> whole_format")

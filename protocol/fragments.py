@@ -31,7 +31,7 @@ import bisect
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import construct as c
 
@@ -531,9 +531,12 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def reassemble(fragments: Iterable[bytes], **kw: Any) -> bytes:
+def reassemble(fragments: Iterable[bytes], *, max_whole_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES,
+               max_fragment_bytes: int | None = DEFAULT_MAX_IMAGE_BYTES,
+               public_key: EllipticCurvePublicKey | None = None) -> bytes:
     """Rebuild and verify a whole image from its fragment files (see :class:`Reassembler`)."""
-    r = Reassembler(**kw)
+    r = Reassembler(max_whole_bytes=max_whole_bytes, max_fragment_bytes=max_fragment_bytes,
+                    public_key=public_key)
     for fragment in fragments:
         r.add(fragment)
     return r.result()

@@ -204,7 +204,7 @@ class ExecutionOutcome:
         return {"response_code": self.response_code, "firmware_version": self.firmware_version}
 
     @classmethod
-    def _from(cls, obj: Any) -> ExecutionOutcome:
+    def _from(cls, obj: c.Container[Any]) -> ExecutionOutcome:
         return cls(ActivationResponseCode(obj.response_code), bytes(obj.firmware_version))
 
 

@@ -202,7 +202,7 @@ def _fast_request_formats() -> dict[int, struct.Struct]:
     return formats
 
 
-def _present(sub: Any, ctx: Any) -> bool:
+def _present(sub: object, ctx: c.Container[Any]) -> bool:
     """Whether a declared field is on the wire for this context (an ``If`` whose test holds)."""
     if not isinstance(sub, c.IfThenElse):
         return True

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import construct as c
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ._fields import decode, encode, eui64_str
+from ._fields import ParsedT, decode, encode, eui64_str
 from .errors import DecodeError, HarnessUsageError, ProtocolError, SizeLimitError, ValidationError
 from .limits import DEFAULT_MAX_WHOLE_IMAGE_BYTES
 from .ota_layout import (
@@ -99,7 +99,7 @@ DEFAULT_MAX_IMAGE_SIZE = DEFAULT_MAX_WHOLE_IMAGE_BYTES
 # --- parsing -----------------------------------------------------------------------------------
 
 
-def _decode_prefixed(fmt: c.Construct[Any, Any], data: bytes, base: int, prefix: str) -> Any:
+def _decode_prefixed(fmt: c.Construct[ParsedT, Any], data: bytes, base: int, prefix: str) -> ParsedT:
     try:
         return decode(fmt, data, base_offset=base)
     except DecodeError as err:

@@ -140,7 +140,7 @@ def header_length_for(field_control: int) -> int:
     return length
 
 
-def field_control_of(ctx: Any) -> int:
+def field_control_of(ctx: c.Container[Any]) -> int:
     """Field control as implied by which optional fields are present (building)."""
     bits = 0
     if ctx.security_credential_version is not None:

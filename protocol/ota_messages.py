@@ -12,6 +12,7 @@ server = the Communications Hub. Whole frames are encoded and decoded by
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -321,19 +322,19 @@ def encode_image_identity(manufacturer_code: int, image_type: int, file_version:
                                         "file_version": file_version}))
 
 
-def _bit(mask: int) -> Any:
+def _bit(mask: int) -> Callable[[c.Container[Any]], bool]:
     """Condition "field-control bit ``mask`` is set"; on build the bit was computed by
     ``_field_control`` from the fields given, so the same test decides both directions."""
     return lambda ctx: bool(ctx.field_control & mask)
 
 
-def _field_control(*bits: tuple[int, str]) -> Any:
+def _field_control(*bits: tuple[int, str]) -> c.Construct[Any, Any]:
     """A field-control octet computed from which optional fields are given; reserved bits 0."""
     mask = 0
     for bit, _ in bits:
         mask |= bit
 
-    def rebuild(ctx: Any) -> int:
+    def rebuild(ctx: c.Container[Any]) -> int:
         return sum(bit for bit, name in bits if ctx.get(name) is not None)
 
     return c.Rebuild(ReservedBits(_u8, mask), rebuild)
@@ -342,7 +343,7 @@ def _field_control(*bits: tuple[int, str]) -> Any:
 _STATUS_ANSWER = (Status.SUCCESS, Status.NO_IMAGE_AVAILABLE, Status.NOT_AUTHORIZED)
 
 
-def _image_answer(dc_type: type[Any]) -> Any:
+def _image_answer(dc_type: type[object]) -> AsDataclass:
     """Query Next Image / Query Device Specific File responses share one shape."""
     success = _this.status == Status.SUCCESS
     return AsDataclass(c.Struct(
@@ -450,7 +451,7 @@ class CommandEntry:
     frame_type: FrameType
     command_id: int
     direction: Direction | None  # None: global command, either direction
-    fmt: Any
+    fmt: c.Construct[Any, Any]
 
 
 _ENTRIES = [
@@ -486,6 +487,6 @@ def entry_by_id(frame_type: FrameType, command_id: int) -> CommandEntry | None:
     return _BY_ID.get((frame_type, command_id))
 
 
-def command_format(cls: type[Any]) -> Any:
+def command_format(cls: type[object]) -> c.Construct[Any, Any]:
     """The construct declaration of a command class's payload (for tests and tools)."""
     return _BY_CLASS[cls].fmt

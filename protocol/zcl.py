@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import construct as c
 
@@ -174,6 +174,7 @@ OTA_ATTRIBUTE_TYPES: dict[OtaAttribute, DataType] = {
 
 # construct's classes are generic only in construct-typing's stubs, not at run time.
 if TYPE_CHECKING:
+    from construct.core import Context
     _Adapter = c.Adapter[Any, Any, Any, Any]
     _Subconstruct = c.Subconstruct[Any, Any, Any, Any]
 else:
@@ -211,10 +212,10 @@ class EnumField(_Adapter):
                 f"(expected one of {names})", path=path)
         return member
 
-    def _decode(self, obj: int, context: Any, path: str) -> enum.IntEnum:
+    def _decode(self, obj: int, context: Context, path: str) -> enum.IntEnum:
         return self._check(obj, path)
 
-    def _encode(self, obj: int, context: Any, path: str) -> int:
+    def _encode(self, obj: int, context: Context, path: str) -> int:
         return int(self._check(obj, path))
 
 
@@ -232,10 +233,10 @@ class ReservedBits(_Adapter):
                 f"(only 0x{self.mask:02x} defined)", path=path)
         return value
 
-    def _decode(self, obj: int, context: Any, path: str) -> int:
+    def _decode(self, obj: int, context: Context, path: str) -> int:
         return self._check(obj, path)
 
-    def _encode(self, obj: int, context: Any, path: str) -> int:
+    def _encode(self, obj: int, context: Context, path: str) -> int:
         return self._check(obj, path)
 
 
@@ -251,10 +252,10 @@ class IntRange(_Adapter):
             raise c.ValidationError(f"{value} is outside {self.low}..{self.high}", path=path)
         return value
 
-    def _decode(self, obj: int, context: Any, path: str) -> int:
+    def _decode(self, obj: int, context: Context, path: str) -> int:
         return self._check(obj, path)
 
-    def _encode(self, obj: int, context: Any, path: str) -> int:
+    def _encode(self, obj: int, context: Context, path: str) -> int:
         return self._check(obj, path)
 
 
@@ -265,7 +266,7 @@ class UntilEnd(_Subconstruct):
     refused data type into a vague "trailing bytes" error; this names the item that failed.
     """
 
-    def _parse(self, stream: Any, context: Any, path: str) -> tuple[Any, ...]:
+    def _parse(self, stream: IO[bytes], context: Context, path: str) -> tuple[Any, ...]:
         start = stream.tell()
         end = stream.seek(0, 2)
         stream.seek(start)
@@ -276,13 +277,15 @@ class UntilEnd(_Subconstruct):
             index += 1
         return tuple(items)
 
-    def _build(self, obj: Iterable[Any], stream: Any, context: Any, path: str) -> Any:
+    # construct-stubs declare _build as returning int; construct returns the value built.
+    def _build(self, obj: Iterable[object], stream: IO[bytes], context: Context,  # type: ignore[override]
+               path: str) -> tuple[object, ...]:
         built = []
         for index, item in enumerate(obj):
             built.append(self.subcon._build(item, stream, context, f"{path} -> {index}"))
         return tuple(built)
 
-    def _sizeof(self, context: Any, path: str) -> int:
+    def _sizeof(self, context: Context, path: str) -> int:
         raise c.SizeofError("UntilEnd has no fixed size", path=path)
 
 
@@ -302,13 +305,13 @@ class AsDataclass(_Adapter):
         self.names = tuple(f.name for f in fields(dc_type) if f.name in wire)
         self.convert = convert or {}
 
-    def _decode(self, obj: Any, context: Any, path: str) -> Any:
+    def _decode(self, obj: c.Container[Any], context: Context, path: str) -> object:
         values = {name: obj[name] for name in self.names}
         for name, fn in self.convert.items():
             values[name] = fn(values[name])
         return self.dc_type(**values)
 
-    def _encode(self, obj: Any, context: Any, path: str) -> dict[str, Any]:
+    def _encode(self, obj: object, context: Context, path: str) -> dict[str, Any]:
         if not isinstance(obj, self.dc_type):
             raise c.ValidationError(f"expected {self.dc_type.__name__}, got {type(obj).__name__}",
                                     path=path)
@@ -346,12 +349,12 @@ FRAME_CONTROL = c.BitStruct(
 
 
 class _HeaderAdapter(_Adapter):
-    def _decode(self, obj: Any, context: Any, path: str) -> ZclHeader:
+    def _decode(self, obj: c.Container[Any], context: Context, path: str) -> ZclHeader:
         fc = obj.frame_control
         return ZclHeader(fc.frame_type, fc.direction, bool(fc.disable_default_response),
                          obj.manufacturer_code, obj.tsn, obj.command_id)
 
-    def _encode(self, obj: ZclHeader, context: Any, path: str) -> dict[str, Any]:
+    def _encode(self, obj: ZclHeader, context: Context, path: str) -> dict[str, Any]:
         return {
             "frame_control": {
                 "reserved": 0,

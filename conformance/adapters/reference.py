@@ -18,15 +18,19 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hanota.protocol.errors import HarnessUsageError
 
 from ..models.clock import VirtualClock
 from ..models.device import OtaDevice
-from ..models.faults.device_faults import DEVICE_FAULTS, device_class
+from ..models.faults.device_faults import REGISTRY as DEVICE_FAULTS
+from ..models.faults.device_faults import device_class
 from ..models.han import HanFrame
 from .base import ControlNotSupportedError, DutIdentity
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 __all__ = ["DEFAULT_DEVICE_EUI64", "DEFAULT_HUB_EUI64", "ReferenceAdapter", "ReferenceDeviceConfig",
            "WallClockAdapter"]
@@ -48,7 +52,7 @@ class ReferenceDeviceConfig:
     paired_hub: int | None = DEFAULT_HUB_EUI64
     #: The manufacturer's public key; None: the deterministic test key of ``seed``
     #: (``conformance.models.premises.deterministic_key``).
-    public_key: Any = None
+    public_key: ec.EllipticCurvePublicKey | None = None
     seed: int = 0
     faults: frozenset[str] = frozenset()
     #: Further OtaDevice keyword arguments (max_data_size, response_timeout_ms, ...).
@@ -59,7 +63,7 @@ class ReferenceDeviceConfig:
             raise HarnessUsageError(f"device kind must be 'ihd' or 'ppmid', not {self.kind!r}")
         DEVICE_FAULTS.parse(self.faults)  # an unknown name: a usage error naming the valid ones
 
-    def resolved_public_key(self) -> Any:
+    def resolved_public_key(self) -> ec.EllipticCurvePublicKey:
         if self.public_key is not None:
             return self.public_key
         from ..models.premises import deterministic_key

@@ -16,7 +16,6 @@ import select
 import socket
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from hanota.protocol import bridge as b
 from hanota.protocol.errors import ProtocolError, SizeLimitError
@@ -210,7 +209,7 @@ class BridgeServer:
     def __enter__(self) -> BridgeServer:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.shutdown()
 
     def handle_connection(self, conn: socket.socket) -> None:

@@ -14,9 +14,12 @@ import dataclasses
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._args import count_arg, int_arg
+
+if TYPE_CHECKING:
+    from hanota.conformance.adapters.base import DutIdentity
 
 NAME = "explore"
 HELP = "explore a device with generated hub behaviour; shrink any counterexample to a replayable file"
@@ -165,7 +168,7 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
             "capacity": capacity, "resume": resume}
 
 
-def _identity(ident: Any) -> dict[str, Any]:
+def _identity(ident: DutIdentity) -> dict[str, Any]:
     return {"eui64": f"{ident.eui64:016x}", "kind": ident.kind,
             "manufacturer_code": f"0x{ident.manufacturer_code:04x}",
             "image_type": f"0x{ident.image_type:04x}", "file_version": f"0x{ident.file_version:08x}",

@@ -14,7 +14,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hanota.protocol.errors import HarnessUsageError, ProtocolError
 from hanota.protocol.fragments import Reassembler
@@ -24,6 +24,9 @@ from hanota.protocol.signatures import load_public_key_pem, verify_image
 
 from ._io import read_bounded
 from .fragment import MANIFEST, MANIFEST_FORMAT, PROGRESS_FROM_BYTES, _positive
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 
 NAME = "reassemble"
 HELP = "rebuild and verify an image from its fragments"
@@ -142,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     return _write(whole, args, f"from {len(reassembler.received)} fragments")
 
 
-def _whole(files: list[Path], args: argparse.Namespace, key: Any) -> int:
+def _whole(files: list[Path], args: argparse.Namespace, key: EllipticCurvePublicKey | None) -> int:
     """A manifest for an image within the limit: check the one image and copy it."""
     if len(files) != 1:
         return _usage("an unfragmented manifest must list exactly one file")

@@ -13,13 +13,16 @@ import signal
 import socket
 import sys
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hanota.conformance.commands._args import count_arg, parse_listen
 from hanota.conformance.dcc_http.server import DEFAULT_MAX_BODY_BYTES, DccService, WorldConfig, make_app
-from hanota.conformance.models.dcc import FAULTS
+from hanota.conformance.models.faults.dcc_faults import FAULTS
 from hanota.protocol.errors import HarnessUsageError
 from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIApplication
 
 NAME = "serve-dcc"
 HELP = "serve the reference DCC (hub and premises) over the DCC-side HTTP + JSON binding"
@@ -122,7 +125,7 @@ def _port_taken(host: str, port: int) -> str | None:
     return None
 
 
-def _duis_app(args: argparse.Namespace, config: WorldConfig) -> Any:
+def _duis_app(args: argparse.Namespace, config: WorldConfig) -> WSGIApplication:
     from hanota.conformance.duis.config import load_config
     from hanota.conformance.duis.server import DuisDccService, make_duis_app
     from hanota.protocol.duis import load_schema

@@ -13,7 +13,7 @@ import base64
 import binascii
 import re
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, overload
 
 from hanota.conformance.dcc_side import AlertSeen, HubDelivery
 from hanota.conformance.models.gbcs_wan import GbcsRecord
@@ -69,7 +69,7 @@ def eui_to_json(eui: int) -> str:
     return f"{eui:016X}"
 
 
-def eui_from_json(value: Any, field: str) -> int:
+def eui_from_json(value: object, field: str) -> int:
     if not isinstance(value, str) or not _EUI.fullmatch(value):
         raise FieldError(field, f"expected an EUI-64 as 16 hex digits, got {value!r:.40}")
     return int(value, 16)
@@ -79,7 +79,11 @@ def version_to_json(version: int | None) -> str | None:
     return None if version is None else f"{version:08X}"
 
 
-def version_from_json(value: Any, field: str, *, nullable: bool = False) -> int | None:
+@overload
+def version_from_json(value: object, field: str, *, nullable: Literal[False] = False) -> int: ...
+@overload
+def version_from_json(value: object, field: str, *, nullable: bool) -> int | None: ...
+def version_from_json(value: object, field: str, *, nullable: bool = False) -> int | None:
     if value is None and nullable:
         return None
     if not isinstance(value, str) or not _VERSION.fullmatch(value):
@@ -87,7 +91,7 @@ def version_from_json(value: Any, field: str, *, nullable: bool = False) -> int 
     return int(value, 16)
 
 
-def b64_from_json(value: Any, field: str) -> bytes:
+def b64_from_json(value: object, field: str) -> bytes:
     if not isinstance(value, str):
         raise FieldError(field, "expected a base64 string")
     try:
@@ -100,7 +104,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _int(value: Any, field: str, *, nullable: bool = False) -> int | None:
+def _int(value: object, field: str, *, nullable: bool = False) -> int | None:
     if value is None and nullable:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
@@ -108,19 +112,19 @@ def _int(value: Any, field: str, *, nullable: bool = False) -> int | None:
     return value
 
 
-def _str(value: Any, field: str) -> str:
+def _str(value: object, field: str) -> str:
     if not isinstance(value, str):
         raise FieldError(field, f"expected a string, got {value!r:.40}")
     return value
 
 
-def _obj(value: Any, field: str) -> dict[str, Any]:
+def _obj(value: object, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FieldError(field, "expected a JSON object")
     return value
 
 
-def _list(value: Any, field: str) -> list[Any]:
+def _list(value: object, field: str) -> list[Any]:
     if not isinstance(value, list):
         raise FieldError(field, "expected a JSON array")
     return value
@@ -132,14 +136,14 @@ def _rejection_to_json(r: DeviceRejection) -> dict[str, Any]:
             "warning_list": r.warning_list}
 
 
-def _rejection_from_json(value: Any, field: str) -> DeviceRejection:
+def _rejection_from_json(value: object, field: str) -> DeviceRejection:
     body = _obj(value, field)
     return DeviceRejection(eui_from_json(body.get("device"), f"{field}.device"),
                            _reason(body.get("reason"), f"{field}.reason"),
                            _str(body.get("detail", ""), f"{field}.detail"))
 
 
-def _reason(value: Any, field: str) -> RejectReason:
+def _reason(value: object, field: str) -> RejectReason:
     try:
         return RejectReason(_str(value, field))
     except ValueError:
@@ -158,7 +162,7 @@ def response_to_json(response: ServiceRequestResponse) -> dict[str, Any]:
             "devices": [eui_to_json(d) for d in response.devices], "invalid": invalid}
 
 
-def response_from_json(value: Any, field: str = "response") -> ServiceRequestResponse:
+def response_from_json(value: object, field: str = "response") -> ServiceRequestResponse:
     body = _obj(value, field)
     status = body.get("status")
     rid = _str(body.get("request_id"), f"{field}.request_id")
@@ -189,7 +193,7 @@ def alert_to_json(alert: AlertSeen) -> dict[str, Any]:
             "read_response_code": alert.read_response_code}
 
 
-def alert_from_json(value: Any, field: str = "alert") -> AlertSeen:
+def alert_from_json(value: object, field: str = "alert") -> AlertSeen:
     body = _obj(value, field)
     code = body.get("dcc_alert_code")
     return AlertSeen(
@@ -211,7 +215,7 @@ def alert_from_json(value: Any, field: str = "alert") -> AlertSeen:
                                 nullable=True))
 
 
-def _hex16(value: Any, field: str) -> int | None:
+def _hex16(value: object, field: str) -> int | None:
     """A GBCS alert code as 4 hex digits (``"8F8B"``, as DUIS writes DeviceAlertCode), or null."""
     if value is None:
         return None
@@ -226,7 +230,7 @@ def gbcs_record_to_json(record: GbcsRecord) -> dict[str, Any]:
             "frame": record.data.hex().upper()}
 
 
-def gbcs_record_from_json(value: Any, field: str = "frame") -> GbcsRecord:
+def gbcs_record_from_json(value: object, field: str = "frame") -> GbcsRecord:
     body = _obj(value, field)
     direction = _str(body.get("direction"), f"{field}.direction")
     if direction not in ("hub -> DCC", "DCC -> hub"):
@@ -249,7 +253,7 @@ def delivery_to_json(delivery: HubDelivery) -> dict[str, Any]:
             "stored_by_hub": delivery.stored_by_hub}
 
 
-def delivery_from_json(value: Any, field: str = "delivery") -> HubDelivery:
+def delivery_from_json(value: object, field: str = "delivery") -> HubDelivery:
     body = _obj(value, field)
     payload = body.get("payload")
     stored = body.get("stored_by_hub", False)

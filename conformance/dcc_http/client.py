@@ -22,8 +22,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hanota.conformance.adapters.base import DutNotApplicableError
 from hanota.conformance.dcc_http import (
@@ -50,6 +50,11 @@ __all__ = ["AlertReceiver", "DccHttpError", "DccNotOfferedError", "HttpDccSide"]
 
 #: What a DCC test system answers for an optional (test-support) operation it does not offer.
 NOT_OFFERED = (404, 501)
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+T = TypeVar("T")
 
 
 class DccHttpError(HarnessUsageError):
@@ -81,10 +86,10 @@ class HttpDccSide:
         self._kinds: dict[int, str] = {}  # device -> kind (an HCALCS is updated by SR 11.1)
 
     # -- transport ------------------------------------------------------------------------------
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None, *,
-              optional: bool = False) -> Any:
+    def _call(self, method: str, path: str, body: Mapping[str, object] | None = None, *,
+              optional: bool = False) -> dict[str, Any]:
         """One operation; ``optional`` marks a test-support one, which a DCC test system may
-        lack (404/501: DccNotOfferedError)."""
+        lack (404/501: DccNotOfferedError). Every answer is a JSON object (``{}`` when empty)."""
         data = None if body is None else json.dumps(body).encode()
         # the scheme was checked in __init__: http or https only
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -98,13 +103,16 @@ class HttpDccSide:
             raise DccHttpError(f"{method} {self.base_url}{path}: "
                                f"DCC test system unreachable ({err})") from None
         if not raw:
-            return None
+            return {}
         try:
-            return json.loads(raw)
+            answer = json.loads(raw)
         except ValueError:
             raise DccHttpError(f"{method} {path}: the answer is not JSON") from None
+        if not isinstance(answer, dict):
+            raise DccHttpError(f"{method} {path}: the answer is not a JSON object")
+        return answer
 
-    def _checked(self, what: str, parse: Any) -> Any:
+    def _checked(self, what: str, parse: Callable[[], T]) -> T:
         try:
             return parse()
         except FieldError as err:
@@ -130,11 +138,12 @@ class HttpDccSide:
     def virtual_time(self) -> bool:
         return bool(self.info().get("virtual_time", False))
 
-    def reset(self, **config: Any) -> dict[str, Any]:
+    def reset(self, **config: object) -> dict[str, Any]:
         """``POST /reset``: a fresh world (``rules``, ``seed``, ``dcc_faults``, ``max_image_bytes``,
         ``alert_window_ms``, ``service_level_ms``, ``confirm_delay_ms``); forgets local records."""
-        if "dcc_faults" in config:
-            config["dcc_faults"] = sorted(config["dcc_faults"])
+        faults = config.get("dcc_faults")
+        if isinstance(faults, Iterable) and not isinstance(faults, str):
+            config["dcc_faults"] = sorted(str(f) for f in faults)
         self._info = dict(self._call("POST", "/reset", config, optional=True))
         self._requests.clear()
         self._roles.clear()
@@ -446,7 +455,7 @@ class AlertReceiver:
         self.alerts: list[AlertSeen] = []
         self.errors: list[str] = []
 
-        def app(environ: dict[str, Any], start_response: Any) -> Any:
+        def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             request = Request(environ)
             request.max_content_length = 64 * 1024
             try:

@@ -13,13 +13,14 @@ error: it is the DCC's answer, 200 with ``"status": "rejected"``.
 
 from __future__ import annotations
 
+import enum
 import json
 import threading
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
@@ -48,13 +49,18 @@ from hanota.conformance.dcc_side import (
     make_activation_fail,
 )
 from hanota.conformance.models.clock import VirtualClock
-from hanota.conformance.models.comms_hub import HUB_FAULTS
-from hanota.conformance.models.dcc import FAULTS
+from hanota.conformance.models.faults.dcc_faults import FAULTS
 from hanota.conformance.models.faults.device_faults import FAULTS as DEVICE_FAULTS
-from hanota.conformance.models.premises import World
+from hanota.conformance.models.faults.hub_faults import FAULTS as HUB_FAULTS
+from hanota.conformance.models.premises import Premises, World
 from hanota.conformance.models.service_request import Alert, RequestVariant, SupplierRole
 from hanota.protocol.errors import HarnessUsageError
 from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+E = TypeVar("E", bound=enum.Enum)
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DccService", "QuietHandler", "WorldConfig", "make_app", "serve"]
 
@@ -150,9 +156,7 @@ class DccService:
         premises = self.world.add_premises(
             electricity_supplier=elec, gas_supplier=gas, devices=kinds, device_faults=faults,
             supports_fragmentation=_opt_bool(body, "supports_fragmentation"),
-            consumer_refusal=_opt_bool(body, "consumer_refusal"))
-        if hub_faults:
-            premises.hub.faults = frozenset(hub_faults)
+            consumer_refusal=_opt_bool(body, "consumer_refusal"), hub_faults=hub_faults)
         return _premises_json(premises)
 
     def premises(self) -> list[dict[str, Any]]:
@@ -337,7 +341,7 @@ def _list_of(body: dict[str, Any], name: str, default: list[str]) -> list[str]:
     return list(value)
 
 
-def _enum(kind: Any, body: dict[str, Any], name: str) -> Any:
+def _enum(kind: type[E], body: dict[str, Any], name: str) -> E:
     value = body.get(name)
     try:
         return kind(value)
@@ -359,7 +363,7 @@ def _tap(side: ReferenceDccSide) -> None:
     side._tap_hubs()
 
 
-def _premises_json(p: Any) -> dict[str, Any]:
+def _premises_json(p: Premises) -> dict[str, Any]:
     return {"premises_id": p.premises_id,
             "hub": eui_to_json(p.hub.eui64),
             "meters": [{"eui64": eui_to_json(m.eui64), "fuel": m.fuel, "supplier": m.supplier}
@@ -424,7 +428,7 @@ _URLS = Map([
 ], strict_slashes=False)
 
 
-def _json(data: Any, status: int = 200) -> Response:
+def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, mimetype="application/json")
 
 
@@ -523,7 +527,7 @@ def make_app(service: DccService, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTE
             return _json(s.run_until_idle(_body(request, max_body_bytes)))
         raise NotFound()  # pragma: no cover - every rule has a branch
 
-    def app(environ: dict[str, Any], start_response: Any) -> Any:
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         adapter = _URLS.bind_to_environ(environ)
         try:

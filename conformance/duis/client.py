@@ -26,9 +26,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hanota.conformance.adapters.base import DutNotApplicableError
 from hanota.conformance.dcc_http.client import DccHttpError, HttpDccSide
@@ -41,6 +41,7 @@ from hanota.protocol.duis import (
     InventoryDevice,
     ReadInventory,
     Request,
+    RequestBody,
     RequestHeader,
     RequestId,
     Response,
@@ -54,6 +55,9 @@ from hanota.protocol.errors import HarnessUsageError
 
 from .config import DuisConfig
 from .mapping import answer_from_duis, ms_to_datetime, seen_from_duis
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
 
 __all__ = ["DuisControlMissingError", "DuisDccSide", "ReceivedMessage", "ResponseAddress"]
 
@@ -97,7 +101,7 @@ class ResponseAddress:
 
         from hanota.conformance.dcc_http.server import QuietHandler
 
-        def app(environ: dict[str, Any], start_response: Any) -> Any:
+        def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             request = HttpRequest(environ)
             if request.method != "POST":
                 return HttpResponse(status=405)(environ, start_response)
@@ -279,7 +283,7 @@ class DuisDccSide:
             raise HarnessUsageError(f"{what}: the DCC answered with a request, not a Response")
         return doc.message
 
-    def _signed(self, supplier: str, body: Any, target: int, *, role: SupplierRole | None = None,
+    def _signed(self, supplier: str, body: RequestBody, target: int, *, role: SupplierRole | None = None,
                 variant: int = _SR_11_4_VARIANT) -> tuple[RequestId, bytes]:
         user = self.config.supplier(supplier) if role is None else self.config.user(supplier, role)
         if user is None:
@@ -363,8 +367,14 @@ class DuisDccSide:
         """Cut ``device`` off its HAN at ``when`` (test control: a failure's cause, never its outcome)."""
         self._control("cut a device off its HAN").cut_off_device(device, when)
 
-    def add_premises(self, **options: Any) -> dict[str, Any]:
-        return self._control("build premises").add_premises(**options)
+    def add_premises(self, *, electricity_supplier: str = "Supplier A",
+                     gas_supplier: str | None = "Supplier B", devices: Sequence[str] = ("ihd", "ppmid"),
+                     supports_fragmentation: bool = False, consumer_refusal: bool = False,
+                     device_faults: Sequence[str] = (), hub_faults: Sequence[str] = ()) -> dict[str, Any]:
+        return self._control("build premises").add_premises(
+            electricity_supplier=electricity_supplier, gas_supplier=gas_supplier, devices=devices,
+            supports_fragmentation=supports_fragmentation, consumer_refusal=consumer_refusal,
+            device_faults=device_faults, hub_faults=hub_faults)
 
     def running_version(self, device: int) -> int:
         return self._control("read the firmware the simulated device runs").running_version(device)

@@ -37,7 +37,6 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -119,7 +118,7 @@ class DuisConfig:
         return replace(self, schema=Path(schema) if schema else self.schema, control=control or self.control)
 
 
-def _eui(value: Any, where: str) -> int:
+def _eui(value: object, where: str) -> int:
     text = str(value).replace("-", "").replace(":", "")
     if len(text) != 16:
         raise HarnessUsageError(f"{where}: expected an EUI-64 such as 90-B3-D5-1F-30-01-00-00, got {value!r}")
@@ -138,7 +137,7 @@ def load_config(path: str | Path) -> DuisConfig:
         raise HarnessUsageError(f"DCC PIXIT {path}: {err}") from None
     base = path.parent
 
-    def file(value: Any, where: str) -> Path:
+    def file(value: object, where: str) -> Path:
         if not isinstance(value, str):
             raise HarnessUsageError(f"DCC PIXIT {path}: {where}: expected a file name")
         return base / value

@@ -22,10 +22,10 @@ import datetime as dt
 import json
 import threading
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -67,6 +67,9 @@ from hanota.protocol.duis._read import version_text
 
 from .config import DuisConfig
 from .mapping import alert_to_duis, answer_to_duis, datetime_to_ms, ms_to_datetime
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
 
 __all__ = ["DuisDccService", "make_duis_app", "serve_duis"]
 
@@ -232,7 +235,7 @@ def make_duis_app(service: DuisDccService, *, path: str = "/duis",
     """The WSGI application: DUIS at ``path``, the control channel under ``/control``."""
     control = make_app(service, max_body_bytes=max_body_bytes)
 
-    def duis(environ: dict[str, Any], start_response: Any) -> Any:
+    def duis(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = HttpRequest(environ)
         request.max_content_length = service.duis.limits.max_document_bytes
         if request.path == "/control/duis/response-address" and request.method in ("PUT", "GET"):
@@ -264,7 +267,7 @@ def make_duis_app(service: DuisDccService, *, path: str = "/duis",
 
     dispatch = DispatcherMiddleware(duis, {"/control": control})
 
-    def app(environ: dict[str, Any], start_response: Any) -> Any:
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/control/duis/response-address":
             return duis(environ, start_response)
         return dispatch(environ, start_response)

@@ -12,13 +12,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 from hanota.protocol.ota_image import build_gbcs_image
 
 from ..adapters.base import DutIdentity
 from ..models.premises import deterministic_key, sign_deterministically
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 __all__ = ["IMAGE_NAMES", "Catalogue", "Image"]
 
@@ -100,7 +103,8 @@ class Catalogue:
         return None
 
     # ------------------------------------------------------------------ building
-    def _gbcs(self, version: int, *, payload: int = PAYLOAD, key: Any = None, signed: bool = True,
+    def _gbcs(self, version: int, *, payload: int = PAYLOAD, key: ec.EllipticCurvePrivateKey | None = None,
+              signed: bool = True,
               manufacturer_code: int | None = None, image_type: int | None = None,
               hardware: tuple[int, int] | None = None, destination: int | None = None) -> bytes:
         ident = self.identity

@@ -14,7 +14,6 @@ a defect of the explorer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import ProtocolError
@@ -171,7 +170,7 @@ class Checker:
         self.possible = {self.original}
 
     # ================================================================ what the hub does
-    def hub_frame(self, now: int, frame: HanFrame, cmd: Any, *, malformed: bool = False,
+    def hub_frame(self, now: int, frame: HanFrame, cmd: oc.Command | None, *, malformed: bool = False,
                   trailing: bool = False) -> None:
         """The hub (or another node it plays) sent ``frame``; ``cmd`` is what it encodes, or None.
         ``trailing``: octets follow the command's fields, which the device ignores (OTA-009)."""

@@ -15,6 +15,7 @@ Format ``hanota-explore-replay/1``, JSON::
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,28 +38,28 @@ _COMMANDS = {"image-notify", "query-response", "block-response", "end-response",
 _BLOCK_WITH = {"block", "wait", "abort", "misplaced", "oversize", "other-image", "silence"}
 
 
-def _int(lo: int, hi: int) -> Any:
-    def check(value: Any) -> bool:
+def _int(lo: int, hi: int) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
     check.__doc__ = f"an integer {lo}..{hi}"
     return check
 
 
-def _one_of(values: set[str] | tuple[str, ...]) -> Any:
-    def check(value: Any) -> bool:
+def _one_of(values: set[str] | tuple[str, ...]) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
         return value in values
     check.__doc__ = "one of " + ", ".join(sorted(values))
     return check
 
 
-def _block_answer(value: Any) -> bool:
+def _block_answer(value: object) -> bool:
     """a block answer (an object with 'with' and its fields)"""
     if not isinstance(value, dict):
         return False
     return _fields(value, _BLOCK_FIELDS.get(value.get("with"))) is None
 
 
-def _answers(value: Any) -> bool:
+def _answers(value: object) -> bool:
     """a list of at most 8 block answers"""
     return isinstance(value, list) and len(value) <= 8 and all(_block_answer(v) for v in value)
 
@@ -112,7 +113,7 @@ def _fields(obj: dict[str, Any], spec: dict[str, Any] | None) -> str | None:
     return None
 
 
-def validate_action(action: Any, where: str) -> Action:
+def validate_action(action: object, where: str) -> Action:
     """The action if it is well formed, else HarnessUsageError naming ``where`` and the field."""
     if not isinstance(action, dict):
         raise HarnessUsageError(f"{where}: an action is an object, got {type(action).__name__}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import HarnessUsageError, ProtocolError
@@ -26,6 +26,8 @@ from ..adapters.base import DutAdapter
 from ..models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame
 from .images import Catalogue
 from .invariants import Checker
+
+C = TypeVar("C")
 
 __all__ = ["Action", "Entry", "Session", "describe"]
 
@@ -102,7 +104,7 @@ class Session:
         return self.dut.now_ms() - self.t0
 
     # ---------------------------------------------------------------- sending
-    def send(self, cmd: Any, *, src: int | None = None, raw: bytes | None = None,
+    def send(self, cmd: oc.Command, *, src: int | None = None, raw: bytes | None = None,
              malformed: bool = False, tsn: int | None = None) -> None:
         """Send ``cmd`` (or ``raw``, its octets altered: ``malformed``, or with trailing octets)."""
         if tsn is None:
@@ -183,7 +185,7 @@ class Session:
                 return
         raise HarnessUsageError("the device's timers keep falling due without time passing")
 
-    def _take(self, kind: type) -> Any:
+    def _take(self, kind: type[C]) -> C | None:
         for i, (_, cmd) in enumerate(self.pending):
             if isinstance(cmd, kind):
                 del self.pending[i]
@@ -297,17 +299,18 @@ class Session:
         self.tsn = (self.tsn + 1) & 0xFF
         self.send(cmd, raw=oc.encode_command(cmd, tsn=self.tsn) + b"\x00" * a["extra"], tsn=self.tsn)
 
-    def _sample(self, name: str) -> Any:
+    def _sample(self, name: str) -> oc.Command:
         valid = self.catalogue["valid"]
         mfr, itype, version = valid.key
-        return {
+        samples: dict[str, oc.Command] = {
             "image-notify": oc.ImageNotify(oc.ImageNotifyPayloadType.NEW_FILE_VERSION, 100,
                                            mfr, itype, version),
             "query-response": self._offer("valid"),
             "block-response": oc.ImageBlockResponse(Status.SUCCESS, mfr, itype, version, 0, valid.data[:16]),
             "end-response": oc.UpgradeEndResponse(mfr, itype, version, 0, 0),
             "read-attributes": ReadAttributes(attribute_ids=(0x0002, 0x0006)),
-        }[name]
+        }
+        return samples[name]
 
     def _do_time(self, a: Action) -> None:
         self.advance(a["ms"])
@@ -388,7 +391,7 @@ class Session:
 _HEX_FIELDS = ("manufacturer_code", "image_type")
 
 
-def describe(command: Any) -> str:
+def describe(command: oc.Command | None) -> str:
     """A command as one readable line (field names, versions and codes in hex)."""
     if command is None:
         return "(a frame that is not an OTA cluster command)"
@@ -410,7 +413,7 @@ def describe(command: Any) -> str:
     return f"{type(command).__name__}({', '.join(parts)})"
 
 
-def _short(value: Any) -> str:
+def _short(value: object) -> str:
     if isinstance(value, int):
         return f"0x{value:04x}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -14,8 +14,8 @@ from hanota.protocol.errors import HarnessUsageError
 
 from ..adapters import DutNotApplicableError
 from ..models.clock import VirtualClock
-from ..models.comms_hub import HUB_FAULTS
 from ..models.dcc import Rules
+from ..models.faults.hub_faults import FAULTS as HUB_FAULTS
 from ..models.premises import World
 from ..params import PIXIT_DURATIONS, Duration, Size
 from ..pics import REFERENCE_DCC_PIXIT, Pics

@@ -453,6 +453,8 @@ class DccObserver:
         """The hub reports CCS08 ``alert`` with response code ``want_code`` for the device, and no other."""
         side, device = self.side, self._scene.device_eui64
         code = _name(CCS08_CODES, want_code)
+        if getattr(side, "gbcs_frames", None) is None:
+            return self._check_ccs08_passed_on(alert, want_code, code)
 
         def got() -> list[gbcs.FirmwareTransferAlert]:
             return ccs08_alerts(side, device)
@@ -467,6 +469,27 @@ class DccObserver:
                 f"outcome, but "
                 f"it sent {len(alerts)} CCS08 frame(s) for it, {len(wrong)} with another alert or code\n"
                 f"{wan_gbcs(side)}")
+
+    def _check_ccs08_passed_on(self, alert: int, want_code: int, code: str) -> str | None:
+        """As :meth:`check_hub_ccs08` on a DCC side that does not show the WAN (DUIS): judged from
+        the CCS08 alerts the DCC passed on, which carry the hub's alert code and response code
+        for the device (DUIS CommsHubAlert with FirmwareTransferAlert), as received."""
+        side, device = self.side, self._scene.device_eui64
+
+        def got() -> list[AlertSeen]:
+            return [a for s in side.suppliers() for a in side.alerts_for(s) if a.device == device
+                    and a.kind in ("transfer outcome", "Image Discarded", "(b)")]
+
+        side.wait_until(lambda: bool(got()), side.now_ms() + self._config.alert_service_level_ms)
+        alerts = got()
+        wrong = [a for a in alerts if (a.device_alert_code, a.response_code) != (alert, want_code)]
+        if alerts and not wrong:
+            return None
+        return (f"expected the hub to report CCS08 alert 0x{alert:04X} with response code {want_code} "
+                f"'{code}' for the device {device:#018x}, and no other outcome, as the DCC passes it on "
+                f"(this DCC side does not show the WAN), but {len(alerts)} CCS08 alert(s) about the device "
+                f"reached the Suppliers, {len(wrong)} with another alert or code:\n{format_alerts(alerts)}\n"
+                f"{self._context()}")
 
     def check_cs08_read(self, want: int) -> str | None:
         """The DCC read the device's firmware version with CS08 and the hub answered ``want``."""

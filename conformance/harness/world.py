@@ -142,10 +142,10 @@ class Scene:
         premises = world.add_premises(
             electricity_supplier=self.suppliers[0], gas_supplier=self.suppliers[1], devices=(kind,),
             device_faults=config.device_faults, supports_fragmentation=pics.supports("fragmentation"),
-            consumer_refusal=pics.supports("consumer_refusal"), device_options=_pics_options(pics))
+            consumer_refusal=pics.supports("consumer_refusal"), device_options=_pics_options(pics),
+            hub_faults=config.hub_faults)
         self._device_key = kind
         hub = premises.hub
-        hub.faults = config.hub_faults
         # The played hub takes the reference hub's place on the HAN, under the same EUI-64.
         premises.network.detach(hub.eui64)
         self.player = HubPlayer(hub, premises.network, premises.devices[kind].eui64, self._upgrade_times)
@@ -228,9 +228,8 @@ class Scene:
             ident = adapter.identity
         world = self.world = config.new_world(self.clock)
         premises = world.add_premises(electricity_supplier=suppliers[0], gas_supplier=suppliers[1],
-                                      devices=())
+                                      devices=(), hub_faults=config.hub_faults)
         hub = premises.hub
-        hub.faults = config.hub_faults
         spec = DeviceSpec(ident.eui64, ident.kind, ident.manufacturer_code, ident.image_type,
                           ident.file_version, ident.hardware_version)
         self.link = DutLink(adapter)

@@ -27,23 +27,26 @@ Storage rules (also in docs/reference-models.md):
 4. An image over ``max_image_bytes`` or that does not parse is not stored (the slot keeps its
    previous image) and every target of it gets FirmwareTransferAlert(FILE_TRANSFER_FAILURE).
 5. The stored image stays until it is replaced; it is served only to the current targets.
+
+One device's transfer (its table, its record, the events raised) is in :mod:`.hub_transfer`,
+CS06 activation of an HCALCS in :mod:`.hub_activation`, the Hand Held Terminal in :mod:`.hht`.
+The class here is the specification; its named faults (for the mutation tests) are subclasses
+that override its small hook methods, in :mod:`.faults.hub_faults`.
 """
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import random
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from hanota.protocol import gbcs, gbt, ota_image
 from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import HarnessUsageError, ProtocolError, SizeLimitError, ValidationError
-from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
+from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 from hanota.protocol.zcl import (
     OTA_CLUSTER_ID,
     DefaultResponse,
@@ -55,16 +58,30 @@ from hanota.protocol.zcl import (
     peek_header,
 )
 
-from . import gbcs_wan
+from . import gbcs_wan, hub_activation
 from .clock import VirtualClock
 from .gbcs_wan import UTC_EPOCH_OFFSET_S
 from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
+from .hht import HandHeldTerminal
+from .hub_transfer import (
+    _TERMINAL,
+    TARGET_TRANSITIONS,
+    FirmwareTransferAlert,
+    FirmwareVersionAlert,
+    HubEvent,
+    HubViolation,
+    TargetInput,
+    TargetState,
+    TransferResponseCode,
+    _Stored,
+    _Target,
+    target_transitions_markdown,
+)
 
 __all__ = [
     "FirmwareTransferAlert",
     "FirmwareVersionAlert",
     "CommsHub",
-    "HUB_FAULTS",
     "HandHeldTerminal",
     "HubEvent",
     "TARGET_TRANSITIONS",
@@ -72,205 +89,11 @@ __all__ = [
     "TargetState",
     "TransferResponseCode",
     "UTC_EPOCH_OFFSET_S",
-    "hub_faults_markdown",
     "target_transitions_markdown",
 ]
 
 UPGRADE_TIME_WAIT = 0xFFFF_FFFF
-
-
-class TransferResponseCode(enum.IntEnum):
-    """CCS08 Firmware Transfer Alert response codes (SEC as implemented, domain 2b)."""
-
-    SUCCESS = 0
-    IMAGE_DISCARDED = 1
-    HARDWARE_VERSION_MISMATCH = 2
-    FILE_TRANSFER_FAILURE = 3
-
-
-@dataclass(frozen=True)
-class FirmwareTransferAlert:
-    """CCS08: a device finished (SUCCESS) or failed its transfer of the image of ``request_id``.
-
-    ``frame`` is the GBCS frame the hub sends on the WAN (``gbcs_wan.transfer_alert``); the
-    DCC acts on what it decodes from it. ``request_id`` is the distribution it answers (the
-    hub's own record; GBCS does not carry it)."""
-
-    request_id: str
-    device: int
-    response_code: TransferResponseCode
-    time_ms: int
-    frame: bytes = field(default=b"", compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class FirmwareVersionAlert:
-    """0x8F8B: the firmware version read back from a device after its activation was due."""
-
-    request_id: str
-    device: int
-    firmware_version: int
-    activated: bool
-    time_ms: int
-    #: the CS08 alert 0x8F8B as a GBCS frame on the WAN (``gbcs_wan.version_alert``).
-    frame: bytes = field(default=b"", compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class ActivationOutcome:
-    """CS06's outcome for an HCALCS (future-dated alert 0x00CA: 0x8F66 / 0x8F67)."""
-
-    request_id: str
-    device: int
-    response_code: int  # ActivationResponseCode
-    time_ms: int
-    frame: bytes = field(default=b"", compare=False, repr=False)
-
-
-HubEvent = FirmwareTransferAlert | FirmwareVersionAlert | ActivationOutcome
-
-HUB_FAULTS: dict[str, str] = {
-    "send-misplaced-block": "answers Image Block Requests with data from the next offset",
-    "send-oversize-block": "sends one byte more than the device asked for",
-    "no-readback": "raises the version alert with the image's version without reading the device",
-    "discard-as-transfer-failure": "reports an image it discarded as CCS08 File Transfer Failure (3), "
-                                   "not Image Discarded (1)",
-    "cs08-answers-stale": "answers CS08 with responseCode 0 and the last version it knew, even when "
-                          "the device did not answer its read-back",
-    "8f8b-always-activated": "sends 0x8F8B with activateImage 0 whatever version it read back",
-    "skip-hash-check": "activates an HCALCS on CS06 whatever its Manufacturer Image hash",
-}
-
-
-class TargetState(enum.Enum):
-    # members are singletons: identity hashing is exact and far cheaper than hashing the name
-    __hash__ = object.__hash__
-
-    NOTIFIED = "notified"
-    DOWNLOADING = "downloading"
-    WAIT_MORE = "wait-more"
-    AWAITING_ACTIVATION = "awaiting-activation"
-    READBACK = "readback"
-    DONE = "done"
-    FAILED = "failed"
-    DISCARDED = "discarded"
-
-
-class TargetInput(enum.Enum):
-    # members are singletons: identity hashing is exact and far cheaper than hashing the name
-    __hash__ = object.__hash__
-
-    QUERY = "Query Next Image Request"
-    BLOCK_REQUEST = "Image Block Request"
-    END_SUCCESS = "Upgrade End Request SUCCESS"
-    END_REQUIRE_MORE = "Upgrade End Request REQUIRE_MORE_IMAGE"
-    END_FAILURE = "Upgrade End Request INVALID_IMAGE / ABORT"
-    STALL_TIMER = "no word from the device for stall_timeout_ms (timer)"
-    ACTIVATION_TIMER = "activation time reached (timer)"
-    ACTIVATION_COMMAND = "CS06 Activate Firmware executed, its hash the image's (HCALCS, SR 11.3)"
-    READ_RESPONSE = "Read Attributes Response"
-    READBACK_TIMER = "no Read Attributes Response in time (timer)"
-    IMAGE_REPLACED = "another image stored"
-    NEXT_FRAGMENT = "the next image stored, this device a target of it"
-
-
-@dataclass(frozen=True)
-class _Row:
-    next_states: frozenset[TargetState]
-    action: str
-
-
-def _r(action: str, *states: TargetState) -> _Row:
-    return _Row(frozenset(states), action)
-
-
 T, TI = TargetState, TargetInput
-
-#: Every transition of one device's transfer. Pairs absent here: the frame is answered as ZCL
-#: says (NO_IMAGE_AVAILABLE, ABORT or a Default Response), recorded, and the state is unchanged.
-TARGET_TRANSITIONS: dict[tuple[TargetState, TargetInput], _Row] = {
-    (T.NOTIFIED, TI.QUERY): _r(
-        "hardware version outside the image's range: NO_IMAGE_AVAILABLE and CCS08 "
-        "HARDWARE_VERSION_MISMATCH; else offer the image (Query Next Image Response SUCCESS)",
-        T.DOWNLOADING, T.FAILED),
-    (T.NOTIFIED, TI.STALL_TIMER): _r("notify again; after max_notifies the image was never retrieved: "
-                                     "CCS08 IMAGE_DISCARDED", T.NOTIFIED, T.DISCARDED),
-    (T.NOTIFIED, TI.END_FAILURE): _r("the device refused the offer: CCS08 FILE_TRANSFER_FAILURE",
-                                     T.FAILED),
-    (T.NOTIFIED, TI.IMAGE_REPLACED): _r("CCS08 IMAGE_DISCARDED", T.DISCARDED),
-    (T.DOWNLOADING, TI.QUERY): _r("offer the image again (the device resumes)", T.DOWNLOADING),
-    (T.DOWNLOADING, TI.BLOCK_REQUEST): _r(
-        "first request (if a MinimumBlockPeriod or a wait is configured): WAIT_FOR_DATA; else "
-        "the block at the asked offset, at most the asked size; note a request sooner than "
-        "MinimumBlockPeriod or the WAIT_FOR_DATA time as a violation", T.DOWNLOADING),
-    (T.DOWNLOADING, TI.END_SUCCESS): _r(
-        "Upgrade End Response upgrade_time 0xFFFFFFFF (wait); CCS08 SUCCESS; schedule the "
-        "activating Upgrade End Response", T.AWAITING_ACTIVATION),
-    (T.DOWNLOADING, TI.END_REQUIRE_MORE): _r("the device holds a fragment: wait for the next image",
-                                             T.WAIT_MORE),
-    (T.DOWNLOADING, TI.END_FAILURE): _r(
-        "CCS08 FILE_TRANSFER_FAILURE (HARDWARE_VERSION_MISMATCH if the device's hardware version "
-        "is outside the image's range)", T.FAILED),
-    (T.DOWNLOADING, TI.STALL_TIMER): _r("notify again; after max_notifies CCS08 FILE_TRANSFER_FAILURE",
-                                        T.DOWNLOADING, T.FAILED),
-    (T.DOWNLOADING, TI.IMAGE_REPLACED): _r("CCS08 IMAGE_DISCARDED", T.DISCARDED),
-    (T.WAIT_MORE, TI.NEXT_FRAGMENT): _r("notify the device of the next image", T.NOTIFIED),
-    (T.WAIT_MORE, TI.IMAGE_REPLACED): _r("CCS08 IMAGE_DISCARDED", T.DISCARDED),
-    (T.AWAITING_ACTIVATION, TI.ACTIVATION_COMMAND): _r(
-        "send the activating Upgrade End Response; schedule the read-back, after which 0x8F66 "
-        "(0x00CA) reports the outcome (a hash that is not the image's: 0x8F67 hashMismatch, no "
-        "transition)", T.READBACK),
-    (T.AWAITING_ACTIVATION, TI.ACTIVATION_TIMER): _r(
-        "send the activating Upgrade End Response (upgrade_time = now + activation_offset_s); "
-        "schedule the read-back", T.READBACK),
-    (T.READBACK, TI.READ_RESPONSE): _r(
-        "0x8F8B FirmwareVersionAlert with the version read; activated = it is the image's",
-        T.DONE),
-    (T.READBACK, TI.READBACK_TIMER): _r(
-        "send Read Attributes (CurrentFileVersion, ImageUpgradeStatus); on the last try without "
-        "answer, 0x8F8B with the last known version, activated = False, and CS08 reads of the "
-        "device answer responseCode 1 until it answers again", T.READBACK, T.DONE),
-}
-
-
-_TERMINAL = frozenset({TargetState.DONE, TargetState.FAILED, TargetState.DISCARDED})
-
-
-@dataclass
-class _Target:
-    device: int
-    request_id: str
-    state: TargetState = TargetState.NOTIFIED
-    notifies: int = 0
-    timer: Any = None  # the armed timer, None when none is
-    timer_event: TargetInput = TargetInput.STALL_TIMER
-    timer_handle: Any = None  # one timer per target, re-armed in place
-    last_block_ms: int | None = None
-    not_before_ms: int = 0
-    waited: bool = False
-    reads: int = 0
-    hardware_version: int | None = None
-    image: ota_image.OtaImage | None = None
-    executed_ms: int = 0  # when the activating Upgrade End Response told it to activate
-    #: HCALCS (SR 11.1): activation waits for CS06; then the CS06 command's originator counter.
-    by_command: bool = False
-    command_counter: int | None = None
-
-
-@dataclass
-class _Stored:
-    request_id: str
-    data: bytes
-    image: ota_image.OtaImage
-    targets: dict[int, _Target] = field(default_factory=dict)
-    by_command: bool = False  # SR 11.1: its targets activate on CS06 only
-
-
-@dataclass(frozen=True)
-class HubViolation:
-    time_ms: int
-    device: int
-    reason: str
 
 
 class CommsHub:
@@ -296,13 +119,9 @@ class CommsHub:
         stall_timeout_ms: int = 60_000,
         max_notifies: int = 3,
         endpoint: int = OTA_ENDPOINT,
-        faults: frozenset[str] = frozenset(),
     ) -> None:
         if rules not in ("wg-2016", "as-implemented"):
             raise HarnessUsageError(f"rules must be 'wg-2016' or 'as-implemented', not {rules!r}")
-        unknown = set(faults) - set(HUB_FAULTS)
-        if unknown:
-            raise HarnessUsageError(f"unknown hub faults: {', '.join(sorted(unknown))}")
         if not 1 <= query_jitter <= 100:
             raise HarnessUsageError("query_jitter must be 1..100")
         self.clock = clock
@@ -322,7 +141,6 @@ class CommsHub:
         self.stall_timeout_ms = stall_timeout_ms
         self.max_notifies = max_notifies
         self.endpoint = endpoint
-        self.faults = frozenset(faults)
 
         self.paired: dict[int, str] = {}
         self.known_versions: dict[int, int] = {}
@@ -446,39 +264,13 @@ class CommsHub:
         ``ProtocolError`` for a frame that does not decode or is not a CS08 command."""
         frame, payload = gbcs_wan.decode(data)
         if isinstance(payload, gbcs.ActivateFirmwareCommand):
-            return self._on_activate_firmware(frame, payload)
+            return hub_activation.on_activate_firmware(self, frame, payload)
         if not isinstance(payload, gbcs.FirmwareVersionCommand):
             raise ValidationError(f"the hub serves CS08 and CS06 only, not {type(payload).__name__}",
                                   field="frame.other_info.message_code")
         device = frame.recipient_title
-        version = self.read_firmware_version(device)
-        if device in self.read_failed and "cs08-answers-stale" not in self.faults:
-            version = None
+        version = self._cs08_version(device, self.read_firmware_version(device))
         return gbcs_wan.cs08_response(device=device, counter=self._next_counter(), file_version=version)
-
-    def _on_activate_firmware(self, frame: gbcs.GbcsFrame, cmd: gbcs.ActivateFirmwareCommand) -> bytes:
-        """CS06 for an HCALCS, answered in its name: a future-dated one is acknowledged (NULL)
-        and executed at its time, its outcome alerted (0x00CA); an immediate one is executed
-        now and answered with the outcome known now (the activation command given, or why not)."""
-        device = frame.recipient_title
-        counter = self._next_counter()
-        if cmd.is_future_dated:
-            assert cmd.execution_date_time is not None
-            delay = max(0, gbcs_wan.from_gbcs_time(cmd.execution_date_time) - self.clock.now_ms)
-            image_hash, command_counter = cmd.manufacturer_image_hash, cmd.originator_counter
-
-            def execute() -> None:
-                self._activate_by_command(device, image_hash, command_counter)
-
-            self.clock.call_later(delay, execute)
-            return gbcs_wan.activate_response(device=device, counter=counter, outcome=None)
-        code = self._activate_by_command(device, cmd.manufacturer_image_hash, cmd.originator_counter)
-        target = self._target_for(device) or self._finished.get(device)
-        version = (target.image.header.file_version if code is gbcs.ActivationResponseCode.SUCCESS
-                   and target is not None and target.image is not None
-                   else self.known_versions.get(device, 0))
-        return gbcs_wan.activate_response(device=device, counter=counter,
-                                          outcome=gbcs.ExecutionOutcome(code, version.to_bytes(4, "big")))
 
     def next_event(self) -> HubEvent | None:
         return self._events.popleft() if self._events else None
@@ -542,7 +334,7 @@ class CommsHub:
             return None
         return stored.targets.get(device)
 
-    def _on_query(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+    def _on_query(self, frame: HanFrame, tsn: int, cmd: oc.QueryNextImageRequest) -> None:
         target = self._target_for(frame.src)
         no_image = oc.QueryNextImageResponse(status=Status.NO_IMAGE_AVAILABLE)
         if target is None or not self._allowed(target, TI.QUERY):
@@ -563,7 +355,7 @@ class CommsHub:
             file_version=h.file_version, image_size=len(stored.data)))
         self._step(target, TI.QUERY, T.DOWNLOADING)
 
-    def _on_block_request(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+    def _on_block_request(self, frame: HanFrame, tsn: int, cmd: oc.ImageBlockRequest) -> None:
         target = self._target_for(frame.src)
         stored = self.stored
         if target is None or stored is None or not self._allowed(target, TI.BLOCK_REQUEST):
@@ -596,19 +388,14 @@ class CommsHub:
                 minimum_block_period=self.minimum_block_period_ms))
             self._step(target, TI.BLOCK_REQUEST)
             return
-        size = min(cmd.maximum_data_size, self.max_block_data)
-        offset = cmd.file_offset
-        if "send-misplaced-block" in self.faults:
-            offset += 1
-        if "send-oversize-block" in self.faults:
-            size = min(size + 1, oc.MAX_IMAGE_DATA)
+        offset, size = self._block_to_send(cmd.file_offset, min(cmd.maximum_data_size, self.max_block_data))
         data = stored.data[offset:offset + size]
         self._reply(frame, tsn, oc.ImageBlockResponse(
             status=Status.SUCCESS, manufacturer_code=h.manufacturer_code, image_type=h.image_type,
             file_version=h.file_version, file_offset=offset, image_data=data))
         self._step(target, TI.BLOCK_REQUEST)
 
-    def _on_end_request(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+    def _on_end_request(self, frame: HanFrame, tsn: int, cmd: oc.UpgradeEndRequest) -> None:
         target = self._target_for(frame.src)
         status = Status(cmd.status)
         event = {Status.SUCCESS: TI.END_SUCCESS, Status.REQUIRE_MORE_IMAGE: TI.END_REQUIRE_MORE}.get(
@@ -645,7 +432,7 @@ class CommsHub:
                 else TransferResponseCode.FILE_TRANSFER_FAILURE)
         self._alert(target, code)
 
-    def _on_read_response(self, device: int, cmd: Any) -> None:
+    def _on_read_response(self, device: int, cmd: ReadAttributesResponse) -> None:
         version: int | None = None
         for record in cmd.records:
             if record.attribute_id == OtaAttribute.CURRENT_FILE_VERSION and record.status == Status.SUCCESS:
@@ -690,20 +477,46 @@ class CommsHub:
             delay = self.activation_offset_s * 1000 + self.readback_delay_ms
             self._arm(target, delay, TI.READBACK_TIMER)
         elif event is TI.READBACK_TIMER:
-            if "no-readback" in self.faults:
-                self._step(target, event, T.DONE)
-                self._version_alert(target, self._image_of(target).header.file_version)
-                return
-            if target.reads >= self.readback_tries:
-                self._step(target, event, T.DONE)
-                self.read_failed.add(target.device)
-                self._version_alert(target, self.known_versions.get(target.device, 0), activated=False)
-                return
-            self._step(target, event, T.READBACK)
-            target.reads += 1
-            self._send(target.device, ReadAttributes(attribute_ids=(
-                OtaAttribute.CURRENT_FILE_VERSION, OtaAttribute.IMAGE_UPGRADE_STATUS)))
-            self._arm(target, self.readback_timeout_ms, TI.READBACK_TIMER)
+            self._on_readback_timer(target)
+
+    def _on_readback_timer(self, target: _Target) -> None:
+        """Read the version back (Read Attributes); after the last unanswered try, 0x8F8B with
+        the last known version and activated False, and CS08 answers responseCode 1."""
+        event = TI.READBACK_TIMER
+        if target.reads >= self.readback_tries:
+            self._step(target, event, T.DONE)
+            self.read_failed.add(target.device)
+            self._version_alert(target, self.known_versions.get(target.device, 0), activated=False)
+            return
+        self._step(target, event, T.READBACK)
+        target.reads += 1
+        self._send(target.device, ReadAttributes(attribute_ids=(
+            OtaAttribute.CURRENT_FILE_VERSION, OtaAttribute.IMAGE_UPGRADE_STATUS)))
+        self._arm(target, self.readback_timeout_ms, TI.READBACK_TIMER)
+
+    # ---------------------------------------------------------------- hooks (faults override them)
+    #: The names of the faults switched on (none: this is the reference).
+    faults: ClassVar[frozenset[str]] = frozenset()
+
+    def _block_to_send(self, offset: int, size: int) -> tuple[int, int]:
+        """(offset, size) of the Image Block Response: the offset asked, at most the size asked."""
+        return offset, size
+
+    def _cs08_version(self, device: int, version: int | None) -> int | None:
+        """The version CS08 answers: none (responseCode 1) while the last read-back went unanswered."""
+        return None if device in self.read_failed else version
+
+    def _reported_code(self, code: TransferResponseCode) -> TransferResponseCode:
+        """The CCS08 response code sent: the outcome as it was."""
+        return code
+
+    def _activated(self, target: _Target, version: int, activated: bool | None) -> bool:
+        """activateImage of 0x8F8B: the version read back is the image's (or ``activated``)."""
+        return version == self._image_of(target).header.file_version if activated is None else activated
+
+    def _hash_matches(self, target: _Target, image_hash: bytes) -> bool:
+        """CS06 activates only the held image whose Manufacturer Image hash it names."""
+        return image_hash == hashlib.sha256(self._image_of(target).manufacturer_image).digest()
 
     # ---------------------------------------------------------------- helpers
     def _allowed(self, target: _Target, event: TargetInput) -> bool:
@@ -781,8 +594,7 @@ class CommsHub:
                         version: int | None) -> None:
         """Queue CCS08 for the DCC, as the GBCS frame the WAN carries."""
         now = self.clock.now_ms
-        if code is TransferResponseCode.IMAGE_DISCARDED and "discard-as-transfer-failure" in self.faults:
-            code = TransferResponseCode.FILE_TRANSFER_FAILURE
+        code = self._reported_code(code)
         frame = gbcs_wan.transfer_alert(hub=self.eui64, counter=self._next_counter(), virtual_ms=now,
                                         device=device, file_version=version, response_code=code)
         self._events.append(FirmwareTransferAlert(request_id, device, code, now, frame))
@@ -790,14 +602,12 @@ class CommsHub:
             self.dcc_notify()
 
     def _version_alert(self, target: _Target, version: int, *, activated: bool | None = None) -> None:
-        expected = self._image_of(target).header.file_version
-        ok = version == expected if activated is None else activated
-        ok = ok or "8f8b-always-activated" in self.faults
+        ok = self._activated(target, version, activated)
         if target.command_counter is not None:  # HCALCS: CS06's outcome, not 0x8F8B
             code = (gbcs.ActivationResponseCode.SUCCESS if ok
                     else gbcs.ActivationResponseCode.ACTIVATION_FAILURE)
-            self._activation_outcome(target.request_id, target.device, target.command_counter,
-                                     target.executed_ms, code, version)
+            hub_activation.outcome_alert(self, target.request_id, target.device, target.command_counter,
+                                         target.executed_ms, code, version)
             self._finished.pop(target.device, None)
             return
         frame = gbcs_wan.version_alert(device=target.device, counter=self._next_counter(),
@@ -812,47 +622,6 @@ class CommsHub:
         for device in targets:
             self._transfer_event(request_id, device, code, None)
 
-    def _activation_outcome(self, request_id: str, device: int, counter: int, executed_ms: int,
-                            code: gbcs.ActivationResponseCode, version: int | None) -> None:
-        """Queue the CS06 future-dated outcome alert (0x00CA): 0x8F66 actioned with success,
-        else 0x8F67 with the response code and the version the device runs."""
-        alert = (gbcs.AlertCode.FUTURE_DATED_ACTIONED if code is gbcs.ActivationResponseCode.SUCCESS
-                 else gbcs.AlertCode.FUTURE_DATED_NOT_ACTIONED)
-        frame = gbcs_wan.activation_alert(device=device, counter=self._next_counter(),
-                                          command_counter=counter, executed_ms=executed_ms, alert=alert,
-                                          response_code=code, file_version=version)
-        self._events.append(ActivationOutcome(request_id, device, int(code), self.clock.now_ms, frame))
-        if self.dcc_notify is not None:
-            self.dcc_notify()
-
-    def _activate_by_command(self, device: int, image_hash: bytes,
-                             counter: int) -> gbcs.ActivationResponseCode:
-        """CS06 reaches its execution time: activate if the hash is the held image's. Returns
-        SUCCESS when the activation command was given, else the response code alerted."""
-        target = self._target_for(device) or self._finished.get(device)
-        now = self.clock.now_ms
-        if target is None or target.state is not T.AWAITING_ACTIVATION or not target.by_command:
-            code = gbcs.ActivationResponseCode.NO_IMAGE_HELD
-        elif (image_hash != hashlib.sha256(self._image_of(target).manufacturer_image).digest()
-              and "skip-hash-check" not in self.faults):
-            code = gbcs.ActivationResponseCode.HASH_MISMATCH
-        else:
-            code = gbcs.ActivationResponseCode.SUCCESS
-        if code is not gbcs.ActivationResponseCode.SUCCESS or target is None:
-            self._activation_outcome("" if target is None else target.request_id, device, counter, now, code,
-                                     self.known_versions.get(device))
-            return code
-        target.command_counter = counter
-        self._step(target, TI.ACTIVATION_COMMAND, T.READBACK)
-        h = self._image_of(target).header
-        utc = self._utc_now()
-        self._send(device, oc.UpgradeEndResponse(
-            manufacturer_code=h.manufacturer_code, image_type=h.image_type, file_version=h.file_version,
-            current_time=utc, upgrade_time=utc))
-        target.executed_ms = now
-        self._arm(target, self.readback_delay_ms, TI.READBACK_TIMER)
-        return code
-
     def _next_counter(self) -> int:
         self._gbcs_counter += 1
         return self._gbcs_counter
@@ -863,111 +632,15 @@ class CommsHub:
     def _utc_now(self) -> int:
         return UTC_EPOCH_OFFSET_S + self.clock.now_ms // 1000
 
-    def _send(self, device: int, cmd: Any) -> None:
+    def _send(self, device: int, cmd: oc.Command) -> None:
         self._tsn = (self._tsn + 1) & 0xFF
         self._out.append(make_frame(self.eui64, device, self.endpoint, OTA_ENDPOINT, SE_PROFILE_ID,
                                   OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=self._tsn)))
         if self.han_notify is not None:
             self.han_notify()
 
-    def _reply(self, frame: HanFrame, tsn: int, cmd: Any) -> None:
+    def _reply(self, frame: HanFrame, tsn: int, cmd: oc.Command) -> None:
         self._out.append(make_frame(self.eui64, frame.src, self.endpoint, frame.src_endpoint,
                                   frame.profile_id, OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))
         if self.han_notify is not None:
             self.han_notify()
-
-
-class HandHeldTerminal:
-    """An installer's Hand Held Terminal offering an image locally, as an OTA server would.
-
-    It sends Image Notify to a device and serves Query Next Image, blocks and Upgrade End with
-    immediate activation. The working group banned such local upgrades: a conforming device
-    refuses every one of these frames (the HHT records what it receives as evidence).
-    """
-
-    def __init__(self, clock: VirtualClock, *, eui64: int, image: bytes,
-                 max_image_bytes: int = DEFAULT_MAX_WHOLE_IMAGE_BYTES) -> None:
-        self.clock = clock
-        self.eui64 = eui64
-        self.data = bytes(image)
-        self.image = ota_image.parse_image(self.data, max_size=max_image_bytes)
-        self.received: list[tuple[int, HanFrame]] = []
-        self.upgrade_ends: list[tuple[int, Status]] = []
-        self._out: deque[HanFrame] = deque()
-        #: set by the HanNetwork this node is attached to: called on each frame queued.
-        self.han_notify: Callable[[], None] | None = None
-        self._tsn = 0
-
-    def offer(self, device: int, *, query_jitter: int = 100) -> None:
-        h = self.image.header
-        self._send(device, self._next_tsn(), oc.ImageNotify(
-            payload_type=oc.ImageNotifyPayloadType.NEW_FILE_VERSION, query_jitter=query_jitter,
-            manufacturer_code=h.manufacturer_code, image_type=h.image_type,
-            new_file_version=h.file_version))
-
-    def push_block(self, device: int, offset: int = 0, size: int = 64) -> None:
-        """An unsolicited Image Block Response (a local tool pushing data)."""
-        h = self.image.header
-        self._send(device, self._next_tsn(), oc.ImageBlockResponse(
-            status=Status.SUCCESS, manufacturer_code=h.manufacturer_code, image_type=h.image_type,
-            file_version=h.file_version, file_offset=offset, image_data=self.data[offset:offset + size]))
-
-    def push_activation(self, device: int) -> None:
-        """An unsolicited Upgrade End Response telling the device to activate now."""
-        h = self.image.header
-        self._send(device, self._next_tsn(), oc.UpgradeEndResponse(
-            manufacturer_code=h.manufacturer_code, image_type=h.image_type,
-            file_version=h.file_version, current_time=0, upgrade_time=0))
-
-    def next_frame(self) -> HanFrame | None:
-        return self._out.popleft() if self._out else None
-
-    def receive(self, frame: HanFrame) -> None:
-        self.received.append((self.clock.now_ms, frame))
-        try:
-            header, decoded = oc.decode_command(frame.payload)
-        except ProtocolError:
-            return
-        cmd: Any = decoded
-        h = self.image.header
-        if isinstance(cmd, oc.QueryNextImageRequest):
-            self._send(frame.src, header.tsn, oc.QueryNextImageResponse(
-                status=Status.SUCCESS, manufacturer_code=h.manufacturer_code, image_type=h.image_type,
-                file_version=h.file_version, image_size=len(self.data)))
-        elif isinstance(cmd, oc.ImageBlockRequest):
-            offset = cmd.file_offset
-            self._send(frame.src, header.tsn, oc.ImageBlockResponse(
-                status=Status.SUCCESS, manufacturer_code=h.manufacturer_code, image_type=h.image_type,
-                file_version=h.file_version, file_offset=offset,
-                image_data=self.data[offset:offset + cmd.maximum_data_size]))
-        elif isinstance(cmd, oc.UpgradeEndRequest):
-            self.upgrade_ends.append((self.clock.now_ms, Status(cmd.status)))
-            if cmd.status == Status.SUCCESS:
-                self._send(frame.src, header.tsn, oc.UpgradeEndResponse(
-                    manufacturer_code=h.manufacturer_code, image_type=h.image_type,
-                    file_version=h.file_version, current_time=0, upgrade_time=0))
-
-    def _next_tsn(self) -> int:
-        self._tsn = (self._tsn + 1) & 0xFF
-        return self._tsn
-
-    def _send(self, device: int, tsn: int, cmd: Any) -> None:
-        self._out.append(make_frame(self.eui64, device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID,
-                                  OTA_CLUSTER_ID, oc.encode_command(cmd, tsn=tsn)))
-        if self.han_notify is not None:
-            self.han_notify()
-
-
-def target_transitions_markdown() -> str:
-    """The hub's per-device transfer table as Markdown (for docs/reference-models.md)."""
-    lines = ["| state | input | next state(s) | action |", "|---|---|---|---|"]
-    for (state, event), row in TARGET_TRANSITIONS.items():
-        nexts = ", ".join(s.value for s in TargetState if s in row.next_states)
-        lines.append(f"| {state.value} | {event.value} | {nexts} | {row.action} |")
-    return "\n".join(lines) + "\n"
-
-
-def hub_faults_markdown() -> str:
-    lines = ["| fault | the hub then |", "|---|---|"]
-    lines += [f"| `{name}` | {text} |" for name, text in HUB_FAULTS.items()]
-    return "\n".join(lines) + "\n"

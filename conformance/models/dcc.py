@@ -25,51 +25,59 @@ went live; docs/reference-dcc.md has the table):
   next free slot of its Supplier. Within ``service_level_ms`` as long as a Supplier gets no
   more than ``(service_level_ms - alert_window_ms) / stagger_interval_ms`` alerts at once.
 
-``faults`` switches on deliberate deviations for the mutation tests (see :data:`FAULTS`).
+The request checks are in :mod:`.dcc_validation`, the DCC's records and the hub events it reads
+in :mod:`.dcc_records`. The class here is the specification; its named faults (deliberate
+deviations for the mutation tests) are subclasses that override its small hook methods, in
+:mod:`.faults.dcc_faults`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import random
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import partial
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, cast
 
 from hanota.conformance.models import dcc_activation, gbcs_wan
 from hanota.conformance.models.clock import VirtualClock
 from hanota.conformance.models.inventory import SmartMeteringInventory
 from hanota.conformance.models.service_request import (
-    SR_11_4_ROLES,
-    Acknowledged,
     ActivateFirmwareRequest,
     Alert,
-    DeviceRejection,
     FirmwareConfirmedAlert,
     Rejected,
-    RejectReason,
     RequestProcessedAlert,
     RequestVariant,
     ServiceRequestResponse,
-    SupplierRole,
     TransferOutcomeAlert,
     UpdateFirmwareRequest,
-    WarningResponse,
 )
 from hanota.protocol import gbcs
-from hanota.protocol.errors import HarnessUsageError, ProtocolError, SignatureMissingError
-from hanota.protocol.fragments import parse_fragment, reassemble, split_image
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
 from hanota.protocol.gbt import split
 from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
-from hanota.protocol.ota_image import ImageFormat, OtaImage, parse_image
-from hanota.protocol.signatures import verify_image
+from hanota.protocol.ota_image import OtaImage
+
+from .dcc_records import (
+    DeviceRecord,
+    HubEventLike,
+    HubPort,
+    MeterRecord,
+    _Alert8F8B,
+    _Ccs08,
+    _DeviceProgress,
+    _Distribution,
+    _event_kind,
+    _Premises,
+    _TransferAlertEvent,
+    _VersionAlertEvent,
+)
+from .dcc_validation import RequestChecks
 
 __all__ = [
     "DEFAULT_MAX_IMAGE_BYTES",
-    "FAULTS",
     "Dcc",
     "DeviceRecord",
     "HubPort",
@@ -79,144 +87,10 @@ __all__ = [
 
 Rules = Literal["wg-2016", "as-implemented"]
 
-#: Deliberate deviations, each one a DCC the suite must catch.
-FAULTS: dict[str, str] = {
-    "group-alerts": "one alert per device naming every Supplier, delivered to the first only",
-    "inventory-from-request": "writes the requested version into the inventory on acceptance, "
-                              "never the version read back",
-    "no-alert-a": "never sends alert (a)",
-    "no-alert-c": "never sends alert (c)",
-    "allow-override": "distributes at once even if another distribution is in progress",
-    "accept-oversize": "skips the image size limit",
-    "no-fragmentation": "under wg-2016, refuses an image above the size limit instead of delivering "
-                        "it in fragments it makes itself",
-    "no-stagger": "delivers every alert the moment it is raised, however close to the last one",
-    "accept-non-supplier": "skips the requester checks (Supplier, role, responsibility)",
-    "alert-c-too-late": "delivers alert (c) after its service level",
-    "reject-at-limit": "refuses a whole image of exactly the size limit (an off-by-one size check)",
-    "accept-empty-image": "accepts and distributes an image whose Manufacturer Image is empty",
-    "lock-out-second-supplier": "once a Supplier has updated a device, refuses every other "
-                                "Supplier's request for it (precedence)",
-    "warn-all-invalid": "names every refused device in InvalidDeviceIDList, whatever its reason",
-    "accept-any-role": "takes the request from a Supplier in any DCC user role",
-    "act-on-duplicates": "distributes once per occurrence of a device in the DeviceIDList",
-    "activation-outcome-as-success": "passes every SR 11.3 (CS06) outcome on as 0x8F66 success",
-    "drop-image-discarded": "under as-implemented, does not pass on CCS08 'Image Discarded' "
-                            "(response code 1, N61)",
-    "no-n60": "under as-implemented, does not pass on a CCS08 Success (N60)",
-    "ccs08-code-lost": "passes every CCS08 failure on as response code 3 File Transfer Failure, "
-                       "whatever the hub's code",
-    "cs08-failure-as-success": "takes a CS08 responseCode 1 (read failed) as a read of the version "
-                               "the inventory holds",
-    "8f8b-result-ignored": "alert (c) reports activateImage 0 whatever the hub's 0x8F8B said",
-}
-
-_TARGET_KINDS = frozenset({"ihd", "ppmid"})
-_AS_IMPLEMENTED_VARIANTS = frozenset({RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE,
-                                      RequestVariant.SR_11_1_UPDATE_FIRMWARE})
 _NEVER_TIMEOUT = 0
 
 
-class HubPort(Protocol):
-    """The DCC-side (WAN) face of a Communications Hub, as the DCC uses it."""
-
-    @property
-    def eui64(self) -> int: ...
-
-    def start_distribution(self, request_id: str, targets: Sequence[int]) -> None: ...
-
-    def receive_wan_block(self, block: bytes) -> None: ...
-
-    def read_firmware_version(self, device: int) -> int | None: ...
-
-    def next_event(self) -> Any: ...
-
-
-@runtime_checkable
-class _TransferAlertEvent(Protocol):
-    """CCS08 Firmware Transfer Alert (comms_hub.FirmwareTransferAlert)."""
-
-    request_id: str
-    device: int
-    response_code: int
-    time_ms: int
-
-
-@runtime_checkable
-class _VersionAlertEvent(Protocol):
-    """0x8F8B after activation (comms_hub.FirmwareVersionAlert)."""
-
-    request_id: str
-    device: int
-    firmware_version: int
-    activated: bool
-    time_ms: int
-
-
-@dataclass(frozen=True)
-class MeterRecord:
-    """An ESME or GSME at a premises and the Supplier responsible for it."""
-
-    eui64: int
-    fuel: Literal["electricity", "gas"]
-    supplier: str
-
-
-@dataclass
-class DeviceRecord:
-    """What the DCC knows of a HAN device (from commissioning)."""
-
-    eui64: int
-    kind: str
-    premises_id: str
-    manufacturer_code: int
-    image_type: int
-    public_key: Any
-    paired: bool = True
-    #: commissioned in the Smart Metering Inventory (else installed, not commissioned).
-    commissioned: bool = True
-    #: the device's recorded GBCS version supports the request (the reference profile keeps
-    #: a flag, not a version number: no public figure is at hand).
-    gbcs_supports_request: bool = True
-
-
-@dataclass
-class _Premises:
-    premises_id: str
-    hub: HubPort
-    meters: tuple[MeterRecord, ...]
-    busy: _Distribution | None = None
-    queue: deque[_Distribution] = field(default_factory=deque)
-    index: int = 0  # registration order: the order poll visits premises in
-    hub_notifies: bool = False
-
-
-@dataclass
-class _Distribution:
-    request: UpdateFirmwareRequest
-    premises: _Premises
-    targets: tuple[int, ...]
-    #: the image alone, or its fragments in order (each one distributed as one image).
-    pieces: tuple[bytes, ...]
-    pending: set[int] = field(default_factory=set)
-    sent: int = 0
-    blocks: int = 0
-
-
-@dataclass
-class _DeviceProgress:
-    request: UpdateFirmwareRequest
-    distribution: _Distribution
-    timeout: Any = None
-    #: the upgrade was due (activated, failed or timed out): the hub may take the next image.
-    due: bool = False
-    #: alert (c) raised: the device is free for another request.
-    resolved: bool = False
-    #: the hub's CS08 alert 0x8F8B, decoded: (activateImage, executionDateTime as virtual ms).
-    activation: tuple[int, int] | None = None
-
-
-class Dcc:
+class Dcc(RequestChecks):
     """The DCC: takes firmware Service Requests, distributes, alerts, keeps the inventory."""
 
     def __init__(
@@ -232,14 +106,10 @@ class Dcc:
         max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
         gbt_block_size: int = 1024,
         stagger_interval_ms: int = 1_000,
-        faults: frozenset[str] = frozenset(),
         inventory: SmartMeteringInventory | None = None,
     ) -> None:
         if rules not in ("wg-2016", "as-implemented"):
             raise HarnessUsageError(f"unknown rule set {rules!r}")
-        unknown = set(faults) - FAULTS.keys()
-        if unknown:
-            raise HarnessUsageError(f"unknown DCC faults: {sorted(unknown)}")
         if not 0 <= alert_window_ms <= service_level_ms:
             raise HarnessUsageError("alert_window_ms must lie within service_level_ms")
         if not 0 <= stagger_interval_ms <= service_level_ms:
@@ -256,9 +126,6 @@ class Dcc:
         self.stagger_interval_ms = stagger_interval_ms
         #: when each Supplier's latest alert is due: the next one comes a stagger interval later.
         self._last_due: dict[str, int] = {}
-        #: the Suppliers whose request updated each device (the lock-out-second-supplier fault).
-        self._updated_by: dict[int, str] = {}
-        self.faults = frozenset(faults)
         self.inventory = inventory if inventory is not None else SmartMeteringInventory()
         self._premises: dict[str, _Premises] = {}
         #: premises whose hub may have events queued (hubs with ``dcc_notify`` say so)...
@@ -358,202 +225,73 @@ class Dcc:
             dist = _Distribution(request, premises, tuple(targets), pieces, set(targets))
             for device in targets:
                 self._progress[device] = _DeviceProgress(request, dist)
-                self._updated_by[device] = request.requester
-                if "inventory-from-request" in self.faults:
-                    self.inventory._record_unconfirmed(device, request.file_version,
-                                                       time_ms=self.clock.now_ms,
-                                                       request_id=request.request_id)
-            if premises.busy is None or "allow-override" in self.faults:
+                self._accepted(device, request)
+            if self._may_start(premises):
                 self._start(dist)
             else:
                 premises.queue.append(dist)
-        seen: set[int] = set()
-        for device in accepted:  # only the act-on-duplicates fault lists one twice
-            if device in seen:
-                premises = self._premises[self._devices[device].premises_id]
-                premises.queue.append(_Distribution(request, premises, (device,), pieces, {device}))
-            seen.add(device)
         return response
 
-    def _own_fragments(self, request: UpdateFirmwareRequest) -> UpdateFirmwareRequest:
-        """Under the working group's rules the DCC is the fragmentation mechanism
-        (SECMP7-FRAG-001): it cuts a whole image above the size limit into fragments within it,
-        which are then checked and distributed as a Supplier's fragments are. SR 11.4 as
-        implemented has no such mechanism."""
-        image, limit = request.firmware_image, self.max_image_bytes
-        if (self.rules != "wg-2016" or request.fragments or len(image) <= limit
-                or self.faults & {"accept-oversize", "no-fragmentation"}):
-            return request
-        try:
-            pieces = tuple(split_image(image, max_bytes=limit, fmt=ImageFormat.GBCS,
-                                       max_whole_bytes=max(len(image), 1)))
-        except ProtocolError:
-            return request  # not an image it can cut: validation refuses it and says why
-        return replace(request, fragments=pieces)
+    # -- hooks: each a rule of the specification that a fault (faults/dcc_faults.py) overrides
+    #: The names of the faults switched on (none: this is the reference).
+    faults: ClassVar[frozenset[str]] = frozenset()
+
+    def _accepted(self, device: int, request: UpdateFirmwareRequest) -> None:
+        """A request was accepted for ``device``. The inventory changes only when a version is
+        read back (alert (c)); no Supplier gains precedence by it."""
+
+    def _may_start(self, premises: _Premises) -> bool:
+        """One distribution per hub at a time: a second one would discard the first's image."""
+        return premises.busy is None
+
+    def _alert_processed(self, dist: _Distribution) -> None:
+        """Alert (a) for each target once its hub holds the whole image."""
+        now = self.clock.now_ms
+        for device in dist.targets:
+            self._raise_alert(RequestProcessedAlert(
+                supplier="", device=device, request_id=dist.request.request_id, time_ms=now,
+                delivered_ms=now, image_bytes=sum(len(p) for p in dist.pieces), blocks=dist.blocks,
+                file_version=dist.request.file_version))
+
+    def _passed_on(self, code: int) -> tuple[bool, int]:
+        """Whether a CCS08 outcome is passed on to the Suppliers (as implemented: each one, N60
+        or N61; the minutes removed alert (b)) and with which response code (the hub's)."""
+        return self.rules == "as-implemented", code
+
+    def _confirm_inventory(self, device: int, version: int, request: UpdateFirmwareRequest) -> None:
+        """The inventory takes the version read back from the device, and nothing else."""
+        self.inventory.confirm(device, version, time_ms=self.clock.now_ms, request_id=request.request_id)
+
+    def _raise_confirmation(self, alert: FirmwareConfirmedAlert) -> None:
+        """Alert (c), within its service level."""
+        self._raise_alert(alert)
+
+    def _activation_result(self, progress: _DeviceProgress) -> int | None:
+        """activateImage as alert (c) reports it: the hub's 0x8F8B says (None without one)."""
+        return None if progress.activation is None else progress.activation[0]
+
+    def _failed_read(self, device: int, code: int) -> tuple[int | None, int]:
+        """A CS08 read that failed reads no version."""
+        return None, code
+
+    def _activation_outcome(self, code: int, alert: int) -> tuple[int, int]:
+        """An SR 11.3 (CS06) outcome is passed on as the hub reported it (dcc_activation)."""
+        return code, alert
+
+    def _batches(self, suppliers: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+        """(Supplier, recipients) of each copy of an alert: one each, addressed to it alone."""
+        return [(s, (s,)) for s in suppliers]
+
+    def _random_delay_ms(self) -> int:
+        """An alert waits a seeded random stagger within the alert window."""
+        return self.rng.randrange(self.alert_window_ms) if self.alert_window_ms > 0 else 0
+
+    def _next_slot(self, due: int, last: int | None) -> int:
+        """A Supplier's alerts at least the stagger interval apart: its next free slot."""
+        return due if last is None else max(due, last + self.stagger_interval_ms)
 
     def response(self, request_id: str) -> ServiceRequestResponse | None:
         return self._responses.get(request_id)
-
-    def _validate(self, request: UpdateFirmwareRequest) -> ServiceRequestResponse:
-        rid = request.request_id
-
-        def reject(reason: RejectReason, detail: str,
-                   invalid: tuple[DeviceRejection, ...] = ()) -> Rejected:
-            return Rejected(rid, reason, detail, invalid)
-
-        if rid in self._responses:
-            return reject(RejectReason.DUPLICATE_REQUEST_ID, f"request_id {rid!r} was already used")
-        check_requester = "accept-non-supplier" not in self.faults
-        if check_requester and request.requester not in self._suppliers:
-            return reject(RejectReason.REQUESTER_NOT_A_SUPPLIER,
-                          f"{request.requester!r} holds no Supplier role at the DCC")
-        if (check_requester and request.requester_role not in SR_11_4_ROLES
-                and "accept-any-role" not in self.faults):
-            return reject(RejectReason.ROLE_MAY_NOT_SEND,
-                          f"sent in the role {request.requester_role.value}; only an Import or a Gas "
-                          "Supplier may send it")
-        as_implemented = self.rules == "as-implemented"
-        if (as_implemented and request.variant not in _AS_IMPLEMENTED_VARIANTS) or (
-                not as_implemented and request.variant is RequestVariant.SR_11_1_UPDATE_FIRMWARE):
-            return reject(RejectReason.VARIANT_NOT_SUPPORTED,
-                          "as implemented, SR 11.4 'Update PPMID Firmware' (PPMIDs) and SR 11.1 'Update "
-                          "Firmware' (HCALCSs) exist; HCALCSs are not in the minutes")
-        parsed = self._check_image(request)
-        if isinstance(parsed, Rejected):
-            return parsed
-        valid: list[int] = []
-        invalid: list[DeviceRejection] = []
-        key_verdicts: dict[int, DeviceRejection | None] = {}
-        # A device listed twice is acted on once (the reference profile's reading).
-        listed = (request.device_ids if "act-on-duplicates" in self.faults
-                  else dict.fromkeys(request.device_ids))
-        for device in listed:
-            problem = self._check_device(request, device, parsed, key_verdicts, check_requester)
-            if problem is None:
-                valid.append(device)
-            else:
-                invalid.append(problem)
-        if "warn-all-invalid" in self.faults:
-            invalid = [replace(p, reason=RejectReason.UNKNOWN_DEVICE) for p in invalid]
-        if not valid:
-            reasons = {p.reason for p in invalid}
-            reason = reasons.pop() if len(reasons) == 1 else RejectReason.NO_VALID_DEVICES
-            detail = "; ".join(f"{d.device:#018x}: {d.detail}" for d in invalid)
-            return reject(reason, detail, tuple(invalid))
-        if invalid:
-            return WarningResponse(rid, tuple(valid), tuple(invalid))
-        return Acknowledged(rid, tuple(valid))
-
-    def _check_image(self, request: UpdateFirmwareRequest) -> OtaImage | Rejected:
-        """The parsed image, or the Rejected answer."""
-        rid = request.request_id
-        image = request.firmware_image
-        limit = self.max_image_bytes
-        if request.fragments:
-            try:
-                for i, fragment in enumerate(request.fragments):
-                    try:
-                        parse_fragment(fragment, max_bytes=limit)
-                    except ProtocolError as err:
-                        err.field = f"fragments[{i}].{err.field}" if err.field else f"fragments[{i}]"
-                        raise
-                image = reassemble(request.fragments, max_fragment_bytes=limit)
-            except ProtocolError as err:
-                return Rejected(rid, RejectReason.FRAGMENTS_INVALID, err.describe())
-        too_big = len(image) >= limit if "reject-at-limit" in self.faults else len(image) > limit
-        if not request.fragments and too_big and "accept-oversize" not in self.faults:
-            return Rejected(rid, RejectReason.IMAGE_TOO_LARGE,
-                            f"image is {len(image)} bytes, the limit is {limit}; send it fragmented")
-        try:
-            parsed = self._parse(image, max(limit, len(image)))
-        except ProtocolError as err:
-            return Rejected(rid, RejectReason.IMAGE_MALFORMED, err.describe())
-        if not parsed.manufacturer_image and "accept-empty-image" not in self.faults:
-            return Rejected(rid, RejectReason.IMAGE_MALFORMED,
-                            "the Manufacturer Image is empty: a header alone is no firmware")
-        if parsed.header.file_version != request.file_version:
-            return Rejected(rid, RejectReason.FIRMWARE_VERSION_MISMATCH,
-                            f"FirmwareVersion {request.firmware_version.hex()} is file_version "
-                            f"{request.file_version:#010x}, the image header says "
-                            f"{parsed.header.file_version:#010x}")
-        return parsed
-
-    def _parse(self, image: bytes, max_size: int) -> OtaImage:
-        """``parse_image`` remembering the last image parsed: a Supplier sends the same image
-        to many premises, and parsing is pure (the signature is still checked per request)."""
-        last = self._last_parsed
-        if last is not None and last[1] == max_size and (last[0] is image or last[0] == image):
-            return last[2]
-        parsed = parse_image(image, max_size=max_size, expected_format=ImageFormat.GBCS)
-        self._last_parsed = (image, max_size, parsed)
-        return parsed
-
-    def _check_device(self, request: UpdateFirmwareRequest, device: int, parsed: OtaImage,
-                      key_verdicts: dict[int, DeviceRejection | None],
-                      check_requester: bool) -> DeviceRejection | None:
-        header = parsed.header
-        def bad(reason: RejectReason, detail: str) -> DeviceRejection:
-            return DeviceRejection(device, reason, detail)
-
-        record = self._devices.get(device)
-        if record is None:
-            return bad(RejectReason.UNKNOWN_DEVICE, "not in the Smart Metering Inventory")
-        sr_11_1 = request.variant is RequestVariant.SR_11_1_UPDATE_FIRMWARE
-        if (record.kind == "hcalcs") != sr_11_1 or record.kind not in _TARGET_KINDS | {"hcalcs"}:
-            return bad(RejectReason.NOT_A_HAN_FIRMWARE_TARGET,
-                       f"a {record.kind}: SR 11.1 is for HCALCSs, the other requests for PPMIDs or IHDs")
-        if record.kind == "ihd" and self.rules == "as-implemented":
-            return bad(RejectReason.DEVICE_KIND_OUT_OF_SCOPE,
-                       "IHDs left the scope of SECMP0007 as implemented (PPMIDs only)")
-        if not record.commissioned:
-            return bad(RejectReason.NOT_COMMISSIONED, "installed, not commissioned")
-        if not record.paired:
-            return bad(RejectReason.NOT_PAIRED_TO_HUB, "not paired to its premises' Communications Hub")
-        if not record.gbcs_supports_request:
-            return bad(RejectReason.GBCS_VERSION_NOT_SUPPORTED,
-                       "its recorded GBCS version does not support this request")
-        if check_requester:
-            premises = self._premises[record.premises_id]
-            fuels = {m.fuel for m in premises.meters if m.supplier == request.requester}
-            if not fuels:
-                return bad(RejectReason.NOT_RESPONSIBLE_SUPPLIER,
-                           f"{request.requester!r} supplies no meter at premises {record.premises_id!r}")
-            wanted = "gas" if request.requester_role is SupplierRole.GAS_SUPPLIER else "electricity"
-            if wanted not in fuels:
-                return bad(RejectReason.ROLE_NOT_HELD,
-                           f"{request.requester!r} is not the {wanted} Supplier at {record.premises_id!r}")
-        if (header.manufacturer_code, header.image_type) != (record.manufacturer_code, record.image_type):
-            return bad(RejectReason.IMAGE_NOT_FOR_DEVICE,
-                       f"image is for manufacturer {header.manufacturer_code:#06x} type "
-                       f"{header.image_type:#06x}, the device is {record.manufacturer_code:#06x} "
-                       f"type {record.image_type:#06x}")
-        # SR 11.1: GBCS leaves image validity to the manufacturer (domain.md §2): the DCC does
-        # not check the signature; the device does, and CS06's hash gates the activation.
-        verdict = None if sr_11_1 else key_verdicts.get(id(record.public_key), _UNSET)
-        if verdict is _UNSET:
-            verdict = self._check_signature(device, parsed, record.public_key)
-            key_verdicts[id(record.public_key)] = verdict
-        if verdict is not None:
-            return DeviceRejection(device, verdict.reason, verdict.detail)
-        earlier = self._updated_by.get(device)
-        if "lock-out-second-supplier" in self.faults and earlier not in (None, request.requester):
-            return bad(RejectReason.NOT_RESPONSIBLE_SUPPLIER,
-                       f"{earlier!r} updated this device and takes precedence")
-        progress = self._progress.get(device)
-        if progress is not None and not progress.resolved and "allow-override" not in self.faults:
-            return bad(RejectReason.DISTRIBUTION_IN_PROGRESS,
-                       "a distribution to this device is in progress; no request overrides another")
-        return None
-
-    @staticmethod
-    def _check_signature(device: int, parsed: OtaImage, public_key: Any) -> DeviceRejection | None:
-        try:
-            verify_image(parsed, public_key)
-        except SignatureMissingError as err:
-            return DeviceRejection(device, RejectReason.SIGNATURE_MISSING, err.describe())
-        except ProtocolError as err:
-            return DeviceRejection(device, RejectReason.SIGNATURE_INVALID, err.describe())
-        return None
 
     # -- distribution ------------------------------------------------------------------------
     def _start(self, dist: _Distribution) -> None:
@@ -591,14 +329,8 @@ class Dcc:
                 self._resolve(device, self.clock.now_ms, read_after_ms=self.confirm_delay_ms)
             return
         dist.blocks += len(blocks)
-        if dist.sent < len(dist.pieces) or "no-alert-a" in self.faults:
-            return
-        now = self.clock.now_ms
-        for device in dist.targets:
-            self._raise_alert(RequestProcessedAlert(
-                supplier="", device=device, request_id=rid, time_ms=now, delivered_ms=now,
-                image_bytes=sum(len(p) for p in dist.pieces), blocks=dist.blocks,
-                file_version=dist.request.file_version))
+        if dist.sent == len(dist.pieces):
+            self._alert_processed(dist)
 
     @staticmethod
     def _ready_for_next_fragment(dist: _Distribution) -> bool:
@@ -671,7 +403,7 @@ class Dcc:
         if self._pass is not None and premises.index > self._cursor:
             heapq.heappush(self._pass, premises.index)
 
-    def _decoded(self, event: Any, premises: _Premises) -> Any:
+    def _decoded(self, event: HubEventLike, premises: _Premises) -> HubEventLike | None:
         """A hub event carrying its GBCS frame is read from that frame alone (the event's
         ``request_id`` is the distribution it answers: GBCS does not carry it). Events
         without a frame (``ScriptedHub``) are taken as they are; None: the frame did not decode."""
@@ -703,14 +435,15 @@ class Dcc:
         self.gbcs_errors.append((now, premises.premises_id, f"unexpected {type(payload).__name__}"))
         return None
 
-    def _on_hub_event(self, event: Any) -> None:
-        if event is None:
+    def _on_hub_event(self, got: HubEventLike | None) -> None:
+        if got is None:
             return
-        if isinstance(event, dcc_activation.ActivationView):
-            dcc_activation.on_activation_alert(self, event)
+        if isinstance(got, dcc_activation.ActivationView):
+            dcc_activation.on_activation_alert(self, got)
             return
-        kind = _event_kind(event)
+        kind = _event_kind(got)
         if kind is _VersionAlertEvent:
+            event = cast(_VersionAlertEvent, got)
             progress = self._progress.get(event.device)
             executed = getattr(event, "executed_ms", None)
             if executed is not None and progress is not None \
@@ -719,19 +452,12 @@ class Dcc:
             self._resolve(event.device, event.time_ms, read_after_ms=self.confirm_delay_ms,
                           request_id=event.request_id)
         elif kind is _TransferAlertEvent:
-            self._on_transfer_alert(event)
+            self._on_transfer_alert(cast(_TransferAlertEvent, got))
         else:
-            raise HarnessUsageError(f"unexpected hub event {event!r}")
+            raise HarnessUsageError(f"unexpected hub event {got!r}")
 
     def _on_transfer_alert(self, event: _TransferAlertEvent) -> None:
-        code = int(event.response_code)
-        pass_on = self.rules == "as-implemented"
-        if code == 1 and "drop-image-discarded" in self.faults:
-            pass_on = False
-        if code == 0 and "no-n60" in self.faults:
-            pass_on = False
-        if code != 0 and "ccs08-code-lost" in self.faults:
-            code = 3
+        pass_on, code = self._passed_on(int(event.response_code))
         progress = self._progress.get(event.device)
         if pass_on and progress is not None and progress.request.request_id == event.request_id:
             now = self.clock.now_ms
@@ -785,21 +511,17 @@ class Dcc:
         version, read_code = self._read_version(progress.distribution.premises, device)
         previous = self.inventory.firmware_version(device)
         changed = version is not None and version != previous
-        if version is not None and "inventory-from-request" not in self.faults:
-            self.inventory.confirm(device, version, time_ms=now, request_id=request.request_id)
-        if "no-alert-c" in self.faults:
-            return
-        self._raise_alert(FirmwareConfirmedAlert(
+        if version is not None:
+            self._confirm_inventory(device, version, request)
+        self._raise_confirmation(FirmwareConfirmedAlert(
             supplier="", device=device, request_id=request.request_id, time_ms=now,
             delivered_ms=now, firmware_version=version, previous_version=previous,
             requested_version=request.file_version, changed=changed,
             matches_request=version == request.file_version, read_ms=now,
             read_response_code=read_code,
             device_alert_code=None if progress.activation is None else 0x8F8B,
-            activate_image=(None if progress.activation is None
-                            else 0 if "8f8b-result-ignored" in self.faults else progress.activation[0]),
-            executed_ms=None if progress.activation is None else progress.activation[1]),
-            late="alert-c-too-late" in self.faults)
+            activate_image=self._activation_result(progress),
+            executed_ms=None if progress.activation is None else progress.activation[1]))
 
     def _read_version(self, premises: _Premises, device: int) -> tuple[int | None, int | None]:
         """CS08: the version read from the device and the responseCode (None: a hub without a
@@ -823,30 +545,18 @@ class Dcc:
             self.gbcs_errors.append((now, premises.premises_id, text))
             return None, int(gbcs.ReadResponseCode.FAILURE)
         if payload.response_code is not gbcs.ReadResponseCode.SUCCESS:
-            if "cs08-failure-as-success" in self.faults:
-                return self.inventory.firmware_version(device), 0
-            return None, int(payload.response_code)
+            return self._failed_read(device, int(payload.response_code))
         return int.from_bytes(payload.firmware_version, "big"), int(payload.response_code)
 
     # -- alerts ----------------------------------------------------------------------------
-    def _raise_alert(self, template: Alert, *, late: bool = False) -> None:
-        """One copy of ``template`` per Supplier concerned, each staggered on its own."""
-        suppliers = self.suppliers_concerned(template.device)
-        if "group-alerts" in self.faults:
-            batches: list[tuple[str, tuple[str, ...]]] = [(suppliers[0], suppliers)]
-        else:
-            batches = [(s, (s,)) for s in suppliers]
-        stagger = "no-stagger" not in self.faults
-        for supplier, recipients in batches:
-            offset = 0
-            if stagger and self.alert_window_ms > 0:
-                offset = self.rng.randrange(self.alert_window_ms)
-            if late:
-                offset += self.service_level_ms + 1
+    def _raise_alert(self, template: Alert, *, delay_ms: int = 0) -> None:
+        """One copy of ``template`` per Supplier concerned, each staggered on its own (and held
+        back ``delay_ms`` more)."""
+        for supplier, recipients in self._batches(self.suppliers_concerned(template.device)):
+            offset = self._random_delay_ms() + delay_ms
             due = max(template.time_ms + offset, self.clock.now_ms)
             last = self._last_due.get(supplier)
-            if stagger and last is not None:  # the Supplier's next free slot
-                due = max(due, last + self.stagger_interval_ms)
+            due = self._next_slot(due, last)
             self._last_due[supplier] = due if last is None else max(last, due)
             alert = replace(template, supplier=supplier, delivered_ms=due, recipients=recipients)
             self.clock.call_at(due, partial(self._deliver, alert))
@@ -872,56 +582,3 @@ class Dcc:
     def busy(self) -> bool:
         """True while any distribution is unresolved (timers may still deliver alerts)."""
         return any(not p.resolved for p in self._progress.values())
-
-
-_UNSET: Any = object()
-
-
-@dataclass(frozen=True)
-class _Ccs08:
-    """A CCS08 Firmware Transfer Alert as the DCC decoded it from the hub's GBCS frame."""
-
-    request_id: str
-    device: int
-    response_code: int
-    time_ms: int
-    alert_code: int
-    firmware_version: int
-
-
-@dataclass(frozen=True)
-class _Alert8F8B:
-    """A CS08 alert 0x8F8B as the DCC decoded it from the hub's GBCS frame."""
-
-    request_id: str
-    device: int
-    firmware_version: int
-    activated: bool
-    time_ms: int
-    executed_ms: int
-
-_VERSION_FIELDS = frozenset({"request_id", "device", "firmware_version", "activated", "time_ms"})
-_TRANSFER_FIELDS = frozenset({"request_id", "device", "response_code", "time_ms"})
-#: event class -> which protocol it satisfies (None: neither), for dataclass events only
-_KIND_OF: dict[type, type | None] = {}
-
-
-def _event_kind(event: Any) -> type | None:
-    """``_VersionAlertEvent``, ``_TransferAlertEvent`` or None, as ``isinstance`` would say.
-
-    A runtime-checkable Protocol's isinstance inspects attributes on every call (the slow
-    part of a hub event); every instance of a dataclass has its fields, so its answer is
-    kept per class. Anything else is asked each time.
-    """
-    cls = type(event)
-    try:
-        return _KIND_OF[cls]
-    except KeyError:
-        pass
-    kind: type | None = (_VersionAlertEvent if isinstance(event, _VersionAlertEvent)
-                         else _TransferAlertEvent if isinstance(event, _TransferAlertEvent) else None)
-    if dataclasses.is_dataclass(cls):
-        names = {f.name for f in dataclasses.fields(cls)}
-        if kind is not None or not (names >= _TRANSFER_FIELDS or names >= _VERSION_FIELDS):
-            _KIND_OF[cls] = kind
-    return kind

@@ -111,8 +111,7 @@ def on_activation_alert(dcc: Dcc, view: ActivationView) -> None:
 
 def _raise(dcc: Dcc, rid: str, device: int, code: int, alert: int, version: int) -> None:
     now = dcc.clock.now_ms
-    if code != 0 and "activation-outcome-as-success" in dcc.faults:
-        code, alert = 0, 0x8F66
+    code, alert = dcc._activation_outcome(code, alert)
     dcc._raise_alert(ActivationOutcomeAlert(
         supplier="", device=device, request_id=rid, time_ms=now, delivered_ms=now,
         response_code=code, device_alert_code=alert, firmware_version=version))

@@ -1,11 +1,12 @@
 """The reference IHD/PPMID: a ZigBee OTA Upgrade *client* (ZigBee 095264), sans-I/O.
 
 It is the device the suite is proven against and the default device under test. Every
-transition is in :data:`TRANSITIONS` below (one table, one file: h11 rule 1); an input the
-table does not allow in the current state raises :class:`IllegalEventError` and leaves the
-state unchanged. On the network side :meth:`OtaDevice.receive` never raises for a peer's
-fault: it records the refusal in ``violations`` (and answers a Default Response where ZCL
-says so), which is what an observer of the HAN sees.
+transition is in :data:`TRANSITIONS` (one table, one file, :mod:`.device_table`: h11 rule 1)
+and the image checks are in :mod:`.device_checks`; an input the table does not allow in the
+current state raises :class:`IllegalEventError` and leaves the state unchanged. On the network
+side :meth:`OtaDevice.receive` never raises for a peer's fault: it records the refusal in
+``violations`` (and answers a Default Response where ZCL says so), which is what an observer
+of the HAN sees.
 
 The device takes firmware only from the OTA server of the Communications Hub it is paired to
 (``paired_hub``): the working group banned local upgrades via Hand Held Terminals. The class
@@ -16,7 +17,6 @@ hook methods, in :mod:`.faults.device_faults`.
 
 from __future__ import annotations
 
-import enum
 import random
 from collections import deque
 from collections.abc import Callable
@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Literal, NoReturn
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from hanota.protocol import fragments, ota_image, signatures
+from hanota.protocol import fragments, ota_image
 from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
 from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_WHOLE_IMAGE_BYTES
@@ -44,6 +44,15 @@ from hanota.protocol.zcl import (
 )
 
 from .clock import VirtualClock, _Timer
+from .device_checks import ImageChecks, Offer
+from .device_table import (
+    TRANSITIONS,
+    UPGRADE_STATUS,
+    DeviceInput,
+    DeviceState,
+    Transition,
+    transitions_markdown,
+)
 from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
 
 __all__ = [
@@ -64,126 +73,7 @@ _WILDCARD_16 = 0xFFFF
 _WILDCARD_32 = 0xFFFF_FFFF
 _NO_SERVER = 0xFFFF_FFFF_FFFF_FFFF
 ZIGBEE_PRO_STACK = 0x0002
-
-class DeviceState(enum.Enum):
-    # members are singletons: identity hashing is exact and far cheaper than hashing the name
-    __hash__ = object.__hash__
-
-    IDLE = "idle"
-    QUERY_SCHEDULED = "query-scheduled"
-    QUERYING = "querying"
-    BLOCK_REQUESTED = "block-requested"
-    BLOCK_WAIT = "block-wait"
-    END_REQUESTED = "end-requested"
-    WAITING_TO_UPGRADE = "waiting-to-upgrade"
-    COUNTDOWN = "countdown"
-
-
-class DeviceInput(enum.Enum):
-    """What can happen to the device: a frame from its OTA server, a timer, or a local act."""
-
-    # members are singletons: identity hashing is exact and far cheaper than hashing the name
-    __hash__ = object.__hash__
-
-    QUERY_NOW = "query-now (local)"
-    IMAGE_NOTIFY = "Image Notify"
-    QUERY_RESPONSE_SUCCESS = "Query Next Image Response SUCCESS"
-    QUERY_RESPONSE_NO_IMAGE = "Query Next Image Response not SUCCESS"
-    BLOCK_RESPONSE_SUCCESS = "Image Block Response SUCCESS"
-    BLOCK_RESPONSE_WAIT = "Image Block Response WAIT_FOR_DATA"
-    BLOCK_RESPONSE_ABORT = "Image Block Response ABORT"
-    UPGRADE_END_RESPONSE = "Upgrade End Response"
-    QUERY_TIMER = "query jitter delay elapsed (timer)"
-    BLOCK_TIMER = "block wait elapsed (timer)"
-    RESPONSE_TIMEOUT = "response timeout (timer)"
-    ACTIVATION_TIMER = "upgrade time reached (timer)"
-
-
-@dataclass(frozen=True)
-class Transition:
-    next_states: frozenset[DeviceState]
-    action: str
-
-
-def _t(action: str, *states: DeviceState) -> Transition:
-    return Transition(frozenset(states), action)
-
-
-S, I = DeviceState, DeviceInput  # noqa: E741 - table shorthand
-
-_IGNORE_BUSY = "ignored: an upgrade is already under way"
-
-#: Every transition of the device. Read Attributes and Default Response are answered/accepted in
-#: every state and change nothing, so they are not rows. A (state, input) pair absent here is
-#: illegal: IllegalEventError, state unchanged.
-TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
-    (S.IDLE, I.QUERY_NOW): _t("send Query Next Image Request", S.QUERYING),
-    (S.IDLE, I.IMAGE_NOTIFY): _t(
-        "check payload type fields; draw 1..100, answer only if <= query jitter: "
-        "schedule Query Next Image after a random delay", S.QUERY_SCHEDULED, S.IDLE),
-    (S.QUERY_SCHEDULED, I.QUERY_TIMER): _t("send Query Next Image Request", S.QUERYING),
-    (S.QUERY_SCHEDULED, I.QUERY_NOW): _t("send Query Next Image Request now", S.QUERYING),
-    (S.QUERY_SCHEDULED, I.IMAGE_NOTIFY): _t("ignored: a query is already scheduled",
-                                             S.QUERY_SCHEDULED),
-    (S.QUERYING, I.QUERY_RESPONSE_SUCCESS): _t(
-        "check the offer (manufacturer, image type, version, size); resume from FileOffset if it "
-        "is the interrupted image, else start at 0; send Image Block Request — or refuse the "
-        "offer with Upgrade End Request INVALID_IMAGE", S.BLOCK_REQUESTED, S.IDLE),
-    (S.QUERYING, I.QUERY_RESPONSE_NO_IMAGE): _t("nothing to do", S.IDLE),
-    (S.QUERYING, I.RESPONSE_TIMEOUT): _t("resend Query Next Image; give up after max_retries",
-                                         S.QUERYING, S.IDLE),
-    (S.QUERYING, I.IMAGE_NOTIFY): _t("ignored: a query is outstanding", S.QUERYING),
-    (S.QUERYING, I.QUERY_NOW): _t("ignored: a query is outstanding", S.QUERYING),
-    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_SUCCESS): _t(
-        "refuse a block at another offset, larger than asked or past the image (state kept; the "
-        "timeout re-requests); else store it, advance FileOffset; when complete verify and send "
-        "Upgrade End Request; else request the next block, waiting MinimumBlockPeriod",
-        S.BLOCK_REQUESTED, S.BLOCK_WAIT, S.END_REQUESTED, S.IDLE),
-    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_WAIT): _t(
-        "take MinimumBlockPeriod from the response; retry the same offset after "
-        "request_time - current_time", S.BLOCK_WAIT),
-    (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_ABORT): _t(
-        "server aborted: discard the download (fault ignore-abort: ask again after the response "
-        "timeout)", S.IDLE, S.BLOCK_WAIT),
-    (S.BLOCK_REQUESTED, I.RESPONSE_TIMEOUT): _t(
-        "re-request at FileOffset; after max_retries give up, keeping the partial download "
-        "to resume", S.BLOCK_REQUESTED, S.IDLE),
-    (S.BLOCK_REQUESTED, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.BLOCK_REQUESTED),
-    (S.BLOCK_REQUESTED, I.QUERY_NOW): _t(_IGNORE_BUSY, S.BLOCK_REQUESTED),
-    (S.BLOCK_WAIT, I.BLOCK_TIMER): _t("send Image Block Request at FileOffset", S.BLOCK_REQUESTED),
-    (S.BLOCK_WAIT, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.BLOCK_WAIT),
-    (S.BLOCK_WAIT, I.QUERY_NOW): _t(_IGNORE_BUSY, S.BLOCK_WAIT),
-    (S.END_REQUESTED, I.UPGRADE_END_RESPONSE): _t(
-        "upgrade_time 0xFFFFFFFF: wait for a further command; else count down to the upgrade "
-        "time (current_time 0: an offset) and activate", S.WAITING_TO_UPGRADE, S.COUNTDOWN,
-        S.IDLE),
-    (S.END_REQUESTED, I.RESPONSE_TIMEOUT): _t(
-        "resend Upgrade End Request; after max_retries discard the image", S.END_REQUESTED, S.IDLE),
-    (S.END_REQUESTED, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.END_REQUESTED),
-    (S.END_REQUESTED, I.QUERY_NOW): _t(_IGNORE_BUSY, S.END_REQUESTED),
-    (S.WAITING_TO_UPGRADE, I.UPGRADE_END_RESPONSE): _t(
-        "the hub's activating command: count down to the upgrade time, or keep waiting on "
-        "0xFFFFFFFF", S.WAITING_TO_UPGRADE, S.COUNTDOWN, S.IDLE),
-    (S.WAITING_TO_UPGRADE, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.WAITING_TO_UPGRADE),
-    (S.WAITING_TO_UPGRADE, I.QUERY_NOW): _t(_IGNORE_BUSY, S.WAITING_TO_UPGRADE),
-    (S.COUNTDOWN, I.ACTIVATION_TIMER): _t("activate the verified image", S.IDLE),
-    (S.COUNTDOWN, I.UPGRADE_END_RESPONSE): _t("reschedule (or wait on 0xFFFFFFFF)",
-                                              S.WAITING_TO_UPGRADE, S.COUNTDOWN, S.IDLE),
-    (S.COUNTDOWN, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.COUNTDOWN),
-    (S.COUNTDOWN, I.QUERY_NOW): _t(_IGNORE_BUSY, S.COUNTDOWN),
-}
-
-_UPGRADE_STATUS: dict[DeviceState, ImageUpgradeStatus] = {
-    S.IDLE: ImageUpgradeStatus.NORMAL,
-    S.QUERY_SCHEDULED: ImageUpgradeStatus.NORMAL,
-    S.QUERYING: ImageUpgradeStatus.NORMAL,
-    S.BLOCK_REQUESTED: ImageUpgradeStatus.DOWNLOAD_IN_PROGRESS,
-    S.BLOCK_WAIT: ImageUpgradeStatus.DOWNLOAD_IN_PROGRESS,
-    S.END_REQUESTED: ImageUpgradeStatus.DOWNLOAD_COMPLETE,
-    S.WAITING_TO_UPGRADE: ImageUpgradeStatus.WAITING_TO_UPGRADE,
-    S.COUNTDOWN: ImageUpgradeStatus.COUNT_DOWN,
-}
-
+S, I = DeviceState, DeviceInput  # noqa: E741 - shorthand as in the table
 
 class IllegalEventError(DeviceViolationError):
     """An input the transition table does not allow in the current state (state unchanged)."""
@@ -191,14 +81,6 @@ class IllegalEventError(DeviceViolationError):
 
 class RefusedSourceError(DeviceViolationError):
     """An OTA server command from a node that is not the paired hub's OTA server."""
-
-
-@dataclass(frozen=True)
-class _Offer:
-    manufacturer_code: int
-    image_type: int
-    file_version: int
-    image_size: int
 
 
 @dataclass(frozen=True)
@@ -210,7 +92,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice:
+class OtaDevice(ImageChecks):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -287,7 +169,7 @@ class OtaDevice:
         self._timer_event = DeviceInput.RESPONSE_TIMEOUT
         self._retries = 0
         self._server: int | None = paired_hub
-        self._offer: _Offer | None = None
+        self._offer: Offer | None = None
         self._buffer = bytearray()
         self._requested: tuple[int, int] | None = None  # (offset, max size) of the open request
         self._last_block_request_ms: int | None = None
@@ -378,7 +260,7 @@ class OtaDevice:
     def image_upgrade_status(self) -> ImageUpgradeStatus:
         if self.state is S.IDLE and self._reassembler.received:
             return ImageUpgradeStatus.WAIT_FOR_MORE
-        return _UPGRADE_STATUS[self.state]
+        return UPGRADE_STATUS[self.state]
 
     @property
     def file_offset(self) -> int:
@@ -427,7 +309,7 @@ class OtaDevice:
         # a SUCCESS response carries every field (the codec refuses one without)
         assert cmd.manufacturer_code is not None and cmd.image_type is not None
         assert cmd.file_version is not None and cmd.image_size is not None
-        offer = _Offer(cmd.manufacturer_code, cmd.image_type, cmd.file_version, cmd.image_size)
+        offer = Offer(cmd.manufacturer_code, cmd.image_type, cmd.file_version, cmd.image_size)
         self._cancel_timer()
         refusal = self._check_offer(offer)
         if refusal is not None:
@@ -538,19 +420,6 @@ class OtaDevice:
         return S.IDLE
 
     # ---------------------------------------------------------------- checks
-    def _check_offer(self, offer: _Offer) -> str | None:
-        """The checks a Query Next Image Response allows before any byte is fetched."""
-        refusal = self._identity_refusal("offer", offer.manufacturer_code, offer.image_type)
-        if refusal is not None:
-            return refusal
-        if not self._is_newer(offer.file_version):
-            return f"offer: file version 0x{offer.file_version:08x} is not newer than ours"
-        if self._offer_too_big(offer.image_size):
-            return f"offer: image of {offer.image_size} bytes is over the {self.max_image_bytes} limit"
-        if offer.image_size == 0:
-            return "offer: empty image"
-        return None
-
     def _complete(self) -> DeviceState:
         """The whole file is here: reassemble fragments, verify, report in Upgrade End Request."""
         offer = self._offer
@@ -579,104 +448,27 @@ class OtaDevice:
             return self._refuse_image(offer)
         return self._request_upgrade_end(offer)
 
-    def _refuse_image(self, offer: _Offer) -> DeviceState:
+    def _refuse_image(self, offer: Offer) -> DeviceState:
         """An image that failed verification: Upgrade End Request INVALID_IMAGE, download dropped."""
         self._send_upgrade_end(Status.INVALID_IMAGE, offer)
         self._drop_download()
         return S.IDLE
 
-    def _request_upgrade_end(self, offer: _Offer) -> DeviceState:
+    def _request_upgrade_end(self, offer: Offer) -> DeviceState:
         """A verified image: Upgrade End Request SUCCESS, then wait for the hub's answer."""
         self._retries = 0
         self._send_upgrade_end(Status.SUCCESS, offer, await_response=True)
         return S.END_REQUESTED
 
-    def _verify(self, data: bytes, offer: _Offer, limit: int) -> str | None:
-        try:
-            image = ota_image.parse_image(data, max_size=self._size_limit(limit, data),
-                                          expected_format=self.expected_format)
-        except ProtocolError as err:
-            return f"image: {err}"
-        h = image.header
-        if h.upgrade_file_destination is not None and not self.device_specific_files:
-            return "image: a device-specific file, which this device does not take (device_specific_files)"
-        for refusal in (self._content_refusal(image),
-                        self._identity_refusal("image", h.manufacturer_code, h.image_type),
-                        self._destination_refusal(h)):
-            if refusal is not None:
-                return refusal
-        if h.file_version != offer.file_version:
-            return "image: file version differs from the one offered"
-        if not self._is_newer(h.file_version):
-            return f"image: file version 0x{h.file_version:08x} is not newer than ours"
-        return self._hardware_refusal(h) or self._signature_refusal(image)
-
-    # --- the checks, each a hook a fault overrides
-    def _size_limit(self, limit: int, data: bytes) -> int:
-        """The largest image (or fragment) taken: ``limit``."""
-        return limit
-
-    def _offer_too_big(self, image_size: int) -> bool:
-        """Whether an offered image is over the limit (exactly ``max_image_bytes`` is not)."""
-        return image_size > self.max_image_bytes
-
-    def _is_newer(self, file_version: int) -> bool:
-        """Only a newer file version than the running one is taken (no downgrade, no reinstall)."""
-        return file_version > self.firmware_version
-
-    def _identity_refusal(self, what: str, manufacturer_code: int, image_type: int) -> str | None:
-        """Only an image of this device's own manufacturer code and image type is taken."""
-        if manufacturer_code != self.manufacturer_code:
-            return f"{what}: manufacturer code 0x{manufacturer_code:04x} is not ours"
-        if image_type != self.image_type:
-            return f"{what}: image type 0x{image_type:04x} is not ours"
-        return None
-
-    def _content_refusal(self, image: ota_image.OtaImage) -> str | None:
-        """A header alone, with an empty Manufacturer Image, is no firmware."""
-        if not image.manufacturer_image:
-            return "image: the Manufacturer Image is empty (a header alone is no firmware)"
-        return None
-
-    def _destination_refusal(self, h: ota_image.OtaHeader) -> str | None:
-        """A device-specific file is installed only by the device its Upgrade File Destination names."""
-        destination = h.upgrade_file_destination
-        if destination is None or destination == self.eui64:
-            return None
-        at = ota_image.header_length_for(
-            h.field_control & ota_image.FieldControl.SECURITY_CREDENTIAL_VERSION_PRESENT)
-        return (f"image: field header.upgrade_file_destination, offset {at}: "
-                f"a device-specific file for 0x{destination:016x}, not for this device "
-                f"0x{self.eui64:016x}")
-
-    def _hardware_refusal(self, h: ota_image.OtaHeader) -> str | None:
-        """The image's hardware version range, when it has one, must include this device's."""
-        low = getattr(h, "minimum_hardware_version", None)
-        high = getattr(h, "maximum_hardware_version", None)
-        if (low is not None and self.hardware_version < low) or \
-                (high is not None and self.hardware_version > high):
-            return f"image: hardware version {self.hardware_version} outside {low}..{high}"
-        return None
-
-    def _signature_refusal(self, image: ota_image.OtaImage) -> str | None:
-        """The manufacturer's signature over the image must verify with the provisioned key."""
-        if self.public_key is None:
-            return "image: no manufacturer key provisioned, nothing can be verified"
-        try:
-            signatures.verify_image(image, self.public_key)
-        except ProtocolError as err:
-            return f"image: signature: {err}"
-        return None
-
     def _received_image(self, data: bytes) -> bytes:
         """What is verified: every byte the hub served for the image, up to its offered size."""
         return data
 
-    def _resumes(self, offer: _Offer) -> bool:
+    def _resumes(self, offer: Offer) -> bool:
         """An interrupted download of the same image resumes at its FileOffset (PICS resume)."""
         return offer == self._offer and self.supports_resume
 
-    def _check_block(self, file_offset: int, data: bytes, offset: int, asked: int, offer: _Offer) -> None:
+    def _check_block(self, file_offset: int, data: bytes, offset: int, asked: int, offer: Offer) -> None:
         """An Image Block Response is stored only at the offset asked for, no larger than asked
         and inside the image."""
         if file_offset != offset:
@@ -720,38 +512,13 @@ class OtaDevice:
         """(manufacturer code, current file version) that Query Next Image Request describes."""
         return self.manufacturer_code, self.firmware_version
 
-    def _upgrade_end_version(self, offer: _Offer) -> int:
+    def _upgrade_end_version(self, offer: Offer) -> int:
         """The file version an Upgrade End Request names: the offered image's."""
         return offer.file_version
 
     def _current_file_version(self) -> int:
         """CurrentFileVersion as Read Attributes reports it: the running firmware's."""
         return self.firmware_version
-
-    def _take_fragment(self, data: bytes) -> tuple[bytes | None, str | None]:
-        """Fragmentation (protocol.fragments): keep a fragment, return the whole image once all
-        are here. Returns (image, None) for a whole image (or an unfragmented one), (None, None)
-        when more fragments are needed, (None, reason) for a fragment that is refused."""
-        limit = self._size_limit(self.max_image_bytes, data)
-        try:
-            fragments.parse_fragment(data, max_bytes=limit, max_whole_bytes=self.max_whole_image_bytes)
-        except fragments.FragmentFormatError:
-            return data, None  # not a fragment: an ordinary image
-        except ProtocolError as err:
-            return None, f"fragment: {err}"
-        try:
-            self._reassembler.add(data)
-        except ProtocolError as err:
-            return None, f"fragment: {err}"
-        if not self._reassembler.complete:
-            return None, None
-        try:
-            whole = self._reassembler.result()
-        except ProtocolError as err:
-            self._reassembler.reset()
-            return None, f"reassembled image: {err}"
-        self._reassembler.reset()
-        return whole, None
 
     # ---------------------------------------------------------------- effects
     def fail_next_activation(self) -> None:
@@ -807,7 +574,7 @@ class OtaDevice:
             minimum_block_period=self.minimum_block_period_ms))
         self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 
-    def _send_upgrade_end(self, status: Status, offer: _Offer, *, await_response: bool = False) -> None:
+    def _send_upgrade_end(self, status: Status, offer: Offer, *, await_response: bool = False) -> None:
         self._send(oc.UpgradeEndRequest(
             status=status, manufacturer_code=offer.manufacturer_code, image_type=offer.image_type,
             file_version=self._upgrade_end_version(offer)))
@@ -902,12 +669,3 @@ _HANDLERS: dict[DeviceInput, str] = {
     I.RESPONSE_TIMEOUT: "_on_timeout",
     I.ACTIVATION_TIMER: "_on_activation_timer",
 }
-
-
-def transitions_markdown() -> str:
-    """The device's transition table as Markdown (docs/reference-models.md is made from it)."""
-    lines = ["| state | input | next state(s) | action |", "|---|---|---|---|"]
-    for (state, event), row in TRANSITIONS.items():
-        nexts = ", ".join(s.value for s in DeviceState if s in row.next_states)
-        lines.append(f"| {state.value} | {event.value} | {nexts} | {row.action} |")
-    return "\n".join(lines) + "\n"

@@ -70,7 +70,8 @@ def _version(file_version: int | None) -> bytes:
     return (file_version or 0).to_bytes(4, "big")
 
 
-def _frame(cra: gbcs.CraFlag, counter: int, originator: int, recipient: int, payload: Any) -> bytes:
+def _frame(cra: gbcs.CraFlag, counter: int, originator: int, recipient: int,
+           payload: gbcs.GbcsPayload) -> bytes:
     return gbcs.encode_frame(gbcs.GbcsFrame(
         cra_flag=cra, originator_counter=counter, originator_title=originator, recipient_title=recipient,
         message_code=payload.MESSAGE_CODE, content=gbcs.encode_payload(payload), signature=b""))
@@ -148,7 +149,7 @@ _NAMES = {
 }
 
 
-def _value(value: Any) -> Any:
+def _value(value: object) -> object:
     if isinstance(value, bytes):
         return value.hex().upper()
     if isinstance(value, datetime):

@@ -19,16 +19,18 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from hanota.conformance.models.clock import VirtualClock
-from hanota.conformance.models.dcc import Dcc, DeviceRecord, MeterRecord, Rules
+from hanota.conformance.models.dcc import DeviceRecord, MeterRecord, Rules
+from hanota.conformance.models.faults.dcc_faults import dcc_class
 from hanota.conformance.models.han import HanNetwork, HanNode
 from hanota.conformance.models.service_request import (
+    RequestVariant,
     ServiceRequestResponse,
     SupplierRole,
     UpdateFirmwareRequest,
@@ -37,6 +39,11 @@ from hanota.conformance.models.service_request import (
 from hanota.protocol.errors import HarnessUsageError
 from hanota.protocol.limits import DEFAULT_MAX_IMAGE_BYTES
 from hanota.protocol.ota_image import build_gbcs_image
+
+if TYPE_CHECKING:
+    from hanota.conformance.models.comms_hub import CommsHub
+    from hanota.conformance.models.device import OtaDevice
+    from hanota.conformance.models.hht import HandHeldTerminal
 
 __all__ = [
     "DEFAULT_MANUFACTURER_CODE",
@@ -99,15 +106,19 @@ class DeviceSpec:
     hardware_version: int
 
 
+#: a device at a premises: the reference device, a bridged one's node, or (scripted hubs) its spec
+HanDevice: TypeAlias = "OtaDevice | HanNode | DeviceSpec"
+
+
 @dataclass
 class Premises:
     premises_id: str
     index: int
     network: HanNetwork
-    hub: Any
+    hub: Any  # CommsHub, or ScriptedHub in a world of scripted hubs
     electricity_meter: Meter
     gas_meter: Meter | None
-    devices: dict[str, Any]
+    devices: dict[str, Any]  # HanDevice values
     specs: dict[int, DeviceSpec]
 
     @property
@@ -115,12 +126,14 @@ class Premises:
         return (self.electricity_meter,) + ((self.gas_meter,) if self.gas_meter else ())
 
     @property
-    def ihd(self) -> Any:
-        return self.devices["ihd"]
+    def ihd(self) -> HanDevice:
+        device: HanDevice = self.devices["ihd"]
+        return device
 
     @property
-    def ppmid(self) -> Any:
-        return self.devices["ppmid"]
+    def ppmid(self) -> HanDevice:
+        device: HanDevice = self.devices["ppmid"]
+        return device
 
     @property
     def suppliers(self) -> tuple[str, ...]:
@@ -142,10 +155,11 @@ class World:
         self.scripted_hubs = scripted_hubs
         self.manufacturer_key = deterministic_key(seed)
         self.public_key = self.manufacturer_key.public_key()
-        self.dcc = Dcc(clock, rules=rules, rng=random.Random(f"dcc-{seed}"),  # noqa: S311
-                       alert_window_ms=alert_window_ms, service_level_ms=service_level_ms,
-                       confirm_delay_ms=confirm_delay_ms, max_image_bytes=max_image_bytes,
-                       stagger_interval_ms=alert_stagger_interval_ms, faults=frozenset(dcc_faults))
+        self.dcc = dcc_class(dcc_faults)(
+            clock, rules=rules, rng=random.Random(f"dcc-{seed}"),  # noqa: S311
+            alert_window_ms=alert_window_ms, service_level_ms=service_level_ms,
+            confirm_delay_ms=confirm_delay_ms, max_image_bytes=max_image_bytes,
+            stagger_interval_ms=alert_stagger_interval_ms)
         self.premises: list[Premises] = []
         #: premises whose HAN may have frames to move (networks say so through on_pending).
         self._pending: set[int] = set()
@@ -160,8 +174,10 @@ class World:
                      devices: Sequence[str] = ("ihd", "ppmid"),
                      device_faults: Iterable[str] = (), supports_fragmentation: bool = False,
                      consumer_refusal: bool = False,
-                     device_options: dict[str, Any] | None = None, keep_log: bool = True) -> Premises:
-        """One more premises: hub, ESME (and GSME), and ``devices`` paired to the hub.
+                     device_options: dict[str, Any] | None = None, keep_log: bool = True,
+                     hub_faults: Iterable[str] = ()) -> Premises:
+        """One more premises: hub (with ``hub_faults`` switched on), ESME (and GSME), and
+        ``devices`` paired to the hub.
 
         ``devices`` names kinds; a kind given twice gets keys ``ihd``, ``ihd2``, ...
         """
@@ -175,9 +191,9 @@ class World:
         if self.scripted_hubs:
             hub = ScriptedHub(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes)
         else:
-            from hanota.conformance.models.comms_hub import CommsHub
+            from hanota.conformance.models.faults.hub_faults import hub_class
 
-            hub = CommsHub(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes,
+            hub = hub_class(hub_faults)(self.clock, eui64=base | 0x01, max_image_bytes=self.max_image_bytes,
                            rules=self.rules, rng=rng_of("hub"))
             network.attach(hub)
         esme = Meter(base | 0x02, "electricity", electricity_supplier)
@@ -197,7 +213,7 @@ class World:
                    supports_fragmentation: bool = False, consumer_refusal: bool = False,
                    device_options: dict[str, Any] | None = None,
                    manufacturer_code: int = DEFAULT_MANUFACTURER_CODE, commissioned: bool = True,
-                   gbcs_supports_request: bool = True) -> Any:
+                   gbcs_supports_request: bool = True) -> HanDevice:
         """One more device of ``kind`` at ``premises``, paired with its hub and known to the DCC
         (``commissioned`` and ``gbcs_supports_request`` set its DCC record). A kind given twice
         gets keys ``ihd``, ``ihd2``, ..."""
@@ -235,8 +251,9 @@ class World:
 
     def _make_device(self, premises: Premises, spec: DeviceSpec, rng: random.Random,
                      faults: Iterable[str], supports_fragmentation: bool, consumer_refusal: bool,
-                     options: dict[str, Any]) -> Any:
+                     options: dict[str, Any]) -> OtaDevice | DeviceSpec:
         if self.scripted_hubs:
+            assert isinstance(premises.hub, ScriptedHub)
             premises.hub.versions[spec.eui64] = spec.file_version
             return spec
         from hanota.conformance.models.faults.device_faults import device_class
@@ -252,7 +269,7 @@ class World:
         return device
 
     # -- images and requests ---------------------------------------------------------------
-    def spec(self, device: int | Any) -> DeviceSpec:
+    def spec(self, device: int | HanDevice) -> DeviceSpec:
         eui = device if isinstance(device, int) else device.eui64
         try:
             return self._devices[eui][1]
@@ -264,7 +281,8 @@ class World:
         found = self._devices.get(device)
         return found[0] if found is not None else None
 
-    def make_image(self, device: int | Any, *, payload_size: int = 1024, file_version: int | None = None,
+    def make_image(self, device: int | HanDevice, *, payload_size: int = 1024,
+                   file_version: int | None = None,
                    manufacturer_code: int | None = None, image_type: int | None = None,
                    key: ec.EllipticCurvePrivateKey | None = None, signed: bool = True,
                    payload: bytes | None = None, hardware_versions: tuple[int, int] | None = None) -> bytes:
@@ -287,9 +305,11 @@ class World:
             minimum_hardware_version=lo, maximum_hardware_version=hi)
         return sign_deterministically(image, signer) if signer is not None else image
 
-    def request(self, devices: Sequence[int | Any], image: bytes, *, requester: str | None = None,
+    def request(self, devices: Sequence[int | HanDevice], image: bytes, *, requester: str | None = None,
                 role: SupplierRole | None = None, request_id: str | None = None,
-                firmware_version: int | None = None, **kwargs: Any) -> UpdateFirmwareRequest:
+                firmware_version: int | None = None,
+                variant: RequestVariant = RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE,
+                fragments: tuple[bytes, ...] = ()) -> UpdateFirmwareRequest:
         """An SR built for ``devices`` (default requester: their premises' electricity Supplier)."""
         euis = tuple(d if isinstance(d, int) else d.eui64 for d in devices)
         if requester is None:
@@ -309,11 +329,12 @@ class World:
             self._request_seq += 1
             request_id = f"sr-{self._request_seq:06d}"
         return UpdateFirmwareRequest(request_id, requester, role, image,
-                                     file_version_to_firmware_version(firmware_version), euis, **kwargs)
+                                     file_version_to_firmware_version(firmware_version), euis, variant,
+                                     fragments)
 
-    def hand_held_terminal(self, image: bytes, premises: Premises | None = None) -> Any:
+    def hand_held_terminal(self, image: bytes, premises: Premises | None = None) -> HandHeldTerminal:
         """An installer's HHT on the premises' HAN, holding ``image`` (for the local-upgrade ban)."""
-        from hanota.conformance.models.comms_hub import HandHeldTerminal
+        from hanota.conformance.models.hht import HandHeldTerminal
 
         where = premises or self.first
         hht = HandHeldTerminal(self.clock, eui64=_EUI_BASE | (where.index + 1) << 16 | 0xEE, image=image)
@@ -402,19 +423,20 @@ class World:
         return self.premises[0]
 
     @property
-    def hub(self) -> Any:
-        return self.first.hub
+    def hub(self) -> CommsHub | ScriptedHub:
+        hub: CommsHub | ScriptedHub = self.first.hub
+        return hub
 
     @property
     def network(self) -> HanNetwork:
         return self.first.network
 
     @property
-    def ihd(self) -> Any:
+    def ihd(self) -> HanDevice:
         return self.first.ihd
 
     @property
-    def ppmid(self) -> Any:
+    def ppmid(self) -> HanDevice:
         return self.first.ppmid
 
 
@@ -522,7 +544,7 @@ class ScriptedHub:
         #: (device, version) for every activation (evidence).
         self.activated: list[tuple[int, int]] = []
         self._held: _Held | None = None
-        self._events: deque[Any] = deque()
+        self._events: deque[ScriptedTransferAlert | ScriptedVersionAlert] = deque()
         #: set by the DCC this hub is registered with: called on each event queued.
         self.dcc_notify: Callable[[], None] | None = None
 
@@ -579,5 +601,5 @@ class ScriptedHub:
     def read_firmware_version(self, device: int) -> int | None:
         return self.versions.get(device)
 
-    def next_event(self) -> Any:
+    def next_event(self) -> ScriptedTransferAlert | ScriptedVersionAlert | None:
         return self._events.popleft() if self._events else None

@@ -140,7 +140,7 @@ def _walk(report_dir: Path) -> tuple[dict[str, Path], list[str]]:
     return dict(sorted(files.items())), sorted(links)
 
 
-def _canonical(obj: Any) -> bytes:
+def _canonical(obj: object) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_bdd.gherkin_parser import get_gherkin_document
+from pytest_bdd.gherkin_parser import Scenario, get_gherkin_document
 
 from .render import (
     ReportError,
@@ -68,7 +68,7 @@ def _steps(steps: Sequence[Any]) -> str:
     return f'<ul class="gsteps">{"".join(items)}</ul>'
 
 
-def _scenario(sc: Any, inherited: frozenset[str], known: set[str], feature_file: str) -> str:
+def _scenario(sc: Scenario, inherited: frozenset[str], known: set[str], feature_file: str) -> str:
     names = inherited | {t.name.lstrip("@") for t in sc.tags}
     fams = " ".join(sorted({requirement_family(n) for n in names if n in known}))
     examples = ""

@@ -22,7 +22,7 @@ _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})")
 
 
-def fail(element: Any, message: str) -> DuisContentError:
+def fail(element: etree._Element, message: str) -> DuisContentError:
     line = getattr(element, "sourceline", None)
     where = f" (line {line})" if line else ""
     return DuisContentError(message + where, field=element_path(element))
@@ -31,7 +31,7 @@ def fail(element: Any, message: str) -> DuisContentError:
 class Children:
     """The element children of ``parent`` in document order, consumed one by one."""
 
-    def __init__(self, parent: Any) -> None:
+    def __init__(self, parent: etree._Element) -> None:
         self.parent = parent
         self.items = [c for c in parent if isinstance(c.tag, str)]
         self.at = 0
@@ -43,13 +43,13 @@ class Children:
             return None
         return str(self.items[self.at].tag)
 
-    def optional(self, name: str, ns: str = SR) -> Any | None:
+    def optional(self, name: str, ns: str = SR) -> etree._Element | None:
         if self.peek() == q(name, ns):
             self.at += 1
             return self.items[self.at - 1]
         return None
 
-    def required(self, name: str, ns: str = SR) -> Any:
+    def required(self, name: str, ns: str = SR) -> etree._Element:
         got = self.optional(name, ns)
         if got is None:
             found = self.peek()
@@ -67,7 +67,7 @@ class Children:
         return out
 
 
-def text(element: Any) -> str:
+def text(element: etree._Element) -> str:
     if len([c for c in element if isinstance(c.tag, str)]):
         raise fail(element, "expected a simple value, found child elements")
     return (element.text or "").strip()
@@ -77,7 +77,7 @@ _SERVICE = re.compile(r"\d{1,2}\.\d{1,2}")
 _VARIANT = re.compile(r"\d{1,2}\.\d{1,2}(?:\.\d{1,2})?")
 
 
-def service_reference(ref_el: Any, variant_el: Any) -> tuple[str, str]:
+def service_reference(ref_el: etree._Element, variant_el: etree._Element) -> tuple[str, str]:
     """ServiceReference (``11.4``) and its variant (``11.4`` or ``4.1.1``), checked together."""
     ref, variant = text(ref_el), text(variant_el)
     if not _SERVICE.fullmatch(ref):
@@ -87,7 +87,7 @@ def service_reference(ref_el: Any, variant_el: Any) -> tuple[str, str]:
     return ref, variant
 
 
-def parse_eui(value: str, element: Any) -> int:
+def parse_eui(value: str, element: etree._Element) -> int:
     if not _EUI.fullmatch(value):
         raise fail(element, f"expected an EUI-64 as XX-XX-XX-XX-XX-XX-XX-XX, got {value[:40]!r}")
     return int(value.replace("-", ""), 16)
@@ -98,7 +98,7 @@ def eui_text(eui: int) -> str:
     return "-".join(raw[i:i + 2] for i in range(0, 16, 2))
 
 
-def parse_eui_list(value: str, element: Any) -> tuple[int, ...]:
+def parse_eui_list(value: str, element: etree._Element) -> tuple[int, ...]:
     if not value:
         raise fail(element, "empty device list")
     out = []
@@ -109,7 +109,7 @@ def parse_eui_list(value: str, element: Any) -> tuple[int, ...]:
     return tuple(out)
 
 
-def parse_version(value: str, element: Any) -> int:
+def parse_version(value: str, element: etree._Element) -> int:
     """FirmwareVersion: 4 octets as 8 hex digits, most significant first (the project's reading
     of the schema's 1-8 character string; docs/reference-dcc.md gives the byte order)."""
     if not _VERSION.fullmatch(value):
@@ -123,7 +123,7 @@ def version_text(version: int) -> str:
     return f"{version:08X}"
 
 
-def parse_hex(value: str, element: Any, *, size: int | None = None) -> bytes:
+def parse_hex(value: str, element: etree._Element, *, size: int | None = None) -> bytes:
     if not _HEX.fullmatch(value):
         raise fail(element, f"expected hex octets, got {value[:40]!r}")
     raw = bytes.fromhex(value)
@@ -132,12 +132,12 @@ def parse_hex(value: str, element: Any, *, size: int | None = None) -> bytes:
     return raw
 
 
-def parse_code(value: str, element: Any) -> int:
+def parse_code(value: str, element: etree._Element) -> int:
     """A 2-octet alert code written in hex (``8F8B``)."""
     return int.from_bytes(parse_hex(value, element, size=2), "big")
 
 
-def parse_b64(value: str, element: Any) -> bytes:
+def parse_b64(value: str, element: etree._Element) -> bytes:
     compact = "".join(value.split())  # xs:base64Binary allows whitespace
     try:
         return base64.b64decode(compact, validate=True)
@@ -150,7 +150,7 @@ def b64_text(data: bytes) -> bytes:
     return base64.b64encode(data)
 
 
-def parse_datetime(value: str, element: Any) -> datetime:
+def parse_datetime(value: str, element: etree._Element) -> datetime:
     if not _DATETIME.fullmatch(value):
         raise fail(element, f"expected an xs:dateTime with a time zone, got {value[:40]!r}")
     try:
@@ -165,7 +165,7 @@ def datetime_text(value: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def sub(parent: Any, name: str, value: str | bytes | None = None, ns: str = SR) -> Any:
+def sub(parent: etree._Element, name: str, value: str | bytes | None = None, ns: str = SR) -> etree._Element:
     element = etree.SubElement(parent, q(name, ns))
     if value is not None:
         element.text = value

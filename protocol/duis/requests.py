@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from lxml import etree
 
@@ -57,7 +56,7 @@ class RequestId:
         return f"{r.eui_text(self.originator)}:{r.eui_text(self.target)}:{self.counter}"
 
     @classmethod
-    def read(cls, element: Any) -> RequestId:
+    def read(cls, element: etree._Element) -> RequestId:
         value = r.text(element)
         parts = value.split(":")
         if len(parts) != 3:
@@ -145,7 +144,7 @@ class Request:
 
 
 # -- building -----------------------------------------------------------------------------------
-def build_request(request: Request) -> Any:
+def build_request(request: Request) -> etree._Element:
     """The unsigned ``sr:Request`` element (sign it with ``protocol.duis.signing``)."""
     root = etree.Element(q("Request"), nsmap={"ds": DS, "sr": SR, "xsi": XSI})
     root.set("schemaVersion", SCHEMA_VERSION)
@@ -177,7 +176,7 @@ def build_request(request: Request) -> Any:
 
 
 # -- reading ------------------------------------------------------------------------------------
-def read_request(root: Any) -> Request:
+def read_request(root: etree._Element) -> Request:
     """The typed request in ``root`` (an ``sr:Request``); a trailing ds:Signature is allowed
     (check it with ``protocol.duis.signing``)."""
     if root.tag != q("Request"):
@@ -205,7 +204,7 @@ def read_request(root: Any) -> Request:
     return Request(header, _read_body(cls, element))
 
 
-def _schema_version(root: Any) -> None:
+def _schema_version(root: etree._Element) -> None:
     value = root.get("schemaVersion")
     if value is None:
         raise r.fail(root, "the schemaVersion attribute is required")
@@ -215,7 +214,7 @@ def _schema_version(root: Any) -> None:
         raise r.fail(root, f"schemaVersion must be a decimal, got {value[:20]!r}") from None
 
 
-def _read_header(element: Any) -> RequestHeader:
+def _read_header(element: etree._Element) -> RequestHeader:
     c = r.Children(element)
     rid = RequestId.read(c.required("RequestID"))
     c.optional("FirstInSequence")
@@ -229,7 +228,7 @@ def _read_header(element: Any) -> RequestHeader:
     return RequestHeader(rid, int(cv), ref, variant)
 
 
-def _read_body(cls: type[RequestBody], element: Any) -> RequestBody:
+def _read_body(cls: type[RequestBody], element: etree._Element) -> RequestBody:
     c = r.Children(element)
     if cls is UpdatePPMIDFirmware or cls is UpdateFirmware:
         image = r.parse_b64(r.text(img := c.required("FirmwareImage")), img)

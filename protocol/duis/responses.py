@@ -13,7 +13,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from lxml import etree
 
@@ -210,7 +209,7 @@ def _frame(payload: bytes | None, path: str) -> GbcsFrame:
 
 
 # -- building -----------------------------------------------------------------------------------
-def build_response(response: Response) -> Any:
+def build_response(response: Response) -> etree._Element:
     """The unsigned ``sr:Response`` element."""
     root = etree.Element(q("Response"), nsmap={"sr": SR, "ds": DS})
     root.set("schemaVersion", SCHEMA_VERSION)
@@ -257,7 +256,7 @@ def build_response(response: Response) -> Any:
     return root
 
 
-def _build_dcc_alert(parent: Any, a: DccAlertBody) -> None:
+def _build_dcc_alert(parent: etree._Element, a: DccAlertBody) -> None:
     if isinstance(a, PPMIDAlert):
         e = r.sub(parent, "PPMIDAlert")
         r.sub(e, "DeviceID", r.eui_text(a.device_id))
@@ -295,7 +294,7 @@ def _build_dcc_alert(parent: Any, a: DccAlertBody) -> None:
 
 
 # -- reading ------------------------------------------------------------------------------------
-def read_response(root: Any) -> Response:
+def read_response(root: etree._Element) -> Response:
     """The typed response or alert in ``root`` (an ``sr:Response``); a trailing ds:Signature is
     allowed (check it with ``protocol.duis.signing``). Bodies outside the firmware flow (an
     inventory, a WAN matrix...) are refused by name."""
@@ -330,7 +329,7 @@ def read_response(root: Any) -> Response:
     return Response(header, body)
 
 
-def _read_header(element: Any) -> ResponseHeader:
+def _read_header(element: etree._Element) -> ResponseHeader:
     c = r.Children(element)
     rid_el = c.optional("RequestID")
     resp_el = c.optional("ResponseID")
@@ -346,7 +345,7 @@ def _read_header(element: Any) -> ResponseHeader:
                           None if resp_el is None else RequestId.read(resp_el))
 
 
-def _read_message(element: Any) -> ResponseMessage:
+def _read_message(element: etree._Element) -> ResponseMessage:
     c = r.Children(element)
     ref, variant = r.service_reference(c.required("ServiceReference"), c.required("ServiceReferenceVariant"))
     inventory_el = c.optional("DSPInventory")
@@ -368,7 +367,7 @@ def _read_message(element: Any) -> ResponseMessage:
     return ResponseMessage(ref, variant, warning, payload, inventory)
 
 
-def _read_inventory(element: Any) -> tuple[InventoryDevice, ...]:
+def _read_inventory(element: etree._Element) -> tuple[InventoryDevice, ...]:
     devices = []
     for item in r.Children(element).rest():
         if item.tag != q("Device"):
@@ -384,7 +383,7 @@ def _read_inventory(element: Any) -> tuple[InventoryDevice, ...]:
     return tuple(devices)
 
 
-def _read_dcc_alert(element: Any) -> DccAlertMessage:
+def _read_dcc_alert(element: etree._Element) -> DccAlertMessage:
     c = r.Children(element)
     code_el = c.required("DCCAlertCode")
     code = r.text(code_el)
@@ -443,7 +442,7 @@ def _read_dcc_alert(element: Any) -> DccAlertMessage:
     return DccAlertMessage(code, body)
 
 
-def _read_transfer(element: Any) -> FirmwareTransferAlert:
+def _read_transfer(element: etree._Element) -> FirmwareTransferAlert:
     c = r.Children(element)
     rid_el = c.optional("UpdateFirmwareRequestID")
     other = r.parse_eui(r.text(o := c.required("OtherDeviceID")), o)
@@ -457,7 +456,7 @@ def _read_transfer(element: Any) -> FirmwareTransferAlert:
                                  None if rid_el is None else RequestId.read(rid_el))
 
 
-def _opt_time(element: Any | None) -> datetime | None:
+def _opt_time(element: etree._Element | None) -> datetime | None:
     return None if element is None else r.parse_datetime(r.text(element), element)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import threading
 import urllib.parse
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 
@@ -41,7 +40,7 @@ _SHORT = {SR: "sr:", DS: "ds:", _RA: "ra:"}
 class _LocalOnly(etree.Resolver):  # type: ignore[misc]  # lxml is untyped here
     """Schema imports: local files only, their own imports percent-encoded as the root's are."""
 
-    def resolve(self, url: str, pubid: str | None, context: Any) -> Any:
+    def resolve(self, url: str, pubid: str | None, context: object) -> object:
         parsed = urllib.parse.urlparse(url)
         if parsed.scheme not in ("", "file"):
             raise HarnessUsageError(f"DUIS schema: import of {url!r} refused (local files only)")
@@ -55,7 +54,7 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def _schema_document(path: Path) -> Any:
+def _schema_document(path: Path) -> etree._Element:
     """The schema document at ``path``, import and include locations percent-encoded."""
     root = etree.fromstring(path.read_bytes(), _parser(), base_url=str(path))
     for node in root.iter(f"{{{_XS}}}import", f"{{{_XS}}}include", f"{{{_XS}}}redefine"):
@@ -80,7 +79,7 @@ class DuisSchema:
         # An XMLSchema keeps its error log per instance: one validation at a time.
         self._lock = threading.Lock()
 
-    def validate(self, root: Any) -> None:
+    def validate(self, root: etree._Element) -> None:
         """Raise :class:`DuisSchemaError` for the first violation (element path and reason)."""
         with self._lock:
             if self._schema.validate(root):
@@ -91,12 +90,12 @@ class DuisSchema:
         path = _element_path(root, first.path if first is not None else None)
         raise DuisSchemaError(f"not valid against {self.path.name}: {_short(_readable(reason))}", field=path)
 
-    def is_valid(self, root: Any) -> bool:
+    def is_valid(self, root: etree._Element) -> bool:
         with self._lock:
             return bool(self._schema.validate(root))
 
 
-def _element_path(root: Any, xpath: str | None) -> str:
+def _element_path(root: etree._Element, xpath: str | None) -> str:
     """The failing element's path as the project writes it (``/sr:Request/sr:Body/...``);
     libxml2 gives an XPath in the document's own prefixes (``/*/*[2]`` without one)."""
     if not xpath:

@@ -102,7 +102,7 @@ class Signer:
         return signer
 
 
-def _key_info(cert: x509.Certificate) -> Any:
+def _key_info(cert: x509.Certificate) -> etree._Element:
     issuer, serial = issuer_serial(cert)
     info = etree.Element(q("KeyInfo", DS), nsmap={"ds": DS})
     data = etree.SubElement(info, q("X509Data", DS))
@@ -121,7 +121,7 @@ class _Signer(XMLSigner):
         return xml_parser()
 
 
-def sign(root: Any, signer: Signer) -> bytes:
+def sign(root: etree._Element, signer: Signer) -> bytes:
     """``root`` (an unsigned sr:Request or sr:Response) with its enveloped signature, as bytes.
     A signature already in the document (a template's placeholder) is replaced."""
     for old in root.findall(q("Signature", DS)):
@@ -153,7 +153,7 @@ class Verified:
 
 
 def verify(data: bytes, certificates: Sequence[x509.Certificate], *, limits: DuisLimits | None = None,
-           root: Any = None) -> Verified:
+           root: etree._Element | None = None) -> Verified:
     """Verify the DUIS document ``data`` against one of ``certificates`` (the one its KeyInfo
     names); raise a named error otherwise. ``root`` is ``parse(data)`` if the caller has it."""
     root = parse(data, limits) if root is None else root
@@ -202,7 +202,7 @@ def verify(data: bytes, certificates: Sequence[x509.Certificate], *, limits: Dui
                                     f"{failures[0]}", field=element_path(signature))
 
 
-def _named_certificate(signature: Any, certificates: Sequence[x509.Certificate]
+def _named_certificate(signature: etree._Element, certificates: Sequence[x509.Certificate]
                        ) -> tuple[x509.Certificate | None, str]:
     """The certificate KeyInfo's X509IssuerSerial names (None if none given matches), and what
     it claims, as text."""

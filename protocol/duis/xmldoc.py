@@ -10,7 +10,6 @@ a DTD and never to touch the network.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from lxml import etree
 
@@ -52,7 +51,7 @@ def q(name: str, ns: str = SR) -> str:
     return f"{{{ns}}}{name}"
 
 
-def element_path(element: Any) -> str:
+def element_path(element: etree._Element) -> str:
     """``/sr:Request/sr:Body/sr:UpdatePPMIDFirmware`` for ``element`` (prefixes as DUIS writes them)."""
     parts = []
     node = element
@@ -73,7 +72,7 @@ def xml_parser() -> etree.XMLParser:
                            remove_comments=False, remove_pis=False, huge_tree=True)
 
 
-def parse(data: bytes, limits: DuisLimits | None = None) -> Any:
+def parse(data: bytes, limits: DuisLimits | None = None) -> etree._Element:
     """The root element of the DUIS document ``data``; refuses hostile or oversize input."""
     limits = limits or DuisLimits()
     if len(data) > limits.max_document_bytes:

@@ -399,3 +399,30 @@ def test_any_json_body_gets_an_answer_never_a_crash(path: str, replaced: dict[st
 
 
 _TWIN = image_world()
+
+
+@pytest.mark.parametrize("answer", [b"[1, 2]", b"42", b"\"now\"", b"not json"])
+def test_client_refuses_an_answer_that_is_not_a_json_object(answer: bytes) -> None:
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(DccHttpError, match=r"GET /time: the answer is not (a )?JSON"):
+            HttpDccSide(f"http://127.0.0.1:{server.server_address[1]}").now_ms()
+    finally:
+        server.shutdown()
+        server.server_close()

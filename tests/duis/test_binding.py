@@ -210,3 +210,32 @@ def test_an_activation_outcome_travels_as_the_gbcs_alert_a_device_alert_message_
         0x000D6F0000010030, code, alert, 0x01000001)
     garbled = DeviceAlertMessage(alert, b"\x00\x01")
     assert seen_from_duis(type(message)(message.header, garbled), "Supplier A", 1, config.clock_epoch) is None
+
+
+def test_an_hcalcs_takes_sr_11_1_then_sr_11_3_over_duis(world):
+    """The suite reads the device's type with SR 8.2, sends SR 11.1 for an HCALCS, then SR 11.3
+    signed to the device; the outcome is the CS06 alert the DUIS message carries."""
+    import hashlib
+
+    from hanota.protocol.ota_image import parse_image
+
+    side, service, _, _ = world
+    made = side.add_premises(devices=["hcalcs"])
+    hcalcs = int(made["devices"][0]["eui64"], 16)
+    image, version = _image(service, hcalcs)
+    sent = side.submit("Supplier A", [hcalcs], image, label="new", file_version=version)
+    assert isinstance(sent.response, Acknowledged)
+    assert any(line.startswith(f"SR 11.1 {sent.request_id}") for line in side.evidence())
+    side.advance(3_600_000)
+    assert side.running_version(hcalcs) != version  # distributed, not activated
+    digest = hashlib.sha256(parse_image(image, max_size=len(image)).manufacturer_image).digest()
+    wrong = side.activate("Supplier A", hcalcs, bytes(b ^ 0xFF for b in digest), label="new",
+                          file_version=version, execution_ms=side.now_ms() + 60_000)
+    side.advance(120_000)
+    right = side.activate("Supplier A", hcalcs, digest, label="new", file_version=version,
+                          execution_ms=side.now_ms() + 60_000)
+    side.advance(120_000)
+    outcomes = {a.request_id: (a.response_code, a.device_alert_code) for a in side.alerts_for("Supplier A")
+                if a.kind == "activation outcome"}
+    assert outcomes == {wrong.request_id: (2, 0x8F67), right.request_id: (0, 0x8F66)}, outcomes
+    assert side.running_version(hcalcs) == version

@@ -2,16 +2,17 @@
 
 - against ``hanota serve-dcc --binding duis`` they give the same verdicts as against the
   reference DCC in process, under both rule sets (SR 11.4 field by field and in other DCC user
-  roles, devices added in a given state and cut off their HAN through the control channel),
-  except where DUIS cannot observe: the GBCS frames between the DCC and its hubs
-  (SECMP7-SEC-001 to 004, not applicable with that reason), and, under wg-2016, the fragments
+  roles, devices added in a given state and cut off their HAN through the control channel,
+  SR 11.1 and SR 11.3 for an HCALCS, the hub's CCS08 judged from the alerts the DCC passed on),
+  except where DUIS cannot observe: GBCS that only crosses the WAN between the DCC and its hubs
+  (SECMP7-SEC-003 and 004, not applicable with that reason), and, under wg-2016, the fragments
   of an image above the size limit, which DUIS cannot carry (@slow scenarios, not in this
   selection);
 - a DCC that groups alerts, writes the requested version into the inventory, never sends alert
   (c), sends it after its declared service level, files every refused device in
-  InvalidDeviceIDList or takes SR 11.4 from any role fails the scenarios of the requirement it
-  breaks, over DUIS too (alert (c)'s absence and lateness judged from what reached the suite's
-  response address).
+  InvalidDeviceIDList, takes SR 11.4 from any role, passes every SR 11.3 outcome on as success,
+  drops N60 or loses the CCS08 code fails the scenarios of the requirement it breaks, over DUIS
+  too (alert (c)'s absence and lateness judged from what reached the suite's response address).
 """
 
 from __future__ import annotations
@@ -36,9 +37,12 @@ FAULTS = {**FAULTY, "no-alert-c": "SECMP7-ALERT-002", "alert-c-too-late": "SECMP
           # SR 11.4 field by field, devices added in a given state, User IDs in other roles:
           "warn-all-invalid": "SECMP7-SEC-005", "accept-any-role": "SECMP7-SEC-005",
           # SR 11.1 and SR 11.3, the outcome judged from the GBCS alert the DUIS message carries:
-          "activation-outcome-as-success": "SECMP7-HCA-001"}
+          "activation-outcome-as-success": "SECMP7-HCA-001",
+          # the hub's CCS08 as the DCC passes it on (DUIS CommsHubAlert), not on the WAN:
+          "no-n60": "SECMP7-SEC-001", "ccs08-code-lost": "SECMP7-SEC-002"}
 #: The faults whose requirement is the SEC as implemented's (run under that rule set).
-AS_IMPLEMENTED = {"warn-all-invalid", "accept-any-role", "activation-outcome-as-success"}
+AS_IMPLEMENTED = {"warn-all-invalid", "accept-any-role", "activation-outcome-as-success", "no-n60",
+                  "ccs08-code-lost"}
 
 
 def _keys(tmp: Path) -> Path:

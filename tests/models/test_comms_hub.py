@@ -13,9 +13,7 @@ import pytest
 
 from hanota.conformance.models.clock import VirtualClock
 from hanota.conformance.models.comms_hub import (
-    HUB_FAULTS,
     TARGET_TRANSITIONS,
-    CommsHub,
     FirmwareTransferAlert,
     FirmwareVersionAlert,
     HandHeldTerminal,
@@ -24,6 +22,8 @@ from hanota.conformance.models.comms_hub import (
 )
 from hanota.conformance.models.device import DeviceState, OtaDevice
 from hanota.conformance.models.faults.device_faults import device_class
+from hanota.conformance.models.faults.hub_faults import FAULTS as HUB_FAULTS
+from hanota.conformance.models.faults.hub_faults import hub_class
 from hanota.conformance.models.han import HanFrame, HanNetwork
 from hanota.protocol import fragments, gbt, ota_image, signatures
 from hanota.protocol import ota_commands as oc
@@ -55,7 +55,8 @@ class World:
                  devices: dict[int, dict[str, Any]] | None = None) -> None:
         self.clock = VirtualClock()
         self.net = HanNetwork(self.clock)
-        self.hub = CommsHub(self.clock, eui64=HUB, rng=random.Random(seed), **(hub or {}))
+        hub = dict(hub or {})
+        self.hub = hub_class(hub.pop("faults", ()))(self.clock, eui64=HUB, rng=random.Random(seed), **hub)
         self.net.attach(self.hub)
         self.devices: dict[int, OtaDevice] = {}
         rng = random.Random(seed)
@@ -403,13 +404,13 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "reference-models.md"
 
 def _generated_sections() -> dict[str, str]:
     from hanota.conformance.models import comms_hub, device
-    from hanota.conformance.models.faults import device_faults
+    from hanota.conformance.models.faults import device_faults, hub_faults
 
     return {
         "device transitions": device.transitions_markdown(),
         "device faults": device_faults.faults_markdown(),
         "hub transitions": comms_hub.target_transitions_markdown(),
-        "hub faults": comms_hub.hub_faults_markdown(),
+        "hub faults": hub_faults.faults_markdown(),
     }
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from hanota.conformance.dcc_side import CUT_OFF_POINTS, _cut_off
 from hanota.conformance.models.clock import VirtualClock
-from hanota.conformance.models.dcc import FAULTS, Dcc
+from hanota.conformance.models.dcc import Dcc
+from hanota.conformance.models.faults.dcc_faults import FAULTS, dcc_class
 from hanota.conformance.models.inventory import InventorySource
 from hanota.conformance.models.premises import World, build_premises, deterministic_key
 from hanota.conformance.models.service_request import (
@@ -343,8 +344,8 @@ def test_stagger_spreads_alerts_raised_together():
 # -- constructor rules -------------------------------------------------------------------------
 def test_constructor_refuses_unknown_faults_and_a_window_beyond_the_service_level():
     clock = VirtualClock()
-    with pytest.raises(HarnessUsageError):
-        Dcc(clock, rng=random.Random(0), faults=frozenset({"nope"}))
+    with pytest.raises(HarnessUsageError, match=r"unknown DCC faults: nope; valid: group-alerts, "):
+        dcc_class({"nope", "no-n60"})(clock, rng=random.Random(0))
     with pytest.raises(HarnessUsageError):
         Dcc(clock, rng=random.Random(0), alert_window_ms=10, service_level_ms=5)
     with pytest.raises(HarnessUsageError):

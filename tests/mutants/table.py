@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hanota.conformance.models.comms_hub import HUB_FAULTS
-from hanota.conformance.models.dcc import FAULTS as DCC_FAULTS
+from hanota.conformance.models.faults.dcc_faults import FAULTS as DCC_FAULTS
 from hanota.conformance.models.faults.device_faults import FAULTS as DEVICE_FAULTS
+from hanota.conformance.models.faults.hub_faults import FAULTS as HUB_FAULTS
 
 __all__ = ["DROPPED", "KNOWN_SURVIVORS", "MUTANTS", "NOT_MUTATED", "Mutant", "all_fault_names"]
 
 #: Markers excluded by default: the size-limit downloads; a smaller scenario catches the same fault.
 QUICK = "not slow"
+
+
+_FAULTS_OF = {"device": DEVICE_FAULTS, "hub": HUB_FAULTS, "dcc": DCC_FAULTS}
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,17 @@ class Mutant:
     markers: str = QUICK  # pytest -m expression selecting the scenarios to run
     keyword: str | None = None  # optional pytest -k expression, to pick an Examples row
 
+    def __post_init__(self) -> None:  # every row names a real fault of its layer's enum
+        if self.fault not in _FAULTS_OF.get(self.layer, {}):
+            raise ValueError(f"mutation table row {self.layer}:{self.fault}: no such {self.layer} fault")
+
     @property
     def name(self) -> str:
         return f"{self.layer}:{self.fault}"
 
 
 MUTANTS: tuple[Mutant, ...] = (
-    # -- the device under test (conformance/models/device.py FAULTS) ---------------------------------
+    # -- the device under test (DeviceFault, conformance/models/faults/device_faults.py) ----------------
     Mutant("device", "accept-oversize-image", ("SECMP7-IMG-004",)),
     Mutant("device", "accept-from-any-server", ("SECMP7-AUTH-006", "SECMP7-HHT-001", "SECMP7-HHT-002")),
     # HHT-002's own check: the version the device reports against the inventory's record
@@ -77,11 +84,11 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-002", "SECMP7-ACT-003")),
     Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-003",)),
     Mutant("device", "page-request-to-other-node", ("SECMP7-HHT-001", "SECMP7-AUTH-006")),
-    # -- the Communications Hub (conformance/models/comms_hub.py HUB_FAULTS) -------------------------
+    # -- the Communications Hub (HubFault, conformance/models/faults/hub_faults.py) --------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "send-oversize-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "no-readback", ("SECMP7-ALERT-002", "SECMP7-INV-002")),
-    # -- the DCC (conformance/models/dcc.py FAULTS) ---------------------------------------------------
+    # -- the DCC (DccFault, conformance/models/faults/dcc_faults.py) ----------------------------------
     Mutant("dcc", "group-alerts", ("SECMP7-ALERT-005",)),
     Mutant("dcc", "inventory-from-request", ("SECMP7-INV-002",)),
     Mutant("dcc", "no-alert-a", ("SECMP7-ALERT-001",)),

@@ -2,7 +2,7 @@
 
 Each fault is a subclass of the reference device that overrides the hook methods it needs; its
 docstring says what the device then does (docs/reference-models.md is made from it). Build a
-faulty device with ``DEVICE_FAULTS.model(names)(clock, ...)``; an unknown name is a usage error.
+faulty device with ``REGISTRY.model(names)(clock, ...)``; an unknown name is a usage error.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import ProtocolError
 from hanota.protocol.zcl import DefaultResponse, ImageUpgradeStatus, Status, peek_header
 
-from ..device import DeviceInput, DeviceState, OtaDevice, _Offer
+from ..device import DeviceInput, DeviceState, OtaDevice
+from ..device_checks import Offer
 from ..han import HanFrame
 from . import Registry
 
-__all__ = ["DEVICE_FAULTS", "DeviceFault", "FAULTS", "device_class", "faults_markdown"]
+__all__ = ["FAULTS", "REGISTRY", "DeviceFault", "device_class", "faults_markdown"]
 
 S, I = DeviceState, DeviceInput  # noqa: E741 - shorthand as in the model
 
@@ -59,8 +60,8 @@ class DeviceFault(enum.StrEnum):
 
 
 F = DeviceFault
-DEVICE_FAULTS: Registry[DeviceFault, OtaDevice] = Registry("device", OtaDevice, DeviceFault)
-implements = DEVICE_FAULTS.implements
+REGISTRY: Registry[DeviceFault, OtaDevice] = Registry("device", OtaDevice, DeviceFault)
+implements = REGISTRY.implements
 
 
 @implements(F.ACCEPT_OVERSIZE_IMAGE)
@@ -136,7 +137,7 @@ class IgnoreWaitForData(OtaDevice):
 class NoResume(OtaDevice):
     """after an interrupted download, starts again at offset 0 instead of its FileOffset"""
 
-    def _resumes(self, offer: _Offer) -> bool:
+    def _resumes(self, offer: Offer) -> bool:
         return False
 
 
@@ -154,7 +155,7 @@ class WrongUpgradeEndStatus(OtaDevice):
     """reports Upgrade End Request SUCCESS even when verification failed (it still never installs
     the failed image)"""
 
-    def _refuse_image(self, offer: _Offer) -> DeviceState:
+    def _refuse_image(self, offer: Offer) -> DeviceState:
         return self._request_upgrade_end(offer)  # not verified: activation installs nothing
 
 
@@ -178,7 +179,7 @@ class AcceptWrongHardwareVersion(OtaDevice):
 class AcceptMisplacedBlock(OtaDevice):
     """stores an Image Block Response at an offset it did not ask for or larger than asked"""
 
-    def _check_block(self, file_offset: int, data: bytes, offset: int, asked: int, offer: _Offer) -> None:
+    def _check_block(self, file_offset: int, data: bytes, offset: int, asked: int, offer: Offer) -> None:
         return None
 
     def _store_block(self, file_offset: int, data: bytes) -> None:
@@ -324,7 +325,7 @@ class UnboundDefaultResponse(OtaDevice):
 class UpgradeEndNamesRunningImage(OtaDevice):
     """names its running file version, not the offered image's, in Upgrade End Request"""
 
-    def _upgrade_end_version(self, offer: _Offer) -> int:
+    def _upgrade_end_version(self, offer: Offer) -> int:
         return self.firmware_version
 
 
@@ -333,7 +334,7 @@ class ContraryUpgradeEnd(OtaDevice):
     """after refusing an image with Upgrade End Request INVALID_IMAGE, also sends one with SUCCESS
     (it still never installs the refused image)"""
 
-    def _send_upgrade_end(self, status: Status, offer: _Offer, *, await_response: bool = False) -> None:
+    def _send_upgrade_end(self, status: Status, offer: Offer, *, await_response: bool = False) -> None:
         super()._send_upgrade_end(status, offer, await_response=await_response)
         if status == Status.INVALID_IMAGE:
             self._send(oc.UpgradeEndRequest(
@@ -368,13 +369,13 @@ class PageRequestToOtherNode(OtaDevice):
         super()._refuse_source(frame, tsn, command_id, cmd)
 
 
-DEVICE_FAULTS.complete()
+REGISTRY.complete()
 
 #: fault name -> what the device then does (the mutation table, explore and the docs list them)
-FAULTS: dict[str, str] = DEVICE_FAULTS.descriptions()
-device_class = DEVICE_FAULTS.model
+FAULTS: dict[str, str] = REGISTRY.descriptions()
+device_class = REGISTRY.model
 
 
 def faults_markdown() -> str:
     """The device's faults as Markdown (docs/reference-models.md is made from it)."""
-    return DEVICE_FAULTS.markdown("the device then")
+    return REGISTRY.markdown("the device then")
