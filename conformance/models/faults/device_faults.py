@@ -57,6 +57,12 @@ class DeviceFault(enum.StrEnum):
     CONTRARY_UPGRADE_END = "contrary-upgrade-end"
     STATUS_NORMAL_WHILE_PENDING = "status-normal-while-pending"
     PAGE_REQUEST_TO_OTHER_NODE = "page-request-to-other-node"
+    RUN_PARTIAL_IMAGE_AFTER_POWER_CYCLE = "run-partial-image-after-power-cycle"
+    LOSE_DOWNLOAD_ON_POWER_CYCLE = "lose-download-on-power-cycle"
+    ACTIVATE_ON_POWER_UP = "activate-on-power-up"
+    IGNORE_NOTIFY_AFTER_ABORT = "ignore-notify-after-abort"
+    RETRY_FOREVER = "retry-forever"
+    STUCK_AFTER_REFUSAL = "stuck-after-refusal"
 
 
 F = DeviceFault
@@ -367,6 +373,76 @@ class PageRequestToOtherNode(OtaDevice):
                 file_version=cmd.new_file_version, file_offset=0, maximum_data_size=64,
                 page_size=1024, response_spacing=100), tsn=(self._tsn + 1) & 0xFF)
         super()._refuse_source(frame, tsn, command_id, cmd)
+
+
+# ---------------------------------------------------------------- resilience (SECMP7-RES)
+@implements(F.RUN_PARTIAL_IMAGE_AFTER_POWER_CYCLE)
+class RunPartialImageAfterPowerCycle(OtaDevice):
+    """wakes up from a power cycle on the image it was downloading, though it has only part of it"""
+
+    def _power_up(self) -> None:
+        if self._offer is not None and self._buffer and not self._verified:
+            self.firmware_version = self._offer.file_version
+
+
+@implements(F.LOSE_DOWNLOAD_ON_POWER_CYCLE)
+class LoseDownloadOnPowerCycle(OtaDevice):
+    """loses its download at a power cycle and starts again from offset 0, though it declares
+    resume_after_power_cycle"""
+
+    def power_cycle(self) -> None:
+        self.keeps_download_over_power_cycle = False
+        super().power_cycle()
+
+
+@implements(F.ACTIVATE_ON_POWER_UP)
+class ActivateOnPowerUp(OtaDevice):
+    """runs a verified image that was waiting for its upgrade time as soon as it is switched on
+    again, without waiting for the upgrade time"""
+
+    def _power_up(self) -> None:
+        if self._offer is not None and self._verified:
+            self._activate()
+
+
+class _DeafToNotify(OtaDevice):
+    """(base of the faults that stop taking Image Notify)"""
+
+    _deaf = False
+
+    def _on_image_notify(self, cmd: oc.ImageNotify) -> DeviceState:
+        return self.state if self._deaf else super()._on_image_notify(cmd)
+
+
+@implements(F.IGNORE_NOTIFY_AFTER_ABORT)
+class IgnoreNotifyAfterAbort(_DeafToNotify):
+    """after an Image Block Response ABORT, takes no further Image Notify (it never queries the hub
+    again by itself)"""
+
+    def _on_block_abort(self, cmd: oc.ImageBlockResponse) -> DeviceState:
+        self._deaf = True
+        return super()._on_block_abort(cmd)
+
+
+@implements(F.RETRY_FOREVER)
+class RetryForever(OtaDevice):
+    """re-sends an unanswered request without end: it never gives up a silent hub"""
+
+    def _on_timeout(self, cmd: None) -> DeviceState:
+        self._retries = 0
+        return super()._on_timeout(cmd)
+
+
+@implements(F.STUCK_AFTER_REFUSAL)
+class StuckAfterRefusal(_DeafToNotify):
+    """after refusing an offer it cannot take (larger than its storage), takes no further Image
+    Notify: its OTA client stays stuck until a reset"""
+
+    def _on_query_response(self, cmd: oc.QueryNextImageResponse) -> DeviceState:
+        state = super()._on_query_response(cmd)
+        if state is S.IDLE and (self.last_verification or "").startswith("offer:"):
+            self._deaf = True
+        return state
 
 
 REGISTRY.complete()
