@@ -13,7 +13,9 @@ decisions is this table's choice, written down here once:
   (a)), ``PPMIDAlert`` with ``PPMIDFirmwareUpgradeAlert`` (0x8F8B, the version the device runs:
   alert (c)) and ``CommsHubAlert`` with ``FirmwareTransferAlert`` (CCS08, by response code).
   Which N-code DUIS assigns to the first two is for its text to confirm; the suite classifies
-  what it receives by body, never by code.
+  what it receives by body, never by code. Alert (c) after a failed CS08 read is a PPMIDAlert
+  without PPMIDFirmwareUpgradeAlert (it names no version); its Timestamp is 0x8F8B's
+  executionDateTime (the project's reading of that one time, docs/dcc-duis.md).
 """
 
 from __future__ import annotations
