@@ -271,14 +271,6 @@ class DeviceObserver:
                         f"ms it sent to 0x{seen.frame.dst:016x}: {command_text(cmd)}")
         return None
 
-    def check_default_responses_named(self) -> str | None:
-        """The device sent at least one Default Response, and each names a frame sent to it (its
-        TSN and command id; :mod:`.frame_audit` holds every frame to that)."""
-        if next(self._log.frames_of(DefaultResponse), None) is None:
-            return f"expected the device to refuse a frame with a Default Response, but it sent none; " \
-                   f"{self._log.last_frames()}"
-        return None
-
 
 #: The refusal statuses ZCL revision 8 replaced by UNSUP_COMMAND (0x81, UNSUP_CLUSTER_COMMAND here).
 _FOLDED = {s: (Status.UNSUP_CLUSTER_COMMAND,) for s in (
