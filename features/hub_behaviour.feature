@@ -43,7 +43,8 @@ Feature: What a GB Communications Hub may legally do, and the device copes with
 
   Rule: SECMP7-HUB-003 The device waits for an answer as long as it declares
     The hub answers every Query Next Image, Image Block and Upgrade End Request a quarter of a
-    second before the device's declared response timeout runs out: late, and in time.
+    second before the device's declared response timeout runs out: late, and in time; also while
+    a minimum block period shorter than that timeout is in force.
 
     @SECMP7-HUB-003 @side-device
     Scenario: The device downloads and installs an image from a hub that answers at the edge of its response timeout
@@ -54,6 +55,20 @@ Feature: What a GB Communications Hub may legally do, and the device copes with
       And "1 minute" pass
       Then the device repeats no request before its response timeout has run out
       And every Image Block Request names image "small" and continues from the data received
+      And the device runs image "small"
+
+    @SECMP7-HUB-003 @side-device
+    Scenario: The device waits its response timeout, not the minimum block period, for a late answer
+      The minimum block period spaces the device's requests; it does not shorten the time the
+      device waits for the answer to one.
+      Given a signed image "small" of "2 kB" with a newer file version
+      And the hub sets the minimum block period to "1 second"
+      And the hub answers every request just within the device's response timeout
+      When the hub offers image "small" to the device
+      And the download runs to its end
+      And "1 minute" pass
+      Then the device repeats no request before its response timeout has run out
+      And no two Image Block Requests are less than "1 second" apart
       And the device runs image "small"
 
   Rule: SECMP7-HUB-004 The device runs the image on a GB hub's activating Upgrade End Response

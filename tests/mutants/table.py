@@ -90,6 +90,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "assume-full-blocks", ("SECMP7-HUB-001",)),
     Mutant("device", "fixed-block-size", ("SECMP7-HUB-002",)),
     Mutant("device", "impatient", ("SECMP7-HUB-003",)),
+    Mutant("device", "block-period-as-timeout", ("SECMP7-HUB-003",)),
     Mutant("device", "stuck-waiting", ("SECMP7-HUB-004",)),
     Mutant("device", "activate-immediately", ("SECMP7-HUB-004",)),
     # every field of every frame the device sends, and its answers to frames it does not take

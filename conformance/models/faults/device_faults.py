@@ -76,6 +76,7 @@ class DeviceFault(enum.StrEnum):
     ASSUME_FULL_BLOCKS = "assume-full-blocks"
     FIXED_BLOCK_SIZE = "fixed-block-size"
     IMPATIENT = "impatient"
+    BLOCK_PERIOD_AS_TIMEOUT = "block-period-as-timeout"
     STUCK_WAITING = "stuck-waiting"
     UPGRADE_END_WILDCARD_IMAGE_TYPE = "upgrade-end-wildcard-image-type"
     BLOCK_REQUEST_HUB_ADDRESS = "block-request-hub-address"
@@ -440,6 +441,17 @@ class Impatient(OtaDevice):
     def _set_timer(self, delay_ms: int, event: DeviceInput) -> None:
         if event is I.RESPONSE_TIMEOUT:
             delay_ms //= 2
+        super()._set_timer(delay_ms, event)
+
+
+@implements(F.BLOCK_PERIOD_AS_TIMEOUT)
+class BlockPeriodAsTimeout(OtaDevice):
+    """while a minimum block period is in force, waits for the hub's answer only that long
+    before repeating its request (one timer for both)"""
+
+    def _set_timer(self, delay_ms: int, event: DeviceInput) -> None:
+        if event is I.RESPONSE_TIMEOUT and self.minimum_block_period_ms:
+            delay_ms = min(delay_ms, self.minimum_block_period_ms)
         super()._set_timer(delay_ms, event)
 
 
