@@ -29,7 +29,9 @@ from .clock import MAX_DOWNLOAD_MS, ClockDriver
 from .config import RunConfig
 from .dcc import DccObserver
 from .evidence import EvidenceLog
+from .frame_audit import FrameAudit
 from .hub import HubPlayer, HubScript, Offer
+from .hub_checks import check_patience
 from .images import ImageFactory
 from .observe import C, FrameLog, SeenFrame
 from .offers import Offers
@@ -64,6 +66,8 @@ class Harness:
         self.offers = Offers(config, self.scene, self.time, self.images_)
         self.observer = DeviceObserver(config, self.scene, self.time, self.log, self.images_)
         self.evidence_log = EvidenceLog(self.scene)
+        #: every frame the device sends, checked as it passes (Then steps fail on what it finds)
+        self.frame_audit = FrameAudit(self.scene)
         #: the DCC side's acts and checks (steps/dcc_steps.py)
         self.dcc = DccObserver(config, self.scene, self.images_)
         #: interruptions of a download and their checks (steps/resilience_steps.py)
@@ -272,6 +276,18 @@ class Harness:
     def answer_next(self, command_id: int, answer: Status | bytes) -> None:
         self.offers.answer_next(command_id, answer)
 
+    def notify_with(self, payload_type: int, query_jitter: int) -> None:
+        self.offers.notify_with(payload_type, query_jitter)
+
+    def set_upgrade_time(self, when: UpgradeTime) -> None:
+        self.offers.set_upgrade_time(when)
+
+    def short_blocks(self, shortfalls: tuple[int, ...]) -> None:
+        self.offers.short_blocks(shortfalls)
+
+    def answer_at_timeout_edge(self) -> None:
+        self.offers.answer_at_timeout_edge()
+
     def offer(self, label: str, order: tuple[int, ...] | None = None) -> Offer:
         return self.offers.offer(label, order)
 
@@ -315,6 +331,10 @@ class Harness:
     # ================================================================ observing the device
     def read_attributes(self, *attributes: OtaAttribute) -> dict[OtaAttribute, int]:
         return self.observer.read_attributes(*attributes)
+
+    def read_every_attribute(self) -> oc.ReadAttributesResponse:
+        """Read every attribute of the OTA client (those it lacks answered as unsupported)."""
+        return self.observer.read_records(*OtaAttribute)
 
     def current_file_version(self) -> int:
         return self.observer.current_file_version()
@@ -368,6 +388,14 @@ class Harness:
 
     def check_not_downloaded(self, label: str) -> str | None:
         return self.observer.check_not_downloaded(label)
+
+    def check_patience(self) -> str | None:
+        return check_patience(self.log, self.config.pics.timing.response_timeout_ms,
+                              self.scene.player_().eui64)
+
+    def check_frames(self) -> str | None:
+        """Every frame the device sent so far carries what it must (:mod:`.frame_audit`)."""
+        return self.frame_audit.problem()
 
     # ================================================================ evidence
     def evidence(self) -> list[Evidence]:

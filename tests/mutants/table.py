@@ -92,6 +92,26 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "ignore-abort", ("SECMP7-RES-004",)),
     Mutant("device", "retry-forever", ("SECMP7-RES-005",)),
     Mutant("device", "stuck-after-refusal", ("SECMP7-RES-006",)),
+    # what a GB hub may legally do (issue 16): the played hub's default notify and activation,
+    # blocks shorter than asked and of varying sizes, answers at the edge of the response timeout
+    Mutant("device", "notify-type-0-only", ("SECMP7-OTA-001",)),
+    Mutant("device", "assume-full-blocks", ("SECMP7-HUB-001",)),
+    Mutant("device", "fixed-block-size", ("SECMP7-HUB-002",)),
+    Mutant("device", "impatient", ("SECMP7-HUB-003",)),
+    Mutant("device", "block-period-as-timeout", ("SECMP7-HUB-003",)),
+    Mutant("device", "stuck-waiting", ("SECMP7-HUB-004",)),
+    Mutant("device", "activate-immediately", ("SECMP7-HUB-004",)),
+    # every field of every frame the device sends, and its answers to frames it does not take
+    # (issue 16, features/zcl_frames.feature)
+    Mutant("device", "upgrade-end-wildcard-image-type", ("SECMP7-ZCL-001",)),
+    Mutant("device", "block-request-hub-address", ("SECMP7-ZCL-002",)),
+    Mutant("device", "stale-block-period-field", ("SECMP7-ZCL-002",)),
+    Mutant("device", "home-automation-profile", ("SECMP7-ZCL-003",)),
+    Mutant("device", "status-as-uint8", ("SECMP7-ZCL-004",)),
+    Mutant("device", "refusal-with-own-tsn", ("SECMP7-ZCL-005",)),
+    Mutant("device", "pads-short-frames", ("SECMP7-ZCL-006",)),
+    Mutant("device", "manufacturer-specific-as-standard", ("SECMP7-ZCL-007",)),
+    Mutant("device", "unknown-command-malformed", ("SECMP7-ZCL-008",)),
     # -- the Communications Hub (HubFault, conformance/models/faults/hub_faults.py) --------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "send-oversize-block", ("SECMP7-SUP-001",)),

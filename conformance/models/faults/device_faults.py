@@ -7,6 +7,7 @@ faulty device with ``REGISTRY.model(names)(clock, ...)``; an unknown name is a u
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 from typing import NoReturn
@@ -14,9 +15,22 @@ from typing import NoReturn
 from hanota.protocol import fragments, ota_image
 from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import ProtocolError
-from hanota.protocol.zcl import DefaultResponse, ImageUpgradeStatus, Status, peek_header
+from hanota.protocol.zcl import (
+    OTA_ATTRIBUTE_TYPES,
+    AttributeRecord,
+    DataType,
+    DefaultResponse,
+    Direction,
+    HeaderPeek,
+    ImageUpgradeStatus,
+    OtaAttribute,
+    ReadAttributes,
+    ReadAttributesResponse,
+    Status,
+    peek_header,
+)
 
-from ..device import DeviceInput, DeviceState, OtaDevice
+from ..device import DeviceInput, DeviceState, OtaDevice, RefusedSourceError
 from ..device_checks import Offer
 from ..han import HanFrame
 from . import Registry
@@ -57,6 +71,23 @@ class DeviceFault(enum.StrEnum):
     CONTRARY_UPGRADE_END = "contrary-upgrade-end"
     STATUS_NORMAL_WHILE_PENDING = "status-normal-while-pending"
     PAGE_REQUEST_TO_OTHER_NODE = "page-request-to-other-node"
+    # the legal things a GB hub does (issue 16: features/hub_behaviour.feature)
+    NOTIFY_TYPE_0_ONLY = "notify-type-0-only"
+    ASSUME_FULL_BLOCKS = "assume-full-blocks"
+    FIXED_BLOCK_SIZE = "fixed-block-size"
+    IMPATIENT = "impatient"
+    BLOCK_PERIOD_AS_TIMEOUT = "block-period-as-timeout"
+    STUCK_WAITING = "stuck-waiting"
+    UPGRADE_END_WILDCARD_IMAGE_TYPE = "upgrade-end-wildcard-image-type"
+    BLOCK_REQUEST_HUB_ADDRESS = "block-request-hub-address"
+    STALE_BLOCK_PERIOD_FIELD = "stale-block-period-field"
+    HOME_AUTOMATION_PROFILE = "home-automation-profile"
+    STATUS_AS_UINT8 = "status-as-uint8"
+    REFUSAL_WITH_OWN_TSN = "refusal-with-own-tsn"
+    PADS_SHORT_FRAMES = "pads-short-frames"
+    MANUFACTURER_SPECIFIC_AS_STANDARD = "manufacturer-specific-as-standard"
+    UNKNOWN_COMMAND_MALFORMED = "unknown-command-malformed"
+    # resilience of the download (issue 16: features/resilience.feature)
     RUN_PARTIAL_IMAGE_AFTER_POWER_CYCLE = "run-partial-image-after-power-cycle"
     LOSE_DOWNLOAD_ON_POWER_CYCLE = "lose-download-on-power-cycle"
     ACTIVATE_ON_POWER_UP = "activate-on-power-up"
@@ -373,6 +404,186 @@ class PageRequestToOtherNode(OtaDevice):
                 file_version=cmd.new_file_version, file_offset=0, maximum_data_size=64,
                 page_size=1024, response_spacing=100), tsn=(self._tsn + 1) & 0xFF)
         super()._refuse_source(frame, tsn, command_id, cmd)
+
+
+@implements(F.NOTIFY_TYPE_0_ONLY)
+class NotifyType0Only(OtaDevice):
+    """answers only an Image Notify of payload type 0 (query jitter alone) and ignores one that
+    names the image (payload types 1-3, which a GB hub sends)"""
+
+    def _on_image_notify(self, cmd: oc.ImageNotify) -> DeviceState:
+        if int(cmd.payload_type) != 0:
+            return self.state
+        return super()._on_image_notify(cmd)
+
+
+@implements(F.ASSUME_FULL_BLOCKS)
+class AssumeFullBlocks(OtaDevice):
+    """counts every block as the maximum data size it asked for (a shorter block is padded), so a
+    hub that serves blocks shorter than asked corrupts its download"""
+
+    def _store_block(self, file_offset: int, data: bytes) -> None:
+        asked = self._requested[1] if self._requested is not None else len(data)
+        self._buffer += data.ljust(asked, b"\0")
+
+
+@implements(F.FIXED_BLOCK_SIZE)
+class FixedBlockSize(OtaDevice):
+    """takes the size of the first block of a download as the size of every block (a shorter one is
+    padded, a longer one cut), so block sizes that vary within a download corrupt it"""
+
+    _fixed_size = 0
+
+    def _store_block(self, file_offset: int, data: bytes) -> None:
+        if file_offset == 0 or not self._fixed_size:
+            self._fixed_size = len(data)
+        self._buffer += data[:self._fixed_size].ljust(self._fixed_size, b"\0")
+
+
+@implements(F.IMPATIENT)
+class Impatient(OtaDevice):
+    """waits for the hub's answer only half its declared response timeout before repeating a
+    request (and gives up after as many repeats)"""
+
+    def _set_timer(self, delay_ms: int, event: DeviceInput) -> None:
+        if event is I.RESPONSE_TIMEOUT:
+            delay_ms //= 2
+        super()._set_timer(delay_ms, event)
+
+
+@implements(F.BLOCK_PERIOD_AS_TIMEOUT)
+class BlockPeriodAsTimeout(OtaDevice):
+    """while a minimum block period is in force, waits for the hub's answer only that long
+    before repeating its request (one timer for both)"""
+
+    def _set_timer(self, delay_ms: int, event: DeviceInput) -> None:
+        if event is I.RESPONSE_TIMEOUT and self.minimum_block_period_ms:
+            delay_ms = min(delay_ms, self.minimum_block_period_ms)
+        super()._set_timer(delay_ms, event)
+
+
+@implements(F.STUCK_WAITING)
+class StuckWaiting(OtaDevice):
+    """once told to wait for a further command (upgrade time 0xFFFFFFFF) ignores the hub's
+    activating Upgrade End Response, so it never runs the image"""
+
+    def _on_upgrade_end_response(self, cmd: oc.UpgradeEndResponse) -> DeviceState:
+        if self.state is S.WAITING_TO_UPGRADE:
+            return self.state
+        return super()._on_upgrade_end_response(cmd)
+
+
+# -------------------------------------------------- every field of every frame (SECMP7-ZCL)
+@implements(F.UPGRADE_END_WILDCARD_IMAGE_TYPE)
+class UpgradeEndWildcardImageType(OtaDevice):
+    """sends its Upgrade End Requests with the wildcard image type 0xFFFF instead of the image's"""
+
+    def _send(self, cmd: oc.Command) -> None:
+        if isinstance(cmd, oc.UpgradeEndRequest):
+            cmd = dataclasses.replace(cmd, image_type=0xFFFF)
+        super()._send(cmd)
+
+
+@implements(F.BLOCK_REQUEST_HUB_ADDRESS)
+class BlockRequestHubAddress(OtaDevice):
+    """puts the hub's IEEE address, not its own, in the request node address of its Image Block
+    Requests"""
+
+    def _send(self, cmd: oc.Command) -> None:
+        if isinstance(cmd, oc.ImageBlockRequest):
+            cmd = dataclasses.replace(cmd, request_node_address=self.paired_hub)
+        super()._send(cmd)
+
+
+@implements(F.STALE_BLOCK_PERIOD_FIELD)
+class StaleBlockPeriodField(OtaDevice):
+    """honours the MinimumBlockPeriod the hub sets but keeps sending 0 in the minimum block period
+    field of its Image Block Requests"""
+
+    def _send(self, cmd: oc.Command) -> None:
+        if isinstance(cmd, oc.ImageBlockRequest):
+            cmd = dataclasses.replace(cmd, minimum_block_period=0)
+        super()._send(cmd)
+
+
+@implements(F.HOME_AUTOMATION_PROFILE)
+class HomeAutomationProfile(OtaDevice):
+    """sends the OTA commands it starts (queries, block requests, Upgrade End Requests) on the Home
+    Automation profile 0x0104, not on the Smart Energy profile of the hub's frames"""
+
+    def _send(self, cmd: oc.Command) -> None:
+        super()._send(cmd)
+        sent = self._out.pop()
+        self._out.append(dataclasses.replace(sent, profile_id=0x0104))
+
+
+@implements(F.STATUS_AS_UINT8)
+class StatusAsUint8(OtaDevice):
+    """reports ImageUpgradeStatus with data type uint8 (0x20) instead of enum8 (0x30)"""
+
+    def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
+        values = self._attributes()
+        records = []
+        for attr_id in cmd.attribute_ids:
+            try:
+                attr = OtaAttribute(attr_id)
+            except ValueError:
+                records.append(AttributeRecord(attr_id, Status.UNSUPPORTED_ATTRIBUTE))
+                continue
+            kind = DataType.UINT8 if attr is OtaAttribute.IMAGE_UPGRADE_STATUS else OTA_ATTRIBUTE_TYPES[attr]
+            records.append(AttributeRecord(attr_id, Status.SUCCESS, kind, values[attr]))
+        self._reply(frame, ReadAttributesResponse(records=tuple(records),
+                                                  direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
+
+
+@implements(F.REFUSAL_WITH_OWN_TSN)
+class RefusalWithOwnTsn(OtaDevice):
+    """refuses a command from a node other than its hub with Default Response NOT_AUTHORIZED
+    carrying its own next transaction sequence number, not the frame's"""
+
+    def _refuse_source(self, frame: HanFrame, tsn: int, command_id: int, cmd: oc.Command) -> NoReturn:
+        self._tsn = (self._tsn + 1) & 0xFF
+        self._reply(frame, DefaultResponse(command_id=command_id, status=Status.NOT_AUTHORIZED),
+                    tsn=self._tsn if self._tsn != tsn else (tsn + 1) & 0xFF)
+        raise RefusedSourceError(f"{type(cmd).__name__} from 0x{frame.src:016x}")
+
+
+@implements(F.PADS_SHORT_FRAMES)
+class PadsShortFrames(OtaDevice):
+    """reads a command cut short as if the missing octets were zeros (a truncated Upgrade End
+    Response becomes 'upgrade now', a truncated answer an image of size 0) and never answers
+    MALFORMED_COMMAND for it"""
+
+    def process(self, frame: HanFrame) -> None:
+        for pad in range(17):
+            try:
+                oc.decode_command(frame.payload + bytes(pad), ignore_trailing=True)
+            except ProtocolError:
+                continue
+            super().process(dataclasses.replace(frame, payload=frame.payload + bytes(pad)))
+            return
+        super().process(frame)
+
+
+@implements(F.MANUFACTURER_SPECIFIC_AS_STANDARD)
+class ManufacturerSpecificAsStandard(OtaDevice):
+    """ignores frame-control bit 2: a manufacturer-specific command is obeyed as the standard OTA
+    command with the same id"""
+
+    def _unsupported(self, peek: HeaderPeek) -> Status | None:
+        if peek.manufacturer_code is not None:
+            return None
+        return super()._unsupported(peek)
+
+
+@implements(F.UNKNOWN_COMMAND_MALFORMED)
+class UnknownCommandMalformed(OtaDevice):
+    """answers an OTA command id the cluster does not define with MALFORMED_COMMAND instead of
+    UNSUP_CLUSTER_COMMAND"""
+
+    def _unsupported(self, peek: HeaderPeek) -> Status | None:
+        status = super()._unsupported(peek)
+        return None if status == Status.UNSUP_CLUSTER_COMMAND else status
 
 
 # ---------------------------------------------------------------- resilience (SECMP7-RES)
