@@ -258,8 +258,10 @@ def test_sr_11_2_brings_back_the_hubs_cs08_response_in_gbcs_payload(world):
                and isinstance(m.response.body, ResponseMessage)]
     assert len(answers) == 1 and "signature verified" in answers[0].verdict
     assert answers[0].response.header.response_id.originator == ppmid  # the device answers
+    evidence = side.evidence()
     assert any(line.startswith(f"SR 11.2 {read.request_id}") and line.endswith("answered I99")
-               for line in side.evidence())
+               for line in evidence)
+    assert any(f"Response I0 to SR 11.2 {read.request_id}, GBCSPayload df09" in line for line in evidence)
     other = int(side.add_premises(devices=["ppmid"])["devices"][0]["eui64"], 16)
     side.cut_off_device(other, "once it has the whole image")
     image, version = _image(service, other)
