@@ -87,6 +87,9 @@ class DeviceFault(enum.StrEnum):
     PADS_SHORT_FRAMES = "pads-short-frames"
     MANUFACTURER_SPECIFIC_AS_STANDARD = "manufacturer-specific-as-standard"
     UNKNOWN_COMMAND_MALFORMED = "unknown-command-malformed"
+    CONTRARY_QUERY = "contrary-query"
+    CONTRARY_REFUSAL = "contrary-refusal"
+    CONTRARY_READ_ANSWER = "contrary-read-answer"
     # resilience of the download (issue 16: features/resilience.feature)
     RUN_PARTIAL_IMAGE_AFTER_POWER_CYCLE = "run-partial-image-after-power-cycle"
     LOSE_DOWNLOAD_ON_POWER_CYCLE = "lose-download-on-power-cycle"
@@ -586,75 +589,54 @@ class UnknownCommandMalformed(OtaDevice):
         return None if status == Status.UNSUP_CLUSTER_COMMAND else status
 
 
-# ---------------------------------------------------------------- resilience (SECMP7-RES)
-@implements(F.RUN_PARTIAL_IMAGE_AFTER_POWER_CYCLE)
-class RunPartialImageAfterPowerCycle(OtaDevice):
-    """wakes up from a power cycle on the image it was downloading, though it has only part of it"""
+# -------------------------------------------------- answers bound to the frame they answer
+@implements(F.CONTRARY_QUERY)
+class ContraryQuery(OtaDevice):
+    """follows each Query Next Image Request with a second one that gives current file version 0"""
 
-    def _power_up(self) -> None:
-        if self._offer is not None and self._buffer and not self._verified:
-            self.firmware_version = self._offer.file_version
-
-
-@implements(F.LOSE_DOWNLOAD_ON_POWER_CYCLE)
-class LoseDownloadOnPowerCycle(OtaDevice):
-    """loses its download at a power cycle and starts again from offset 0, though it declares
-    resume_after_power_cycle"""
-
-    def power_cycle(self) -> None:
-        self.keeps_download_over_power_cycle = False
-        super().power_cycle()
+    def _send_query(self, *, resend: bool = False) -> None:
+        super()._send_query(resend=resend)
+        self._send(oc.QueryNextImageRequest(
+            manufacturer_code=self.manufacturer_code, image_type=self.image_type,
+            current_file_version=0, hardware_version=self.hardware_version))
 
 
-@implements(F.ACTIVATE_ON_POWER_UP)
-class ActivateOnPowerUp(OtaDevice):
-    """runs a verified image that was waiting for its upgrade time as soon as it is switched on
-    again, without waiting for the upgrade time"""
+@implements(F.CONTRARY_REFUSAL)
+class ContraryRefusal(OtaDevice):
+    """refuses a command from a node other than its hub with Default Response NOT_AUTHORIZED, then
+    answers the same frame again with SUCCESS"""
 
-    def _power_up(self) -> None:
-        if self._offer is not None and self._verified:
-            self._activate()
-
-
-class _DeafToNotify(OtaDevice):
-    """(base of the faults that stop taking Image Notify)"""
-
-    _deaf = False
-
-    def _on_image_notify(self, cmd: oc.ImageNotify) -> DeviceState:
-        return self.state if self._deaf else super()._on_image_notify(cmd)
+    def _refuse_source(self, frame: HanFrame, tsn: int, command_id: int, cmd: oc.Command) -> NoReturn:
+        try:
+            super()._refuse_source(frame, tsn, command_id, cmd)
+        finally:
+            self._reply(frame, DefaultResponse(command_id=command_id, status=Status.SUCCESS), tsn=tsn)
 
 
-@implements(F.IGNORE_NOTIFY_AFTER_ABORT)
-class IgnoreNotifyAfterAbort(_DeafToNotify):
-    """after an Image Block Response ABORT, takes no further Image Notify (it never queries the hub
-    again by itself)"""
+@implements(F.CONTRARY_READ_ANSWER)
+class ContraryReadAnswer(OtaDevice):
+    """answers each Read Attributes twice with the same TSN, the second answer giving
+    CurrentFileVersion 0 (an uninitialised copy)"""
 
-    def _on_block_abort(self, cmd: oc.ImageBlockResponse) -> DeviceState:
-        self._deaf = True
-        return super()._on_block_abort(cmd)
+    def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
+        super()._answer_read(frame, tsn, cmd)
+        stale = {OtaAttribute.CURRENT_FILE_VERSION: 0}
+        records = []
+        for attr_id in cmd.attribute_ids:
+            try:
+                attr = OtaAttribute(attr_id)
+            except ValueError:
+                records.append(AttributeRecord(attr_id, Status.UNSUPPORTED_ATTRIBUTE))
+                continue
+            records.append(AttributeRecord(attr_id, Status.SUCCESS, OTA_ATTRIBUTE_TYPES[attr],
+                                           stale.get(attr, self._attributes()[attr])))
+        self._reply(frame, ReadAttributesResponse(records=tuple(records),
+                                                  direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
 
 
-@implements(F.RETRY_FOREVER)
-class RetryForever(OtaDevice):
-    """re-sends an unanswered request without end: it never gives up a silent hub"""
-
-    def _on_timeout(self, cmd: None) -> DeviceState:
-        self._retries = 0
-        return super()._on_timeout(cmd)
-
-
-@implements(F.STUCK_AFTER_REFUSAL)
-class StuckAfterRefusal(_DeafToNotify):
-    """after refusing an offer it cannot take (larger than its storage), takes no further Image
-    Notify: its OTA client stays stuck until a reset"""
-
-    def _on_query_response(self, cmd: oc.QueryNextImageResponse) -> DeviceState:
-        state = super()._on_query_response(cmd)
-        if state is S.IDLE and (self.last_verification or "").startswith("offer:"):
-            self._deaf = True
-        return state
-
+# The resilience faults (SECMP7-RES) are in their own module; importing it registers them (it
+# needs REGISTRY and F, defined above).
+from . import resilience_faults  # noqa: E402, F401
 
 REGISTRY.complete()
 
