@@ -500,13 +500,15 @@ class DccObserver:
             return self._check_sr_11_2(want, name)
         side.wait_until(lambda: bool(cs08_reads(side, device)),
                         side.now_ms() + self._config.alert_service_level_ms)
-        got = cs08_reads(side, device)
-        read = int.from_bytes(got[-1].firmware_version, "big") if got else None
-        runs = self._device_runs(device) if got and int(got[-1].response_code) == want == 0 else None
-        if got and int(got[-1].response_code) == want and runs in (None, read):
+        answers = cs08_reads(side, device)
+        answer = answers[-1] if answers else None
+        code = None if answer is None else int(answer.response_code)
+        read = None if answer is None else int.from_bytes(answer.firmware_version, "big")
+        runs = self._device_runs(device) if code == want == 0 else None
+        if code == want and runs in (None, read):
             return None
-        last = (f"the last answer has responseCode {int(got[-1].response_code)}, version {read:#010x}" if got
-                else "none came")
+        last = ("none came" if answer is None
+                else f"the last answer has responseCode {code}, version {read:#010x}")
         version = "" if runs is None else f" with the version the device runs ({runs:#010x})"
         return (f"expected the DCC to send a CS08 Read PPMID/HCALCS Firmware Version (0x0129) command for "
                 f"the device {device:#018x} and the hub to answer responseCode {want} '{name}'{version}, "
