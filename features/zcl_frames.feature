@@ -45,9 +45,10 @@ Feature: Every field of every frame the device sends, and its answers to frames 
       Then every Image Block Request names image "new" and continues from the data received
       And every frame the device sent carries the fields the OTA cluster defines for it
 
-  Rule: SECMP7-ZCL-003 The device's OTA frames are well formed and travel on the Smart Energy profile
+  Rule: SECMP7-ZCL-003 The device's OTA frames are well formed, on the Smart Energy profile, its queries naming it
     Every frame the device sends decodes as the command it claims to be, with the direction bit
-    of a client, on the profile (Smart Energy 0x0109) of the frames the hub sends it.
+    of a client, on the profile (Smart Energy 0x0109) of the frames the hub sends it; every query
+    gives the manufacturer code and image type the device declares (hardware version if present).
 
     @SECMP7-ZCL-003 @side-device
     Scenario: The device's frames of a whole upgrade travel on the Smart Energy profile
