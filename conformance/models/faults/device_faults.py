@@ -97,6 +97,7 @@ class DeviceFault(enum.StrEnum):
     IGNORE_NOTIFY_AFTER_ABORT = "ignore-notify-after-abort"
     RETRY_FOREVER = "retry-forever"
     STUCK_AFTER_REFUSAL = "stuck-after-refusal"
+    SWITCH_VERSION_KEEPING_DATA = "switch-version-keeping-data"
 
 
 F = DeviceFault
