@@ -91,6 +91,13 @@ class DeviceFault(enum.StrEnum):
     CONTRARY_QUERY = "contrary-query"
     CONTRARY_REFUSAL = "contrary-refusal"
     CONTRARY_READ_ANSWER = "contrary-read-answer"
+    # resilience of the download (issue 16: features/resilience.feature)
+    RUN_PARTIAL_IMAGE_AFTER_POWER_CYCLE = "run-partial-image-after-power-cycle"
+    LOSE_DOWNLOAD_ON_POWER_CYCLE = "lose-download-on-power-cycle"
+    ACTIVATE_ON_POWER_UP = "activate-on-power-up"
+    IGNORE_NOTIFY_AFTER_ABORT = "ignore-notify-after-abort"
+    RETRY_FOREVER = "retry-forever"
+    STUCK_AFTER_REFUSAL = "stuck-after-refusal"
 
 
 F = DeviceFault
@@ -638,6 +645,10 @@ class ContraryReadAnswer(OtaDevice):
         self._reply(frame, ReadAttributesResponse(records=tuple(records),
                                                   direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
 
+
+# The resilience faults (SECMP7-RES) are in their own module; importing it registers them (it
+# needs REGISTRY and F, defined above).
+from . import resilience_faults  # noqa: E402, F401
 
 REGISTRY.complete()
 
