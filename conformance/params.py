@@ -181,6 +181,7 @@ class UpgradeTimeKind(enum.Enum):
     LATER = "later"            # current time and absolute upgrade time
     OFFSET = "offset"          # current time 0, upgrade time an offset in seconds
     WAIT = "wait"              # 0xFFFFFFFF: wait for a further command
+    EARLIER = "earlier"        # an absolute upgrade time before the current time: upgrade now
 
 
 @dataclass(frozen=True)
@@ -189,8 +190,8 @@ class UpgradeTime:
     delay: Duration | None = None
 
 
-_UPGRADE_EXPECTED = ("'now', '<duration> later', '<duration> later, as an offset' or "
-                     "'wait for a further command'")
+_UPGRADE_EXPECTED = ("'now', '<duration> later', '<duration> later, as an offset', "
+                     "'<duration> earlier' or 'wait for a further command'")
 
 
 def parse_upgrade_time(text: str) -> UpgradeTime:
@@ -199,7 +200,7 @@ def parse_upgrade_time(text: str) -> UpgradeTime:
     if text == "wait for a further command":
         return UpgradeTime(UpgradeTimeKind.WAIT)
     for suffix, kind in ((" later, as an offset", UpgradeTimeKind.OFFSET),
-                         (" later", UpgradeTimeKind.LATER)):
+                         (" later", UpgradeTimeKind.LATER), (" earlier", UpgradeTimeKind.EARLIER)):
         if text.endswith(suffix):
             try:
                 delay = parse_duration(text.removesuffix(suffix))

@@ -63,6 +63,7 @@ class Offer:
     end_statuses: list[Status] = field(default_factory=list)
     cut_offset: int | None = None    # FileOffset reached when the link was cut
     link_back_ms: int | None = None
+    held_end: bool = False           # an Upgrade End Request SUCCESS awaits the scenario's answer
 
     @property
     def part(self) -> bytes:
@@ -82,6 +83,11 @@ class HubScript:
     #: Octets appended to every frame the hub sends (fields of a later ZCL revision, or zigpy's
     #: NO_IMAGE_AVAILABLE answer with its optional fields): a receiver ignores them.
     trailing_octets: bytes = b""
+    #: Upgrade End Request SUCCESS is answered only when the scenario says (to read the
+    #: attributes while the device holds a complete image): :meth:`HubPlayer.answer_held_end`.
+    hold_end_response: bool = False
+    #: Fields of the Upgrade End Response sent as wildcards (0xFFFF, 0xFFFFFFFF), by field name.
+    end_response_wildcards: frozenset[str] = frozenset()
 
 
 class HubPlayer:
@@ -159,9 +165,22 @@ class HubPlayer:
     def upgrade_end_response(self, when: UpgradeTime) -> None:
         info = self.require_offer().info
         current, upgrade = self._upgrade_times(when)
-        self._send(oc.UpgradeEndResponse(manufacturer_code=info.manufacturer_code,
-                                         image_type=info.image_type, file_version=info.file_version,
-                                         current_time=current, upgrade_time=upgrade))
+        wild = self.script.end_response_wildcards
+        self._send(oc.UpgradeEndResponse(
+            manufacturer_code=0xFFFF if "manufacturer_code" in wild else info.manufacturer_code,
+            image_type=0xFFFF if "image_type" in wild else info.image_type,
+            file_version=0xFFFF_FFFF if "file_version" in wild else info.file_version,
+            current_time=current, upgrade_time=upgrade))
+
+    def answer_held_end(self) -> None:
+        """Answer the Upgrade End Request the script held back, with the scripted upgrade time."""
+        offer = self.require_offer()
+        if not offer.held_end:
+            raise HarnessUsageError("the hub holds no Upgrade End Request to answer")
+        self.script.hold_end_response = offer.held_end = False
+        offer.state = OfferState.ENDED
+        offer.ended_because = "Upgrade End Request SUCCESS answered"
+        self.upgrade_end_response(self.script.upgrade_time)
 
     def read(self, attributes: Iterable[OtaAttribute]) -> int:
         self._tsn = _TSN_BASE + (self._tsn + 1 - _TSN_BASE) % (0x100 - _TSN_BASE)
@@ -244,6 +263,9 @@ class HubPlayer:
         status = Status(cmd.status)
         offer.end_statuses.append(status)
         if status == Status.SUCCESS and not offer.withdrawn:
+            if self.script.hold_end_response:
+                offer.held_end = True
+                return
             offer.state = OfferState.ENDED
             offer.ended_because = "Upgrade End Request SUCCESS answered"
             self.upgrade_end_response(self.script.upgrade_time)
@@ -293,4 +315,6 @@ def upgrade_times(now_ms: int, when: UpgradeTime, ms: Callable[[Duration], int])
         return utc, oc.UPGRADE_TIME_WAIT_FOR_COMMAND
     assert when.delay is not None
     seconds = -(-ms(when.delay) // 1000)
+    if when.kind is UpgradeTimeKind.EARLIER:
+        return utc, max(0, utc - seconds)
     return (0, seconds) if when.kind is UpgradeTimeKind.OFFSET else (utc, utc + seconds)

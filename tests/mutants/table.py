@@ -84,6 +84,15 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-002", "SECMP7-ACT-003")),
     Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-003",)),
     Mutant("device", "page-request-to-other-node", ("SECMP7-HHT-001", "SECMP7-AUTH-006")),
+    # the client attributes at each stage of an upgrade, and the Upgrade End Response (issue 16)
+    Mutant("device", "status-normal-while-downloading", ("SECMP7-STAT-001",)),
+    Mutant("device", "no-download-complete-status", ("SECMP7-STAT-001",)),
+    Mutant("device", "status-normal-while-pending", ("SECMP7-STAT-001",)),
+    Mutant("device", "file-offset-behind", ("SECMP7-STAT-002",)),
+    Mutant("device", "downloaded-version-unset", ("SECMP7-STAT-002",)),
+    Mutant("device", "upgrade-server-id-unset", ("SECMP7-STAT-002",)),
+    Mutant("device", "past-upgrade-time-wraps", ("SECMP7-STAT-003",)),
+    Mutant("device", "refuse-wildcard-end-response", ("SECMP7-STAT-004",)),
     # -- the Communications Hub (HubFault, conformance/models/faults/hub_faults.py) --------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "send-oversize-block", ("SECMP7-SUP-001",)),

@@ -13,8 +13,8 @@ from typing import NoReturn
 
 from hanota.protocol import fragments, ota_image
 from hanota.protocol import ota_commands as oc
-from hanota.protocol.errors import ProtocolError
-from hanota.protocol.zcl import DefaultResponse, ImageUpgradeStatus, Status, peek_header
+from hanota.protocol.errors import DeviceViolationError, ProtocolError
+from hanota.protocol.zcl import DefaultResponse, ImageUpgradeStatus, OtaAttribute, Status, peek_header
 
 from ..device import DeviceInput, DeviceState, OtaDevice
 from ..device_checks import Offer
@@ -57,6 +57,13 @@ class DeviceFault(enum.StrEnum):
     CONTRARY_UPGRADE_END = "contrary-upgrade-end"
     STATUS_NORMAL_WHILE_PENDING = "status-normal-while-pending"
     PAGE_REQUEST_TO_OTHER_NODE = "page-request-to-other-node"
+    STATUS_NORMAL_WHILE_DOWNLOADING = "status-normal-while-downloading"
+    NO_DOWNLOAD_COMPLETE_STATUS = "no-download-complete-status"
+    FILE_OFFSET_BEHIND = "file-offset-behind"
+    DOWNLOADED_VERSION_UNSET = "downloaded-version-unset"
+    UPGRADE_SERVER_ID_UNSET = "upgrade-server-id-unset"
+    PAST_UPGRADE_TIME_WRAPS = "past-upgrade-time-wraps"
+    REFUSE_WILDCARD_END_RESPONSE = "refuse-wildcard-end-response"
 
 
 F = DeviceFault
@@ -367,6 +374,85 @@ class PageRequestToOtherNode(OtaDevice):
                 file_version=cmd.new_file_version, file_offset=0, maximum_data_size=64,
                 page_size=1024, response_spacing=100), tsn=(self._tsn + 1) & 0xFF)
         super()._refuse_source(frame, tsn, command_id, cmd)
+
+
+@implements(F.STATUS_NORMAL_WHILE_DOWNLOADING)
+class StatusNormalWhileDownloading(OtaDevice):
+    """reports ImageUpgradeStatus normal while it downloads"""
+
+    @property
+    def image_upgrade_status(self) -> ImageUpgradeStatus:
+        if self.state in (S.BLOCK_REQUESTED, S.BLOCK_WAIT):
+            return ImageUpgradeStatus.NORMAL
+        return super().image_upgrade_status
+
+
+@implements(F.NO_DOWNLOAD_COMPLETE_STATUS)
+class NoDownloadCompleteStatus(OtaDevice):
+    """reports ImageUpgradeStatus download in progress, not download complete, once it has the
+    whole image and awaits the Upgrade End Response"""
+
+    @property
+    def image_upgrade_status(self) -> ImageUpgradeStatus:
+        if self.state is S.END_REQUESTED:
+            return ImageUpgradeStatus.DOWNLOAD_IN_PROGRESS
+        return super().image_upgrade_status
+
+
+@implements(F.FILE_OFFSET_BEHIND)
+class FileOffsetBehind(OtaDevice):
+    """reports as FileOffset the offset of the last block it received, not the offset after it"""
+
+    _last_block = 0
+
+    def _store_block(self, file_offset: int, data: bytes) -> None:
+        super()._store_block(file_offset, data)
+        self._last_block = len(data)
+
+    def _attributes(self) -> dict[OtaAttribute, int]:
+        values = super()._attributes()
+        values[OtaAttribute.FILE_OFFSET] = max(0, values[OtaAttribute.FILE_OFFSET] - self._last_block)
+        return values
+
+
+@implements(F.DOWNLOADED_VERSION_UNSET)
+class DownloadedVersionUnset(OtaDevice):
+    """reports DownloadedFileVersion 0xFFFFFFFF (none) while it holds a downloaded image"""
+
+    def _attributes(self) -> dict[OtaAttribute, int]:
+        return {**super()._attributes(), OtaAttribute.DOWNLOADED_FILE_VERSION: 0xFFFF_FFFF}
+
+
+@implements(F.UPGRADE_SERVER_ID_UNSET)
+class UpgradeServerIdUnset(OtaDevice):
+    """reports UpgradeServerID 0xFFFFFFFFFFFFFFFF (no server) while it downloads from its hub"""
+
+    def _attributes(self) -> dict[OtaAttribute, int]:
+        return {**super()._attributes(), OtaAttribute.UPGRADE_SERVER_ID: 0xFFFF_FFFF_FFFF_FFFF}
+
+
+@implements(F.PAST_UPGRADE_TIME_WRAPS)
+class PastUpgradeTimeWraps(OtaDevice):
+    """subtracts current time from an upgrade time already past without a sign: it waits about
+    136 years instead of upgrading at once"""
+
+    def _activation_delay_s(self, cmd: oc.UpgradeEndResponse) -> int | None:
+        delay = super()._activation_delay_s(cmd)
+        if delay == 0 and cmd.current_time and cmd.upgrade_time < cmd.current_time:
+            return (int(cmd.upgrade_time) - int(cmd.current_time)) & 0xFFFF_FFFF
+        return delay
+
+
+@implements(F.REFUSE_WILDCARD_END_RESPONSE)
+class RefuseWildcardEndResponse(OtaDevice):
+    """refuses an Upgrade End Response that names the image with a wildcard (manufacturer code or
+    image type 0xFFFF, file version 0xFFFFFFFF), as if it named another image"""
+
+    def _on_upgrade_end_response(self, cmd: oc.UpgradeEndResponse) -> DeviceState:
+        if 0xFFFF in (cmd.manufacturer_code, cmd.image_type) or cmd.file_version == 0xFFFF_FFFF:
+            raise DeviceViolationError("Upgrade End Response names another image",
+                                       field="upgrade_end_response.file_version")
+        return super()._on_upgrade_end_response(cmd)
 
 
 REGISTRY.complete()
