@@ -63,3 +63,27 @@ def end_request_answered(harness: Harness) -> None:
 def reports_stage(harness: Harness, status: ImageUpgradeStatus, label: str) -> None:
     problem = harness.lifecycle.check_stage(status, label)
     assert problem is None, problem
+
+
+# ------------------------------------------------------------------------------ Image Page Request
+@given("the hub serves Image Page Requests")
+def serves_pages(harness: Harness) -> None:
+    harness.transfer.serve_pages()
+
+
+@given(parsers.parse("the hub serves Image Page Requests with only the first {count:d} blocks of each page"))
+def serves_short_pages(harness: Harness, count: int) -> None:
+    harness.transfer.serve_pages(count)
+
+
+@then(parsers.parse('every Image Page Request names image "{label}" and continues from the data received'),
+      converters={"label": p.parse_label})
+def page_requests_continue(harness: Harness, label: str) -> None:
+    problem = harness.transfer.check_page_requests(label)
+    assert problem is None, problem
+
+
+@then("the device asks for no page while the hub is still sending the one before")
+def no_page_overlap(harness: Harness) -> None:
+    problem = harness.transfer.check_no_page_overlap()
+    assert problem is None, problem

@@ -35,6 +35,7 @@ from .lifecycle import UpgradeLifecycle
 from .observe import C, FrameLog, SeenFrame
 from .offers import Offers
 from .records import DutHandle, ImageInfo
+from .transfer_checks import TransferChecks
 from .world import Evidence, EvidenceSource, Scene
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class Harness:
         self.evidence_log = EvidenceLog(self.scene)
         #: the stages of an upgrade and the attributes read at each (steps/lifecycle_steps.py)
         self.lifecycle = UpgradeLifecycle(config, self.scene, self.time, self.log, self.images_)
+        #: Image Page Requests and device-specific files (steps/lifecycle_steps.py)
+        self.transfer = TransferChecks(self.scene, self.log, self.images_)
         #: the DCC side's acts and checks (steps/dcc_steps.py)
         self.dcc = DccObserver(config, self.scene, self.images_)
 

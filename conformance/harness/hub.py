@@ -32,6 +32,7 @@ from ..models.comms_hub import UTC_EPOCH_OFFSET_S
 from ..models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork, HanNode
 from ..params import Duration, UpgradeTime, UpgradeTimeKind
 from .describe import frame_key
+from .hub_pages import PageServer
 from .records import ImageInfo
 
 __all__ = ["HubPlayer", "HubScript", "Offer", "OfferState", "upgrade_times"]
@@ -115,6 +116,8 @@ class HubPlayer:
         self._out: deque[HanFrame] = deque()
         self._tsn = _TSN_BASE
         self._mbp_told = False
+        #: Image Page Requests: UNSUP_CLUSTER_COMMAND, or pages once a scenario serves them
+        self.pages = PageServer(self.clock, lambda cmd, tsn: self._send(cmd, tsn=tsn))
 
     # ---------------------------------------------------------------- HanNode
     def next_frame(self) -> HanFrame | None:
@@ -148,6 +151,8 @@ class HubPlayer:
             self._on_block_request(offer, header.tsn, cmd)
         elif isinstance(cmd, oc.UpgradeEndRequest):
             self._on_end_request(offer, header.tsn, cmd)
+        elif isinstance(cmd, oc.ImagePageRequest):
+            self._on_page_request(offer, header.tsn, cmd)
 
     # ---------------------------------------------------------------- the offer
     def start(self, offer: Offer) -> None:
@@ -258,6 +263,17 @@ class HubPlayer:
         self._send(oc.ImageBlockResponse(
             status=Status.SUCCESS, manufacturer_code=info.manufacturer_code, image_type=info.image_type,
             file_version=info.file_version, file_offset=cmd.file_offset, image_data=data), tsn=tsn)
+
+    def _on_page_request(self, offer: Offer, tsn: int, cmd: oc.ImagePageRequest) -> None:
+        info = offer.info
+        live = not (offer.withdrawn or offer.state is OfferState.ENDED)
+
+        def served(offset: int, length: int) -> None:
+            offer.served_total += max(0, offset + length - offer.served_end)
+            offer.served_end = max(offer.served_end, offset + length)
+
+        self.pages.on_request(tsn, cmd, offer.part if live else None,
+                              (info.manufacturer_code, info.image_type, info.file_version), served)
 
     def _on_end_request(self, offer: Offer, tsn: int, cmd: oc.UpgradeEndRequest) -> None:
         status = Status(cmd.status)

@@ -64,6 +64,8 @@ class DeviceFault(enum.StrEnum):
     UPGRADE_SERVER_ID_UNSET = "upgrade-server-id-unset"
     PAST_UPGRADE_TIME_WRAPS = "past-upgrade-time-wraps"
     REFUSE_WILDCARD_END_RESPONSE = "refuse-wildcard-end-response"
+    PAGE_REQUEST_PER_BLOCK = "page-request-per-block"
+    PAGE_SKIPS_MISSING_BLOCKS = "page-skips-missing-blocks"
 
 
 F = DeviceFault
@@ -453,6 +455,28 @@ class RefuseWildcardEndResponse(OtaDevice):
             raise DeviceViolationError("Upgrade End Response names another image",
                                        field="upgrade_end_response.file_version")
         return super()._on_upgrade_end_response(cmd)
+
+
+@implements(F.PAGE_REQUEST_PER_BLOCK)
+class PageRequestPerBlock(OtaDevice):
+    """sends a new Image Page Request after every block, without waiting for the rest of the page
+    it asked for"""
+
+    def _page_continues(self) -> bool:
+        self._page_end = None
+        return False
+
+
+@implements(F.PAGE_SKIPS_MISSING_BLOCKS)
+class PageSkipsMissingBlocks(OtaDevice):
+    """when a page comes short, counts the missing blocks as received (zeros) and asks for the page
+    after it"""
+
+    def _on_timeout(self, cmd: None) -> DeviceState:
+        end = self._page_end
+        if self.state is S.BLOCK_REQUESTED and end is not None and len(self._buffer) < end:
+            self._buffer += bytes(end - len(self._buffer))
+        return super()._on_timeout(cmd)
 
 
 REGISTRY.complete()
