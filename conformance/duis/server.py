@@ -146,7 +146,7 @@ class DuisDccService(DccService):
                          body: UpdatePPMIDFirmware | UpdateFirmware) -> Response:
         """SR 11.4 (the rule set's PPMID firmware request) or SR 11.1 (an HCALCS's distribution)."""
         world, side = self.world, self.side
-        side._tap_hubs()
+        side.tap_hubs()
         world.dcc.register_supplier(supplier)
         variant = (RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE if self.config.rules == "as-implemented"
                    else RequestVariant.SEND_PPMID_IHD_FIRMWARE)
@@ -156,7 +156,7 @@ class DuisDccService(DccService):
                                 role=role, request_id=rid.text(),
                                 firmware_version=body.firmware_version, variant=variant)
         answer = world.dcc.submit(request)
-        side._record(request, "", len(body.firmware_image), answer)
+        side.record_request(request, "", len(body.firmware_image), answer)
         self._rids[rid.text()] = rid
         self._versions[rid.text()] = body.firmware_version
         return answer_to_duis(answer, rid, self._response_id(rid.originator), self._now(), body.service)
@@ -169,8 +169,8 @@ class DuisDccService(DccService):
         request = ActivateFirmwareRequest(rid.text(), supplier, role, rid.target, body.firmware_hash,
                                           execution_ms)
         answer = self.world.dcc.activate(request)
-        self.side._requests.append(SubmittedRequest(rid.text(), supplier, "", (rid.target,), 0, 0,
-                                                    int(self.world.clock.now_ms), answer))
+        self.side.record(SubmittedRequest(rid.text(), supplier, "", (rid.target,), 0, 0,
+                                         int(self.world.clock.now_ms), answer))
         self._rids[rid.text()] = rid
         return answer_to_duis(answer, rid, self._response_id(rid.originator), self._now(), body.service)
 

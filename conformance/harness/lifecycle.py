@@ -74,8 +74,8 @@ class UpgradeLifecycle:
         hub holds, :meth:`hold_end_response`)."""
         offer = self._scene.player_().require_offer()
         bound = MAX_DOWNLOAD_MS if not self._scene.wall_time else self._config.pics.timing.max_download_ms
-        self._clock.run_until(lambda: offer.held_end or offer.state is OfferState.ENDED, bound)
-        if not offer.held_end:
+        self._clock.run_until(lambda: offer.held_end is not None or offer.state is OfferState.ENDED, bound)
+        if offer.held_end is None:
             raise DeviceViolationError(
                 f"expected an Upgrade End Request with status SUCCESS for image {offer.label!r}, but "
                 f"the transfer ended without one ({offer.ended_because or 'no answer'}); "

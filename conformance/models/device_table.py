@@ -63,8 +63,8 @@ _IGNORE_BUSY = "ignored: an upgrade is already under way"
 
 #: Every transition of the device. Read Attributes and Default Response are answered/accepted in
 #: every state and change no state, so they are not rows (a Default Response UNSUP_CLUSTER_COMMAND
-#: to an Image Page Request makes the device ask by Image Block Requests instead: .device_pages). A (state, input) pair absent here is
-#: illegal: IllegalEventError, state unchanged.
+#: to an Image Page Request makes the device ask by Image Block Requests instead: .device_pages).
+#: A (state, input) pair absent here is illegal: IllegalEventError, state unchanged.
 TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
     (S.IDLE, I.QUERY_NOW): _t("send Query Next Image Request", S.QUERYING),
     (S.IDLE, I.IMAGE_NOTIFY): _t(
