@@ -60,6 +60,7 @@ __all__ = [
     "DccSide",
     "GbcsNotObservableError",
     "OTHER_DEVICES",
+    "FirmwareRead",
     "HubDelivery",
     "ReferenceDccSide",
     "SubmittedRequest",
@@ -150,6 +151,20 @@ class AlertSeen:
         return (f"alert {self.kind}{dcc} to {self.supplier!r} (addressed to: {to}) about request "
                 f"{self.request_id}, device {self.device:#018x}{version}{code}{gbcs}; raised at "
                 f"{self.raised_ms} ms, delivered at {self.delivered_ms} ms")
+
+
+@dataclass(frozen=True)
+class FirmwareRead:
+    """A Supplier's read of a device's firmware version (SR 11.2, CS08) and the answer that came
+    back: the CS08 responseCode and firmwareVersion of the GBCS response, decoded by the suite
+    (None: no such response came, ``detail`` says what did)."""
+
+    request_id: str
+    device: int
+    sent_ms: int
+    response_code: int | None
+    firmware_version: int | None
+    detail: str
 
 
 @dataclass

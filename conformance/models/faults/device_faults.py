@@ -7,16 +7,30 @@ faulty device with ``REGISTRY.model(names)(clock, ...)``; an unknown name is a u
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 from typing import NoReturn
 
 from hanota.protocol import fragments, ota_image
 from hanota.protocol import ota_commands as oc
-from hanota.protocol.errors import DeviceViolationError, ProtocolError
-from hanota.protocol.zcl import DefaultResponse, ImageUpgradeStatus, OtaAttribute, Status, peek_header
+from hanota.protocol.errors import ProtocolError
+from hanota.protocol.zcl import (
+    OTA_ATTRIBUTE_TYPES,
+    AttributeRecord,
+    DataType,
+    DefaultResponse,
+    Direction,
+    HeaderPeek,
+    ImageUpgradeStatus,
+    OtaAttribute,
+    ReadAttributes,
+    ReadAttributesResponse,
+    Status,
+    peek_header,
+)
 
-from ..device import DeviceInput, DeviceState, OtaDevice
+from ..device import DeviceInput, DeviceState, OtaDevice, RefusedSourceError
 from ..device_checks import Offer
 from ..han import HanFrame
 from . import Registry
@@ -64,6 +78,15 @@ class DeviceFault(enum.StrEnum):
     IMPATIENT = "impatient"
     BLOCK_PERIOD_AS_TIMEOUT = "block-period-as-timeout"
     STUCK_WAITING = "stuck-waiting"
+    UPGRADE_END_WILDCARD_IMAGE_TYPE = "upgrade-end-wildcard-image-type"
+    BLOCK_REQUEST_HUB_ADDRESS = "block-request-hub-address"
+    STALE_BLOCK_PERIOD_FIELD = "stale-block-period-field"
+    HOME_AUTOMATION_PROFILE = "home-automation-profile"
+    STATUS_AS_UINT8 = "status-as-uint8"
+    REFUSAL_WITH_OWN_TSN = "refusal-with-own-tsn"
+    PADS_SHORT_FRAMES = "pads-short-frames"
+    MANUFACTURER_SPECIFIC_AS_STANDARD = "manufacturer-specific-as-standard"
+    UNKNOWN_COMMAND_MALFORMED = "unknown-command-malformed"
     STATUS_NORMAL_WHILE_DOWNLOADING = "status-normal-while-downloading"
     NO_DOWNLOAD_COMPLETE_STATUS = "no-download-complete-status"
     FILE_OFFSET_BEHIND = "file-offset-behind"
@@ -452,106 +475,120 @@ class StuckWaiting(OtaDevice):
         return super()._on_upgrade_end_response(cmd)
 
 
-@implements(F.STATUS_NORMAL_WHILE_DOWNLOADING)
-class StatusNormalWhileDownloading(OtaDevice):
-    """reports ImageUpgradeStatus normal while it downloads"""
+# -------------------------------------------------- every field of every frame (SECMP7-ZCL)
+@implements(F.UPGRADE_END_WILDCARD_IMAGE_TYPE)
+class UpgradeEndWildcardImageType(OtaDevice):
+    """sends its Upgrade End Requests with the wildcard image type 0xFFFF instead of the image's"""
 
-    @property
-    def image_upgrade_status(self) -> ImageUpgradeStatus:
-        if self.state in (S.BLOCK_REQUESTED, S.BLOCK_WAIT):
-            return ImageUpgradeStatus.NORMAL
-        return super().image_upgrade_status
-
-
-@implements(F.NO_DOWNLOAD_COMPLETE_STATUS)
-class NoDownloadCompleteStatus(OtaDevice):
-    """reports ImageUpgradeStatus download in progress, not download complete, once it has the
-    whole image and awaits the Upgrade End Response"""
-
-    @property
-    def image_upgrade_status(self) -> ImageUpgradeStatus:
-        if self.state is S.END_REQUESTED:
-            return ImageUpgradeStatus.DOWNLOAD_IN_PROGRESS
-        return super().image_upgrade_status
+    def _send(self, cmd: oc.Command) -> None:
+        if isinstance(cmd, oc.UpgradeEndRequest):
+            cmd = dataclasses.replace(cmd, image_type=0xFFFF)
+        super()._send(cmd)
 
 
-@implements(F.FILE_OFFSET_BEHIND)
-class FileOffsetBehind(OtaDevice):
-    """reports as FileOffset the offset of the last block it received, not the offset after it"""
+@implements(F.BLOCK_REQUEST_HUB_ADDRESS)
+class BlockRequestHubAddress(OtaDevice):
+    """puts the hub's IEEE address, not its own, in the request node address of its Image Block
+    Requests"""
 
-    _last_block = 0
-
-    def _store_block(self, file_offset: int, data: bytes) -> None:
-        super()._store_block(file_offset, data)
-        self._last_block = len(data)
-
-    def _attributes(self) -> dict[OtaAttribute, int]:
-        values = super()._attributes()
-        values[OtaAttribute.FILE_OFFSET] = max(0, values[OtaAttribute.FILE_OFFSET] - self._last_block)
-        return values
+    def _send(self, cmd: oc.Command) -> None:
+        if isinstance(cmd, oc.ImageBlockRequest):
+            cmd = dataclasses.replace(cmd, request_node_address=self.paired_hub)
+        super()._send(cmd)
 
 
-@implements(F.DOWNLOADED_VERSION_UNSET)
-class DownloadedVersionUnset(OtaDevice):
-    """reports DownloadedFileVersion 0xFFFFFFFF (none) while it holds a downloaded image"""
+@implements(F.STALE_BLOCK_PERIOD_FIELD)
+class StaleBlockPeriodField(OtaDevice):
+    """honours the MinimumBlockPeriod the hub sets but keeps sending 0 in the minimum block period
+    field of its Image Block Requests"""
 
-    def _attributes(self) -> dict[OtaAttribute, int]:
-        return {**super()._attributes(), OtaAttribute.DOWNLOADED_FILE_VERSION: 0xFFFF_FFFF}
-
-
-@implements(F.UPGRADE_SERVER_ID_UNSET)
-class UpgradeServerIdUnset(OtaDevice):
-    """reports UpgradeServerID 0xFFFFFFFFFFFFFFFF (no server) while it downloads from its hub"""
-
-    def _attributes(self) -> dict[OtaAttribute, int]:
-        return {**super()._attributes(), OtaAttribute.UPGRADE_SERVER_ID: 0xFFFF_FFFF_FFFF_FFFF}
+    def _send(self, cmd: oc.Command) -> None:
+        if isinstance(cmd, oc.ImageBlockRequest):
+            cmd = dataclasses.replace(cmd, minimum_block_period=0)
+        super()._send(cmd)
 
 
-@implements(F.PAST_UPGRADE_TIME_WRAPS)
-class PastUpgradeTimeWraps(OtaDevice):
-    """subtracts current time from an upgrade time already past without a sign: it waits about
-    136 years instead of upgrading at once"""
+@implements(F.HOME_AUTOMATION_PROFILE)
+class HomeAutomationProfile(OtaDevice):
+    """sends the OTA commands it starts (queries, block requests, Upgrade End Requests) on the Home
+    Automation profile 0x0104, not on the Smart Energy profile of the hub's frames"""
 
-    def _activation_delay_s(self, cmd: oc.UpgradeEndResponse) -> int | None:
-        delay = super()._activation_delay_s(cmd)
-        if delay == 0 and cmd.current_time and cmd.upgrade_time < cmd.current_time:
-            return (int(cmd.upgrade_time) - int(cmd.current_time)) & 0xFFFF_FFFF
-        return delay
-
-
-@implements(F.REFUSE_WILDCARD_END_RESPONSE)
-class RefuseWildcardEndResponse(OtaDevice):
-    """refuses an Upgrade End Response that names the image with a wildcard (manufacturer code or
-    image type 0xFFFF, file version 0xFFFFFFFF), as if it named another image"""
-
-    def _on_upgrade_end_response(self, cmd: oc.UpgradeEndResponse) -> DeviceState:
-        if 0xFFFF in (cmd.manufacturer_code, cmd.image_type) or cmd.file_version == 0xFFFF_FFFF:
-            raise DeviceViolationError("Upgrade End Response names another image",
-                                       field="upgrade_end_response.file_version")
-        return super()._on_upgrade_end_response(cmd)
+    def _send(self, cmd: oc.Command) -> None:
+        super()._send(cmd)
+        sent = self._out.pop()
+        self._out.append(dataclasses.replace(sent, profile_id=0x0104))
 
 
-@implements(F.PAGE_REQUEST_PER_BLOCK)
-class PageRequestPerBlock(OtaDevice):
-    """sends a new Image Page Request after every block, without waiting for the rest of the page
-    it asked for"""
+@implements(F.STATUS_AS_UINT8)
+class StatusAsUint8(OtaDevice):
+    """reports ImageUpgradeStatus with data type uint8 (0x20) instead of enum8 (0x30)"""
 
-    def _page_continues(self) -> bool:
-        self._page_end = None
-        return False
+    def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
+        values = self._attributes()
+        records = []
+        for attr_id in cmd.attribute_ids:
+            try:
+                attr = OtaAttribute(attr_id)
+            except ValueError:
+                records.append(AttributeRecord(attr_id, Status.UNSUPPORTED_ATTRIBUTE))
+                continue
+            kind = DataType.UINT8 if attr is OtaAttribute.IMAGE_UPGRADE_STATUS else OTA_ATTRIBUTE_TYPES[attr]
+            records.append(AttributeRecord(attr_id, Status.SUCCESS, kind, values[attr]))
+        self._reply(frame, ReadAttributesResponse(records=tuple(records),
+                                                  direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
 
 
-@implements(F.PAGE_SKIPS_MISSING_BLOCKS)
-class PageSkipsMissingBlocks(OtaDevice):
-    """when a page comes short, counts the missing blocks as received (zeros) and asks for the page
-    after it"""
+@implements(F.REFUSAL_WITH_OWN_TSN)
+class RefusalWithOwnTsn(OtaDevice):
+    """refuses a command from a node other than its hub with Default Response NOT_AUTHORIZED
+    carrying its own next transaction sequence number, not the frame's"""
 
-    def _on_timeout(self, cmd: None) -> DeviceState:
-        end = self._page_end
-        if self.state is S.BLOCK_REQUESTED and end is not None and len(self._buffer) < end:
-            self._buffer += bytes(end - len(self._buffer))
-        return super()._on_timeout(cmd)
+    def _refuse_source(self, frame: HanFrame, tsn: int, command_id: int, cmd: oc.Command) -> NoReturn:
+        self._tsn = (self._tsn + 1) & 0xFF
+        self._reply(frame, DefaultResponse(command_id=command_id, status=Status.NOT_AUTHORIZED),
+                    tsn=self._tsn if self._tsn != tsn else (tsn + 1) & 0xFF)
+        raise RefusedSourceError(f"{type(cmd).__name__} from 0x{frame.src:016x}")
 
+
+@implements(F.PADS_SHORT_FRAMES)
+class PadsShortFrames(OtaDevice):
+    """reads a command cut short as if the missing octets were zeros (a truncated Upgrade End
+    Response becomes 'upgrade now', a truncated answer an image of size 0) and never answers
+    MALFORMED_COMMAND for it"""
+
+    def process(self, frame: HanFrame) -> None:
+        for pad in range(17):
+            try:
+                oc.decode_command(frame.payload + bytes(pad), ignore_trailing=True)
+            except ProtocolError:
+                continue
+            super().process(dataclasses.replace(frame, payload=frame.payload + bytes(pad)))
+            return
+        super().process(frame)
+
+
+@implements(F.MANUFACTURER_SPECIFIC_AS_STANDARD)
+class ManufacturerSpecificAsStandard(OtaDevice):
+    """ignores frame-control bit 2: a manufacturer-specific command is obeyed as the standard OTA
+    command with the same id"""
+
+    def _unsupported(self, peek: HeaderPeek) -> Status | None:
+        if peek.manufacturer_code is not None:
+            return None
+        return super()._unsupported(peek)
+
+
+@implements(F.UNKNOWN_COMMAND_MALFORMED)
+class UnknownCommandMalformed(OtaDevice):
+    """answers an OTA command id the cluster does not define with MALFORMED_COMMAND instead of
+    UNSUP_CLUSTER_COMMAND"""
+
+    def _unsupported(self, peek: HeaderPeek) -> Status | None:
+        status = super()._unsupported(peek)
+        return None if status == Status.UNSUP_CLUSTER_COMMAND else status
+
+
+from . import device_status_faults  # noqa: E402, F401 - registers the faults of that module
 
 REGISTRY.complete()
 
