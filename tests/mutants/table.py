@@ -104,6 +104,10 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "pads-short-frames", ("SECMP7-ZCL-006",)),
     Mutant("device", "manufacturer-specific-as-standard", ("SECMP7-ZCL-007",)),
     Mutant("device", "unknown-command-malformed", ("SECMP7-ZCL-008",)),
+    # a second answer to the same frame that contradicts the first (issue 16 item 5)
+    Mutant("device", "contrary-query", ("SECMP7-OTA-001",)),
+    Mutant("device", "contrary-refusal", ("SECMP7-ZCL-005",)),
+    Mutant("device", "contrary-read-answer", ("SECMP7-ZCL-004",)),
     # the client attributes at each stage of an upgrade, and the Upgrade End Response (issue 16)
     Mutant("device", "status-normal-while-downloading", ("SECMP7-STAT-001",)),
     Mutant("device", "no-download-complete-status", ("SECMP7-STAT-001",)),

@@ -87,6 +87,9 @@ class DeviceFault(enum.StrEnum):
     PADS_SHORT_FRAMES = "pads-short-frames"
     MANUFACTURER_SPECIFIC_AS_STANDARD = "manufacturer-specific-as-standard"
     UNKNOWN_COMMAND_MALFORMED = "unknown-command-malformed"
+    CONTRARY_QUERY = "contrary-query"
+    CONTRARY_REFUSAL = "contrary-refusal"
+    CONTRARY_READ_ANSWER = "contrary-read-answer"
     STATUS_NORMAL_WHILE_DOWNLOADING = "status-normal-while-downloading"
     NO_DOWNLOAD_COMPLETE_STATUS = "no-download-complete-status"
     FILE_OFFSET_BEHIND = "file-offset-behind"
@@ -586,6 +589,51 @@ class UnknownCommandMalformed(OtaDevice):
     def _unsupported(self, peek: HeaderPeek) -> Status | None:
         status = super()._unsupported(peek)
         return None if status == Status.UNSUP_CLUSTER_COMMAND else status
+
+
+# -------------------------------------------------- answers bound to the frame they answer
+@implements(F.CONTRARY_QUERY)
+class ContraryQuery(OtaDevice):
+    """follows each Query Next Image Request with a second one that gives current file version 0"""
+
+    def _send_query(self, *, resend: bool = False) -> None:
+        super()._send_query(resend=resend)
+        self._send(oc.QueryNextImageRequest(
+            manufacturer_code=self.manufacturer_code, image_type=self.image_type,
+            current_file_version=0, hardware_version=self.hardware_version))
+
+
+@implements(F.CONTRARY_REFUSAL)
+class ContraryRefusal(OtaDevice):
+    """refuses a command from a node other than its hub with Default Response NOT_AUTHORIZED, then
+    answers the same frame again with SUCCESS"""
+
+    def _refuse_source(self, frame: HanFrame, tsn: int, command_id: int, cmd: oc.Command) -> NoReturn:
+        try:
+            super()._refuse_source(frame, tsn, command_id, cmd)
+        finally:
+            self._reply(frame, DefaultResponse(command_id=command_id, status=Status.SUCCESS), tsn=tsn)
+
+
+@implements(F.CONTRARY_READ_ANSWER)
+class ContraryReadAnswer(OtaDevice):
+    """answers each Read Attributes twice with the same TSN, the second answer giving
+    CurrentFileVersion 0 (an uninitialised copy)"""
+
+    def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
+        super()._answer_read(frame, tsn, cmd)
+        stale = {OtaAttribute.CURRENT_FILE_VERSION: 0}
+        records = []
+        for attr_id in cmd.attribute_ids:
+            try:
+                attr = OtaAttribute(attr_id)
+            except ValueError:
+                records.append(AttributeRecord(attr_id, Status.UNSUPPORTED_ATTRIBUTE))
+                continue
+            records.append(AttributeRecord(attr_id, Status.SUCCESS, OTA_ATTRIBUTE_TYPES[attr],
+                                           stale.get(attr, self._attributes()[attr])))
+        self._reply(frame, ReadAttributesResponse(records=tuple(records),
+                                                  direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
 
 
 from . import device_status_faults  # noqa: E402, F401 - registers the faults of that module
