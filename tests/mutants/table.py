@@ -99,6 +99,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "block-request-hub-address", ("SECMP7-ZCL-002",)),
     Mutant("device", "stale-block-period-field", ("SECMP7-ZCL-002",)),
     Mutant("device", "home-automation-profile", ("SECMP7-ZCL-003",)),
+    Mutant("device", "bad-query-next-image", ("SECMP7-ZCL-003",)),
     Mutant("device", "status-as-uint8", ("SECMP7-ZCL-004",)),
     Mutant("device", "refusal-with-own-tsn", ("SECMP7-ZCL-005",)),
     Mutant("device", "pads-short-frames", ("SECMP7-ZCL-006",)),
