@@ -37,6 +37,7 @@ from .lifecycle import UpgradeLifecycle
 from .observe import C, FrameLog, SeenFrame
 from .offers import Offers
 from .records import DutHandle, ImageInfo
+from .resilience import Resilience
 from .transfer_checks import TransferChecks
 from .world import Evidence, EvidenceSource, Scene
 
@@ -75,6 +76,8 @@ class Harness:
         self.frame_audit = FrameAudit(self.scene)
         #: the DCC side's acts and checks (steps/dcc_steps.py)
         self.dcc = DccObserver(config, self.scene, self.images_)
+        #: interruptions of a download and their checks (steps/resilience_steps.py)
+        self.resilience = Resilience(config, self.scene, self.time, self.log, self.images_)
 
     # ================================================================ the run's settings
     @property

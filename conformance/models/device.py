@@ -46,6 +46,7 @@ from hanota.protocol.zcl import (
 from .clock import VirtualClock, _Timer
 from .device_checks import ImageChecks, Offer
 from .device_pages import DataRequests
+from .device_power import PowerCycle
 from .device_table import (
     TRANSITIONS,
     UPGRADE_STATUS,
@@ -94,7 +95,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(ImageChecks, DataRequests, ZclGate):
+class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -127,6 +128,7 @@ class OtaDevice(ImageChecks, DataRequests, ZclGate):
         max_query_delay_ms: int = 1_000,
         expected_format: ota_image.ImageFormat | None = None,
         supports_resume: bool = True,
+        resume_after_power_cycle: bool = True,
         device_specific_files: bool = True,
         page_requests: bool = False,
         endpoint: int = OTA_ENDPOINT,
@@ -159,6 +161,7 @@ class OtaDevice(ImageChecks, DataRequests, ZclGate):
         #: PICS resume / device_specific_files: without them, every download starts again from
         #: offset 0 and every device-specific file is refused (both conforming).
         self.supports_resume = supports_resume
+        self.keeps_download_over_power_cycle = resume_after_power_cycle  # PICS, .device_power
         self.device_specific_files = device_specific_files
         self.page_requests = page_requests  # PICS image_page_requests (.device_pages)
         self.endpoint = endpoint

@@ -90,6 +90,13 @@ class DeviceFault(enum.StrEnum):
     CONTRARY_QUERY = "contrary-query"
     CONTRARY_REFUSAL = "contrary-refusal"
     CONTRARY_READ_ANSWER = "contrary-read-answer"
+    # resilience of the download (issue 16: features/resilience.feature)
+    RUN_PARTIAL_IMAGE_AFTER_POWER_CYCLE = "run-partial-image-after-power-cycle"
+    LOSE_DOWNLOAD_ON_POWER_CYCLE = "lose-download-on-power-cycle"
+    ACTIVATE_ON_POWER_UP = "activate-on-power-up"
+    IGNORE_NOTIFY_AFTER_ABORT = "ignore-notify-after-abort"
+    RETRY_FOREVER = "retry-forever"
+    STUCK_AFTER_REFUSAL = "stuck-after-refusal"
     STATUS_NORMAL_WHILE_DOWNLOADING = "status-normal-while-downloading"
     NO_DOWNLOAD_COMPLETE_STATUS = "no-download-complete-status"
     FILE_OFFSET_BEHIND = "file-offset-behind"
@@ -636,7 +643,10 @@ class ContraryReadAnswer(OtaDevice):
                                                   direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
 
 
-from . import device_status_faults  # noqa: E402, F401 - registers the faults of that module
+# The faults of the resilience (SECMP7-RES), of the client attributes and of page requests
+# (SECMP7-STAT, XFER) are in modules of their own; importing them registers them (they need
+# REGISTRY and F, defined above).
+from . import device_status_faults, resilience_faults  # noqa: E402, F401
 
 REGISTRY.complete()
 
