@@ -47,7 +47,8 @@ Feature: Every field of every frame the device sends, and its answers to frames 
 
   Rule: SECMP7-ZCL-003 The device's OTA frames are well formed, on the Smart Energy profile, its queries naming it
     Every frame the device sends decodes as the command it claims to be, with the direction bit
-    of a client, on the profile (Smart Energy 0x0109) of the frames the hub sends it; every query
+    of a client, on the profile (Smart Energy 0x0109) of the frames the hub sends it and to the
+    endpoint they come from; every query
     gives the manufacturer code and image type the device declares (hardware version if present).
 
     @SECMP7-ZCL-003 @side-device

@@ -92,6 +92,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "ignore-abort", ("SECMP7-RES-004",)),
     Mutant("device", "retry-forever", ("SECMP7-RES-005",)),
     Mutant("device", "stuck-after-refusal", ("SECMP7-RES-006",)),
+    Mutant("device", "switch-version-keeping-data", ("SECMP7-RES-007",)),
     # what a GB hub may legally do (issue 16): the played hub's default notify and activation,
     # blocks shorter than asked and of varying sizes, answers at the edge of the response timeout
     Mutant("device", "notify-type-0-only", ("SECMP7-OTA-001",)),
@@ -108,6 +109,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "stale-block-period-field", ("SECMP7-ZCL-002",)),
     Mutant("device", "home-automation-profile", ("SECMP7-ZCL-003",)),
     Mutant("device", "bad-query-next-image", ("SECMP7-ZCL-003",)),
+    Mutant("device", "wrong-server-endpoint", ("SECMP7-ZCL-003",)),
     Mutant("device", "status-as-uint8", ("SECMP7-ZCL-004",)),
     Mutant("device", "refusal-with-own-tsn", ("SECMP7-ZCL-005",)),
     Mutant("device", "pads-short-frames", ("SECMP7-ZCL-006",)),

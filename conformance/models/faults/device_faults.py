@@ -82,6 +82,7 @@ class DeviceFault(enum.StrEnum):
     BLOCK_REQUEST_HUB_ADDRESS = "block-request-hub-address"
     STALE_BLOCK_PERIOD_FIELD = "stale-block-period-field"
     HOME_AUTOMATION_PROFILE = "home-automation-profile"
+    WRONG_SERVER_ENDPOINT = "wrong-server-endpoint"
     STATUS_AS_UINT8 = "status-as-uint8"
     REFUSAL_WITH_OWN_TSN = "refusal-with-own-tsn"
     PADS_SHORT_FRAMES = "pads-short-frames"
@@ -97,6 +98,7 @@ class DeviceFault(enum.StrEnum):
     IGNORE_NOTIFY_AFTER_ABORT = "ignore-notify-after-abort"
     RETRY_FOREVER = "retry-forever"
     STUCK_AFTER_REFUSAL = "stuck-after-refusal"
+    SWITCH_VERSION_KEEPING_DATA = "switch-version-keeping-data"
     STATUS_NORMAL_WHILE_DOWNLOADING = "status-normal-while-downloading"
     NO_DOWNLOAD_COMPLETE_STATUS = "no-download-complete-status"
     FILE_OFFSET_BEHIND = "file-offset-behind"
@@ -527,6 +529,17 @@ class HomeAutomationProfile(OtaDevice):
         super()._send(cmd)
         sent = self._out.pop()
         self._out.append(dataclasses.replace(sent, profile_id=0x0104))
+
+
+@implements(F.WRONG_SERVER_ENDPOINT)
+class WrongServerEndpoint(OtaDevice):
+    """sends the OTA commands it starts to endpoint 2 of its hub, not to the endpoint the hub's
+    OTA server sends from"""
+
+    def _send(self, cmd: oc.Command) -> None:
+        super()._send(cmd)
+        sent = self._out.pop()
+        self._out.append(dataclasses.replace(sent, dst_endpoint=sent.dst_endpoint + 1))
 
 
 @implements(F.STATUS_AS_UINT8)
