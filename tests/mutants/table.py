@@ -120,6 +120,17 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "contrary-query", ("SECMP7-OTA-001",)),
     Mutant("device", "contrary-refusal", ("SECMP7-ZCL-005",)),
     Mutant("device", "contrary-read-answer", ("SECMP7-ZCL-004",)),
+    # the client attributes at each stage of an upgrade, and the Upgrade End Response (issue 16)
+    Mutant("device", "status-normal-while-downloading", ("SECMP7-STAT-001",)),
+    Mutant("device", "no-download-complete-status", ("SECMP7-STAT-001",)),
+    Mutant("device", "status-normal-while-pending", ("SECMP7-STAT-001",)),
+    Mutant("device", "file-offset-behind", ("SECMP7-STAT-002",)),
+    Mutant("device", "downloaded-version-unset", ("SECMP7-STAT-002",)),
+    Mutant("device", "upgrade-server-id-unset", ("SECMP7-STAT-002",)),
+    Mutant("device", "past-upgrade-time-wraps", ("SECMP7-STAT-003",)),
+    Mutant("device", "refuse-wildcard-end-response", ("SECMP7-STAT-004",)),
+    Mutant("device", "page-request-per-block", ("SECMP7-XFER-001",)),
+    Mutant("device", "page-skips-missing-blocks", ("SECMP7-XFER-001",)),
     # -- the Communications Hub (HubFault, conformance/models/faults/hub_faults.py) --------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "send-oversize-block", ("SECMP7-SUP-001",)),
