@@ -45,6 +45,7 @@ from hanota.protocol.zcl import (
 
 from .clock import VirtualClock, _Timer
 from .device_checks import ImageChecks, Offer
+from .device_notify import NotifyHandling
 from .device_table import (
     TRANSITIONS,
     UPGRADE_STATUS,
@@ -53,7 +54,7 @@ from .device_table import (
     Transition,
     transitions_markdown,
 )
-from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
+from .han import BROADCAST, OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
 
 __all__ = [
     "TRANSITIONS",
@@ -92,7 +93,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(ImageChecks):
+class OtaDevice(NotifyHandling, ImageChecks):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -126,6 +127,7 @@ class OtaDevice(ImageChecks):
         expected_format: ota_image.ImageFormat | None = None,
         supports_resume: bool = True,
         device_specific_files: bool = True,
+        query_interval_ms: int | None = None,
         endpoint: int = OTA_ENDPOINT,
     ) -> None:
         if kind not in ("ihd", "ppmid", "hcalcs"):
@@ -157,6 +159,7 @@ class OtaDevice(ImageChecks):
         #: offset 0 and every device-specific file is refused (both conforming).
         self.supports_resume = supports_resume
         self.device_specific_files = device_specific_files
+        self.query_interval_ms = query_interval_ms  # PICS periodic_query (.device_notify)
         self.endpoint = endpoint
 
         self.state = DeviceState.IDLE
@@ -180,6 +183,7 @@ class OtaDevice(ImageChecks):
         self.violations: list[Violation] = []
         self.last_verification: str | None = None
         self.activations: list[tuple[int, int]] = []  # (time_ms, new file version)
+        self._start_periodic_query()
 
     # ---------------------------------------------------------------- HanNode side
     def next_frame(self) -> HanFrame | None:
@@ -220,6 +224,7 @@ class OtaDevice(ImageChecks):
                 event = I.BLOCK_RESPONSE_ABORT
         if not self._from_server(frame.src, event):
             self._refuse_source(frame, header.tsn, header.command_id, cmd)
+        self._notify_broadcast = frame.dst == BROADCAST
         self._dispatch(event, cmd, frame.src)
 
     # ---------------------------------------------------------------- hooks (faults override them)
@@ -284,22 +289,6 @@ class OtaDevice(ImageChecks):
             self._send_query()
             return S.QUERYING
         return self.state
-
-    def _on_image_notify(self, cmd: oc.ImageNotify) -> DeviceState:
-        if self.state is not S.IDLE:
-            return self.state
-        payload_type = int(cmd.payload_type)
-        if payload_type >= 1 and cmd.manufacturer_code not in (self.manufacturer_code, _WILDCARD_16):
-            return S.IDLE
-        if payload_type >= 2 and cmd.image_type not in (self.image_type, _WILDCARD_16):
-            return S.IDLE
-        if payload_type >= 3 and cmd.new_file_version == self.firmware_version:
-            return S.IDLE  # 095264: the same version is not queried
-        if self.rng.randint(1, 100) > cmd.query_jitter:
-            return S.IDLE
-        delay = self.rng.randint(0, self.max_query_delay_ms)
-        self._set_timer(delay, I.QUERY_TIMER)
-        return S.QUERY_SCHEDULED
 
     def _on_query_timer(self, _cmd: None) -> DeviceState:
         self._send_query()
