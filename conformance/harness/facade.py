@@ -31,6 +31,7 @@ from .dcc import DccObserver
 from .evidence import EvidenceLog
 from .hub import HubPlayer, HubScript, Offer
 from .images import ImageFactory
+from .notify import ImageNotifies
 from .observe import C, FrameLog, SeenFrame
 from .offers import Offers
 from .records import DutHandle, ImageInfo
@@ -63,6 +64,8 @@ class Harness:
         self.offers = Offers(config, self.scene, self.time, self.images_)
         self.observer = DeviceObserver(config, self.scene, self.time, self.log, self.images_)
         self.evidence_log = EvidenceLog(self.scene)
+        #: scripted Image Notify commands and their checks (steps/notify_steps.py)
+        self.notifies = ImageNotifies(config, self.scene, self.time, self.log)
         #: the DCC side's acts and checks (steps/dcc_steps.py)
         self.dcc = DccObserver(config, self.scene, self.images_)
 
