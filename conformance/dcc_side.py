@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial, wraps
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from hanota.conformance.adapters.base import DutNotApplicableError
 from hanota.conformance.models import gbcs_wan
@@ -60,6 +60,7 @@ __all__ = [
     "DccSide",
     "GbcsNotObservableError",
     "OTHER_DEVICES",
+    "FirmwareRead",
     "HubDelivery",
     "ReferenceDccSide",
     "SubmittedRequest",
@@ -150,6 +151,20 @@ class AlertSeen:
         return (f"alert {self.kind}{dcc} to {self.supplier!r} (addressed to: {to}) about request "
                 f"{self.request_id}, device {self.device:#018x}{version}{code}{gbcs}; raised at "
                 f"{self.raised_ms} ms, delivered at {self.delivered_ms} ms")
+
+
+@dataclass(frozen=True)
+class FirmwareRead:
+    """A Supplier's read of a device's firmware version (SR 11.2, CS08) and the answer that came
+    back: the CS08 responseCode and firmwareVersion of the GBCS response, decoded by the suite
+    (None: no such response came, ``detail`` says what did)."""
+
+    request_id: str
+    device: int
+    sent_ms: int
+    response_code: int | None
+    firmware_version: int | None
+    detail: str
 
 
 @dataclass
@@ -256,6 +271,9 @@ class ReferenceDccSide:
     changes what passes.
     """
 
+    #: What the servers that put this side behind DUIS or HTTP call (not part of :class:`DccSide`).
+    SERVING_HOOKS: ClassVar[frozenset[str]] = frozenset({"record", "record_request", "tap_hubs"})
+
     def __init__(self, world: World, *, rules: str) -> None:
         self.world = world
         self.rules = rules
@@ -269,7 +287,7 @@ class ReferenceDccSide:
     def submit(self, supplier: str, devices: Sequence[int], image: bytes, *, label: str,
                file_version: int) -> SubmittedRequest:
         """Send the firmware Service Request of the run's rule set for ``supplier``."""
-        self._tap_hubs()
+        self.tap_hubs()
         dcc = self.world.dcc
         # A Supplier of no meter here is still a DCC user with a Supplier role: the request is
         # then refused for responsibility, not because the DCC has never heard of it.
@@ -283,13 +301,16 @@ class ReferenceDccSide:
                                      firmware_version=file_version)
         # The Supplier sends the whole image: cutting one above the limit into fragments is the
         # DCC's mechanism under the working group's rules (SECMP7-FRAG-001), never the suite's.
-        return self._record(request, label, len(image), dcc.submit(request))
+        return self.record_request(request, label, len(image), dcc.submit(request))
 
-    def _record(self, request: UpdateFirmwareRequest, label: str, size: int,
+    def record_request(self, request: UpdateFirmwareRequest, label: str, size: int,
                 response: ServiceRequestResponse) -> SubmittedRequest:
-        sent = SubmittedRequest(request.request_id, request.requester, label, tuple(request.device_ids),
-                                request.file_version, size, self.now_ms(), response,
-                                len(request.fragments))
+        return self.record(SubmittedRequest(request.request_id, request.requester, label,
+                                            tuple(request.device_ids), request.file_version, size,
+                                            self.now_ms(), response, len(request.fragments)))
+
+    def record(self, sent: SubmittedRequest) -> SubmittedRequest:
+        """Keep ``sent`` in the run's list of requests (the servers record what they took in)."""
         self._requests.append(sent)
         return sent
 
@@ -365,13 +386,13 @@ class ReferenceDccSide:
                        image_bytes: int | None = None) -> SubmittedRequest:
         """A Service Request with exactly these fields (any role, any FirmwareVersion), as
         ``HttpDccSide.submit_request`` sends it."""
-        self._tap_hubs()
+        self.tap_hubs()
         self.world.dcc.register_supplier(requester)
         request = self.world.request(list(devices), image, requester=requester, role=role,
                                      request_id=request_id, firmware_version=file_version,
                                      variant=variant, fragments=tuple(fragments))
         size = len(image) if image_bytes is None else image_bytes
-        return self._record(request, label, size, self.world.dcc.submit(request))
+        return self.record_request(request, label, size, self.world.dcc.submit(request))
 
     def activate(self, supplier: str, device: int, image_hash: bytes, *, label: str, file_version: int,
                  execution_ms: int | None) -> SubmittedRequest:
@@ -479,7 +500,8 @@ class ReferenceDccSide:
         return lines
 
     # -- the WAN tap --------------------------------------------------------------------------
-    def _tap_hubs(self) -> None:
+    def tap_hubs(self) -> None:
+        """Watch every hub's WAN side (once each), for the GBCS frames the evidence shows."""
         for premises in self.world.premises:
             hub = premises.hub
             if id(hub) in self._tapped or not hasattr(hub, "receive_wan_block"):

@@ -36,6 +36,7 @@ __all__ = [
     "UpgradeTime",
     "parse_alert",
     "parse_count",
+    "parse_count_list",
     "parse_defect",
     "parse_discard_reason",
     "parse_duration",
@@ -190,6 +191,7 @@ class UpgradeTimeKind(enum.Enum):
     LATER = "later"            # current time and absolute upgrade time
     OFFSET = "offset"          # current time 0, upgrade time an offset in seconds
     WAIT = "wait"              # 0xFFFFFFFF: wait for a further command
+    WAIT_THEN = "wait, then"   # 0xFFFFFFFF, and the activating response ``delay`` later (GB)
 
 
 @dataclass(frozen=True)
@@ -198,8 +200,9 @@ class UpgradeTime:
     delay: Duration | None = None
 
 
-_UPGRADE_EXPECTED = ("'now', '<duration> later', '<duration> later, as an offset' or "
-                     "'wait for a further command'")
+_UPGRADE_EXPECTED = ("'now', '<duration> later', '<duration> later, as an offset', "
+                     "'wait for a further command' or 'wait for a further command, sent <duration> later'")
+_WAIT_THEN = "wait for a further command, sent "
 
 
 def parse_upgrade_time(text: str) -> UpgradeTime:
@@ -207,6 +210,12 @@ def parse_upgrade_time(text: str) -> UpgradeTime:
         return UpgradeTime(UpgradeTimeKind.NOW)
     if text == "wait for a further command":
         return UpgradeTime(UpgradeTimeKind.WAIT)
+    if text.startswith(_WAIT_THEN) and text.endswith(" later"):
+        try:
+            return UpgradeTime(UpgradeTimeKind.WAIT_THEN,
+                               parse_duration(text.removeprefix(_WAIT_THEN).removesuffix(" later")))
+        except HarnessUsageError:
+            pass
     for suffix, kind in ((" later, as an offset", UpgradeTimeKind.OFFSET),
                          (" later", UpgradeTimeKind.LATER)):
         if text.endswith(suffix):
@@ -337,6 +346,14 @@ def parse_count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise _bad("count", text, "a decimal integer of at least 1")
     return int(text)
+
+
+def parse_count_list(text: str) -> tuple[int, ...]:
+    """'0, 13, 1' -> (0, 13, 1): comma-separated decimal integers from 0 (octets, in turn)."""
+    parts = [p.strip() for p in text.split(",")]
+    if not all(p.isdigit() for p in parts):
+        raise _bad("list of octet counts", text, "comma-separated decimal integers from 0, e.g. '0, 13, 1'")
+    return tuple(int(p) for p in parts)
 
 
 class Relation(enum.Enum):

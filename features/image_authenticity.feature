@@ -48,11 +48,14 @@ Feature: Image authenticity and applicability
         | the signature is truncated             |
 
   Rule: SECMP7-AUTH-003 Only images for this manufacturer and image type are taken
-    The Query Next Image exchange names the manufacturer code and image type.
+    The Query Next Image exchange names the manufacturer code and image type. The hub notifies
+    with payload type 0 (query jitter only), so the device must refuse on the Query Next Image
+    Response and the image itself, not only on an Image Notify that names the identity.
 
     @SECMP7-AUTH-003 @side-device
     Scenario Outline: The device does not take an image when <defect>
       Given image "new" is altered so that "<defect>"
+      And the hub notifies with payload type 0 and query jitter 100
       When the hub offers image "new" to the device
       And the download runs to its end
       And "1 hour" pass
@@ -80,11 +83,14 @@ Feature: Image authenticity and applicability
         | the hardware version range is entirely below the device's |
 
   Rule: SECMP7-AUTH-005 No downgrade and no re-install of the running version
-    The device compares the offered file version with its CurrentFileVersion.
+    The device compares the offered file version with its CurrentFileVersion. The hub notifies
+    with payload type 0, so the comparison is made on the Query Next Image Response and the image,
+    not only on an Image Notify that names the version.
 
     @SECMP7-AUTH-005 @side-device
     Scenario Outline: The device does not install an image with the <relation> file version
       Given a signed image "offered" of "200 kB" with a <relation> file version
+      And the hub notifies with payload type 0 and query jitter 100
       When the hub offers image "offered" to the device
       And the download runs to its end
       And "1 hour" pass

@@ -157,6 +157,7 @@ Feature: ZigBee OTA Upgrade cluster client behaviour
     @SECMP7-OTA-009 @side-device
     Scenario: The device downloads and installs an image from a hub that appends octets to every frame
       Given the hub appends 3 octets to every frame it sends
+      And the hub will set the upgrade time to "now"
       When the hub offers image "new" to the device
       And the download runs to its end
       Then the device sends an Upgrade End Request with status "SUCCESS"

@@ -51,7 +51,23 @@ def append_octets(harness: Harness, count: int) -> None:
 @given(parsers.parse('the hub will set the upgrade time to "{when}"'),
        converters={"when": p.parse_upgrade_time})
 def upgrade_time(harness: Harness, when: p.UpgradeTime) -> None:
-    harness.script.upgrade_time = when
+    harness.set_upgrade_time(when)
+
+
+@given(parsers.parse("the hub notifies with payload type {payload_type:d} and query jitter {jitter:d}"))
+def notify_with(harness: Harness, payload_type: int, jitter: int) -> None:
+    harness.notify_with(payload_type, jitter)
+
+
+@given(parsers.parse('the hub serves blocks shorter than the device asks by "{shortfalls}" octets in turn'),
+       converters={"shortfalls": p.parse_count_list})
+def varying_blocks(harness: Harness, shortfalls: tuple[int, ...]) -> None:
+    harness.short_blocks(shortfalls)
+
+
+@given("the hub answers every request just within the device's response timeout")
+def answer_at_timeout_edge(harness: Harness) -> None:
+    harness.answer_at_timeout_edge()
 
 
 # ------------------------------------------------------------------------------ offers and events
@@ -120,6 +136,12 @@ def block_spacing(harness: Harness, period: p.Duration) -> None:
 @then("no Image Block Request is sent before the request time of the WAIT_FOR_DATA response")
 def honours_wait_for_data(harness: Harness) -> None:
     problem = harness.check_wait_for_data()
+    assert problem is None, problem
+
+
+@then("the device repeats no request before its response timeout has run out")
+def patient(harness: Harness) -> None:
+    problem = harness.check_patience()
     assert problem is None, problem
 
 

@@ -6,6 +6,8 @@ Thin glue over :mod:`hanota.conformance.harness.notify`.
 
 from __future__ import annotations
 
+import re
+
 from pytest_bdd import parsers, then, when
 
 from hanota.conformance import params as p
@@ -21,7 +23,17 @@ def hub_sends_notifies(harness: Harness, broadcast: bool, count: int, payload_ty
                           fields=fields)
 
 
-@then(parsers.parse("the device answers {share}"), converters={"share": p.parse_notify_share})
+class _Share:
+    """Only the shares themselves (parse's ``pattern`` protocol): "the device answers with a
+    Default Response ..." is another step's."""
+
+    pattern = "|".join(re.escape(share.value) for share in p.NotifyShare)
+
+    def __call__(self, text: str) -> p.NotifyShare:
+        return p.parse_notify_share(text)
+
+
+@then(parsers.parse("the device answers {share:NotifyShare}", extra_types={"NotifyShare": _Share()}))
 def device_answers(harness: Harness, share: p.NotifyShare) -> None:
     problem = harness.notifies.check(share)
     assert problem is None, problem

@@ -193,7 +193,7 @@ class DccService:
                                 firmware_version=version, variant=variant, fragments=fragments)
         response = world.dcc.submit(request)
         size = len(image) if not fragments else sum(len(f) for f in fragments)
-        sent = side._record(request, label, size, response)
+        sent = side.record_request(request, label, size, response)
         return {"response": response_to_json(response), "submitted_ms": sent.submitted_ms,
                 "fragments": sent.fragments}
 
@@ -360,7 +360,7 @@ def _int_field(body: dict[str, Any], name: str, default: int, *, low: int = 0) -
 def _tap(side: ReferenceDccSide) -> None:
     # ReferenceDccSide taps the hubs it is about to send to; the raw Service Request path
     # needs the same observer before the DCC distributes.
-    side._tap_hubs()
+    side.tap_hubs()
 
 
 def _premises_json(p: Premises) -> dict[str, Any]:

@@ -32,26 +32,36 @@ from typing import TYPE_CHECKING, Any
 
 from hanota.conformance.adapters.base import DutNotApplicableError
 from hanota.conformance.dcc_http.client import DccHttpError, HttpDccSide
-from hanota.conformance.dcc_side import AlertSeen, DccSide, HubDelivery, SubmittedRequest, describe_response
+from hanota.conformance.dcc_side import (
+    AlertSeen,
+    DccSide,
+    FirmwareRead,
+    HubDelivery,
+    SubmittedRequest,
+    describe_response,
+)
 from hanota.conformance.models.service_request import Rejected, RequestVariant, SupplierRole
+from hanota.protocol import gbcs
 from hanota.protocol.duis import (
     ActivateFirmware,
     DuisError,
     DuisSchema,
     InventoryDevice,
+    ReadFirmwareVersion,
     ReadInventory,
     Request,
     RequestBody,
     RequestHeader,
     RequestId,
     Response,
+    ResponseKind,
     ResponseMessage,
     UpdateFirmware,
     UpdatePPMIDFirmware,
     read_document,
     sign_request,
 )
-from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.errors import HarnessUsageError, ProtocolError
 
 from .config import DuisConfig
 from .mapping import answer_from_duis, ms_to_datetime, seen_from_duis
@@ -64,6 +74,8 @@ __all__ = ["DuisControlMissingError", "DuisDccSide", "ReceivedMessage", "Respons
 _SR_11_4_VARIANT = 8  # CommandVariant of SR 11.4 (a non-device request, answered synchronously)
 #: CommandVariant of SR 11.3 as DCC Boxed's templates send it (CS06 to the device, future-dated).
 _SR_11_3_VARIANT = 4
+#: CommandVariant of SR 11.2 as DCC Boxed's template sends it (the DCC sends CS08, answers later).
+_SR_11_2_VARIANT = 1
 
 
 class DuisControlMissingError(HarnessUsageError, DutNotApplicableError):
@@ -353,6 +365,34 @@ class DuisDccSide:
         self._sent_xml.append(f"SR 11.3 {rid.text()}: {len(data)} bytes signed by {supplier!r}")
         return sent
 
+    def read_firmware_version(self, supplier: str, device: int, within_ms: int) -> FirmwareRead:
+        """SR 11.2 Read Firmware Version (CS08) of ``device``, signed by ``supplier``: the DCC
+        acknowledges it, and its Response to this RequestID reaches the response address for
+        ``supplier`` (waited for up to ``within_ms`` on the DCC clock) carrying the device's CS08
+        response in GBCSPayload, which the suite decodes with ``protocol.gbcs``."""
+        rid, data = self._signed(supplier, ReadFirmwareVersion(), device, variant=_SR_11_2_VARIANT)
+        sent = self.now_ms()
+        ack = self._post(data, f"SR 11.2 {rid.text()}")
+        self._sent_xml.append(f"SR 11.2 {rid.text()}: {len(data)} bytes signed by {supplier!r}, answered "
+                              f"{ack.header.response_code}")
+
+        def answer() -> Response | None:
+            if ack.header.kind is not ResponseKind.ACKNOWLEDGEMENT:
+                return ack  # refused, or answered at once
+            return next((m.response for m in self.messages() if m.response is not None
+                         and m.supplier == supplier and m.response.header.request_id == rid
+                         and isinstance(m.response.body, ResponseMessage)
+                         and m.response.body.service_reference == "11.2"), None)
+
+        self.wait_until(lambda: answer() is not None, sent + within_ms)
+        got = answer()
+        if got is None:
+            return FirmwareRead(rid.text(), device, sent, None, None,
+                                f"SR 11.2 {rid.text()} acknowledged ({ack.header.response_code}), but no "
+                                f"Response to it reached the response address for {supplier!r} within "
+                                f"{within_ms} ms")
+        return _cs08_answer(got, rid, device, sent)
+
     def discard_on_hub(self, request_ids: Sequence[str], reason: str) -> None:
         self._control("make the hub discard an image").discard_on_hub(request_ids, reason)
 
@@ -433,6 +473,28 @@ class DuisDccSide:
                 lines.append(f"WAN: not observable ({err})")
         lines += [m.describe() for m in self.messages()]
         return lines
+
+
+def _cs08_answer(response: Response, rid: RequestId, device: int, sent_ms: int) -> FirmwareRead:
+    """The CS08 response an SR 11.2 Response carries, as decoded from its GBCSPayload: from the
+    device, a Read PPMID/HCALCS Firmware Version response; anything else reads no code."""
+    code, body = response.header.response_code, response.body
+    about = f"Response {code} to SR 11.2 {rid.text()}"
+    if not isinstance(body, ResponseMessage) or body.gbcs_payload is None:
+        return FirmwareRead(rid.text(), device, sent_ms, None, None, f"{about} carries no GBCSPayload")
+    try:
+        frame = body.gbcs_frame()
+        payload = frame.payload()
+    except ProtocolError as err:  # DuisContentError among them
+        return FirmwareRead(rid.text(), device, sent_ms, None, None,
+                            f"{about}: its GBCSPayload does not decode: {err.describe()}")
+    shown = (f"{about}: GBCSPayload {body.gbcs_payload.hex()} = {payload!r} from "
+             f"{frame.originator_title:#018x}")
+    if not isinstance(payload, gbcs.FirmwareVersionResponse) or frame.originator_title != device:
+        return FirmwareRead(rid.text(), device, sent_ms, None, None,
+                            f"{shown}: not a CS08 response from the device")
+    return FirmwareRead(rid.text(), device, sent_ms, int(payload.response_code),
+                        int.from_bytes(payload.firmware_version, "big"), shown)
 
 
 def _is_a_dcc_side(side: DuisDccSide) -> DccSide:

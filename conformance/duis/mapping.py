@@ -13,7 +13,9 @@ decisions is this table's choice, written down here once:
   (a)), ``PPMIDAlert`` with ``PPMIDFirmwareUpgradeAlert`` (0x8F8B, the version the device runs:
   alert (c)) and ``CommsHubAlert`` with ``FirmwareTransferAlert`` (CCS08, by response code).
   Which N-code DUIS assigns to the first two is for its text to confirm; the suite classifies
-  what it receives by body, never by code.
+  what it receives by body, never by code. Alert (c) after a failed CS08 read is a PPMIDAlert
+  without PPMIDFirmwareUpgradeAlert (it names no version); its Timestamp is 0x8F8B's
+  executionDateTime (the project's reading of that one time, docs/dcc-duis.md).
 """
 
 from __future__ import annotations
@@ -157,15 +159,16 @@ def alert_to_duis(alert: Alert, hub: int, request_id: RequestId | None, response
             request_id or response_id, hub, alert.device, alert.file_version,
             ms_to_datetime(alert.time_ms, epoch), True))
     elif isinstance(alert, FirmwareConfirmedAlert):
-        version = alert.firmware_version
-        if version is None:  # the read failed: DUIS has no empty FirmwareVersion; the one held before
-            version = alert.previous_version or 0
         # 0x8F8B's activateImage when the device sent one (0 success), else whether the version
         # read back is the one requested.
         activated = getattr(alert, "activate_image", None)
         success = activated == 0 if activated is not None else bool(alert.matches_request)
-        body = DccAlertMessage("N60" if success else "N61", PPMIDAlert(
-            alert.device, 0x8F8B, ms_to_datetime(alert.time_ms, epoch), version, success))
+        # Timestamp: 0x8F8B's executionDateTime, the one time that alert carries (else the read).
+        executed = alert.executed_ms if alert.executed_ms is not None else alert.time_ms
+        # A failed CS08 read names no version: PPMIDAlert without PPMIDFirmwareUpgradeAlert.
+        body = DccAlertMessage("N60" if success and alert.firmware_version is not None else "N61", PPMIDAlert(
+            alert.device, 0x8F8B, ms_to_datetime(executed, epoch), alert.firmware_version,
+            None if alert.firmware_version is None else success))
     elif isinstance(alert, ActivationOutcomeAlert):
         # SR 11.3's outcome: the device's CS06 alert (0x00CA) as the DCC passes it on, in GBCS.
         code_of = alert.device_alert_code or (0x8F66 if alert.response_code == 0 else 0x8F67)
@@ -207,13 +210,16 @@ def seen_from_duis(response: Response, supplier: str, delivered_ms: int,
                          None, body.code)
     rid = header_rid.text() if header_rid is not None else ""
     if isinstance(a, PPMIDAlert):
-        if a.device_alert_code != 0x8F8B or a.firmware_version is None:
+        if a.device_alert_code != 0x8F8B:
             return None
-        raised = datetime_to_ms(a.timestamp, epoch) if a.timestamp else delivered_ms
+        stamped = None if a.timestamp is None else datetime_to_ms(a.timestamp, epoch)
         activated = None if a.activation_success is None else int(not a.activation_success)
-        return AlertSeen(supplier, "(c)", rid, a.device_id, raised, delivered_ms, (supplier,),
-                         a.firmware_version, None, body.code, device_alert_code=a.device_alert_code,
-                         activate_image=activated)
+        # DUIS shows no CS08 responseCode: a version read (PPMIDFirmwareUpgradeAlert) is read as
+        # 0, none as 1; the one Timestamp as 0x8F8B's executionDateTime (docs/dcc-duis.md).
+        return AlertSeen(supplier, "(c)", rid, a.device_id, delivered_ms if stamped is None else stamped,
+                         delivered_ms, (supplier,), a.firmware_version, None, body.code,
+                         device_alert_code=a.device_alert_code, activate_image=activated,
+                         executed_ms=stamped, read_response_code=0 if a.firmware_version is not None else 1)
     if a.transfer is None:
         return None
     t = a.transfer

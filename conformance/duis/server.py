@@ -25,6 +25,7 @@ import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -52,6 +53,7 @@ from hanota.protocol.duis import (
     DuisError,
     DuisSchema,
     InventoryDevice,
+    ReadFirmwareVersion,
     ReadInventory,
     Request,
     RequestId,
@@ -137,8 +139,10 @@ class DuisDccService(DccService):
             response = self._activate(user.name, user.role or self._role(user.name, (rid.target,)), rid, body)
         elif isinstance(body, ReadInventory):
             response = self._read_inventory(rid, body)
+        elif isinstance(body, ReadFirmwareVersion) and user.role is None:
+            response = self._read_firmware(user.name, rid, body)
         else:
-            return 501, (f"the reference DCC serves SR 11.4, 11.1, 11.3 and 8.2 over DUIS, not "
+            return 501, (f"the reference DCC serves SR 11.4, 11.1, 11.3, 11.2 and 8.2 over DUIS, not "
                          f"{request.header.service_reference}\n").encode(), "text/plain"
         return 200, sign_response(response, self.duis.dcc_signer()), "application/xml"
 
@@ -146,7 +150,7 @@ class DuisDccService(DccService):
                          body: UpdatePPMIDFirmware | UpdateFirmware) -> Response:
         """SR 11.4 (the rule set's PPMID firmware request) or SR 11.1 (an HCALCS's distribution)."""
         world, side = self.world, self.side
-        side._tap_hubs()
+        side.tap_hubs()
         world.dcc.register_supplier(supplier)
         variant = (RequestVariant.SR_11_4_UPDATE_PPMID_FIRMWARE if self.config.rules == "as-implemented"
                    else RequestVariant.SEND_PPMID_IHD_FIRMWARE)
@@ -156,7 +160,7 @@ class DuisDccService(DccService):
                                 role=role, request_id=rid.text(),
                                 firmware_version=body.firmware_version, variant=variant)
         answer = world.dcc.submit(request)
-        side._record(request, "", len(body.firmware_image), answer)
+        side.record_request(request, "", len(body.firmware_image), answer)
         self._rids[rid.text()] = rid
         self._versions[rid.text()] = body.firmware_version
         return answer_to_duis(answer, rid, self._response_id(rid.originator), self._now(), body.service)
@@ -169,8 +173,8 @@ class DuisDccService(DccService):
         request = ActivateFirmwareRequest(rid.text(), supplier, role, rid.target, body.firmware_hash,
                                           execution_ms)
         answer = self.world.dcc.activate(request)
-        self.side._requests.append(SubmittedRequest(rid.text(), supplier, "", (rid.target,), 0, 0,
-                                                    int(self.world.clock.now_ms), answer))
+        self.side.record(SubmittedRequest(rid.text(), supplier, "", (rid.target,), 0, 0,
+                                         int(self.world.clock.now_ms), answer))
         self._rids[rid.text()] = rid
         return answer_to_duis(answer, rid, self._response_id(rid.originator), self._now(), body.service)
 
@@ -200,21 +204,57 @@ class DuisDccService(DccService):
         return Response(ResponseHeader("I0", self._now(), rid, header_id),
                         ResponseMessage("8.2", "8.2", inventory=(device,)))
 
+    def _read_firmware(self, supplier: str, rid: RequestId, body: ReadFirmwareVersion) -> Response:
+        """SR 11.2 (CS08) for the device the RequestID targets: acknowledged at once (I99); the
+        device's answer follows at the response address, the hub's GBCS response passed on whole
+        in GBCSPayload (as DCC Boxed's Response to SR 11.2 carries it). E19: no such device; E4:
+        not a device of this Supplier."""
+        dcc, now = self.world.dcc, int(self.world.clock.now_ms)
+        device = rid.target
+        if device not in dcc.inventory:
+            code = "E19"
+        elif supplier not in dcc.suppliers_concerned(device):
+            code = "E4"
+        else:
+            code = "I99"
+            when = body.execution_datetime
+            due = now if when is None else max(now, datetime_to_ms(when, self.duis.clock_epoch))
+            self.world.clock.call_at(due, partial(self._answer_read, rid))
+        return Response(ResponseHeader(code, self._now(), rid, self._response_id(rid.originator)),
+                        ResponseMessage(body.service, body.service))
+
+    def _answer_read(self, rid: RequestId) -> None:
+        """Send CS08 now and pass the hub's answer on to the Supplier who asked (ResponseID: the
+        device to the Supplier, the request's counter, as DCC Boxed answers SR 11.2)."""
+        frame = self.world.dcc.cs08_read(rid.target)
+        if frame is None:
+            self.push.failures.append(f"{self.world.clock.now_ms} ms: SR 11.2 {rid.text()}: no CS08 "
+                                      "response from the hub")
+            return
+        header = ResponseHeader("I0", self._now(), rid, RequestId(rid.target, rid.originator, rid.counter))
+        self._send(sign_response(Response(header, ResponseMessage("11.2", "11.2", gbcs_payload=frame)),
+                                 self.duis.dcc_signer()))
+
     # -- alerts out ----------------------------------------------------------------------------
     def _push_alert(self, alert: Alert) -> None:
         """Sign the delivered alert and POST it to the response address (failures kept)."""
         user = next((s for s in self.duis.suppliers if s.name == alert.supplier and s.role is None), None)
-        at = f"{self.world.clock.now_ms} ms"
-        if (self.push.url is None and self.transport is None) or user is None:
-            why = ("no response address" if self.push.url is None
-                   else f"no DUIS identity for {alert.supplier!r}")
-            self.push.failures.append(f"{at}: not sent ({why})")
+        if user is None:
+            self.push.failures.append(f"{self.world.clock.now_ms} ms: not sent (no DUIS identity for "
+                                      f"{alert.supplier!r})")
             return
         premises = self.world.premises_of(alert.device)  # a dict: one alert per device, 50,000 devices
         hub = premises.hub.eui64 if premises is not None else 0
         message = alert_to_duis(alert, hub, self._rids.get(alert.request_id), self._response_id(user.eui64),
                                 self.duis.clock_epoch, self._versions.get(alert.request_id, 0))
-        data = sign_response(message, self.duis.dcc_signer())
+        self._send(sign_response(message, self.duis.dcc_signer()))
+
+    def _send(self, data: bytes) -> None:
+        """POST one signed message to the response address (failures kept)."""
+        at = f"{self.world.clock.now_ms} ms"
+        if self.push.url is None and self.transport is None:
+            self.push.failures.append(f"{at}: not sent (no response address)")
+            return
         if self.transport is not None:
             self.transport(data)
             self.push.delivered += 1

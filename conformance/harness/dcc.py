@@ -495,6 +495,8 @@ class DccObserver:
         """The DCC read the device's firmware version with CS08 and the hub answered ``want``."""
         side, device = self.side, self._scene.device_eui64
         name = _name(RESULTS, want)
+        if getattr(side, "gbcs_frames", None) is None and hasattr(side, "read_firmware_version"):
+            return self._check_sr_11_2(want, name)
         side.wait_until(lambda: bool(cs08_reads(side, device)),
                         side.now_ms() + self._config.alert_service_level_ms)
         got = cs08_reads(side, device)
@@ -511,6 +513,8 @@ class DccObserver:
         the end of its transfer and the alert."""
         side, device = self.side, self._scene.device_eui64
         result = _name(RESULTS, want)
+        if getattr(side, "gbcs_frames", None) is None:
+            return self._check_8f8b_passed_on(want, result)
         side.wait_until(lambda: bool(version_alerts(side, device)),
                         side.now_ms() + self._config.alert_service_level_ms)
         got = version_alerts(side, device)
@@ -525,6 +529,48 @@ class DccObserver:
                 f"(CCS08 Success at "
                 f"{done[0] if done else 'never'} ms) and the alert, but {len(got)} such alert(s) came, "
                 f"{len(wrong)} otherwise\n{wan_gbcs(side)}")
+
+    def _check_sr_11_2(self, want: int, name: str) -> str | None:
+        """As :meth:`check_cs08_read` on a DCC side that does not show the WAN (DUIS): a Supplier
+        of the device reads its version with SR 11.2 and the DCC passes the hub's CS08 response
+        on (GBCSPayload): responseCode ``want``, and on success the version the device runs."""
+        side, device = self.side, self._scene.device_eui64
+        premises = self._scene.world_().premises_of(device)
+        supplier = premises.electricity_meter.supplier if premises is not None else "Supplier A"
+        read = side.read_firmware_version(  # type: ignore[attr-defined]
+            supplier, device, self._config.alert_service_level_ms)
+        runs = side.running_version(device) if read.response_code == want == 0 else None  # type: ignore[attr-defined]
+        if read.response_code == want and runs in (None, read.firmware_version):
+            return None
+        version = "" if runs is None else f" and the version the device runs ({runs:#010x})"
+        return (f"expected {supplier!r}'s SR 11.2 Read Firmware Version of the device {device:#018x} to come "
+                f"back with the hub's CS08 response (0x0129), responseCode {want} '{name}'{version}, as the "
+                f"DCC passes it on (this DCC side does not show the WAN); got: {read.detail}\n"
+                f"{self._context()}")
+
+    def _check_8f8b_passed_on(self, want: int, result: str) -> str | None:
+        """As :meth:`check_hub_8f8b` on a DCC side that does not show the WAN (DUIS): every 0x8F8B
+        the DCC passed on about the device (PPMIDAlert) as received, with activateImage ``want``, a
+        version, and its Timestamp (the project's reading: the executionDateTime) between the end
+        of the transfer as passed on (CCS08 Success, the hub's TimeStamp) and its arrival."""
+        side, device = self.side, self._scene.device_eui64
+
+        def about(kind: str, code: int) -> list[AlertSeen]:
+            return [a for s in side.suppliers() for a in side.alerts_for(s)
+                    if a.device == device and a.kind == kind and a.device_alert_code == code]
+
+        deadline = side.now_ms() + self._config.alert_service_level_ms
+        side.wait_until(lambda: bool(about("(c)", 0x8F8B)), deadline)
+        got, done = about("(c)", 0x8F8B), sorted(a.raised_ms for a in about("transfer outcome", 0x8F8A))
+        wrong = [a for a in got if a.activate_image != want or a.file_version is None or a.executed_ms is None
+                 or not done or not done[0] // 1000 * 1000 <= a.executed_ms <= a.delivered_ms]
+        if got and not wrong:
+            return None
+        return (f"expected the hub's alert 0x8F8B for the device {device:#018x}, as the DCC passes it on "
+                f"(PPMIDAlert; this DCC side does not show the WAN), to report activateImage {want} "
+                f"'{result}' with a version and a Timestamp between the end of its transfer (CCS08 Success "
+                f"passed on, the hub's time: {done[0] if done else 'never'} ms) and its arrival, but "
+                f"{len(got)} came, {len(wrong)} otherwise:\n{format_alerts(got)}\n{self._context()}")
 
     # ================================================================ helpers
     def _targets(self, target: Target) -> list[int]:

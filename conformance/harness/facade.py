@@ -30,6 +30,7 @@ from .config import RunConfig
 from .dcc import DccObserver
 from .evidence import EvidenceLog
 from .hub import HubPlayer, HubScript, Offer
+from .hub_checks import check_patience
 from .images import ImageFactory
 from .notify import ImageNotifies
 from .observe import C, FrameLog, SeenFrame
@@ -272,6 +273,18 @@ class Harness:
     def answer_next(self, command_id: int, answer: Status | bytes) -> None:
         self.offers.answer_next(command_id, answer)
 
+    def notify_with(self, payload_type: int, query_jitter: int) -> None:
+        self.offers.notify_with(payload_type, query_jitter)
+
+    def set_upgrade_time(self, when: UpgradeTime) -> None:
+        self.offers.set_upgrade_time(when)
+
+    def short_blocks(self, shortfalls: tuple[int, ...]) -> None:
+        self.offers.short_blocks(shortfalls)
+
+    def answer_at_timeout_edge(self) -> None:
+        self.offers.answer_at_timeout_edge()
+
     def offer(self, label: str, order: tuple[int, ...] | None = None) -> Offer:
         return self.offers.offer(label, order)
 
@@ -368,6 +381,10 @@ class Harness:
 
     def check_not_downloaded(self, label: str) -> str | None:
         return self.observer.check_not_downloaded(label)
+
+    def check_patience(self) -> str | None:
+        return check_patience(self.log, self.config.pics.timing.response_timeout_ms,
+                              self.scene.player_().eui64)
 
     # ================================================================ evidence
     def evidence(self) -> list[Evidence]:

@@ -3,9 +3,15 @@
 :class:`HubPlayer` sits on the HAN in place of the reference Communications Hub, with the hub's
 EUI-64 (the device takes firmware only from its paired hub). While the scenario offers an image
 itself the player answers the device's OTA commands from a :class:`HubScript` (MinimumBlockPeriod,
-WAIT_FOR_DATA, a status or a raw frame for the next command, the upgrade time, a link loss) and
-serves the :class:`Offer` (one image, or fragments in an order). Everything else goes to the
-reference hub it stands for.
+WAIT_FOR_DATA, a status or a raw frame for the next command, the upgrade time, a link loss,
+blocks shorter than asked, answers late within the device's timeout) and serves the
+:class:`Offer` (one image, or fragments in an order). Everything else goes to the reference hub
+it stands for.
+
+By default it behaves as a GB Communications Hub does (the project's reading where no public
+text fixes a value, docs/harness.md): Image Notify payload type 3 with query jitter 100, and an
+Upgrade End Response with upgrade time 0xFFFFFFFF (wait for a further command) followed, at the
+activation the Service Request asks for, by the activating Upgrade End Response.
 """
 
 from __future__ import annotations
@@ -28,15 +34,30 @@ from hanota.protocol.zcl import (
     peek_header,
 )
 
+from ..models.clock import _Timer
 from ..models.comms_hub import UTC_EPOCH_OFFSET_S
 from ..models.han import BROADCAST, OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork, HanNode
 from ..params import Duration, UpgradeTime, UpgradeTimeKind
 from .describe import frame_key
 from .records import ImageInfo
 
-__all__ = ["HubPlayer", "HubScript", "Offer", "OfferState", "upgrade_times"]
+__all__ = ["EDGE_MARGIN_MS", "GB_ACTIVATION_DELAY_MS", "GB_NOTIFY_PAYLOAD_TYPE", "GB_QUERY_JITTER",
+           "HubPlayer", "HubScript", "Offer", "OfferState", "upgrade_times"]
 
 _TSN_BASE = 0xC0  # the harness's own reads use TSNs 0xC0-0xFF, away from the hub's counter
+
+# The GB-like defaults: the project's reading (no public text fixes them; docs/harness.md). The
+# reference Communications Hub (models.comms_hub) notifies and activates the same way.
+#: Image Notify payload type 3: query jitter, manufacturer code, image type and new file version
+#: (the hub knows the whole identity of the one image it holds for the device it notifies).
+GB_NOTIFY_PAYLOAD_TYPE = oc.ImageNotifyPayloadType.NEW_FILE_VERSION
+#: A unicast notify to the one device the Service Request names: every such device answers.
+GB_QUERY_JITTER = 100
+#: SR 11.4 asks for no execution time: the hub activates as soon as the transfer is done, here
+#: one second after its "wait" answer (the reference hub's activation_delay_ms).
+GB_ACTIVATION_DELAY_MS = 1_000
+#: An answer "at the edge" of the device's response timeout comes this much before it runs out.
+EDGE_MARGIN_MS = 250
 
 
 class OfferState(enum.Enum):
@@ -63,6 +84,8 @@ class Offer:
     end_statuses: list[Status] = field(default_factory=list)
     cut_offset: int | None = None    # FileOffset reached when the link was cut
     link_back_ms: int | None = None
+    blocks_served: int = 0           # SUCCESS Image Block Responses sent
+    activated_utc: int | None = None  # upgrade time of the activating Upgrade End Response sent
 
     @property
     def part(self) -> bytes:
@@ -71,12 +94,23 @@ class Offer:
 
 @dataclass
 class HubScript:
-    """How the played hub answers, set by the Given steps before the offer."""
+    """How the played hub answers, set by the Given steps before the offer (defaults: GB-like)."""
 
     minimum_block_period_ms: int = 0
     wait_for_data: deque[int] = field(default_factory=deque)        # seconds, one per request
     answers: dict[int, Status | bytes] = field(default_factory=dict)  # command id -> answer
-    upgrade_time: UpgradeTime = field(default_factory=lambda: UpgradeTime(UpgradeTimeKind.NOW))
+    notify_payload_type: oc.ImageNotifyPayloadType = GB_NOTIFY_PAYLOAD_TYPE
+    query_jitter: int = GB_QUERY_JITTER
+    #: The one Upgrade End Response a scenario scripts ("now", "10 minutes later", "wait ...").
+    #: None (GB): upgrade time 0xFFFFFFFF, then the activating response ``activation_after_ms``
+    #: after it (None: never; the scenario sends the further command itself).
+    upgrade_time: UpgradeTime | None = None
+    activation_after_ms: int | None = GB_ACTIVATION_DELAY_MS
+    #: Octets each SUCCESS block falls short of the maximum the device asked for, in turn (cycled;
+    #: every block carries at least one octet). Empty: full blocks, the last one short.
+    block_shortfalls: tuple[int, ...] = ()
+    #: How long after a request the hub answers it (0: at once).
+    answer_delay_ms: int = 0
     cut_after_bytes: int | None = None
     outage_ms: int = 0
     #: Octets appended to every frame the hub sends (fields of a later ZCL revision, or zigpy's
@@ -109,6 +143,7 @@ class HubPlayer:
         self._out: deque[HanFrame] = deque()
         self._tsn = _TSN_BASE
         self._mbp_told = False
+        self._activation: _Timer | None = None
 
     # ---------------------------------------------------------------- HanNode
     def next_frame(self) -> HanFrame | None:
@@ -136,32 +171,53 @@ class HubPlayer:
             self.inner.receive(frame)
             return
         offer.last_activity_ms = self.clock.now_ms
+        delay = self.script.answer_delay_ms
+        if delay and isinstance(cmd, (oc.QueryNextImageRequest, oc.ImageBlockRequest, oc.UpgradeEndRequest)):
+            # A late answer, still within the device's timeout: legal, and the device must wait.
+            offer.busy_until_ms = max(offer.busy_until_ms, self.clock.now_ms + delay)
+            self.clock.call_later(delay, lambda: self._answer(offer, header.tsn, cmd))
+            return
+        self._answer(offer, header.tsn, cmd)
+
+    def _answer(self, offer: Offer, tsn: int, cmd: oc.Command) -> None:
+        if offer is not self.offer:
+            return  # a late answer to an offer the scenario has since replaced
         if isinstance(cmd, oc.QueryNextImageRequest):
-            self._on_query(offer, header.tsn, cmd)
+            self._on_query(offer, tsn, cmd)
         elif isinstance(cmd, oc.ImageBlockRequest):
-            self._on_block_request(offer, header.tsn, cmd)
+            self._on_block_request(offer, tsn, cmd)
         elif isinstance(cmd, oc.UpgradeEndRequest):
-            self._on_end_request(offer, header.tsn, cmd)
+            self._on_end_request(offer, tsn, cmd)
 
     # ---------------------------------------------------------------- the offer
     def start(self, offer: Offer) -> None:
         self.offer = offer
         self._mbp_told = False
+        self._cancel_activation()
         offer.last_activity_ms = offer.busy_until_ms = self.clock.now_ms
         self.notify()
 
     def notify(self) -> None:
-        # Payload type 0 (jitter only): the device decides on the Query Next Image Response and
-        # the image itself, so a device that filtered only the notification cannot pass.
-        self.require_offer()
-        self._send(oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.QUERY_JITTER, query_jitter=100))
-
-    def upgrade_end_response(self, when: UpgradeTime) -> None:
+        """Image Notify of the offer, with the script's payload type and query jitter (GB
+        default: type 3, every identity field of the image, jitter 100)."""
         info = self.require_offer().info
+        kind = oc.ImageNotifyPayloadType(self.script.notify_payload_type)
+        self._send(oc.ImageNotify(
+            payload_type=kind, query_jitter=self.script.query_jitter,
+            manufacturer_code=info.manufacturer_code if kind >= 1 else None,
+            image_type=info.image_type if kind >= 2 else None,
+            new_file_version=info.file_version if kind >= 3 else None))
+
+    def upgrade_end_response(self, when: UpgradeTime, *, tsn: int | None = None) -> None:
+        """An Upgrade End Response for the offer saying ``when`` (a further one the scenario
+        sends replaces the activation the hub had planned)."""
+        info = self.require_offer().info
+        if tsn is None:
+            self._cancel_activation()
         current, upgrade = self._upgrade_times(when)
         self._send(oc.UpgradeEndResponse(manufacturer_code=info.manufacturer_code,
                                          image_type=info.image_type, file_version=info.file_version,
-                                         current_time=current, upgrade_time=upgrade))
+                                         current_time=current, upgrade_time=upgrade), tsn=tsn)
 
     def read(self, attributes: Iterable[OtaAttribute]) -> int:
         self._tsn = _TSN_BASE + (self._tsn + 1 - _TSN_BASE) % (0x100 - _TSN_BASE)
@@ -236,10 +292,11 @@ class HubPlayer:
                                              minimum_block_period=script.minimum_block_period_ms), tsn=tsn)
             return
         part = offer.part
-        data = part[cmd.file_offset:cmd.file_offset + min(cmd.maximum_data_size, oc.MAX_IMAGE_DATA)]
+        data = part[cmd.file_offset:cmd.file_offset + self._block_size(offer, cmd.maximum_data_size)]
         if not data:
             self._send(oc.ImageBlockResponse(status=Status.ABORT), tsn=tsn)
             return
+        offer.blocks_served += 1
         info = offer.info
         end = cmd.file_offset + len(data)
         offer.served_total += max(0, end - offer.served_end)
@@ -248,13 +305,22 @@ class HubPlayer:
             status=Status.SUCCESS, manufacturer_code=info.manufacturer_code, image_type=info.image_type,
             file_version=info.file_version, file_offset=cmd.file_offset, image_data=data), tsn=tsn)
 
+    def _block_size(self, offer: Offer, asked: int) -> int:
+        """The octets of the next block: what was asked for (at most a frame's worth), less the
+        script's shortfall for this block; never fewer than one."""
+        size = min(asked, oc.MAX_IMAGE_DATA)
+        shortfalls = self.script.block_shortfalls
+        if shortfalls:
+            size = max(1, size - shortfalls[offer.blocks_served % len(shortfalls)])
+        return size
+
     def _on_end_request(self, offer: Offer, tsn: int, cmd: oc.UpgradeEndRequest) -> None:
         status = Status(cmd.status)
         offer.end_statuses.append(status)
         if status == Status.SUCCESS and not offer.withdrawn:
             offer.state = OfferState.ENDED
             offer.ended_because = "Upgrade End Request SUCCESS answered"
-            self.upgrade_end_response(self.script.upgrade_time)
+            self._answer_end_success(offer, tsn)
             return
         self._send(DefaultResponse(command_id=oc.CommandId.UPGRADE_END_REQUEST, status=Status.SUCCESS,
                                    direction=Direction.SERVER_TO_CLIENT), tsn=tsn)
@@ -266,6 +332,41 @@ class HubPlayer:
             return
         offer.state = OfferState.ENDED
         offer.ended_because = f"Upgrade End Request {status.name}"
+
+    def _answer_end_success(self, offer: Offer, tsn: int) -> None:
+        """The answer to Upgrade End Request SUCCESS: the scripted upgrade time, or (GB) "wait
+        for a further command" until the activation, and the activation time after it (a device
+        that asks again once activated is told to upgrade at that time, now past)."""
+        script = self.script
+        if script.upgrade_time is not None:
+            self.upgrade_end_response(script.upgrade_time, tsn=tsn)
+            return
+        if offer.activated_utc is not None:
+            self._end_response(offer, self._utc(), offer.activated_utc, tsn=tsn)
+            return
+        self._end_response(offer, self._utc(), oc.UPGRADE_TIME_WAIT_FOR_COMMAND, tsn=tsn)
+        if script.activation_after_ms is not None and self._activation is None:
+            self._activation = self.clock.call_later(script.activation_after_ms,
+                                                     lambda: self._activate(offer))
+
+    def _activate(self, offer: Offer) -> None:
+        """The activating Upgrade End Response: upgrade now (GB: the hub manages activation)."""
+        self._activation = None
+        if offer is not self.offer:
+            return
+        offer.activated_utc = self._utc()
+        self._end_response(offer, offer.activated_utc, offer.activated_utc)
+
+    def _cancel_activation(self) -> None:
+        if self._activation is not None:
+            self.clock.cancel(self._activation)
+            self._activation = None
+
+    def _end_response(self, offer: Offer, current: int, upgrade: int, *, tsn: int | None = None) -> None:
+        info = offer.info
+        self._send(oc.UpgradeEndResponse(manufacturer_code=info.manufacturer_code,
+                                         image_type=info.image_type, file_version=info.file_version,
+                                         current_time=current, upgrade_time=upgrade), tsn=tsn)
 
     def _link_back(self) -> None:
         self.network.link_up(self.dut)
@@ -299,6 +400,9 @@ def upgrade_times(now_ms: int, when: UpgradeTime, ms: Callable[[Duration], int])
         return utc, utc
     if when.kind is UpgradeTimeKind.WAIT:
         return utc, oc.UPGRADE_TIME_WAIT_FOR_COMMAND
+    if when.kind is UpgradeTimeKind.WAIT_THEN:
+        raise HarnessUsageError(f"upgrade time {when.kind.value!r} is a sequence of the hub's script "
+                                "(the hub will set the upgrade time to ...), not one response")
     assert when.delay is not None
     seconds = -(-ms(when.delay) // 1000)
     return (0, seconds) if when.kind is UpgradeTimeKind.OFFSET else (utc, utc + seconds)

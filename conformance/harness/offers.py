@@ -7,14 +7,15 @@ starts it and delivers the frames in flight without moving time.
 from __future__ import annotations
 
 from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.ota_commands import ImageNotifyPayloadType
 from hanota.protocol.zcl import Status
 
 from ..models.comms_hub import HandHeldTerminal
 from ..models.device import OtaDevice
-from ..params import Duration, Size, UpgradeTime
+from ..params import Duration, Size, UpgradeTime, UpgradeTimeKind
 from .clock import ClockDriver
 from .config import RunConfig
-from .hub import Offer
+from .hub import EDGE_MARGIN_MS, Offer
 from .images import ImageFactory
 from .world import Scene
 
@@ -44,6 +45,37 @@ class Offers:
 
     def answer_next(self, command_id: int, answer: Status | bytes) -> None:
         self._scene.player_().script.answers[command_id] = answer
+
+    def notify_with(self, payload_type: int, query_jitter: int) -> None:
+        """Image Notify of another payload type or query jitter than the GB default (3, 100)."""
+        if not 0 <= payload_type <= 3 or not 1 <= query_jitter <= 100:
+            raise HarnessUsageError(f"Image Notify takes payload type 0-3 and query jitter 1-100, "
+                                    f"not {payload_type} and {query_jitter}")
+        script = self._scene.player_().script
+        script.notify_payload_type = ImageNotifyPayloadType(payload_type)
+        script.query_jitter = query_jitter
+
+    def set_upgrade_time(self, when: UpgradeTime) -> None:
+        """What the hub answers Upgrade End Request SUCCESS with. "wait for a further command,
+        sent D later" is the GB default's sequence with the activation D after the "wait"."""
+        script = self._scene.player_().script
+        if when.kind is UpgradeTimeKind.WAIT_THEN:
+            assert when.delay is not None
+            script.upgrade_time = None
+            script.activation_after_ms = self._config.ms(when.delay)
+        else:
+            script.upgrade_time = when
+
+    def short_blocks(self, shortfalls: tuple[int, ...]) -> None:
+        """Each block falls short of the maximum asked for by the next of ``shortfalls``."""
+        if not shortfalls or any(n < 0 for n in shortfalls):
+            raise HarnessUsageError(f"block shortfalls are octets from 0, not {shortfalls}")
+        self._scene.player_().script.block_shortfalls = shortfalls
+
+    def answer_at_timeout_edge(self) -> None:
+        """Every answer comes EDGE_MARGIN_MS before the device's declared response timeout runs out."""
+        timeout = self._config.pics.timing.response_timeout_ms
+        self._scene.player_().script.answer_delay_ms = max(0, timeout - EDGE_MARGIN_MS)
 
     def offer(self, label: str, order: tuple[int, ...] | None = None) -> Offer:
         """The hub notifies the device of image ``label`` (or its fragments in ``order``) and

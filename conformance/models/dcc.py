@@ -523,21 +523,38 @@ class Dcc(RequestChecks):
             activate_image=self._activation_result(progress),
             executed_ms=None if progress.activation is None else progress.activation[1]))
 
-    def _read_version(self, premises: _Premises, device: int) -> tuple[int | None, int | None]:
-        """CS08: the version read from the device and the responseCode (None: a hub without a
-        GBCS face, read directly). A response that does not decode counts as a failed read."""
-        hub = premises.hub
-        ask = getattr(hub, "gbcs_request", None)
-        if ask is None:
-            return hub.read_firmware_version(device), None
+    def cs08_read(self, device: int) -> bytes | None:
+        """SR 11.2 (a Supplier's request): CS08 to ``device`` through its hub; the hub's response
+        frame as it came, which the DCC passes on whole (None: a hub without a GBCS face, or
+        one that did not answer)."""
+        premises = self._premises[self._device(device).premises_id]
+        if getattr(premises.hub, "gbcs_request", None) is None:
+            return None
+        try:
+            return self._cs08_exchange(premises, device)
+        except ProtocolError as err:
+            self.gbcs_errors.append((self.clock.now_ms, premises.premises_id, err.describe()))
+            return None
+
+    def _cs08_exchange(self, premises: _Premises, device: int) -> bytes:
+        """Send CS08 to ``device``'s hub and return its answer, both kept in the GBCS log."""
         self._gbcs_counter += 1
         command = gbcs_wan.cs08_command(device=device, counter=self._gbcs_counter)
         now = self.clock.now_ms
         self.gbcs_log.append(gbcs_wan.GbcsRecord(now, premises.premises_id, "DCC -> hub", command))
+        answer: bytes = premises.hub.gbcs_request(command)  # type: ignore[attr-defined]
+        self.gbcs_log.append(gbcs_wan.GbcsRecord(now, premises.premises_id, "hub -> DCC", answer))
+        return answer
+
+    def _read_version(self, premises: _Premises, device: int) -> tuple[int | None, int | None]:
+        """CS08: the version read from the device and the responseCode (None: a hub without a
+        GBCS face, read directly). A response that does not decode counts as a failed read."""
+        hub = premises.hub
+        if getattr(hub, "gbcs_request", None) is None:
+            return hub.read_firmware_version(device), None
+        now = self.clock.now_ms
         try:
-            answer = ask(command)
-            self.gbcs_log.append(gbcs_wan.GbcsRecord(now, premises.premises_id, "hub -> DCC", answer))
-            _, payload = gbcs_wan.decode(answer)
+            _, payload = gbcs_wan.decode(self._cs08_exchange(premises, device))
             if not isinstance(payload, gbcs.FirmwareVersionResponse):
                 raise HarnessUsageError(f"the hub answered CS08 with {type(payload).__name__}")
         except (ProtocolError, HarnessUsageError) as err:

@@ -239,3 +239,41 @@ def test_an_hcalcs_takes_sr_11_1_then_sr_11_3_over_duis(world):
                 if a.kind == "activation outcome"}
     assert outcomes == {wrong.request_id: (2, 0x8F67), right.request_id: (0, 0x8F66)}, outcomes
     assert side.running_version(hcalcs) == version
+
+
+def test_sr_11_2_brings_back_the_hubs_cs08_response_in_gbcs_payload(world):
+    """SR 11.2 over DUIS (issue 17, SECMP7-SEC-003): acknowledged (I99), then a signed Response
+    at the response address whose GBCSPayload is the device's CS08 response, which the suite
+    decodes: responseCode 0 and the version it runs; 1 once the device no longer answers."""
+    from hanota.protocol.duis import ResponseMessage
+
+    side, service, ppmid, _ = world
+    image, version = _image(service, ppmid)
+    side.submit("Supplier A", [ppmid], image, label="new", file_version=version)
+    side.advance(3_600_000)
+    read = side.read_firmware_version("Supplier B", ppmid, 60_000)
+    assert (read.response_code, read.firmware_version) == (0, version), read.detail
+    assert "FirmwareVersionResponse" in read.detail
+    answers = [m for m in side.messages() if m.response is not None
+               and isinstance(m.response.body, ResponseMessage)]
+    assert len(answers) == 1 and "signature verified" in answers[0].verdict
+    assert answers[0].response.header.response_id.originator == ppmid  # the device answers
+    assert any(line.startswith(f"SR 11.2 {read.request_id}") and line.endswith("answered I99")
+               for line in side.evidence())
+    other = int(side.add_premises(devices=["ppmid"])["devices"][0]["eui64"], 16)
+    side.cut_off_device(other, "once it has the whole image")
+    image, version = _image(service, other)
+    sent = side.submit("Supplier A", [other], image, label="cut off", file_version=version)
+    side.advance(86_400_000)
+    failed = side.read_firmware_version("Supplier A", other, 60_000)
+    assert (failed.response_code, failed.firmware_version) == (1, 0), failed.detail
+    (c,) = [a for a in side.alerts_for("Supplier A") if a.kind == "(c)" and a.request_id == sent.request_id]
+    assert (c.file_version, c.read_response_code) == (None, 1)  # PPMIDAlert naming no version
+
+
+def test_sr_11_2_for_a_device_the_dcc_does_not_know_or_not_the_suppliers_is_refused(world):
+    side, _, ppmid, _ = world
+    unknown = side.read_firmware_version("Supplier A", 0x000D6F00DEADBEEF, 60_000)
+    assert unknown.response_code is None and "Response E19" in unknown.detail
+    other = side.read_firmware_version("Supplier C", ppmid, 60_000)  # supplies nothing here
+    assert other.response_code is None and "Response E4" in other.detail

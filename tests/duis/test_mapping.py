@@ -80,3 +80,27 @@ def test_alerts_read_back_as_the_features_alerts(which, device, raised, delay, v
     assert seen.recipients == ("Supplier A",)
     if kind in ("(a)", "(c)"):
         assert seen.file_version == version
+
+
+@settings(max_examples=40, deadline=None)
+@given(eui, st.integers(0, 10**9), st.integers(0, 10**6), st.sampled_from([0, 1]),
+       st.one_of(st.none(), st.integers(0, 2**32 - 1)))
+def test_alert_c_carries_the_8f8b_execution_time_and_names_no_version_after_a_failed_read(
+        device, executed, delay, activate, version):
+    """Alert (c) over DUIS (issue 17, SECMP7-SEC-003 / 004): PPMIDAlert's Timestamp is 0x8F8B's
+    executionDateTime; a read that failed is a PPMIDAlert without PPMIDFirmwareUpgradeAlert,
+    which the suite reads as CS08 responseCode 1 (one with a version as 0)."""
+    read_at = executed + 1_800_000
+    alert = FirmwareConfirmedAlert("Supplier A", device, RID.text(), read_at, read_at + delay,
+                                   ("Supplier A",), firmware_version=version,
+                                   read_response_code=0 if version is not None else 1,
+                                   device_alert_code=0x8F8B, activate_image=activate,
+                                   executed_ms=executed // 1000 * 1000)
+    message = _trip(alert_to_duis(alert, 1, RID, TO_A, EPOCH))
+    body = message.body.alert
+    assert (body.firmware_version is None) == (version is None)
+    seen = seen_from_duis(message, "Supplier A", read_at + delay, EPOCH)
+    assert seen is not None and seen.kind == "(c)" and seen.device_alert_code == 0x8F8B
+    assert seen.executed_ms == executed // 1000 * 1000
+    assert (seen.file_version, seen.read_response_code) == (version, 0 if version is not None else 1)
+    assert seen.activate_image == (None if version is None else activate)

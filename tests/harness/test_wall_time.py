@@ -51,6 +51,7 @@ def test_a_download_on_wall_time_runs_to_its_end_showing_progress(
     lines: list[str] = []
     harness.progress = lines.append
     harness.make_image("new", p.parse_size("4 kB"), p.Relation.NEWER)
+    harness.set_upgrade_time(p.parse_upgrade_time("now"))  # not the GB hub's "wait", then activate
     harness.offer("new")
     harness.run_download_to_end()
     assert lines and "download of image 'new'" in lines[-1] and "of 4,096 bytes served" in lines[-1]

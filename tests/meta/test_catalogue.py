@@ -618,8 +618,9 @@ def _readme_phrasings() -> list[re.Pattern[str]]:
 
 def test_every_step_uses_a_listed_phrasing() -> None:
     phrasings = _readme_phrasings()
-    # a small vocabulary (features/README.md): a new phrasing only where none says it
-    assert 30 <= len(phrasings) <= 70
+    # a small vocabulary (features/README.md): a new phrasing only where none says it (issue 16's
+    # families, five at once, take it past 70)
+    assert 30 <= len(phrasings) <= 80
     unlisted = []
     for path in sorted(FEATURES_DIR.glob("*.feature")):
         feature = FeatureParser(str(FEATURES_DIR), path.name).parse()

@@ -85,6 +85,15 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-002", "SECMP7-ACT-003")),
     Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-003",)),
     Mutant("device", "page-request-to-other-node", ("SECMP7-HHT-001", "SECMP7-AUTH-006")),
+    # what a GB hub may legally do (issue 16): the played hub's default notify and activation,
+    # blocks shorter than asked and of varying sizes, answers at the edge of the response timeout
+    Mutant("device", "notify-type-0-only", ("SECMP7-OTA-001",)),
+    Mutant("device", "assume-full-blocks", ("SECMP7-HUB-001",)),
+    Mutant("device", "fixed-block-size", ("SECMP7-HUB-002",)),
+    Mutant("device", "impatient", ("SECMP7-HUB-003",)),
+    Mutant("device", "block-period-as-timeout", ("SECMP7-HUB-003",)),
+    Mutant("device", "stuck-waiting", ("SECMP7-HUB-004",)),
+    Mutant("device", "activate-immediately", ("SECMP7-HUB-004",)),
     # Image Notify, query jitter, periodic query and the hardware range (issue 16)
     Mutant("device", "notify-ignores-manufacturer", ("SECMP7-NTFY-001",), keyword="ignores"),
     Mutant("device", "notify-ignores-image-type", ("SECMP7-NTFY-001",), keyword="ignores"),

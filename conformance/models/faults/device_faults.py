@@ -57,6 +57,13 @@ class DeviceFault(enum.StrEnum):
     CONTRARY_UPGRADE_END = "contrary-upgrade-end"
     STATUS_NORMAL_WHILE_PENDING = "status-normal-while-pending"
     PAGE_REQUEST_TO_OTHER_NODE = "page-request-to-other-node"
+    # the legal things a GB hub does (issue 16: features/hub_behaviour.feature)
+    NOTIFY_TYPE_0_ONLY = "notify-type-0-only"
+    ASSUME_FULL_BLOCKS = "assume-full-blocks"
+    FIXED_BLOCK_SIZE = "fixed-block-size"
+    IMPATIENT = "impatient"
+    BLOCK_PERIOD_AS_TIMEOUT = "block-period-as-timeout"
+    STUCK_WAITING = "stuck-waiting"
     # Image Notify, query jitter, periodic query and hardware range (SECMP7-NTFY)
     NOTIFY_IGNORES_MANUFACTURER = "notify-ignores-manufacturer"
     NOTIFY_IGNORES_IMAGE_TYPE = "notify-ignores-image-type"
@@ -382,6 +389,71 @@ class PageRequestToOtherNode(OtaDevice):
         super()._refuse_source(frame, tsn, command_id, cmd)
 
 
+@implements(F.NOTIFY_TYPE_0_ONLY)
+class NotifyType0Only(OtaDevice):
+    """answers only an Image Notify of payload type 0 (query jitter alone) and ignores one that
+    names the image (payload types 1-3, which a GB hub sends)"""
+
+    def _on_image_notify(self, cmd: oc.ImageNotify) -> DeviceState:
+        if int(cmd.payload_type) != 0:
+            return self.state
+        return super()._on_image_notify(cmd)
+
+
+@implements(F.ASSUME_FULL_BLOCKS)
+class AssumeFullBlocks(OtaDevice):
+    """counts every block as the maximum data size it asked for (a shorter block is padded), so a
+    hub that serves blocks shorter than asked corrupts its download"""
+
+    def _store_block(self, file_offset: int, data: bytes) -> None:
+        asked = self._requested[1] if self._requested is not None else len(data)
+        self._buffer += data.ljust(asked, b"\0")
+
+
+@implements(F.FIXED_BLOCK_SIZE)
+class FixedBlockSize(OtaDevice):
+    """takes the size of the first block of a download as the size of every block (a shorter one is
+    padded, a longer one cut), so block sizes that vary within a download corrupt it"""
+
+    _fixed_size = 0
+
+    def _store_block(self, file_offset: int, data: bytes) -> None:
+        if file_offset == 0 or not self._fixed_size:
+            self._fixed_size = len(data)
+        self._buffer += data[:self._fixed_size].ljust(self._fixed_size, b"\0")
+
+
+@implements(F.IMPATIENT)
+class Impatient(OtaDevice):
+    """waits for the hub's answer only half its declared response timeout before repeating a
+    request (and gives up after as many repeats)"""
+
+    def _set_timer(self, delay_ms: int, event: DeviceInput) -> None:
+        if event is I.RESPONSE_TIMEOUT:
+            delay_ms //= 2
+        super()._set_timer(delay_ms, event)
+
+
+@implements(F.BLOCK_PERIOD_AS_TIMEOUT)
+class BlockPeriodAsTimeout(OtaDevice):
+    """while a minimum block period is in force, waits for the hub's answer only that long
+    before repeating its request (one timer for both)"""
+
+    def _set_timer(self, delay_ms: int, event: DeviceInput) -> None:
+        if event is I.RESPONSE_TIMEOUT and self.minimum_block_period_ms:
+            delay_ms = min(delay_ms, self.minimum_block_period_ms)
+        super()._set_timer(delay_ms, event)
+
+
+@implements(F.STUCK_WAITING)
+class StuckWaiting(OtaDevice):
+    """once told to wait for a further command (upgrade time 0xFFFFFFFF) ignores the hub's
+    activating Upgrade End Response, so it never runs the image"""
+
+    def _on_upgrade_end_response(self, cmd: oc.UpgradeEndResponse) -> DeviceState:
+        if self.state is S.WAITING_TO_UPGRADE:
+            return self.state
+        return super()._on_upgrade_end_response(cmd)
 @implements(F.NOTIFY_IGNORES_MANUFACTURER)
 class NotifyIgnoresManufacturer(OtaDevice):
     """answers a broadcast Image Notify that names another manufacturer code"""
