@@ -364,8 +364,16 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Feature,
 def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step,
                           step_func: Callable[..., object], step_func_args: dict[str, object]) -> None:
     info = request.node.stash.get(_scenario_key, None)
+    # Each Then step also holds every frame the device sent so far to what it must carry
+    # (harness/frame_audit.py): a wrong field fails the scenario where the frame was sent.
+    harness = request.node.stash.get(harness_key, None)
+    problem = harness.check_frames() if step.type == "then" and hasattr(harness, "check_frames") else None
     if info is not None:
-        info["steps"].append({"keyword": step.keyword, "text": step.name, "status": "passed"})
+        info["steps"].append({"keyword": step.keyword, "text": step.name,
+                              "status": "passed" if problem is None else "failed",
+                              **({"error": problem} if problem is not None else {})})
+    if problem is not None:
+        raise AssertionError(problem)
 
 
 def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step,

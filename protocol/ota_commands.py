@@ -346,7 +346,8 @@ def decode_command(frame: bytes, *, ignore_trailing: bool = False) -> tuple[ZclH
     as the ZCL asks of a receiver for forward compatibility (a newer revision may add fields;
     zigpy's server sends a NO_IMAGE_AVAILABLE Query Next Image Response with all its optional
     fields). Everything else stays strict. Commands that end in a list read to the end of the
-    frame (Read Attributes, its response) have no trailing octets to ignore.
+    frame: octets appended to Read Attributes read as further attribute ids (answered as
+    unsupported), and an odd octet left after the last whole id is ignored.
     """
     # The fast forms take only a frame with nothing after its fields, which reads the same
     # with or without ``ignore_trailing``: the reference device's downloads take this path.
@@ -386,6 +387,8 @@ def _decode_interpreted(frame: bytes, *, ignore_trailing: bool = False) -> tuple
     name = entry.cls.__name__
     if entry.cls is ImageBlockResponse and not ignore_trailing:
         _check_data_size(frame, header_len)
+    if entry.cls is ReadAttributes and ignore_trailing and (len(frame) - header_len) % 2:
+        frame = frame[:-1]  # not a whole attribute id: octets beyond the fields are ignored
     try:
         command = decode(entry.fmt, frame[header_len:], base_offset=header_len, what=name,
                          allow_trailing=ignore_trailing)

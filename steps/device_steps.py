@@ -172,6 +172,17 @@ def default_response_status(harness: Harness, status: Status) -> None:
     assert problem is None, problem
 
 
+@then("every frame the device sent carries the fields the OTA cluster defines for it")
+def frames_carry_their_fields(harness: Harness) -> None:
+    problem = harness.check_frames()
+    assert problem is None, problem
+
+
+@when("the hub reads every OTA attribute of the device")
+def reads_every_attribute(harness: Harness) -> None:
+    harness.read_every_attribute()
+
+
 @then(parsers.parse('the device does not download image "{label}"'), converters={"label": p.parse_label})
 def does_not_download(harness: Harness, label: str) -> None:
     problem = harness.check_not_downloaded(label)

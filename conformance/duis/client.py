@@ -97,9 +97,21 @@ class ReceivedMessage:
     def describe(self) -> str:
         at = "?" if self.delivered_ms is None else f"{self.delivered_ms} ms"
         what = self.alert.describe() if self.alert is not None else (
-            type(self.response.body).__name__ if self.response is not None else "not read")
+            _body_text(self.response) if self.response is not None else "not read")
         to = f" for {self.supplier!r}" if self.supplier else ""
         return f"DUIS message #{self.sequence} ({self.size} bytes) at {at}{to}: {self.verdict}; {what}"
+
+
+def _body_text(response: Response) -> str:
+    """A message that is no alert, as evidence: its body, and for a Service Response the service,
+    the code and any GBCSPayload in hex (e.g. SR 11.2's CS08 response)."""
+    body = response.body
+    if not isinstance(body, ResponseMessage):
+        return type(body).__name__
+    payload = "" if body.gbcs_payload is None else f", GBCSPayload {body.gbcs_payload.hex()}"
+    rid = response.header.request_id
+    about = "" if rid is None else f" {rid.text()}"
+    return f"Response {response.header.response_code} to SR {body.service_reference}{about}{payload}"
 
 
 class ResponseAddress:

@@ -139,8 +139,8 @@ class DuisDccService(DccService):
             response = self._activate(user.name, user.role or self._role(user.name, (rid.target,)), rid, body)
         elif isinstance(body, ReadInventory):
             response = self._read_inventory(rid, body)
-        elif isinstance(body, ReadFirmwareVersion) and user.role is None:
-            response = self._read_firmware(user.name, rid, body)
+        elif isinstance(body, ReadFirmwareVersion):
+            response = self._read_firmware(user.name if user.role is None else None, rid, body)
         else:
             return 501, (f"the reference DCC serves SR 11.4, 11.1, 11.3, 11.2 and 8.2 over DUIS, not "
                          f"{request.header.service_reference}\n").encode(), "text/plain"
@@ -204,11 +204,11 @@ class DuisDccService(DccService):
         return Response(ResponseHeader("I0", self._now(), rid, header_id),
                         ResponseMessage("8.2", "8.2", inventory=(device,)))
 
-    def _read_firmware(self, supplier: str, rid: RequestId, body: ReadFirmwareVersion) -> Response:
+    def _read_firmware(self, supplier: str | None, rid: RequestId, body: ReadFirmwareVersion) -> Response:
         """SR 11.2 (CS08) for the device the RequestID targets: acknowledged at once (I99); the
         device's answer follows at the response address, the hub's GBCS response passed on whole
         in GBCSPayload (as DCC Boxed's Response to SR 11.2 carries it). E19: no such device; E4:
-        not a device of this Supplier."""
+        not a device of this Supplier, or a User ID in another role (``supplier`` None)."""
         dcc, now = self.world.dcc, int(self.world.clock.now_ms)
         device = rid.target
         if device not in dcc.inventory:

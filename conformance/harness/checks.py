@@ -37,6 +37,19 @@ class DeviceObserver:
 
     def read_attributes(self, *attributes: OtaAttribute) -> dict[OtaAttribute, int]:
         """Read the device's OTA attributes with ZCL Read Attributes from the hub."""
+        answer = self.read_records(*attributes)
+        out: dict[OtaAttribute, int] = {}
+        for record in answer.records:
+            if record.status == Status.SUCCESS and record.value is not None:
+                out[OtaAttribute(record.attribute_id)] = int(record.value)
+        missing = [a.name for a in attributes if a not in out]
+        if missing:
+            raise DeviceViolationError(f"Read Attributes Response lacks {', '.join(missing)}: {answer}")
+        return out
+
+    def read_records(self, *attributes: OtaAttribute) -> oc.ReadAttributesResponse:
+        """The device's answer to a Read Attributes of ``attributes`` from the hub (an attribute
+        it does not support is a record with that status)."""
         player = self._scene.player_()
         first = len(self._scene.network.log)
         tsn = player.read(attributes)
@@ -55,14 +68,7 @@ class DeviceObserver:
             raise DeviceViolationError(f"the device did not answer Read Attributes (transaction "
                                        f"sequence number {tsn}) within {timeout} ms{wrong}; "
                                        f"{self._log.last_frames()}")
-        out: dict[OtaAttribute, int] = {}
-        for record in answer.records:
-            if record.status == Status.SUCCESS and record.value is not None:
-                out[OtaAttribute(record.attribute_id)] = int(record.value)
-        missing = [a.name for a in attributes if a not in out]
-        if missing:
-            raise DeviceViolationError(f"Read Attributes Response lacks {', '.join(missing)}: {answer}")
-        return out
+        return answer
 
     def current_file_version(self) -> int:
         if self._scene.remote_dcc is not None:  # the DCC test system's simulated device
@@ -228,7 +234,10 @@ class DeviceObserver:
 
     def check_default_response(self, status: Status) -> str | None:
         """A Default Response with ``status`` answers each raw frame the hub sent: the same
-        transaction sequence number and the command id of that frame; none with another status."""
+        transaction sequence number and the command id of that frame; none with another status,
+        before or after. A refusal status that ZCL revision 8 folds into UNSUP_COMMAND (0x81, the
+        former UNSUP_CLUSTER_COMMAND) is met by 0x81 too."""
+        allowed = {status, *_FOLDED.get(status, ())}
         answered = self._scene.player_().raw_answers
         if not answered:
             raise HarnessUsageError("the hub sent no scripted frame for a Default Response to answer")
@@ -238,13 +247,13 @@ class DeviceObserver:
         for tsn, command_id in answered:
             mine = [f for f in responses
                     if frame_tsn(f.frame.payload) == tsn and f.command.command_id == command_id]
-            if not any(Status(f.command.status) == status for f in mine):
-                return (f"expected a Default Response with status {status.name} answering the frame "
+            if not any(Status(f.command.status) in allowed for f in mine):
+                return (f"expected a Default Response with status {_names(allowed)} answering the frame "
                         f"the hub sent (transaction sequence number {tsn}, command id "
                         f"0x{command_id:02x}), but the device sent: {seen}; {self._log.last_frames()}")
-            contrary = [f for f in mine if Status(f.command.status) != status]
+            contrary = [f for f in mine if Status(f.command.status) not in allowed]
             if contrary:
-                return (f"expected only status {status.name} in the Default Response to the frame with "
+                return (f"expected only status {_names(allowed)} in the Default Response to the frame with "
                         f"transaction sequence number {tsn}, but the device also sent: "
                         + ", ".join(command_text(f.command) for f in contrary))
         return None
@@ -261,3 +270,12 @@ class DeviceObserver:
                 return (f"expected the device not to download image {label!r}, but at t={seen.time_ms} "
                         f"ms it sent to 0x{seen.frame.dst:016x}: {command_text(cmd)}")
         return None
+
+
+#: The refusal statuses ZCL revision 8 replaced by UNSUP_COMMAND (0x81, UNSUP_CLUSTER_COMMAND here).
+_FOLDED = {s: (Status.UNSUP_CLUSTER_COMMAND,) for s in (
+    Status.UNSUP_GENERAL_COMMAND, Status.UNSUP_MANUF_CLUSTER_COMMAND, Status.UNSUP_MANUF_GENERAL_COMMAND)}
+
+
+def _names(statuses: set[Status]) -> str:
+    return " or ".join(sorted(s.name for s in statuses))

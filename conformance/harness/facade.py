@@ -29,6 +29,7 @@ from .clock import MAX_DOWNLOAD_MS, ClockDriver
 from .config import RunConfig
 from .dcc import DccObserver
 from .evidence import EvidenceLog
+from .frame_audit import FrameAudit
 from .hub import HubPlayer, HubScript, Offer
 from .hub_checks import check_patience
 from .images import ImageFactory
@@ -65,6 +66,8 @@ class Harness:
         self.offers = Offers(config, self.scene, self.time, self.images_)
         self.observer = DeviceObserver(config, self.scene, self.time, self.log, self.images_)
         self.evidence_log = EvidenceLog(self.scene)
+        #: every frame the device sends, checked as it passes (Then steps fail on what it finds)
+        self.frame_audit = FrameAudit(self.scene)
         #: scripted Image Notify commands and their checks (steps/notify_steps.py)
         self.notifies = ImageNotifies(config, self.scene, self.time, self.log)
         #: the DCC side's acts and checks (steps/dcc_steps.py)
@@ -329,6 +332,10 @@ class Harness:
     def read_attributes(self, *attributes: OtaAttribute) -> dict[OtaAttribute, int]:
         return self.observer.read_attributes(*attributes)
 
+    def read_every_attribute(self) -> oc.ReadAttributesResponse:
+        """Read every attribute of the OTA client (those it lacks answered as unsupported)."""
+        return self.observer.read_records(*OtaAttribute)
+
     def current_file_version(self) -> int:
         return self.observer.current_file_version()
 
@@ -385,6 +392,10 @@ class Harness:
     def check_patience(self) -> str | None:
         return check_patience(self.log, self.config.pics.timing.response_timeout_ms,
                               self.scene.player_().eui64)
+
+    def check_frames(self) -> str | None:
+        """Every frame the device sent so far carries what it must (:mod:`.frame_audit`)."""
+        return self.frame_audit.problem()
 
     # ================================================================ evidence
     def evidence(self) -> list[Evidence]:

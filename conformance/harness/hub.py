@@ -243,8 +243,9 @@ class HubPlayer:
         if answer is None:
             return False
         offer.withdrawn = True
-        if isinstance(answer, bytes):  # a raw frame: the request's TSN goes in byte 1
-            payload = answer[:1] + bytes([tsn]) + answer[2:]
+        if isinstance(answer, bytes):  # a raw frame: the request's TSN goes in its TSN octet
+            at = 3 if answer[0] & 0x04 else 1  # after the manufacturer code, when there is one
+            payload = answer[:at] + bytes([tsn]) + answer[at + 1:]
             self.raw_answers.append((tsn, frame_key(payload)[1]))
             self._raw(payload)
         elif command_id == oc.CommandId.QUERY_NEXT_IMAGE_REQUEST:
@@ -317,6 +318,10 @@ class HubPlayer:
     def _on_end_request(self, offer: Offer, tsn: int, cmd: oc.UpgradeEndRequest) -> None:
         status = Status(cmd.status)
         offer.end_statuses.append(status)
+        if status == Status.SUCCESS and isinstance(self.script.answers.get(cmd.COMMAND_ID), bytes):
+            self._scripted(offer, cmd.COMMAND_ID, tsn)  # a raw Upgrade End Response
+            offer.state = OfferState.ENDED
+            return
         if status == Status.SUCCESS and not offer.withdrawn:
             offer.state = OfferState.ENDED
             offer.ended_because = "Upgrade End Request SUCCESS answered"

@@ -54,6 +54,7 @@ from .device_table import (
     Transition,
     transitions_markdown,
 )
+from .device_zcl import ZclGate
 from .han import BROADCAST, OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
 
 __all__ = [
@@ -93,7 +94,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(NotifyHandling, ImageChecks):
+class OtaDevice(NotifyHandling, ImageChecks, ZclGate):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -200,6 +201,7 @@ class OtaDevice(NotifyHandling, ImageChecks):
         """Take one frame; raise a DeviceViolationError (state unchanged) if it is refused."""
         if frame.cluster_id != OTA_CLUSTER_ID:
             raise RefusedSourceError(f"cluster 0x{frame.cluster_id:04x} is not served here")
+        self._refuse_unsupported(frame)  # manufacturer-specific or unknown commands (device_zcl)
         try:
             # Octets beyond the fields a command declares are ignored (ZCL forward compatibility).
             header, decoded = oc.decode_command(frame.payload, ignore_trailing=self.ignores_trailing_octets)

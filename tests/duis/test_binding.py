@@ -258,8 +258,10 @@ def test_sr_11_2_brings_back_the_hubs_cs08_response_in_gbcs_payload(world):
                and isinstance(m.response.body, ResponseMessage)]
     assert len(answers) == 1 and "signature verified" in answers[0].verdict
     assert answers[0].response.header.response_id.originator == ppmid  # the device answers
+    evidence = side.evidence()
     assert any(line.startswith(f"SR 11.2 {read.request_id}") and line.endswith("answered I99")
-               for line in side.evidence())
+               for line in evidence)
+    assert any(f"Response I0 to SR 11.2 {read.request_id}, GBCSPayload df09" in line for line in evidence)
     other = int(side.add_premises(devices=["ppmid"])["devices"][0]["eui64"], 16)
     side.cut_off_device(other, "once it has the whole image")
     image, version = _image(service, other)
@@ -277,3 +279,13 @@ def test_sr_11_2_for_a_device_the_dcc_does_not_know_or_not_the_suppliers_is_refu
     assert unknown.response_code is None and "Response E19" in unknown.detail
     other = side.read_firmware_version("Supplier C", ppmid, 60_000)  # supplies nothing here
     assert other.response_code is None and "Response E4" in other.detail
+
+
+def test_sr_11_2_signed_with_a_user_id_in_another_role_is_refused(world):
+    from hanota.conformance.models.service_request import SupplierRole
+    from hanota.protocol.duis import ReadFirmwareVersion
+
+    side, _, ppmid, _ = world
+    _, data = side._signed("Supplier A", ReadFirmwareVersion(), ppmid, role=SupplierRole.EXPORT_SUPPLIER,
+                           variant=1)
+    assert side._post(data, "SR 11.2").header.response_code == "E4"

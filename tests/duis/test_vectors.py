@@ -120,3 +120,21 @@ def test_invalid_sample_is_refused_by_the_strict_reading_without_the_schema_too(
     with pytest.raises(d.DuisContentError) as caught:
         d.read_document(data("samples/readfw-response-invalid.xml"))
     assert caught.value.field.endswith("sr:ResponseMessage/sr:ServiceReference")
+
+
+def test_the_suite_reads_dcc_boxeds_sr_11_2_response_as_it_reads_the_reference_dccs(schema, dsp_certs):
+    """DCC Boxed's Response to SR 11.2 is the shape the reference DCC answers with (issue 17):
+    RequestID of the request, ResponseID from the device (the request's target) to the user with
+    the request's counter, the device's GBCS response in GBCSPayload. Its payload is an ESME's
+    (message code 0x0059), not a PPMID's CS08: the suite reads no CS08 responseCode from it."""
+    from hanota.conformance.duis.client import _cs08_answer
+
+    response = d.read_document(data("samples/readfw-response.xml"), schema=schema,
+                               certificates=[dsp_certs[PRE]]).message
+    rid, answer = response.header.request_id, response.header.response_id
+    assert (answer.originator, answer.target, answer.counter) == (rid.target, rid.originator, rid.counter)
+    assert response.body.service_reference == "11.2"
+    assert response.body.gbcs_frame().originator_title == rid.target
+    read = _cs08_answer(response, rid, rid.target, 0)
+    assert read.response_code is None and read.firmware_version is None
+    assert "message code 0x0059" in read.detail

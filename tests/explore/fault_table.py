@@ -41,6 +41,13 @@ UNREACHABLE: dict[str, str] = {
 KNOWN_MISSES: dict[str, str] = {
     "ignore-fragment-count": "explore offers no fragmented images (docs/fragments.md), so a forged "
                              "fragment count never reaches the device",
+    "notify-type-0-only": "no invariant of explore requires an answer to an Image Notify (it judges "
+                          "what the device does, not that it queries); SECMP7-OTA-001 catches it "
+                          "under the played hub's default payload type 3",
+    "impatient": "explore's hub answers every request at once, never late within the device's "
+                 "response timeout; SECMP7-HUB-003 catches it",
+    "block-period-as-timeout": "explore's hub answers every request at once, never late within the "
+                               "device's response timeout; SECMP7-HUB-003 catches it",
 }
 
 

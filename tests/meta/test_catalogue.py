@@ -618,8 +618,8 @@ def _readme_phrasings() -> list[re.Pattern[str]]:
 
 def test_every_step_uses_a_listed_phrasing() -> None:
     phrasings = _readme_phrasings()
-    # a small vocabulary (features/README.md): a new phrasing only where none says it (issue 16's
-    # families, five at once, take it past 70)
+    # a small vocabulary (features/README.md): a new phrasing only where none says it (80 since
+    # issue 16 added five families of client behaviour)
     assert 30 <= len(phrasings) <= 80
     unlisted = []
     for path in sorted(FEATURES_DIR.glob("*.feature")):

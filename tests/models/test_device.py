@@ -29,6 +29,7 @@ from hanota.protocol.zcl import (
     ReadAttributes,
     ReadAttributesResponse,
     Status,
+    peek_header,
 )
 
 HUB = 0x0012_4B00_0000_0001
@@ -595,17 +596,41 @@ def test_malformed_frame_is_answered_malformed_command():
     assert answer.status == Status.MALFORMED_COMMAND and dev.violations
 
 
-def test_malformed_manufacturer_specific_frame_is_answered_with_its_own_tsn_and_command_id():
+def test_manufacturer_specific_frame_is_refused_with_its_own_tsn_and_command_id():
     # Frame control bit 2: the manufacturer code (0x1234) comes before the TSN (0x42) and the
-    # command id (0x05). Read at fixed offsets 1 and 2, the answer would echo 0x34 / 0x12.
+    # command id (0x05). Read at fixed offsets 1 and 2, the answer would echo 0x34 / 0x12. The
+    # reference implements no manufacturer-specific command, its own manufacturer's included.
     _, dev = make()
     raw = bytes.fromhex("1d34124205")
     dev.receive(HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID, raw))
     frame = dev.next_frame()
     assert frame is not None
     header, answer = oc.decode_command(frame.payload)
-    assert answer.status == Status.MALFORMED_COMMAND
+    assert answer.status == Status.UNSUP_MANUF_CLUSTER_COMMAND
     assert (header.tsn, answer.command_id) == (0x42, 0x05)
+
+
+@pytest.mark.parametrize(("raw", "status"), [
+    ("1d 34 12 42 02 00 34 12 01 01 02 00 00 01 00 50 00 00",  # a manufacturer's own 0x02
+     Status.UNSUP_MANUF_CLUSTER_COMMAND),
+    ("0c 34 12 42 00 00 00", Status.UNSUP_MANUF_GENERAL_COMMAND),  # its own general 0x00
+    ("19 42 0a", Status.UNSUP_CLUSTER_COMMAND),          # no OTA command 0x0a
+    ("19 42 03 00", Status.UNSUP_CLUSTER_COMMAND),       # 0x03 is sent client→server only
+    ("18 42 07", Status.UNSUP_GENERAL_COMMAND),          # Configure Reporting: not taken
+    ("19 42 07 34 12", Status.MALFORMED_COMMAND),        # Upgrade End Response cut short
+    ("19 42 00", Status.MALFORMED_COMMAND),              # Image Notify with no payload type
+])
+def test_unsupported_and_short_frames_are_answered_with_their_own_tsn_and_command_id(raw, status):
+    _, dev = make()
+    payload = bytes.fromhex(raw)
+    dev.receive(HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID, payload))
+    frame = dev.next_frame()
+    assert frame is not None and dev.next_frame() is None
+    header, answer = oc.decode_command(frame.payload)
+    asked = peek_header(payload)
+    assert asked is not None and asked.tsn == 0x42
+    assert (answer.status, header.tsn, answer.command_id) == (status, asked.tsn, asked.command_id)
+    assert dev.state is DeviceState.IDLE and dev.violations
 
 
 # ------------------------------------------------------------------ the table itself

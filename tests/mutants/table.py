@@ -94,6 +94,17 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "block-period-as-timeout", ("SECMP7-HUB-003",)),
     Mutant("device", "stuck-waiting", ("SECMP7-HUB-004",)),
     Mutant("device", "activate-immediately", ("SECMP7-HUB-004",)),
+    # every field of every frame the device sends, and its answers to frames it does not take
+    # (issue 16, features/zcl_frames.feature)
+    Mutant("device", "upgrade-end-wildcard-image-type", ("SECMP7-ZCL-001",)),
+    Mutant("device", "block-request-hub-address", ("SECMP7-ZCL-002",)),
+    Mutant("device", "stale-block-period-field", ("SECMP7-ZCL-002",)),
+    Mutant("device", "home-automation-profile", ("SECMP7-ZCL-003",)),
+    Mutant("device", "status-as-uint8", ("SECMP7-ZCL-004",)),
+    Mutant("device", "refusal-with-own-tsn", ("SECMP7-ZCL-005",)),
+    Mutant("device", "pads-short-frames", ("SECMP7-ZCL-006",)),
+    Mutant("device", "manufacturer-specific-as-standard", ("SECMP7-ZCL-007",)),
+    Mutant("device", "unknown-command-malformed", ("SECMP7-ZCL-008",)),
     # Image Notify, query jitter, periodic query and the hardware range (issue 16)
     Mutant("device", "notify-ignores-manufacturer", ("SECMP7-NTFY-001",), keyword="ignores"),
     Mutant("device", "notify-ignores-image-type", ("SECMP7-NTFY-001",), keyword="ignores"),

@@ -497,3 +497,15 @@ def test_zigpy_reads_our_frames_the_same(name, cls, hexstr, obj):
     assert _zigpy_values(zobj) == ours
     # and what zigpy builds from those values is what we build
     assert zobj.serialize() == rest
+
+
+def test_a_lenient_receiver_reads_appended_octets_of_read_attributes_as_ids_and_drops_an_odd_one():
+    """Octets appended to Read Attributes: whole pairs read as further attribute ids (the device
+    answers them unsupported); an odd octet after the last whole id is ignored, not malformed.
+    Strictly, the odd octet stays an error naming the item."""
+    frame = encode_command(ReadAttributes(attribute_ids=(0x0002, 0x0006)), tsn=5)
+    _, cmd = decode_command(frame + b"\xa5\xa5\xa5", ignore_trailing=True)
+    assert cmd == ReadAttributes(attribute_ids=(0x0002, 0x0006, 0xA5A5))
+    assert decode_command(frame + b"\xa5", ignore_trailing=True)[1] == decode_command(frame)[1]
+    with pytest.raises(ProtocolError, match=r"attribute_ids\.2"):
+        decode_command(frame + b"\xa5")

@@ -7,6 +7,7 @@ faulty device with ``REGISTRY.model(names)(clock, ...)``; an unknown name is a u
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 from typing import NoReturn
@@ -14,9 +15,22 @@ from typing import NoReturn
 from hanota.protocol import fragments, ota_image
 from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import ProtocolError
-from hanota.protocol.zcl import DefaultResponse, ImageUpgradeStatus, Status, peek_header
+from hanota.protocol.zcl import (
+    OTA_ATTRIBUTE_TYPES,
+    AttributeRecord,
+    DataType,
+    DefaultResponse,
+    Direction,
+    HeaderPeek,
+    ImageUpgradeStatus,
+    OtaAttribute,
+    ReadAttributes,
+    ReadAttributesResponse,
+    Status,
+    peek_header,
+)
 
-from ..device import DeviceInput, DeviceState, OtaDevice
+from ..device import DeviceInput, DeviceState, OtaDevice, RefusedSourceError
 from ..device_checks import Offer
 from ..han import HanFrame
 from . import Registry
@@ -64,6 +78,18 @@ class DeviceFault(enum.StrEnum):
     IMPATIENT = "impatient"
     BLOCK_PERIOD_AS_TIMEOUT = "block-period-as-timeout"
     STUCK_WAITING = "stuck-waiting"
+    UPGRADE_END_WILDCARD_IMAGE_TYPE = "upgrade-end-wildcard-image-type"
+    BLOCK_REQUEST_HUB_ADDRESS = "block-request-hub-address"
+    STALE_BLOCK_PERIOD_FIELD = "stale-block-period-field"
+    HOME_AUTOMATION_PROFILE = "home-automation-profile"
+    STATUS_AS_UINT8 = "status-as-uint8"
+    REFUSAL_WITH_OWN_TSN = "refusal-with-own-tsn"
+    PADS_SHORT_FRAMES = "pads-short-frames"
+    MANUFACTURER_SPECIFIC_AS_STANDARD = "manufacturer-specific-as-standard"
+    UNKNOWN_COMMAND_MALFORMED = "unknown-command-malformed"
+    CONTRARY_QUERY = "contrary-query"
+    CONTRARY_REFUSAL = "contrary-refusal"
+    CONTRARY_READ_ANSWER = "contrary-read-answer"
     # Image Notify, query jitter, periodic query and hardware range (SECMP7-NTFY)
     NOTIFY_IGNORES_MANUFACTURER = "notify-ignores-manufacturer"
     NOTIFY_IGNORES_IMAGE_TYPE = "notify-ignores-image-type"
@@ -77,7 +103,6 @@ class DeviceFault(enum.StrEnum):
     HARDWARE_RANGE_EXCLUSIVE = "hardware-range-exclusive"
     HARDWARE_RANGE_WIDENED = "hardware-range-widened"
     REFUSE_WITHOUT_HARDWARE_RANGE = "refuse-without-hardware-range"
-
 
 F = DeviceFault
 REGISTRY: Registry[DeviceFault, OtaDevice] = Registry("device", OtaDevice, DeviceFault)
@@ -454,121 +479,168 @@ class StuckWaiting(OtaDevice):
         if self.state is S.WAITING_TO_UPGRADE:
             return self.state
         return super()._on_upgrade_end_response(cmd)
-@implements(F.NOTIFY_IGNORES_MANUFACTURER)
-class NotifyIgnoresManufacturer(OtaDevice):
-    """answers a broadcast Image Notify that names another manufacturer code"""
-
-    def _notify_manufacturer_ok(self, code: int | None) -> bool:
-        return True
 
 
-@implements(F.NOTIFY_IGNORES_IMAGE_TYPE)
-class NotifyIgnoresImageType(OtaDevice):
-    """answers a broadcast Image Notify that names another image type"""
+# -------------------------------------------------- every field of every frame (SECMP7-ZCL)
+@implements(F.UPGRADE_END_WILDCARD_IMAGE_TYPE)
+class UpgradeEndWildcardImageType(OtaDevice):
+    """sends its Upgrade End Requests with the wildcard image type 0xFFFF instead of the image's"""
 
-    def _notify_image_type_ok(self, image_type: int | None) -> bool:
-        return True
-
-
-@implements(F.NOTIFY_NO_WILDCARD)
-class NotifyNoWildcard(OtaDevice):
-    """takes the wildcard image type (0xFFFF) and file version (0xFFFFFFFF) of a broadcast Image
-    Notify as another device's, and ignores the notify"""
-
-    def _notify_image_type_ok(self, image_type: int | None) -> bool:
-        return image_type == self.image_type
-
-    def _notify_version_ok(self, version: int | None) -> bool:
-        return version != 0xFFFF_FFFF and super()._notify_version_ok(version)
+    def _send(self, cmd: oc.Command) -> None:
+        if isinstance(cmd, oc.UpgradeEndRequest):
+            cmd = dataclasses.replace(cmd, image_type=0xFFFF)
+        super()._send(cmd)
 
 
-@implements(F.NOTIFY_SAME_VERSION)
-class NotifySameVersion(OtaDevice):
-    """answers a broadcast Image Notify of payload type 3 that names the version it runs"""
+@implements(F.BLOCK_REQUEST_HUB_ADDRESS)
+class BlockRequestHubAddress(OtaDevice):
+    """puts the hub's IEEE address, not its own, in the request node address of its Image Block
+    Requests"""
 
-    def _notify_version_ok(self, version: int | None) -> bool:
-        return True
-
-
-@implements(F.NOTIFY_ONLY_NEWER)
-class NotifyOnlyNewer(OtaDevice):
-    """ignores a broadcast Image Notify of payload type 3 that names a lower version than it runs
-    (the standard lets a server ask for a downgrade that way)"""
-
-    def _notify_version_ok(self, version: int | None) -> bool:
-        return version is not None and version > self.firmware_version \
-            and super()._notify_version_ok(version)
+    def _send(self, cmd: oc.Command) -> None:
+        if isinstance(cmd, oc.ImageBlockRequest):
+            cmd = dataclasses.replace(cmd, request_node_address=self.paired_hub)
+        super()._send(cmd)
 
 
-@implements(F.IGNORE_QUERY_JITTER)
-class IgnoreQueryJitter(OtaDevice):
-    """answers every broadcast Image Notify meant for it, whatever its QueryJitter"""
+@implements(F.STALE_BLOCK_PERIOD_FIELD)
+class StaleBlockPeriodField(OtaDevice):
+    """honours the MinimumBlockPeriod the hub sets but keeps sending 0 in the minimum block period
+    field of its Image Block Requests"""
 
-    def _answers_notify(self, query_jitter: int, draw: int, *, broadcast: bool) -> bool:
-        return True
-
-
-@implements(F.NO_BROADCAST_NOTIFY)
-class NoBroadcastNotify(OtaDevice):
-    """never answers a broadcast Image Notify (only unicast ones)"""
-
-    def _answers_notify(self, query_jitter: int, draw: int, *, broadcast: bool) -> bool:
-        return not broadcast
+    def _send(self, cmd: oc.Command) -> None:
+        if isinstance(cmd, oc.ImageBlockRequest):
+            cmd = dataclasses.replace(cmd, minimum_block_period=0)
+        super()._send(cmd)
 
 
-@implements(F.JITTER_ON_UNICAST)
-class JitterOnUnicast(OtaDevice):
-    """answers a unicast Image Notify only when its draw is at most the QueryJitter, as for a
-    broadcast one"""
+@implements(F.HOME_AUTOMATION_PROFILE)
+class HomeAutomationProfile(OtaDevice):
+    """sends the OTA commands it starts (queries, block requests, Upgrade End Requests) on the Home
+    Automation profile 0x0104, not on the Smart Energy profile of the hub's frames"""
 
-    def _answers_notify(self, query_jitter: int, draw: int, *, broadcast: bool) -> bool:
-        return draw <= query_jitter
-
-
-@implements(F.SLOW_PERIODIC_QUERY)
-class SlowPeriodicQuery(OtaDevice):
-    """queries its server on its own only every second declared query interval"""
-
-    def _query_interval_ms(self) -> int | None:
-        interval = super()._query_interval_ms()
-        return None if interval is None else 2 * interval
+    def _send(self, cmd: oc.Command) -> None:
+        super()._send(cmd)
+        sent = self._out.pop()
+        self._out.append(dataclasses.replace(sent, profile_id=0x0104))
 
 
-@implements(F.HARDWARE_RANGE_EXCLUSIVE)
-class HardwareRangeExclusive(OtaDevice):
-    """refuses an image whose minimum or maximum hardware version equals its own (reads the range
-    as exclusive)"""
+@implements(F.STATUS_AS_UINT8)
+class StatusAsUint8(OtaDevice):
+    """reports ImageUpgradeStatus with data type uint8 (0x20) instead of enum8 (0x30)"""
 
-    def _hardware_refusal(self, h: ota_image.OtaHeader) -> str | None:
-        if self.hardware_version in (getattr(h, "minimum_hardware_version", None),
-                                     getattr(h, "maximum_hardware_version", None)):
-            return f"image: hardware version {self.hardware_version} at the edge of the range"
-        return super()._hardware_refusal(h)
-
-
-@implements(F.HARDWARE_RANGE_WIDENED)
-class HardwareRangeWidened(OtaDevice):
-    """also installs an image whose hardware version range ends one below, or starts one above,
-    its own"""
-
-    def _hardware_refusal(self, h: ota_image.OtaHeader) -> str | None:
-        low = getattr(h, "minimum_hardware_version", None)
-        high = getattr(h, "maximum_hardware_version", None)
-        if (low is not None and self.hardware_version < low - 1) or \
-                (high is not None and self.hardware_version > high + 1):
-            return super()._hardware_refusal(h)
-        return None
+    def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
+        values = self._attributes()
+        records = []
+        for attr_id in cmd.attribute_ids:
+            try:
+                attr = OtaAttribute(attr_id)
+            except ValueError:
+                records.append(AttributeRecord(attr_id, Status.UNSUPPORTED_ATTRIBUTE))
+                continue
+            kind = DataType.UINT8 if attr is OtaAttribute.IMAGE_UPGRADE_STATUS else OTA_ATTRIBUTE_TYPES[attr]
+            records.append(AttributeRecord(attr_id, Status.SUCCESS, kind, values[attr]))
+        self._reply(frame, ReadAttributesResponse(records=tuple(records),
+                                                  direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
 
 
-@implements(F.REFUSE_WITHOUT_HARDWARE_RANGE)
-class RefuseWithoutHardwareRange(OtaDevice):
-    """refuses an image whose header carries no hardware version range"""
+@implements(F.REFUSAL_WITH_OWN_TSN)
+class RefusalWithOwnTsn(OtaDevice):
+    """refuses a command from a node other than its hub with Default Response NOT_AUTHORIZED
+    carrying its own next transaction sequence number, not the frame's"""
 
-    def _hardware_refusal(self, h: ota_image.OtaHeader) -> str | None:
-        if getattr(h, "minimum_hardware_version", None) is None:
-            return "image: no hardware version range"
-        return super()._hardware_refusal(h)
+    def _refuse_source(self, frame: HanFrame, tsn: int, command_id: int, cmd: oc.Command) -> NoReturn:
+        self._tsn = (self._tsn + 1) & 0xFF
+        self._reply(frame, DefaultResponse(command_id=command_id, status=Status.NOT_AUTHORIZED),
+                    tsn=self._tsn if self._tsn != tsn else (tsn + 1) & 0xFF)
+        raise RefusedSourceError(f"{type(cmd).__name__} from 0x{frame.src:016x}")
 
+
+@implements(F.PADS_SHORT_FRAMES)
+class PadsShortFrames(OtaDevice):
+    """reads a command cut short as if the missing octets were zeros (a truncated Upgrade End
+    Response becomes 'upgrade now', a truncated answer an image of size 0) and never answers
+    MALFORMED_COMMAND for it"""
+
+    def process(self, frame: HanFrame) -> None:
+        for pad in range(17):
+            try:
+                oc.decode_command(frame.payload + bytes(pad), ignore_trailing=True)
+            except ProtocolError:
+                continue
+            super().process(dataclasses.replace(frame, payload=frame.payload + bytes(pad)))
+            return
+        super().process(frame)
+
+
+@implements(F.MANUFACTURER_SPECIFIC_AS_STANDARD)
+class ManufacturerSpecificAsStandard(OtaDevice):
+    """ignores frame-control bit 2: a manufacturer-specific command is obeyed as the standard OTA
+    command with the same id"""
+
+    def _unsupported(self, peek: HeaderPeek) -> Status | None:
+        if peek.manufacturer_code is not None:
+            return None
+        return super()._unsupported(peek)
+
+
+@implements(F.UNKNOWN_COMMAND_MALFORMED)
+class UnknownCommandMalformed(OtaDevice):
+    """answers an OTA command id the cluster does not define with MALFORMED_COMMAND instead of
+    UNSUP_CLUSTER_COMMAND"""
+
+    def _unsupported(self, peek: HeaderPeek) -> Status | None:
+        status = super()._unsupported(peek)
+        return None if status == Status.UNSUP_CLUSTER_COMMAND else status
+
+
+# -------------------------------------------------- answers bound to the frame they answer
+@implements(F.CONTRARY_QUERY)
+class ContraryQuery(OtaDevice):
+    """follows each Query Next Image Request with a second one that gives current file version 0"""
+
+    def _send_query(self, *, resend: bool = False) -> None:
+        super()._send_query(resend=resend)
+        self._send(oc.QueryNextImageRequest(
+            manufacturer_code=self.manufacturer_code, image_type=self.image_type,
+            current_file_version=0, hardware_version=self.hardware_version))
+
+
+@implements(F.CONTRARY_REFUSAL)
+class ContraryRefusal(OtaDevice):
+    """refuses a command from a node other than its hub with Default Response NOT_AUTHORIZED, then
+    answers the same frame again with SUCCESS"""
+
+    def _refuse_source(self, frame: HanFrame, tsn: int, command_id: int, cmd: oc.Command) -> NoReturn:
+        try:
+            super()._refuse_source(frame, tsn, command_id, cmd)
+        finally:
+            self._reply(frame, DefaultResponse(command_id=command_id, status=Status.SUCCESS), tsn=tsn)
+
+
+@implements(F.CONTRARY_READ_ANSWER)
+class ContraryReadAnswer(OtaDevice):
+    """answers each Read Attributes twice with the same TSN, the second answer giving
+    CurrentFileVersion 0 (an uninitialised copy)"""
+
+    def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
+        super()._answer_read(frame, tsn, cmd)
+        stale = {OtaAttribute.CURRENT_FILE_VERSION: 0}
+        records = []
+        for attr_id in cmd.attribute_ids:
+            try:
+                attr = OtaAttribute(attr_id)
+            except ValueError:
+                records.append(AttributeRecord(attr_id, Status.UNSUPPORTED_ATTRIBUTE))
+                continue
+            records.append(AttributeRecord(attr_id, Status.SUCCESS, OTA_ATTRIBUTE_TYPES[attr],
+                                           stale.get(attr, self._attributes()[attr])))
+        self._reply(frame, ReadAttributesResponse(records=tuple(records),
+                                                  direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
+
+
+# The SECMP7-NTFY faults (Image Notify, periodic query, hardware range) live in their own module.
+from . import device_notify_faults  # noqa: E402, F401 - registers its subclasses
 
 REGISTRY.complete()
 
