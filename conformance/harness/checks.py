@@ -16,7 +16,7 @@ from hanota.protocol.zcl import DefaultResponse, ImageUpgradeStatus, OtaAttribut
 from ..params import Duration
 from .clock import ClockDriver
 from .config import RunConfig
-from .describe import command_text, frame_tsn
+from .describe import command_text, frame_key, frame_tsn
 from .images import ImageFactory
 from .observe import C, FrameLog, SeenFrame
 from .world import Scene
@@ -97,20 +97,40 @@ class DeviceObserver:
             waited += 100
 
     def check_query(self) -> str | None:
+        """The device answers the hub's (first) Image Notify with a Query Next Image Request that
+        describes it, within its response timeout; and every query after that notify, up to the
+        first Upgrade End Response (before which it cannot run another image), describes it too."""
         dut, running = self._scene.dut, self._images.version_of("original")
         bound = self._config.pics.timing.response_timeout_ms
-        seen = self.await_frame(oc.QueryNextImageRequest, bound)
-        if seen is None:
-            return f"expected a Query Next Image Request within {bound} ms of the Image Notify, " \
-                   f"but the device sent none; {self._log.last_frames()}"
-        q = seen.command
+        notify = next(self._log.frames_of(oc.ImageNotify, sent_by_dut=False), None)
+        if notify is None:
+            raise HarnessUsageError("the hub sent the device no Image Notify")
+        waited = 0
+        while not (queries := self._queries_after(notify.index)) and waited < bound:
+            self._clock.advance(100)
+            waited += 100
+        if not queries:
+            return f"expected a Query Next Image Request within {bound} ms of the Image Notify at " \
+                   f"t={notify.time_ms} ms, but the device sent none after it; {self._log.last_frames()}"
         want = (dut.manufacturer_code, dut.image_type, running)
-        got = (q.manufacturer_code, q.image_type, q.current_file_version)
-        if got != want or q.hardware_version not in (None, dut.hardware_version):
-            return (f"expected Query Next Image Request with manufacturer code 0x{want[0]:04x}, image "
-                    f"type 0x{want[1]:04x}, current file version 0x{want[2]:08x} (hardware version "
-                    f"{dut.hardware_version} if present), but it was {command_text(q)}")
+        for n, seen in enumerate(queries):
+            q = seen.command
+            got = (q.manufacturer_code, q.image_type, q.current_file_version)
+            if got != want or q.hardware_version not in (None, dut.hardware_version):
+                which = "its answer to the Image Notify was" if n == 0 else \
+                    f"a later query (t={seen.time_ms} ms) contradicts its answer:"
+                return (f"expected Query Next Image Request with manufacturer code 0x{want[0]:04x}, image "
+                        f"type 0x{want[1]:04x}, current file version 0x{want[2]:08x} (hardware version "
+                        f"{dut.hardware_version} if present), but {which} {command_text(q)}")
         return None
+
+    def _queries_after(self, index: int) -> list[SeenFrame[oc.QueryNextImageRequest]]:
+        """The device's Query Next Image Requests after log entry ``index``, up to the first
+        Upgrade End Response it received."""
+        end = next((f.index for f in self._log.frames_of(oc.UpgradeEndResponse, sent_by_dut=False)
+                    if f.index > index), None)
+        return [f for f in self._log.frames_of(oc.QueryNextImageRequest)
+                if f.index > index and (end is None or f.index < end)]
 
     def check_block_requests(self, label: str) -> str | None:
         info = self._images.image(label)
@@ -233,30 +253,49 @@ class DeviceObserver:
         return None
 
     def check_default_response(self, status: Status) -> str | None:
-        """A Default Response with ``status`` answers each raw frame the hub sent: the same
-        transaction sequence number and the command id of that frame; none with another status,
-        before or after. A refusal status that ZCL revision 8 folds into UNSUP_COMMAND (0x81, the
-        former UNSUP_CLUSTER_COMMAND) is met by 0x81 too."""
+        """A Default Response with ``status`` answers each raw frame the hub sent: sent after it,
+        with its transaction sequence number and command id; and no answer to that frame with
+        another status anywhere after it (up to a later frame that reuses its TSN and command id).
+        A refusal status that ZCL revision 8 folds into UNSUP_COMMAND (0x81, the former
+        UNSUP_CLUSTER_COMMAND) is met by 0x81 too."""
         allowed = {status, *_FOLDED.get(status, ())}
-        answered = self._scene.player_().raw_answers
-        if not answered:
+        player = self._scene.player_()
+        if not player.raw_frames:
             raise HarnessUsageError("the hub sent no scripted frame for a Default Response to answer")
-        responses = list(self._log.frames_of(DefaultResponse))
-        seen = ", ".join(f"{command_text(f.command)} with TSN {frame_tsn(f.frame.payload)}"
-                         for f in responses) or "none"
-        for tsn, command_id in answered:
-            mine = [f for f in responses
-                    if frame_tsn(f.frame.payload) == tsn and f.command.command_id == command_id]
-            if not any(Status(f.command.status) in allowed for f in mine):
+        for raw in player.raw_frames:
+            tsn, command_id = frame_tsn(raw), frame_key(raw)[1]
+            answers = self._answers_to(raw, player.eui64)
+            if answers is None:
+                raise HarnessUsageError(f"the hub's frame {raw.hex(' ')} never crossed the HAN")
+            seen = ", ".join(f"t={f.time_ms} ms {command_text(f.command)} with TSN "
+                             f"{frame_tsn(f.frame.payload)}" for f in answers) or "none"
+            if not any(Status(f.command.status) in allowed for f in answers):
                 return (f"expected a Default Response with status {_names(allowed)} answering the frame "
                         f"the hub sent (transaction sequence number {tsn}, command id "
-                        f"0x{command_id:02x}), but the device sent: {seen}; {self._log.last_frames()}")
-            contrary = [f for f in mine if Status(f.command.status) not in allowed]
+                        f"0x{command_id:02x}), but the device answered it with: {seen}; "
+                        f"{self._log.last_frames()}")
+            contrary = [f for f in answers if Status(f.command.status) not in allowed]
             if contrary:
                 return (f"expected only status {_names(allowed)} in the Default Response to the frame with "
                         f"transaction sequence number {tsn}, but the device also sent: "
-                        + ", ".join(command_text(f.command) for f in contrary))
+                        + ", ".join(f"t={f.time_ms} ms {command_text(f.command)}" for f in contrary))
         return None
+
+    def _answers_to(self, raw: bytes, hub: int) -> list[SeenFrame[DefaultResponse]] | None:
+        """The device's Default Responses to the hub's frame ``raw`` (those after it with its TSN
+        and command id, before a later frame to the device reuses both); None if it was not sent."""
+        log, dut = self._scene.network.log, self._scene.device_eui64
+        key = (frame_tsn(raw), frame_key(raw)[1])
+        start = next((i for i, (_, f) in enumerate(log)
+                      if f.src == hub and f.dst == dut and f.payload.startswith(raw)), None)
+        if start is None:
+            return None
+        end = next((i for i in range(start + 1, len(log)) if log[i][1].dst == dut
+                    and (frame_tsn(log[i][1].payload), frame_key(log[i][1].payload)[1]) == key
+                    and frame_key(log[i][1].payload) != (0, DefaultResponse.COMMAND_ID)), len(log))
+        return [f for f in self._log.frames_of(DefaultResponse)
+                if start < f.index < end and f.frame.dst == hub
+                and (frame_tsn(f.frame.payload), f.command.command_id) == key]
 
     def check_not_downloaded(self, label: str) -> str | None:
         """No Image Block Request and no Image Page Request for image ``label``, to any node."""

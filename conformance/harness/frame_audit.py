@@ -7,8 +7,9 @@ then: the profile it travels on, the image an Upgrade End, Image Block or Image 
 names (the one the node it sends to offered last), the optional fields of an Image Block Request
 (its own address, the MinimumBlockPeriod it was told), the data type of every attribute in a Read
 Attributes Response (as the OTA cluster defines it) and the transaction sequence number and
-command id of every Default Response (those of a frame that node sent it). The plugin fails a
-scenario's Then step on the first violation recorded (requirements SECMP7-ZCL-001 to -005).
+command id of every Default Response (those of a frame that node sent it), and no second answer
+to the same frame that contradicts the first. The plugin fails a scenario's Then step on the
+first violation recorded (requirements SECMP7-ZCL-001 to -005).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class _Peer:
     told_block_period: int | None = None         # MinimumBlockPeriod of its last WAIT_FOR_DATA
     frames: set[tuple[int, int]] = field(default_factory=set)        # (TSN, command id) sent
     reads: dict[int, tuple[int, ...]] = field(default_factory=dict)  # TSN -> attribute ids read
+    #: the device's answers so far to the latest frame with that (TSN, command id) / read TSN
+    refusals: dict[tuple[int, int], Status] = field(default_factory=dict)
+    answers: dict[int, ReadAttributesResponse] = field(default_factory=dict)
 
 
 class FrameAudit:
@@ -108,6 +112,7 @@ class FrameAudit:
             return
         if (peek.frame_type, peek.command_id) != (0, DefaultResponse.COMMAND_ID):
             peer.frames.add((peek.tsn, peek.command_id))  # a Default Response is never answered
+            peer.refusals.pop((peek.tsn, peek.command_id), None)  # a new frame: a new answer
         if peek.manufacturer_code is not None:
             return  # a manufacturer's own command: not the standard command with that id
         try:  # as the device reads it: octets after the known fields ignored
@@ -124,6 +129,7 @@ class FrameAudit:
             peer.told_block_period = cmd.minimum_block_period
         elif isinstance(cmd, ReadAttributes):
             peer.reads[peek.tsn] = cmd.attribute_ids
+            peer.answers.pop(peek.tsn, None)
 
     # ---------------------------------------------------------------- frames from the device
     def _check(self, frame: HanFrame, dut: int) -> tuple[str, str] | None:
@@ -175,6 +181,11 @@ def _read_response(cmd: ReadAttributesResponse, tsn: int, peer: _Peer) -> tuple[
     if asked is None:
         return ("SECMP7-ZCL-004", f"a Read Attributes Response with transaction sequence number {tsn}, "
                 f"which no Read Attributes from that node carried")
+    first = peer.answers.setdefault(tsn, cmd)
+    if first != cmd:
+        return ("SECMP7-ZCL-004", f"a second Read Attributes Response to the Read Attributes with "
+                f"transaction sequence number {tsn} that contradicts the first: {command_text(first)}, "
+                f"then {command_text(cmd)}")
     if cmd.direction is not Direction.CLIENT_TO_SERVER:
         return ("SECMP7-ZCL-004", "a Read Attributes Response sent server→client from the OTA client")
     for record in cmd.records:
@@ -201,4 +212,9 @@ def _default_response(cmd: DefaultResponse, tsn: int, peer: _Peer) -> tuple[str,
                 f"answers no frame that node sent the device")
     if cmd.direction is not Direction.CLIENT_TO_SERVER:
         return ("SECMP7-ZCL-005", "a Default Response sent server→client from the OTA client")
+    first = peer.refusals.setdefault((tsn, cmd.command_id), Status(cmd.status))
+    if first != cmd.status:
+        return ("SECMP7-ZCL-005", f"a second Default Response to the frame with transaction sequence "
+                f"number {tsn} and command id 0x{cmd.command_id:02x}, status "
+                f"{Status(cmd.status).name} after {first.name}")
     return None

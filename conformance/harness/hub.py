@@ -139,6 +139,7 @@ class HubPlayer:
         self.reads: dict[int, oc.ReadAttributesResponse | None] = {}
         #: (TSN, command id) of each raw frame the script sent, for the Default Responses to them
         self.raw_answers: list[tuple[int, int]] = []
+        self.raw_frames: list[bytes] = []  #: and each such frame as sent (checks find it in the log)
         self._upgrade_times = upgrade_times
         self._out: deque[HanFrame] = deque()
         self._tsn = _TSN_BASE
@@ -247,6 +248,7 @@ class HubPlayer:
             at = 3 if answer[0] & 0x04 else 1  # after the manufacturer code, when there is one
             payload = answer[:at] + bytes([tsn]) + answer[at + 1:]
             self.raw_answers.append((tsn, frame_key(payload)[1]))
+            self.raw_frames.append(payload)
             self._raw(payload)
         elif command_id == oc.CommandId.QUERY_NEXT_IMAGE_REQUEST:
             self._send(oc.QueryNextImageResponse(status=answer), tsn=tsn)

@@ -18,6 +18,7 @@ from hanota.protocol.zcl import (
     DefaultResponse,
     Direction,
     OtaAttribute,
+    ReadAttributes,
     ReadAttributesResponse,
     Status,
 )
@@ -40,6 +41,17 @@ def _from_device(h: Harness, payload: bytes, *, profile: int = SE_PROFILE_ID) ->
     assert hub is not None
     h.network.log.append((h.clock.now_ms, HanFrame(h.dut.eui64, hub.eui64, 1, 1, profile,
                                                    OTA_CLUSTER_ID, payload)))
+
+
+def _to_device(h: Harness, payload: bytes, *, deliver: bool = False) -> None:
+    """A frame as if the hub had sent it to the device, appended to the HAN log (and given to
+    the device with ``deliver``)."""
+    hub = h.player
+    assert hub is not None
+    frame = HanFrame(hub.eui64, h.dut.eui64, 1, 1, SE_PROFILE_ID, OTA_CLUSTER_ID, payload)
+    h.network.log.append((h.clock.now_ms, frame))
+    if deliver:
+        h.device.receive(frame)
 
 
 def _identity(h: Harness) -> dict[str, int]:
@@ -110,15 +122,40 @@ def test_a_read_attributes_response_is_held_to_its_read_and_the_clusters_types()
     assert problem is not None and "SECMP7-ZCL-004" in problem and "transaction sequence number 1" in problem
 
     h = _downloaded()
+    _to_device(h, oc.encode_command(ReadAttributes(attribute_ids=(0x0006,)), tsn=0xF0))
+    wrong = ReadAttributesResponse(records=(AttributeRecord(0x0006, Status.SUCCESS, DataType.UINT8, 0),))
+    _from_device(h, oc.encode_command(wrong, tsn=0xF0))
+    problem = h.check_frames()
+    assert problem is not None and "IMAGE_UPGRADE_STATUS" in problem and "ENUM8" in problem
+
+
+def test_a_second_answer_that_contradicts_the_first_is_named() -> None:
+    h = _downloaded()
     hub = h.player
     assert hub is not None
     tsn = hub.read([OtaAttribute.IMAGE_UPGRADE_STATUS])
     h.pump()
     assert h.check_frames() is None
-    wrong = ReadAttributesResponse(records=(AttributeRecord(0x0006, Status.SUCCESS, DataType.UINT8, 0),))
-    _from_device(h, oc.encode_command(wrong, tsn=tsn))
+    other = ReadAttributesResponse(records=(AttributeRecord(0x0006, Status.SUCCESS, DataType.ENUM8, 5),))
+    _from_device(h, oc.encode_command(other, tsn=tsn))
     problem = h.check_frames()
-    assert problem is not None and "IMAGE_UPGRADE_STATUS" in problem and "ENUM8" in problem
+    assert problem is not None and "SECMP7-ZCL-004" in problem and "contradicts the first" in problem
+
+    h = _downloaded()
+    _to_device(h, bytes.fromhex("19 44 0a"), deliver=True)  # an undefined command id
+    h.pump()
+    _from_device(h, oc.encode_command(DefaultResponse(command_id=0x0A, status=Status.SUCCESS), tsn=0x44))
+    problem = h.check_frames()
+    assert problem is not None and "SECMP7-ZCL-005" in problem
+    assert "SUCCESS after UNSUP_CLUSTER_COMMAND" in problem
+
+
+def test_the_same_tsn_on_a_later_frame_takes_a_new_answer() -> None:
+    h = _downloaded()
+    for status in (Status.MALFORMED_COMMAND, Status.SUCCESS):  # TSNs wrap: a new frame, a new answer
+        _to_device(h, bytes.fromhex("19 45 07"))
+        _from_device(h, oc.encode_command(DefaultResponse(command_id=0x07, status=status), tsn=0x45))
+    assert h.check_frames() is None
 
 
 def test_a_default_response_must_name_a_frame_that_node_sent() -> None:

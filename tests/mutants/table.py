@@ -105,6 +105,10 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "pads-short-frames", ("SECMP7-ZCL-006",)),
     Mutant("device", "manufacturer-specific-as-standard", ("SECMP7-ZCL-007",)),
     Mutant("device", "unknown-command-malformed", ("SECMP7-ZCL-008",)),
+    # a second answer to the same frame that contradicts the first (issue 16 item 5)
+    Mutant("device", "contrary-query", ("SECMP7-OTA-001",)),
+    Mutant("device", "contrary-refusal", ("SECMP7-ZCL-005",)),
+    Mutant("device", "contrary-read-answer", ("SECMP7-ZCL-004",)),
     # Image Notify, query jitter, periodic query and the hardware range (issue 16)
     Mutant("device", "notify-ignores-manufacturer", ("SECMP7-NTFY-001",), keyword="ignores"),
     Mutant("device", "notify-ignores-image-type", ("SECMP7-NTFY-001",), keyword="ignores"),
