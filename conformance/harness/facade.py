@@ -37,6 +37,7 @@ from .notify import ImageNotifies
 from .observe import C, FrameLog, SeenFrame
 from .offers import Offers
 from .records import DutHandle, ImageInfo
+from .resilience import Resilience
 from .world import Evidence, EvidenceSource, Scene
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ class Harness:
         self.notifies = ImageNotifies(config, self.scene, self.time, self.log)
         #: the DCC side's acts and checks (steps/dcc_steps.py)
         self.dcc = DccObserver(config, self.scene, self.images_)
+        #: interruptions of a download and their checks (steps/resilience_steps.py)
+        self.resilience = Resilience(config, self.scene, self.time, self.log, self.images_)
 
     # ================================================================ the run's settings
     @property

@@ -258,6 +258,7 @@ def _pics_options(pics: Pics, *, periodic: bool = False) -> dict[str, Any]:
     The periodic query only on the device side: a DCC-side world runs until idle, which a
     device querying forever never is."""
     out: dict[str, Any] = {"supports_resume": pics.supports("resume"),
+                           "resume_after_power_cycle": pics.supports("resume_after_power_cycle"),
                            "device_specific_files": pics.supports("device_specific_files")}
     if periodic and pics.supports("periodic_query") and pics.timing.query_interval_ms:
         out["query_interval_ms"] = pics.timing.query_interval_ms

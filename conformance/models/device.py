@@ -46,6 +46,7 @@ from hanota.protocol.zcl import (
 from .clock import VirtualClock, _Timer
 from .device_checks import ImageChecks, Offer
 from .device_notify import NotifyHandling
+from .device_power import PowerCycle
 from .device_table import (
     TRANSITIONS,
     UPGRADE_STATUS,
@@ -94,7 +95,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(NotifyHandling, ImageChecks, ZclGate):
+class OtaDevice(NotifyHandling, ImageChecks, ZclGate, PowerCycle):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -127,6 +128,7 @@ class OtaDevice(NotifyHandling, ImageChecks, ZclGate):
         max_query_delay_ms: int = 1_000,
         expected_format: ota_image.ImageFormat | None = None,
         supports_resume: bool = True,
+        resume_after_power_cycle: bool = True,
         device_specific_files: bool = True,
         query_interval_ms: int | None = None,
         endpoint: int = OTA_ENDPOINT,
@@ -159,6 +161,7 @@ class OtaDevice(NotifyHandling, ImageChecks, ZclGate):
         #: PICS resume / device_specific_files: without them, every download starts again from
         #: offset 0 and every device-specific file is refused (both conforming).
         self.supports_resume = supports_resume
+        self.keeps_download_over_power_cycle = resume_after_power_cycle  # PICS, .device_power
         self.device_specific_files = device_specific_files
         self.query_interval_ms = query_interval_ms  # PICS periodic_query (.device_notify)
         self.endpoint = endpoint

@@ -77,8 +77,9 @@ TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
                                              S.QUERY_SCHEDULED),
     (S.QUERYING, I.QUERY_RESPONSE_SUCCESS): _t(
         "check the offer (manufacturer, image type, version, size); resume from FileOffset if it "
-        "is the interrupted image, else start at 0; send Image Block Request — or refuse the "
-        "offer with Upgrade End Request INVALID_IMAGE", S.BLOCK_REQUESTED, S.IDLE),
+        "is the interrupted image, else start at 0; send Image Block Request (with the whole image "
+        "already kept over a power cycle: verify it, send Upgrade End Request) — or refuse the "
+        "offer with Upgrade End Request INVALID_IMAGE", S.BLOCK_REQUESTED, S.END_REQUESTED, S.IDLE),
     (S.QUERYING, I.QUERY_RESPONSE_NO_IMAGE): _t("nothing to do", S.IDLE),
     (S.QUERYING, I.RESPONSE_TIMEOUT): _t("resend Query Next Image; give up after max_retries",
                                          S.QUERYING, S.IDLE),

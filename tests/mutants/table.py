@@ -85,6 +85,14 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-002", "SECMP7-ACT-003")),
     Mutant("device", "status-normal-while-pending", ("SECMP7-ACT-003",)),
     Mutant("device", "page-request-to-other-node", ("SECMP7-HHT-001", "SECMP7-AUTH-006")),
+    # resilience of the download (issue 16): power cycles, a hub restart, a silent hub, storage
+    Mutant("device", "run-partial-image-after-power-cycle", ("SECMP7-RES-001",)),
+    Mutant("device", "lose-download-on-power-cycle", ("SECMP7-RES-002",)),
+    Mutant("device", "activate-on-power-up", ("SECMP7-RES-003",)),
+    Mutant("device", "ignore-notify-after-abort", ("SECMP7-RES-004",)),
+    Mutant("device", "ignore-abort", ("SECMP7-RES-004",)),
+    Mutant("device", "retry-forever", ("SECMP7-RES-005",)),
+    Mutant("device", "stuck-after-refusal", ("SECMP7-RES-006",)),
     # what a GB hub may legally do (issue 16): the played hub's default notify and activation,
     # blocks shorter than asked and of varying sizes, answers at the edge of the response timeout
     Mutant("device", "notify-type-0-only", ("SECMP7-OTA-001",)),
@@ -100,6 +108,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "block-request-hub-address", ("SECMP7-ZCL-002",)),
     Mutant("device", "stale-block-period-field", ("SECMP7-ZCL-002",)),
     Mutant("device", "home-automation-profile", ("SECMP7-ZCL-003",)),
+    Mutant("device", "bad-query-next-image", ("SECMP7-ZCL-003",)),
+    Mutant("device", "wrong-server-endpoint", ("SECMP7-ZCL-003",)),
     Mutant("device", "status-as-uint8", ("SECMP7-ZCL-004",)),
     Mutant("device", "refusal-with-own-tsn", ("SECMP7-ZCL-005",)),
     Mutant("device", "pads-short-frames", ("SECMP7-ZCL-006",)),

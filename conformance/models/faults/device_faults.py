@@ -82,6 +82,7 @@ class DeviceFault(enum.StrEnum):
     BLOCK_REQUEST_HUB_ADDRESS = "block-request-hub-address"
     STALE_BLOCK_PERIOD_FIELD = "stale-block-period-field"
     HOME_AUTOMATION_PROFILE = "home-automation-profile"
+    WRONG_SERVER_ENDPOINT = "wrong-server-endpoint"
     STATUS_AS_UINT8 = "status-as-uint8"
     REFUSAL_WITH_OWN_TSN = "refusal-with-own-tsn"
     PADS_SHORT_FRAMES = "pads-short-frames"
@@ -90,6 +91,13 @@ class DeviceFault(enum.StrEnum):
     CONTRARY_QUERY = "contrary-query"
     CONTRARY_REFUSAL = "contrary-refusal"
     CONTRARY_READ_ANSWER = "contrary-read-answer"
+    # resilience of the download (issue 16: features/resilience.feature)
+    RUN_PARTIAL_IMAGE_AFTER_POWER_CYCLE = "run-partial-image-after-power-cycle"
+    LOSE_DOWNLOAD_ON_POWER_CYCLE = "lose-download-on-power-cycle"
+    ACTIVATE_ON_POWER_UP = "activate-on-power-up"
+    IGNORE_NOTIFY_AFTER_ABORT = "ignore-notify-after-abort"
+    RETRY_FOREVER = "retry-forever"
+    STUCK_AFTER_REFUSAL = "stuck-after-refusal"
     # Image Notify, query jitter, periodic query and hardware range (SECMP7-NTFY)
     NOTIFY_IGNORES_MANUFACTURER = "notify-ignores-manufacturer"
     NOTIFY_IGNORES_IMAGE_TYPE = "notify-ignores-image-type"
@@ -525,6 +533,17 @@ class HomeAutomationProfile(OtaDevice):
         self._out.append(dataclasses.replace(sent, profile_id=0x0104))
 
 
+@implements(F.WRONG_SERVER_ENDPOINT)
+class WrongServerEndpoint(OtaDevice):
+    """sends the OTA commands it starts to endpoint 2 of its hub, not to the endpoint the hub's
+    OTA server sends from"""
+
+    def _send(self, cmd: oc.Command) -> None:
+        super()._send(cmd)
+        sent = self._out.pop()
+        self._out.append(dataclasses.replace(sent, dst_endpoint=sent.dst_endpoint + 1))
+
+
 @implements(F.STATUS_AS_UINT8)
 class StatusAsUint8(OtaDevice):
     """reports ImageUpgradeStatus with data type uint8 (0x20) instead of enum8 (0x30)"""
@@ -639,8 +658,10 @@ class ContraryReadAnswer(OtaDevice):
                                                   direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
 
 
-# The SECMP7-NTFY faults (Image Notify, periodic query, hardware range) live in their own module.
-from . import device_notify_faults  # noqa: E402, F401 - registers its subclasses
+# The resilience faults (SECMP7-RES) and the Image Notify, periodic query and hardware range
+# faults (SECMP7-NTFY) are in modules of their own; importing them registers them (they need
+# REGISTRY and F, defined above).
+from . import device_notify_faults, resilience_faults  # noqa: E402, F401
 
 REGISTRY.complete()
 
