@@ -23,7 +23,7 @@ __all__ = ["OPTIONAL_FEATURES", "DccPixit", "Pics", "PicsError", "SuppliedImage"
 
 #: Optional features a device may declare; each is a ``@pics-<name>`` tag with ``_`` as ``-``.
 OPTIONAL_FEATURES = ("fragmentation", "resume", "consumer_refusal", "device_specific_files",
-                     "zigbee_ota_images")
+                     "zigbee_ota_images", "resume_after_power_cycle", "image_page_requests")
 DEVICE_KINDS = ("ihd", "ppmid")
 
 
@@ -44,6 +44,10 @@ class Timing:
     max_wall_wait_ms: int = 600_000
     #: A wall-time device: the longest one download may take before it counts as a fail.
     max_download_ms: int = 3_600_000
+    #: How long after the first request the hub leaves unanswered the device may go on asking
+    #: before it gives up (its retries and their timeouts); None: not declared (SECMP7-RES-005
+    #: is then not applicable). Read only to judge, never sent to the device.
+    retry_give_up_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,10 @@ class Pics:
         return "built and signed by the suite with its own test key"
 
 
+#: The reference device gives up 4 response timeouts of 5 s after the first unanswered request
+#: (the request and its 3 retries: OtaDevice's response_timeout_ms and max_retries).
+REFERENCE_RETRY_GIVE_UP_MS = 4 * 5_000
+
 #: The image types of the reference world's devices (conformance.models.premises).
 REFERENCE_IMAGE_TYPES = {"ihd": 0x0101, "ppmid": 0x0102}
 
@@ -129,7 +137,8 @@ REFERENCE_IMAGE_TYPES = {"ihd": 0x0101, "ppmid": 0x0102}
 def reference_pics(kind: str = "ppmid") -> Pics:
     """The PICS of the built-in reference device: every optional feature implemented."""
     return Pics(kind=kind, image_type=REFERENCE_IMAGE_TYPES[kind], features=frozenset(OPTIONAL_FEATURES),
-                image_capacity_bytes=DEFAULT_MAX_IMAGE_BYTES)
+                image_capacity_bytes=DEFAULT_MAX_IMAGE_BYTES,
+                timing=Timing(retry_give_up_ms=REFERENCE_RETRY_GIVE_UP_MS))
 
 
 def _int(where: str, value: object, *, lo: int, hi: int) -> int:

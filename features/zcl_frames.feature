@@ -45,9 +45,11 @@ Feature: Every field of every frame the device sends, and its answers to frames 
       Then every Image Block Request names image "new" and continues from the data received
       And every frame the device sent carries the fields the OTA cluster defines for it
 
-  Rule: SECMP7-ZCL-003 The device's OTA frames are well formed and travel on the Smart Energy profile
+  Rule: SECMP7-ZCL-003 The device's OTA frames are well formed, on the Smart Energy profile, its queries naming it
     Every frame the device sends decodes as the command it claims to be, with the direction bit
-    of a client, on the profile (Smart Energy 0x0109) of the frames the hub sends it.
+    of a client, on the profile (Smart Energy 0x0109) of the frames the hub sends it and to the
+    endpoint they come from; every query
+    gives the manufacturer code and image type the device declares (hardware version if present).
 
     @SECMP7-ZCL-003 @side-device
     Scenario: The device's frames of a whole upgrade travel on the Smart Energy profile
@@ -106,21 +108,28 @@ Feature: Every field of every frame the device sends, and its answers to frames 
         | Upgrade End Request      | 19 00 07 {identity of new} 00 00 00 00      |
 
   Rule: SECMP7-ZCL-007 A manufacturer-specific command is not taken for the standard command with its id
-    Frame control bit 2 with a manufacturer code: the command is that manufacturer's own, here
-    with the command id and payload of a Query Next Image Response offering image "new". A device
-    that does not implement it answers UNSUP_MANUF_CLUSTER_COMMAND (0x83), or UNSUP_COMMAND (0x81)
-    as ZCL revision 8 names it (the check takes either), with the frame's transaction sequence number and
-    command id, and does not download the image. The manufacturer code 0x7e57 is one no device
-    under test is expected to declare.
+    Frame control bit 2 with a manufacturer code: the command is that manufacturer's own. Here
+    the hub answers the device's query with one: a cluster-specific command with the id and
+    payload of a Query Next Image Response offering image "new", or a general command with the id
+    and payload of Read Attributes (CurrentFileVersion). A device that does not implement them
+    answers UNSUP_MANUF_CLUSTER_COMMAND (0x83) or UNSUP_MANUF_GENERAL_COMMAND (0x84), or
+    UNSUP_COMMAND (0x81) as ZCL revision 8 names both (the check takes either), with the frame's
+    transaction sequence number and command id, and does not obey them. The manufacturer code
+    0x7e57 is one no device under test is expected to declare.
 
     @SECMP7-ZCL-007 @side-device
-    Scenario: The device refuses a manufacturer-specific command that carries a standard command's id
-      Given the hub answers the next "Query Next Image Request" with the frame "1d 57 7e 00 02 00 {identity of new} 00 50 00 00"
+    Scenario Outline: The device refuses a manufacturer-specific <kind> command that carries a standard command's id
+      Given the hub answers the next "Query Next Image Request" with the frame "<frame>"
       When the hub offers image "new" to the device
       And "1 minute" pass
-      Then the device answers with a Default Response with status "UNSUP_MANUF_CLUSTER_COMMAND"
+      Then the device answers with a Default Response with status "<status>"
       And the device does not download image "new"
       And the device runs image "original"
+
+      Examples:
+        | kind             | frame                                               | status                      |
+        | cluster-specific | 1d 57 7e 00 02 00 {identity of new} 00 50 00 00     | UNSUP_MANUF_CLUSTER_COMMAND |
+        | general          | 0c 57 7e 00 00 02 00                                | UNSUP_MANUF_GENERAL_COMMAND |
 
   Rule: SECMP7-ZCL-008 An OTA command id the cluster does not define is answered UNSUP_CLUSTER_COMMAND
     The OTA client takes server-to-client commands 0x00, 0x02, 0x05, 0x07 and 0x09; any other id

@@ -3,8 +3,9 @@
 
 Nothing sleeps: ``receive(timeout_ms)`` and ``advance(ms)`` run the device's timers in
 virtual time. ``reset`` rebuilds the device from its settings (factory state, same seed);
-``power_cycle`` rebuilds it keeping the firmware it runs (a download in progress is lost).
-Both start a fresh clock at the current time, so timers of the old device die with it.
+``reset`` starts a fresh clock at the current time, so timers of the old device die with it;
+``power_cycle`` switches the device off and on (:mod:`..models.device_power`: it keeps its
+firmware, and a download only as its PICS ``resume_after_power_cycle`` says).
 
 :class:`WallClockAdapter` is the same device on wall time (``hanota serve-device --wall-clock``):
 its clock follows the monotonic wall clock and it offers no ADVANCE, as a real device behind
@@ -131,10 +132,7 @@ class ReferenceAdapter:
         self.device = self.config.build(self.clock)
 
     def power_cycle(self) -> None:
-        running = self.device.firmware_version
-        rng = self.device.rng
-        self.clock = VirtualClock(self.clock.now_ms)
-        self.device = self.config.build(self.clock, file_version=running, rng=rng)
+        self.device.power_cycle()  # what survives a power loss: conformance.models.device_power
 
     def set_consumer(self, accepts: bool) -> None:
         if not self.device.consumer_refusal:  # no prompt on this device (PICS consumer_refusal)

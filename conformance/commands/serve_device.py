@@ -72,6 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--consumer-refusal", action=argparse.BooleanOptionalAction, default=True,
                         help="prompt the consumer, whose answer the CONSUMER control sets (PICS "
                         "consumer_refusal; default on)")
+    parser.add_argument("--page-requests", action=argparse.BooleanOptionalAction, default=True,
+                        help="ask for the image by Image Page Requests while the hub serves them (PICS "
+                        "image_page_requests; default on)")
     parser.add_argument("--wall-clock", action="store_true",
                         help="run on wall time with no ADVANCE control, like a real device (the "
                         "suite then waits in wall time, bounded by the PICS timing)")
@@ -96,7 +99,7 @@ def build_config(args: argparse.Namespace) -> ReferenceDeviceConfig:
         public_key=public_key, seed=args.seed, faults=frozenset(args.fault),
         options={"max_data_size": args.max_data_size, "max_image_bytes": args.max_image_bytes,
                  "supports_fragmentation": args.fragmentation,
-                 "consumer_refusal": args.consumer_refusal})
+                 "consumer_refusal": args.consumer_refusal, "page_requests": args.page_requests})
 
 
 def run(args: argparse.Namespace) -> int:

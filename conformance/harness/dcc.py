@@ -492,21 +492,38 @@ class DccObserver:
                 f"{self._context()}")
 
     def check_cs08_read(self, want: int) -> str | None:
-        """The DCC read the device's firmware version with CS08 and the hub answered ``want``."""
+        """The DCC read the device's firmware version with CS08 and the hub answered ``want``
+        (on success, with the version the device runs)."""
         side, device = self.side, self._scene.device_eui64
         name = _name(RESULTS, want)
         if getattr(side, "gbcs_frames", None) is None and hasattr(side, "read_firmware_version"):
             return self._check_sr_11_2(want, name)
         side.wait_until(lambda: bool(cs08_reads(side, device)),
                         side.now_ms() + self._config.alert_service_level_ms)
-        got = cs08_reads(side, device)
-        if got and int(got[-1].response_code) == want:
+        answers = cs08_reads(side, device)
+        answer = answers[-1] if answers else None
+        code = None if answer is None else int(answer.response_code)
+        read = None if answer is None else int.from_bytes(answer.firmware_version, "big")
+        runs = self._device_runs(device) if code == want == 0 else None
+        if code == want and runs in (None, read):
             return None
-        last = f"the last answer has responseCode {int(got[-1].response_code)}" if got else "none came"
+        last = ("none came" if answer is None
+                else f"the last answer has responseCode {code}, version {read:#010x}")
+        version = "" if runs is None else f" with the version the device runs ({runs:#010x})"
         return (f"expected the DCC to send a CS08 Read PPMID/HCALCS Firmware Version (0x0129) command for "
-                f"the "
-                f"device {device:#018x} and the hub to answer responseCode {want} '{name}', but {last}\n"
-                f"{wan_gbcs(side)}")
+                f"the device {device:#018x} and the hub to answer responseCode {want} '{name}'{version}, "
+                f"but {last}\n{wan_gbcs(side)}")
+
+    def _device_runs(self, device: int) -> int:
+        """The version the device runs: the DCC test system's simulated device (through its
+        control channel), else the reference world's."""
+        remote = self._scene.remote_dcc
+        if remote is not None:
+            return int(remote.running_version(device))
+        premises = self._scene.world_().premises_of(device)
+        if premises is None:
+            raise HarnessUsageError(f"no device {device:#018x} in the reference world")
+        return int(next(d for d in premises.devices.values() if d.eui64 == device).firmware_version)
 
     def check_hub_8f8b(self, want: int) -> str | None:
         """The hub reports 0x8F8B for the device with activateImage ``want``, executed between
@@ -539,7 +556,7 @@ class DccObserver:
         supplier = premises.electricity_meter.supplier if premises is not None else "Supplier A"
         read = side.read_firmware_version(  # type: ignore[attr-defined]
             supplier, device, self._config.alert_service_level_ms)
-        runs = side.running_version(device) if read.response_code == want == 0 else None  # type: ignore[attr-defined]
+        runs = self._device_runs(device) if read.response_code == want == 0 else None
         if read.response_code == want and runs in (None, read.firmware_version):
             return None
         version = "" if runs is None else f" and the version the device runs ({runs:#010x})"

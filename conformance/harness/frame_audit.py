@@ -3,13 +3,13 @@
 
 The scenario-specific checks (:mod:`.checks`) judge what a requirement is about; this observer
 judges what every frame must carry wherever it is sent, from what the device had received by
-then: the profile it travels on, the image an Upgrade End, Image Block or Image Page Request
-names (the one the node it sends to offered last), the optional fields of an Image Block Request
-(its own address, the MinimumBlockPeriod it was told), the data type of every attribute in a Read
-Attributes Response (as the OTA cluster defines it) and the transaction sequence number and
-command id of every Default Response (those of a frame that node sent it), and no second answer
-to the same frame that contradicts the first. The plugin fails a scenario's Then step on the
-first violation recorded (requirements SECMP7-ZCL-001 to -005).
+then: the profile and endpoint it travels on, the identity a query gives (the device's own), the image an
+Upgrade End, Image Block or Image Page Request names (the one the node it sends to offered last),
+the optional fields of an Image Block Request (its own address, the MinimumBlockPeriod it was
+told), the data type of every attribute in a Read Attributes Response (as the OTA cluster defines
+it) and the transaction sequence number and command id of every Default Response (those of a
+frame that node sent it), and no second answer to the same frame that contradicts the first. The
+plugin fails a scenario's Then step on the first violation recorded (SECMP7-ZCL-001 to -005).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class _Peer:
     """What one node (the hub, an HHT) sent the device so far, as the device's frames answer it."""
 
     offer: _Identity | None = None               # the last image it offered (query responses)
+    endpoint: int | None = None                  # the endpoint its frames come from
     told_block_period: int | None = None         # MinimumBlockPeriod of its last WAIT_FOR_DATA
     frames: set[tuple[int, int]] = field(default_factory=set)        # (TSN, command id) sent
     reads: dict[int, tuple[int, ...]] = field(default_factory=dict)  # TSN -> attribute ids read
@@ -107,6 +108,7 @@ class FrameAudit:
     # ---------------------------------------------------------------- frames to the device
     def _received(self, frame: HanFrame) -> None:
         peer = self._peers.setdefault(frame.src, _Peer())
+        peer.endpoint = frame.src_endpoint
         peek = peek_header(frame.payload)
         if peek is None:
             return
@@ -138,6 +140,10 @@ class FrameAudit:
             return ("SECMP7-ZCL-003", f"a frame on profile 0x{frame.profile_id:04x}, not the Smart "
                     f"Energy profile 0x{SE_PROFILE_ID:04x} its OTA exchanges travel on "
                     f"({frame.payload.hex(' ')})")
+        peer = self._peers.get(frame.dst, _Peer())
+        if peer.endpoint is not None and frame.dst_endpoint != peer.endpoint:
+            return ("SECMP7-ZCL-003", f"a frame to endpoint {frame.dst_endpoint}, not endpoint "
+                    f"{peer.endpoint} that node's OTA cluster sends from ({frame.payload.hex(' ')})")
         peek = peek_header(frame.payload)
         if peek is not None and peek.manufacturer_code is not None:
             return None  # the device's own manufacturer-specific command: no standard to hold it to
@@ -146,13 +152,35 @@ class FrameAudit:
         except ProtocolError as err:
             return ("SECMP7-ZCL-003", f"a frame that is not a well-formed OTA cluster command: {err} "
                     f"({frame.payload.hex(' ')})")
-        peer = self._peers.get(frame.dst, _Peer())
+        if isinstance(cmd, (oc.QueryNextImageRequest, oc.QueryDeviceSpecificFileRequest)):
+            return self._describes_device(cmd, dut)
         if isinstance(cmd, (oc.UpgradeEndRequest, oc.ImageBlockRequest, oc.ImagePageRequest)):
             return self._names_offer(cmd, peer, dut)
         if isinstance(cmd, ReadAttributesResponse):
             return _read_response(cmd, header.tsn, peer)
         if isinstance(cmd, DefaultResponse):
             return _default_response(cmd, header.tsn, peer)
+        return None
+
+    def _describes_device(self, cmd: oc.QueryNextImageRequest | oc.QueryDeviceSpecificFileRequest,
+                          dut: int) -> tuple[str, str] | None:
+        """A query gives the device's own manufacturer code (and, for Query Next Image, image type
+        and hardware version when present; for a device-specific file, its own IEEE address)."""
+        me = self._scene.dut
+        if cmd.manufacturer_code != me.manufacturer_code:
+            return ("SECMP7-ZCL-003", f"{command_text(cmd)} gives manufacturer code "
+                    f"0x{cmd.manufacturer_code:04x}, not the device's 0x{me.manufacturer_code:04x}")
+        if isinstance(cmd, oc.QueryDeviceSpecificFileRequest):
+            if cmd.request_node_address != dut:
+                return ("SECMP7-ZCL-003", f"{command_text(cmd)} gives request node address "
+                        f"0x{cmd.request_node_address:016x}, not its own 0x{dut:016x}")
+            return None
+        if cmd.image_type != me.image_type:
+            return ("SECMP7-ZCL-003", f"{command_text(cmd)} gives image type 0x{cmd.image_type:04x}, "
+                    f"not the device's 0x{me.image_type:04x}")
+        if cmd.hardware_version not in (None, me.hardware_version):
+            return ("SECMP7-ZCL-003", f"{command_text(cmd)} gives hardware version "
+                    f"{cmd.hardware_version}, not the device's {me.hardware_version}")
         return None
 
     def _names_offer(self, cmd: oc.UpgradeEndRequest | oc.ImageBlockRequest | oc.ImagePageRequest,

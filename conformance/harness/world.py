@@ -255,7 +255,9 @@ class Scene:
 def _pics_options(pics: Pics) -> dict[str, Any]:
     """The reference device as the PICS declares it: without an optional feature, it lacks it."""
     out: dict[str, Any] = {"supports_resume": pics.supports("resume"),
-                           "device_specific_files": pics.supports("device_specific_files")}
+                           "resume_after_power_cycle": pics.supports("resume_after_power_cycle"),
+                           "device_specific_files": pics.supports("device_specific_files"),
+                           "page_requests": pics.supports("image_page_requests")}
     if not pics.supports("zigbee_ota_images"):
         out["expected_format"] = ota_image.ImageFormat.GBCS
     return out

@@ -45,6 +45,8 @@ from hanota.protocol.zcl import (
 
 from .clock import VirtualClock, _Timer
 from .device_checks import ImageChecks, Offer
+from .device_pages import DataRequests
+from .device_power import PowerCycle
 from .device_table import (
     TRANSITIONS,
     UPGRADE_STATUS,
@@ -93,7 +95,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(ImageChecks, ZclGate):
+class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -126,7 +128,9 @@ class OtaDevice(ImageChecks, ZclGate):
         max_query_delay_ms: int = 1_000,
         expected_format: ota_image.ImageFormat | None = None,
         supports_resume: bool = True,
+        resume_after_power_cycle: bool = True,
         device_specific_files: bool = True,
+        page_requests: bool = False,
         endpoint: int = OTA_ENDPOINT,
     ) -> None:
         if kind not in ("ihd", "ppmid", "hcalcs"):
@@ -157,7 +161,9 @@ class OtaDevice(ImageChecks, ZclGate):
         #: PICS resume / device_specific_files: without them, every download starts again from
         #: offset 0 and every device-specific file is refused (both conforming).
         self.supports_resume = supports_resume
+        self.keeps_download_over_power_cycle = resume_after_power_cycle  # PICS, .device_power
         self.device_specific_files = device_specific_files
+        self.page_requests = page_requests  # PICS image_page_requests (.device_pages)
         self.endpoint = endpoint
 
         self.state = DeviceState.IDLE
@@ -211,6 +217,7 @@ class OtaDevice(ImageChecks, ZclGate):
                 self._answer_read(frame, header.tsn, cmd)
                 return
             if isinstance(cmd, DefaultResponse):
+                self._on_default_response(frame.src, cmd)
                 return
             raise IllegalEventError(f"{type(cmd).__name__} is not a command an OTA client takes")
         if event is I.QUERY_RESPONSE_SUCCESS and cmd.status != Status.SUCCESS:
@@ -350,6 +357,8 @@ class OtaDevice(ImageChecks, ZclGate):
         if len(self._buffer) >= offer.image_size:
             self._cancel_timer()
             return self._complete()
+        if self._page_continues():
+            return S.BLOCK_REQUESTED
         return self._next_block()  # re-arms the timer (as cancel + schedule: VirtualClock.rearm)
 
     def _on_block_wait(self, cmd: oc.ImageBlockResponse) -> DeviceState:
@@ -561,19 +570,6 @@ class OtaDevice(ImageChecks, ZclGate):
         self._send(oc.QueryNextImageRequest(
             manufacturer_code=manufacturer, image_type=self.image_type,
             current_file_version=version, hardware_version=self.hardware_version))
-        self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
-
-    def _send_block_request(self) -> None:
-        offer = self._offer
-        assert offer is not None
-        offset = len(self._buffer)
-        self._requested = (offset, self.max_data_size)
-        self._last_block_request_ms = self.clock.now_ms
-        self._send(oc.ImageBlockRequest(
-            manufacturer_code=offer.manufacturer_code, image_type=offer.image_type,
-            file_version=offer.file_version, file_offset=offset,
-            maximum_data_size=self.max_data_size, request_node_address=None,
-            minimum_block_period=self.minimum_block_period_ms))
         self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 
     def _send_upgrade_end(self, status: Status, offer: Offer, *, await_response: bool = False) -> None:

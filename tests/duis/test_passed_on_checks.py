@@ -1,6 +1,7 @@
 """The DCC-side checks of SECMP7-SEC-003 and 004 on a DCC side that does not show the WAN
 (DUIS): judged from SR 11.2's CS08 response and the PPMIDAlert the DCC passed on, and failing
-when what came back is not what the requirement asks (issue 17)."""
+when what came back is not what the requirement asks (issue 17); and the CS08 check where the
+WAN is shown, which judges the version read the same way."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def _harness(side: _Side) -> tuple[Harness, int]:
     h = Harness(pics=reference_pics(), rules="as-implemented", side="dcc")
     h.premises("Supplier A", "Supplier B")
     h.pair(None)
-    h.scene.dcc_side = side  # type: ignore[assignment]
+    h.scene.dcc_side = h.scene.remote_dcc = side  # type: ignore[assignment]
     return h, h.scene.device_eui64
 
 
@@ -97,3 +98,20 @@ def test_cs08_read_over_sr_11_2(code, version, want, ok):
     assert (message is None) == ok, message
     if not ok:
         assert "SR 11.2" in message and "what came back" in message
+
+
+@pytest.mark.parametrize(("answered", "want", "ok"), [
+    (0x01000001, 0, True), (0x01000000, 0, False), (None, 1, True), (None, 0, False), (0x01000001, 1, False)])
+def test_cs08_read_on_the_wan_names_the_version_the_device_runs(answered, want, ok):
+    """The same check where the WAN is shown (in process, the JSON binding): the hub's CS08
+    response frame, and on success the version the device runs."""
+    from hanota.conformance.models import gbcs_wan
+
+    probe = _Side([], runs=0x01000001)
+    h, device = _harness(probe)
+    probe.gbcs_frames = lambda: [  # type: ignore[attr-defined]
+        gbcs_wan.GbcsRecord(1, "p", "DCC -> hub", gbcs_wan.cs08_command(device=device, counter=1)),
+        gbcs_wan.GbcsRecord(1, "p", "hub -> DCC", gbcs_wan.cs08_response(device=device, counter=2,
+                                                                          file_version=answered))]
+    message = h.dcc.check_cs08_read(want)
+    assert (message is None) == ok, message

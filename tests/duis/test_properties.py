@@ -39,6 +39,7 @@ def requests(draw):
 warnings = st.builds(d.PPMIDFirmwareWarning, *(st.lists(eui, max_size=4).map(tuple) for _ in range(5)))
 alerts = st.one_of(
     st.builds(d.PPMIDAlert, eui, st.just(0x8F8B), st.none() | when, version, st.booleans()),
+    st.builds(d.PPMIDAlert, eui, st.just(0x8F8B), st.none() | when),  # no version read
     st.builds(d.CommsHubAlert, eui, st.sampled_from([0x8F8A, 0x8F89]), st.none() | when,
               st.builds(d.FirmwareTransferAlert, eui, version,
                         st.sampled_from(list(FirmwareTransferResponseCode)), st.none() | rid)),

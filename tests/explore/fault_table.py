@@ -24,6 +24,16 @@ BUDGET = 500
 KNOWN_MISSES: dict[str, str] = {
     "ignore-fragment-count": "explore offers no fragmented images (docs/fragments.md), so a forged "
                              "fragment count never reaches the device",
+    # resilience faults (SECMP7-RES): what they break is a liveness property, a declared figure or
+    # a PICS declaration, none of which explore's invariants judge; their scenarios catch them
+    "lose-download-on-power-cycle": "explore allows a download to survive a power cycle or not; it "
+                                    "does not read the PICS resume_after_power_cycle declaration",
+    "retry-forever": "explore has no invariant on how long a device may ask a silent hub (the PICS "
+                     "timing.retry_give_up_ms)",
+    "ignore-notify-after-abort": "a device may leave an Image Notify unanswered (query jitter), so "
+                                 "explore has no invariant that a notify is followed by a query",
+    "stuck-after-refusal": "a device may leave an Image Notify unanswered (query jitter), so explore "
+                           "has no invariant that a notify is followed by a query",
     "notify-type-0-only": "no invariant of explore requires an answer to an Image Notify (it judges "
                           "what the device does, not that it queries); SECMP7-OTA-001 catches it "
                           "under the played hub's default payload type 3",

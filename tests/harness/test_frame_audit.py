@@ -195,3 +195,29 @@ def test_a_manufacturer_specific_answer_is_not_an_offer() -> None:
                                                            **_identity(h)), tsn=9))
     problem = h.check_frames()
     assert problem is not None and "offered no image" in problem
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("manufacturer_code", 0x0101, "manufacturer code 0x0101"),
+    ("image_type", 0x0A0B, "image type 0x0a0b"),
+    ("hardware_version", 99, "hardware version 99"),
+])
+def test_a_query_that_does_not_describe_the_device_is_named(field: str, value: int, words: str) -> None:
+    h = _downloaded()
+    me = h.dut
+    query = {"manufacturer_code": me.manufacturer_code, "image_type": me.image_type,
+             "current_file_version": me.file_version, "hardware_version": None, field: value}
+    _from_device(h, oc.encode_command(oc.QueryNextImageRequest(**query), tsn=9))
+    problem = h.check_frames()
+    assert problem is not None and "SECMP7-ZCL-003" in problem and words in problem
+
+
+def test_a_frame_to_another_endpoint_than_the_hub_sends_from_is_named() -> None:
+    h = _downloaded()
+    hub = h.player
+    assert hub is not None
+    payload = oc.encode_command(oc.UpgradeEndRequest(status=Status.SUCCESS, **_identity(h)), tsn=9)
+    h.network.log.append((h.clock.now_ms, HanFrame(h.dut.eui64, hub.eui64, 1, 7, SE_PROFILE_ID,
+                                                   OTA_CLUSTER_ID, payload)))
+    problem = h.check_frames()
+    assert problem is not None and "SECMP7-ZCL-003" in problem and "endpoint 7" in problem

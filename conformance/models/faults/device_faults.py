@@ -82,6 +82,7 @@ class DeviceFault(enum.StrEnum):
     BLOCK_REQUEST_HUB_ADDRESS = "block-request-hub-address"
     STALE_BLOCK_PERIOD_FIELD = "stale-block-period-field"
     HOME_AUTOMATION_PROFILE = "home-automation-profile"
+    WRONG_SERVER_ENDPOINT = "wrong-server-endpoint"
     STATUS_AS_UINT8 = "status-as-uint8"
     REFUSAL_WITH_OWN_TSN = "refusal-with-own-tsn"
     PADS_SHORT_FRAMES = "pads-short-frames"
@@ -90,6 +91,23 @@ class DeviceFault(enum.StrEnum):
     CONTRARY_QUERY = "contrary-query"
     CONTRARY_REFUSAL = "contrary-refusal"
     CONTRARY_READ_ANSWER = "contrary-read-answer"
+    # resilience of the download (issue 16: features/resilience.feature)
+    RUN_PARTIAL_IMAGE_AFTER_POWER_CYCLE = "run-partial-image-after-power-cycle"
+    LOSE_DOWNLOAD_ON_POWER_CYCLE = "lose-download-on-power-cycle"
+    ACTIVATE_ON_POWER_UP = "activate-on-power-up"
+    IGNORE_NOTIFY_AFTER_ABORT = "ignore-notify-after-abort"
+    RETRY_FOREVER = "retry-forever"
+    STUCK_AFTER_REFUSAL = "stuck-after-refusal"
+    SWITCH_VERSION_KEEPING_DATA = "switch-version-keeping-data"
+    STATUS_NORMAL_WHILE_DOWNLOADING = "status-normal-while-downloading"
+    NO_DOWNLOAD_COMPLETE_STATUS = "no-download-complete-status"
+    FILE_OFFSET_BEHIND = "file-offset-behind"
+    DOWNLOADED_VERSION_UNSET = "downloaded-version-unset"
+    UPGRADE_SERVER_ID_UNSET = "upgrade-server-id-unset"
+    PAST_UPGRADE_TIME_WRAPS = "past-upgrade-time-wraps"
+    REFUSE_WILDCARD_END_RESPONSE = "refuse-wildcard-end-response"
+    PAGE_REQUEST_PER_BLOCK = "page-request-per-block"
+    PAGE_SKIPS_MISSING_BLOCKS = "page-skips-missing-blocks"
 
 
 F = DeviceFault
@@ -513,6 +531,17 @@ class HomeAutomationProfile(OtaDevice):
         self._out.append(dataclasses.replace(sent, profile_id=0x0104))
 
 
+@implements(F.WRONG_SERVER_ENDPOINT)
+class WrongServerEndpoint(OtaDevice):
+    """sends the OTA commands it starts to endpoint 2 of its hub, not to the endpoint the hub's
+    OTA server sends from"""
+
+    def _send(self, cmd: oc.Command) -> None:
+        super()._send(cmd)
+        sent = self._out.pop()
+        self._out.append(dataclasses.replace(sent, dst_endpoint=sent.dst_endpoint + 1))
+
+
 @implements(F.STATUS_AS_UINT8)
 class StatusAsUint8(OtaDevice):
     """reports ImageUpgradeStatus with data type uint8 (0x20) instead of enum8 (0x30)"""
@@ -626,6 +655,11 @@ class ContraryReadAnswer(OtaDevice):
         self._reply(frame, ReadAttributesResponse(records=tuple(records),
                                                   direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
 
+
+# The faults of the resilience (SECMP7-RES), of the client attributes and of page requests
+# (SECMP7-STAT, XFER) are in modules of their own; importing them registers them (they need
+# REGISTRY and F, defined above).
+from . import device_status_faults, resilience_faults  # noqa: E402, F401
 
 REGISTRY.complete()
 
