@@ -191,6 +191,7 @@ class UpgradeTimeKind(enum.Enum):
     LATER = "later"            # current time and absolute upgrade time
     OFFSET = "offset"          # current time 0, upgrade time an offset in seconds
     WAIT = "wait"              # 0xFFFFFFFF: wait for a further command
+    EARLIER = "earlier"        # an absolute upgrade time before the current time: upgrade now
     WAIT_THEN = "wait, then"   # 0xFFFFFFFF, and the activating response ``delay`` later (GB)
 
 
@@ -201,7 +202,8 @@ class UpgradeTime:
 
 
 _UPGRADE_EXPECTED = ("'now', '<duration> later', '<duration> later, as an offset', "
-                     "'wait for a further command' or 'wait for a further command, sent <duration> later'")
+                     "'<duration> earlier', 'wait for a further command' or 'wait for a further "
+                     "command, sent <duration> later'")
 _WAIT_THEN = "wait for a further command, sent "
 
 
@@ -217,7 +219,7 @@ def parse_upgrade_time(text: str) -> UpgradeTime:
         except HarnessUsageError:
             pass
     for suffix, kind in ((" later, as an offset", UpgradeTimeKind.OFFSET),
-                         (" later", UpgradeTimeKind.LATER)):
+                         (" later", UpgradeTimeKind.LATER), (" earlier", UpgradeTimeKind.EARLIER)):
         if text.endswith(suffix):
             try:
                 delay = parse_duration(text.removesuffix(suffix))

@@ -23,7 +23,8 @@ __all__ = ["OPTIONAL_FEATURES", "DccPixit", "Pics", "PicsError", "SuppliedImage"
 
 #: Optional features a device may declare; each is a ``@pics-<name>`` tag with ``_`` as ``-``.
 OPTIONAL_FEATURES = ("fragmentation", "resume", "consumer_refusal", "device_specific_files",
-                     "zigbee_ota_images", "resume_after_power_cycle", "periodic_query")
+                     "zigbee_ota_images", "resume_after_power_cycle", "image_page_requests",
+                     "periodic_query")
 DEVICE_KINDS = ("ihd", "ppmid")
 
 

@@ -72,6 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--consumer-refusal", action=argparse.BooleanOptionalAction, default=True,
                         help="prompt the consumer, whose answer the CONSUMER control sets (PICS "
                         "consumer_refusal; default on)")
+    parser.add_argument("--page-requests", action=argparse.BooleanOptionalAction, default=True,
+                        help="ask for the image by Image Page Requests while the hub serves them (PICS "
+                        "image_page_requests; default on)")
     parser.add_argument("--query-interval-ms", type=count_arg, default=None, metavar="MS",
                         help="ask the hub for an image on its own every MS milliseconds (PICS "
                         "periodic_query with [timing] query_interval_ms; default: only when notified)")
@@ -99,7 +102,7 @@ def build_config(args: argparse.Namespace) -> ReferenceDeviceConfig:
         public_key=public_key, seed=args.seed, faults=frozenset(args.fault),
         options={"max_data_size": args.max_data_size, "max_image_bytes": args.max_image_bytes,
                  "supports_fragmentation": args.fragmentation,
-                 "consumer_refusal": args.consumer_refusal,
+                 "consumer_refusal": args.consumer_refusal, "page_requests": args.page_requests,
                  "query_interval_ms": args.query_interval_ms})
 
 

@@ -46,6 +46,7 @@ from hanota.protocol.zcl import (
 from .clock import VirtualClock, _Timer
 from .device_checks import ImageChecks, Offer
 from .device_notify import NotifyHandling
+from .device_pages import DataRequests
 from .device_power import PowerCycle
 from .device_table import (
     TRANSITIONS,
@@ -95,7 +96,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(NotifyHandling, ImageChecks, ZclGate, PowerCycle):
+class OtaDevice(NotifyHandling, ImageChecks, DataRequests, ZclGate, PowerCycle):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -130,6 +131,7 @@ class OtaDevice(NotifyHandling, ImageChecks, ZclGate, PowerCycle):
         supports_resume: bool = True,
         resume_after_power_cycle: bool = True,
         device_specific_files: bool = True,
+        page_requests: bool = False,
         query_interval_ms: int | None = None,
         endpoint: int = OTA_ENDPOINT,
     ) -> None:
@@ -163,6 +165,7 @@ class OtaDevice(NotifyHandling, ImageChecks, ZclGate, PowerCycle):
         self.supports_resume = supports_resume
         self.keeps_download_over_power_cycle = resume_after_power_cycle  # PICS, .device_power
         self.device_specific_files = device_specific_files
+        self.page_requests = page_requests  # PICS image_page_requests (.device_pages)
         self.query_interval_ms = query_interval_ms  # PICS periodic_query (.device_notify)
         self.endpoint = endpoint
 
@@ -218,6 +221,7 @@ class OtaDevice(NotifyHandling, ImageChecks, ZclGate, PowerCycle):
                 self._answer_read(frame, header.tsn, cmd)
                 return
             if isinstance(cmd, DefaultResponse):
+                self._on_default_response(frame.src, cmd)
                 return
             raise IllegalEventError(f"{type(cmd).__name__} is not a command an OTA client takes")
         if event is I.QUERY_RESPONSE_SUCCESS and cmd.status != Status.SUCCESS:
@@ -342,6 +346,8 @@ class OtaDevice(NotifyHandling, ImageChecks, ZclGate, PowerCycle):
         if len(self._buffer) >= offer.image_size:
             self._cancel_timer()
             return self._complete()
+        if self._page_continues():
+            return S.BLOCK_REQUESTED
         return self._next_block()  # re-arms the timer (as cancel + schedule: VirtualClock.rearm)
 
     def _on_block_wait(self, cmd: oc.ImageBlockResponse) -> DeviceState:
@@ -553,19 +559,6 @@ class OtaDevice(NotifyHandling, ImageChecks, ZclGate, PowerCycle):
         self._send(oc.QueryNextImageRequest(
             manufacturer_code=manufacturer, image_type=self.image_type,
             current_file_version=version, hardware_version=self.hardware_version))
-        self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
-
-    def _send_block_request(self) -> None:
-        offer = self._offer
-        assert offer is not None
-        offset = len(self._buffer)
-        self._requested = (offset, self.max_data_size)
-        self._last_block_request_ms = self.clock.now_ms
-        self._send(oc.ImageBlockRequest(
-            manufacturer_code=offer.manufacturer_code, image_type=offer.image_type,
-            file_version=offer.file_version, file_offset=offset,
-            maximum_data_size=self.max_data_size, request_node_address=None,
-            minimum_block_period=self.minimum_block_period_ms))
         self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 
     def _send_upgrade_end(self, status: Status, offer: Offer, *, await_response: bool = False) -> None:

@@ -93,6 +93,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "ignore-abort", ("SECMP7-RES-004",)),
     Mutant("device", "retry-forever", ("SECMP7-RES-005",)),
     Mutant("device", "stuck-after-refusal", ("SECMP7-RES-006",)),
+    Mutant("device", "switch-version-keeping-data", ("SECMP7-RES-007",)),
     # what a GB hub may legally do (issue 16): the played hub's default notify and activation,
     # blocks shorter than asked and of varying sizes, answers at the edge of the response timeout
     Mutant("device", "notify-type-0-only", ("SECMP7-OTA-001",)),
@@ -119,6 +120,17 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "contrary-query", ("SECMP7-OTA-001",)),
     Mutant("device", "contrary-refusal", ("SECMP7-ZCL-005",)),
     Mutant("device", "contrary-read-answer", ("SECMP7-ZCL-004",)),
+    # the client attributes at each stage of an upgrade, and the Upgrade End Response (issue 16)
+    Mutant("device", "status-normal-while-downloading", ("SECMP7-STAT-001",)),
+    Mutant("device", "no-download-complete-status", ("SECMP7-STAT-001",)),
+    Mutant("device", "status-normal-while-pending", ("SECMP7-STAT-001",)),
+    Mutant("device", "file-offset-behind", ("SECMP7-STAT-002",)),
+    Mutant("device", "downloaded-version-unset", ("SECMP7-STAT-002",)),
+    Mutant("device", "upgrade-server-id-unset", ("SECMP7-STAT-002",)),
+    Mutant("device", "past-upgrade-time-wraps", ("SECMP7-STAT-003",)),
+    Mutant("device", "refuse-wildcard-end-response", ("SECMP7-STAT-004",)),
+    Mutant("device", "page-request-per-block", ("SECMP7-XFER-001",)),
+    Mutant("device", "page-skips-missing-blocks", ("SECMP7-XFER-001",)),
     # Image Notify, query jitter, periodic query and the hardware range (issue 16)
     Mutant("device", "notify-ignores-manufacturer", ("SECMP7-NTFY-001",), keyword="ignores"),
     Mutant("device", "notify-ignores-image-type", ("SECMP7-NTFY-001",), keyword="ignores"),
