@@ -45,6 +45,7 @@ from hanota.protocol.zcl import (
 
 from .clock import VirtualClock, _Timer
 from .device_checks import ImageChecks, Offer
+from .device_notify import NotifyHandling
 from .device_pages import DataRequests
 from .device_power import PowerCycle
 from .device_table import (
@@ -56,7 +57,7 @@ from .device_table import (
     transitions_markdown,
 )
 from .device_zcl import ZclGate
-from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
+from .han import BROADCAST, OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
 
 __all__ = [
     "TRANSITIONS",
@@ -95,7 +96,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
+class OtaDevice(NotifyHandling, ImageChecks, DataRequests, ZclGate, PowerCycle):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -131,6 +132,7 @@ class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
         resume_after_power_cycle: bool = True,
         device_specific_files: bool = True,
         page_requests: bool = False,
+        query_interval_ms: int | None = None,
         endpoint: int = OTA_ENDPOINT,
     ) -> None:
         if kind not in ("ihd", "ppmid", "hcalcs"):
@@ -164,6 +166,7 @@ class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
         self.keeps_download_over_power_cycle = resume_after_power_cycle  # PICS, .device_power
         self.device_specific_files = device_specific_files
         self.page_requests = page_requests  # PICS image_page_requests (.device_pages)
+        self.query_interval_ms = query_interval_ms  # PICS periodic_query (.device_notify)
         self.endpoint = endpoint
 
         self.state = DeviceState.IDLE
@@ -187,6 +190,7 @@ class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
         self.violations: list[Violation] = []
         self.last_verification: str | None = None
         self.activations: list[tuple[int, int]] = []  # (time_ms, new file version)
+        self._start_periodic_query()
 
     # ---------------------------------------------------------------- HanNode side
     def next_frame(self) -> HanFrame | None:
@@ -229,6 +233,7 @@ class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
                 event = I.BLOCK_RESPONSE_ABORT
         if not self._from_server(frame.src, event):
             self._refuse_source(frame, header.tsn, header.command_id, cmd)
+        self._notify_broadcast = frame.dst == BROADCAST
         self._dispatch(event, cmd, frame.src)
 
     # ---------------------------------------------------------------- hooks (faults override them)
@@ -293,22 +298,6 @@ class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
             self._send_query()
             return S.QUERYING
         return self.state
-
-    def _on_image_notify(self, cmd: oc.ImageNotify) -> DeviceState:
-        if self.state is not S.IDLE:
-            return self.state
-        payload_type = int(cmd.payload_type)
-        if payload_type >= 1 and cmd.manufacturer_code not in (self.manufacturer_code, _WILDCARD_16):
-            return S.IDLE
-        if payload_type >= 2 and cmd.image_type not in (self.image_type, _WILDCARD_16):
-            return S.IDLE
-        if payload_type >= 3 and cmd.new_file_version == self.firmware_version:
-            return S.IDLE  # 095264: the same version is not queried
-        if self.rng.randint(1, 100) > cmd.query_jitter:
-            return S.IDLE
-        delay = self.rng.randint(0, self.max_query_delay_ms)
-        self._set_timer(delay, I.QUERY_TIMER)
-        return S.QUERY_SCHEDULED
 
     def _on_query_timer(self, _cmd: None) -> DeviceState:
         self._send_query()
