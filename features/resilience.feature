@@ -73,6 +73,22 @@ Feature: Resilience of the download: power loss, a hub restart, a silent hub, to
       Then the device sends an Upgrade End Request with status "SUCCESS"
       And the device runs image "new"
 
+    @SECMP7-RES-003 @side-device
+    Scenario: The device is switched off and on while it waits for the hub's activation command
+      Given the hub will set the upgrade time to "wait for a further command"
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      Then the device reports ImageUpgradeStatus "waiting to upgrade"
+      When the device is switched off and on
+      Then the device runs image "original"
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      And "10 minutes" pass
+      Then the device runs image "original"
+      When the hub sends a further Upgrade End Response with upgrade time "now"
+      And "1 minute" pass
+      Then the device runs image "new"
+
   Rule: SECMP7-RES-004 After the hub restarts mid-download the device recovers by querying again
     The hub comes back without the download's state: it answers the device's Image Block
     Requests with ABORT and announces the image again with Image Notify. The device takes the
@@ -117,3 +133,22 @@ Feature: Resilience of the download: power loss, a hub restart, a silent hub, to
       And the download runs to its end
       And "1 minute" pass
       Then the device runs image "new"
+
+  Rule: SECMP7-RES-007 A newer image offered mid-download: one whole image at a time, never a mix
+    The hub gets a newer image for the device while it downloads one: it offers and announces
+    the newer one (Image Notify naming it), still serves the one being downloaded to a device that
+    asks for it (its blocks; its Upgrade End Request answered "upgrade now"), and announces the
+    newer one again after that. 095264 leaves open whether the device finishes its download first
+    or turns to the newer image; either way each Image Block Request continues the image it names,
+    and the device ends on the newer image.
+
+    @SECMP7-RES-007 @side-device
+    Scenario: The hub offers a newer image after 10000 bytes of the image
+      Given a signed image "newer" of "20 kB" with a newer file version
+      When the hub offers image "new" to the device
+      And the download is interrupted by the hub offering image "newer" after "10000 bytes" of the image have been downloaded
+      And the download runs to its end
+      And "1 minute" pass
+      Then every Image Block Request names an offered image and continues from the data received of it
+      And the device sends an Upgrade End Request with status "SUCCESS"
+      And the device runs image "newer"

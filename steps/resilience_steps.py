@@ -30,6 +30,12 @@ def taken_up(harness: Harness) -> None:
     assert problem is None, problem
 
 
+@then("every Image Block Request names an offered image and continues from the data received of it")
+def no_mix(harness: Harness) -> None:
+    problem = harness.resilience.check_no_mix()
+    assert problem is None, problem
+
+
 @then(parsers.parse('the device stops asking for image "{label}" within the time its PICS declares'),
       converters={"label": p.parse_label})
 def gave_up(harness: Harness, label: str) -> None:

@@ -27,7 +27,7 @@ from ..adapters.reference import (
     WallClockAdapter,
 )
 from ..adapters.server import BridgeServer
-from ._args import int_arg, parse_listen
+from ._args import count_arg, int_arg, parse_listen
 
 NAME = "serve-device"
 HELP = "serve the reference IHD/PPMID over the DUT bridge protocol (TCP)"
@@ -72,6 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--consumer-refusal", action=argparse.BooleanOptionalAction, default=True,
                         help="prompt the consumer, whose answer the CONSUMER control sets (PICS "
                         "consumer_refusal; default on)")
+    parser.add_argument("--page-requests", action=argparse.BooleanOptionalAction, default=True,
+                        help="ask for the image by Image Page Requests while the hub serves them (PICS "
+                        "image_page_requests; default on)")
+    parser.add_argument("--query-interval-ms", type=count_arg, default=None, metavar="MS",
+                        help="ask the hub for an image on its own every MS milliseconds (PICS "
+                        "periodic_query with [timing] query_interval_ms; default: only when notified)")
     parser.add_argument("--wall-clock", action="store_true",
                         help="run on wall time with no ADVANCE control, like a real device (the "
                         "suite then waits in wall time, bounded by the PICS timing)")
@@ -96,7 +102,8 @@ def build_config(args: argparse.Namespace) -> ReferenceDeviceConfig:
         public_key=public_key, seed=args.seed, faults=frozenset(args.fault),
         options={"max_data_size": args.max_data_size, "max_image_bytes": args.max_image_bytes,
                  "supports_fragmentation": args.fragmentation,
-                 "consumer_refusal": args.consumer_refusal})
+                 "consumer_refusal": args.consumer_refusal, "page_requests": args.page_requests,
+                 "query_interval_ms": args.query_interval_ms})
 
 
 def run(args: argparse.Namespace) -> int:

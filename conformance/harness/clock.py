@@ -78,6 +78,23 @@ class ClockDriver:
                 return
             self._advance_to(due)
 
+    def run_until(self, done: Callable[[], bool], bound_ms: int) -> bool:
+        """Let time pass, timer by timer (on wall time, a quarter second at a time), until
+        ``done()`` or ``bound_ms`` have passed; whether ``done()`` came true."""
+        end = self.clock.now_ms + bound_ms
+        while True:
+            self.pump()
+            if done():
+                return True
+            now = self.clock.now_ms
+            if now >= end:
+                return False
+            if self._scene.wall_time:
+                self.advance(min(250, end - now))
+                continue
+            due = self.next_due()
+            self._advance_to(end if due is None else max(now, min(due, end)))
+
     def next_due(self) -> int | None:
         dues = [self.clock.next_due_ms()]
         if self._scene.adapter is not None:

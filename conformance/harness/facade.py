@@ -33,10 +33,13 @@ from .frame_audit import FrameAudit
 from .hub import HubPlayer, HubScript, Offer
 from .hub_checks import check_patience
 from .images import ImageFactory
+from .lifecycle import UpgradeLifecycle
+from .notify import ImageNotifies
 from .observe import C, FrameLog, SeenFrame
 from .offers import Offers
 from .records import DutHandle, ImageInfo
 from .resilience import Resilience
+from .transfer_checks import TransferChecks
 from .world import Evidence, EvidenceSource, Scene
 
 if TYPE_CHECKING:
@@ -66,8 +69,14 @@ class Harness:
         self.offers = Offers(config, self.scene, self.time, self.images_)
         self.observer = DeviceObserver(config, self.scene, self.time, self.log, self.images_)
         self.evidence_log = EvidenceLog(self.scene)
+        #: the stages of an upgrade and the attributes read at each (steps/lifecycle_steps.py)
+        self.lifecycle = UpgradeLifecycle(config, self.scene, self.time, self.log, self.images_)
+        #: Image Page Requests and device-specific files (steps/lifecycle_steps.py)
+        self.transfer = TransferChecks(self.scene, self.log, self.images_)
         #: every frame the device sends, checked as it passes (Then steps fail on what it finds)
         self.frame_audit = FrameAudit(self.scene)
+        #: scripted Image Notify commands and their checks (steps/notify_steps.py)
+        self.notifies = ImageNotifies(config, self.scene, self.time, self.log)
         #: the DCC side's acts and checks (steps/dcc_steps.py)
         self.dcc = DccObserver(config, self.scene, self.images_)
         #: interruptions of a download and their checks (steps/resilience_steps.py)

@@ -36,9 +36,10 @@ from hanota.protocol.zcl import (
 
 from ..models.clock import _Timer
 from ..models.comms_hub import UTC_EPOCH_OFFSET_S
-from ..models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork, HanNode
+from ..models.han import BROADCAST, OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork, HanNode
 from ..params import Duration, UpgradeTime, UpgradeTimeKind
 from .describe import frame_key
+from .hub_pages import PageServer
 from .records import ImageInfo
 
 __all__ = ["EDGE_MARGIN_MS", "GB_ACTIVATION_DELAY_MS", "GB_NOTIFY_PAYLOAD_TYPE", "GB_QUERY_JITTER",
@@ -84,6 +85,8 @@ class Offer:
     end_statuses: list[Status] = field(default_factory=list)
     cut_offset: int | None = None    # FileOffset reached when the link was cut
     link_back_ms: int | None = None
+    #: TSN of an Upgrade End Request SUCCESS held for the scenario to answer (None: none held)
+    held_end: int | None = None
     blocks_served: int = 0           # SUCCESS Image Block Responses sent
     activated_utc: int | None = None  # upgrade time of the activating Upgrade End Response sent
 
@@ -116,6 +119,11 @@ class HubScript:
     #: Octets appended to every frame the hub sends (fields of a later ZCL revision, or zigpy's
     #: NO_IMAGE_AVAILABLE answer with its optional fields): a receiver ignores them.
     trailing_octets: bytes = b""
+    #: Upgrade End Request SUCCESS is answered only when the scenario says (to read the
+    #: attributes while the device holds a complete image): :meth:`HubPlayer.answer_held_end`.
+    hold_end_response: bool = False
+    #: Fields of the Upgrade End Response sent as wildcards (0xFFFF, 0xFFFFFFFF), by field name.
+    end_response_wildcards: frozenset[str] = frozenset()
 
 
 class HubPlayer:
@@ -145,6 +153,8 @@ class HubPlayer:
         self._tsn = _TSN_BASE
         self._mbp_told = False
         self._activation: _Timer | None = None
+        #: Image Page Requests: UNSUP_CLUSTER_COMMAND, or pages once a scenario serves them
+        self.pages = PageServer(self.clock, lambda cmd, tsn: self._send(cmd, tsn=tsn))
 
     # ---------------------------------------------------------------- HanNode
     def next_frame(self) -> HanFrame | None:
@@ -189,6 +199,8 @@ class HubPlayer:
             self._on_block_request(offer, tsn, cmd)
         elif isinstance(cmd, oc.UpgradeEndRequest):
             self._on_end_request(offer, tsn, cmd)
+        elif isinstance(cmd, oc.ImagePageRequest):
+            self._on_page_request(offer, tsn, cmd)
 
     # ---------------------------------------------------------------- the offer
     def start(self, offer: Offer) -> None:
@@ -212,18 +224,35 @@ class HubPlayer:
     def upgrade_end_response(self, when: UpgradeTime, *, tsn: int | None = None) -> None:
         """An Upgrade End Response for the offer saying ``when`` (a further one the scenario
         sends replaces the activation the hub had planned)."""
-        info = self.require_offer().info
+        offer = self.require_offer()
         if tsn is None:
             self._cancel_activation()
         current, upgrade = self._upgrade_times(when)
-        self._send(oc.UpgradeEndResponse(manufacturer_code=info.manufacturer_code,
-                                         image_type=info.image_type, file_version=info.file_version,
-                                         current_time=current, upgrade_time=upgrade), tsn=tsn)
+        self._end_response(offer, current, upgrade, tsn=tsn)
+
+    def answer_held_end(self) -> None:
+        """Answer the Upgrade End Request the script held back, as it would have been answered."""
+        offer = self.require_offer()
+        if offer.held_end is None:
+            raise HarnessUsageError("the hub holds no Upgrade End Request to answer")
+        tsn, offer.held_end = offer.held_end, None
+        self.script.hold_end_response = False
+        offer.state = OfferState.ENDED
+        offer.ended_because = "Upgrade End Request SUCCESS answered"
+        self._answer_end_success(offer, tsn)
 
     def read(self, attributes: Iterable[OtaAttribute]) -> int:
         self._tsn = _TSN_BASE + (self._tsn + 1 - _TSN_BASE) % (0x100 - _TSN_BASE)
         self.reads[self._tsn] = None
         self._send(oc.ReadAttributes(attribute_ids=tuple(int(a) for a in attributes)), tsn=self._tsn)
+        return self._tsn
+
+    def send_image_notify(self, notify: oc.ImageNotify, *, broadcast: bool) -> int:
+        """A scripted Image Notify (:mod:`.notify`), to the device or broadcast; returns its TSN."""
+        self._tsn = _TSN_BASE + (self._tsn + 1 - _TSN_BASE) % (0x100 - _TSN_BASE)
+        self._out.append(HanFrame(self.eui64, BROADCAST if broadcast else self.dut, OTA_ENDPOINT,
+                                  OTA_ENDPOINT, SE_PROFILE_ID, OTA_CLUSTER_ID,
+                                  oc.encode_command(notify, tsn=self._tsn)))
         return self._tsn
 
     def require_offer(self) -> Offer:
@@ -300,6 +329,17 @@ class HubPlayer:
             status=Status.SUCCESS, manufacturer_code=info.manufacturer_code, image_type=info.image_type,
             file_version=info.file_version, file_offset=cmd.file_offset, image_data=data), tsn=tsn)
 
+    def _on_page_request(self, offer: Offer, tsn: int, cmd: oc.ImagePageRequest) -> None:
+        info = offer.info
+        live = not (offer.withdrawn or offer.state is OfferState.ENDED)
+
+        def served(offset: int, length: int) -> None:
+            offer.served_total += max(0, offset + length - offer.served_end)
+            offer.served_end = max(offer.served_end, offset + length)
+
+        self.pages.on_request(tsn, cmd, offer.part if live else None,
+                              (info.manufacturer_code, info.image_type, info.file_version), served)
+
     def _block_size(self, offer: Offer, asked: int) -> int:
         """The octets of the next block: what was asked for (at most a frame's worth), less the
         script's shortfall for this block; never fewer than one."""
@@ -317,6 +357,9 @@ class HubPlayer:
             offer.state = OfferState.ENDED
             return
         if status == Status.SUCCESS and not offer.withdrawn:
+            if self.script.hold_end_response:
+                offer.held_end = tsn  # the scenario answers it (answer_held_end)
+                return
             offer.state = OfferState.ENDED
             offer.ended_because = "Upgrade End Request SUCCESS answered"
             self._answer_end_success(offer, tsn)
@@ -362,10 +405,12 @@ class HubPlayer:
             self._activation = None
 
     def _end_response(self, offer: Offer, current: int, upgrade: int, *, tsn: int | None = None) -> None:
-        info = offer.info
-        self._send(oc.UpgradeEndResponse(manufacturer_code=info.manufacturer_code,
-                                         image_type=info.image_type, file_version=info.file_version,
-                                         current_time=current, upgrade_time=upgrade), tsn=tsn)
+        info, wild = offer.info, self.script.end_response_wildcards
+        self._send(oc.UpgradeEndResponse(
+            manufacturer_code=0xFFFF if "manufacturer_code" in wild else info.manufacturer_code,
+            image_type=0xFFFF if "image_type" in wild else info.image_type,
+            file_version=0xFFFF_FFFF if "file_version" in wild else info.file_version,
+            current_time=current, upgrade_time=upgrade), tsn=tsn)
 
     def _link_back(self) -> None:
         self.network.link_up(self.dut)
@@ -404,4 +449,6 @@ def upgrade_times(now_ms: int, when: UpgradeTime, ms: Callable[[Duration], int])
                                 "(the hub will set the upgrade time to ...), not one response")
     assert when.delay is not None
     seconds = -(-ms(when.delay) // 1000)
+    if when.kind is UpgradeTimeKind.EARLIER:
+        return utc, max(0, utc - seconds)
     return (0, seconds) if when.kind is UpgradeTimeKind.OFFSET else (utc, utc + seconds)

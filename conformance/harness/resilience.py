@@ -21,17 +21,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hanota.protocol import ota_commands as oc
-from hanota.protocol.errors import DeviceViolationError, HarnessUsageError
-from hanota.protocol.zcl import OTA_CLUSTER_ID, FrameType, Status, peek_header
+from hanota.protocol.errors import DeviceViolationError, HarnessUsageError, ProtocolError
+from hanota.protocol.zcl import OTA_CLUSTER_ID, DefaultResponse, Direction, FrameType, Status, peek_header
 
 from ..adapters import DutNotApplicableError
+from ..models.comms_hub import UTC_EPOCH_OFFSET_S
 from ..models.device_power import PowerCycle
 from ..models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame
 from ..params import Duration, parse_duration
 from .clock import ClockDriver
 from .config import RunConfig
 from .describe import command_text
-from .hub import HubPlayer
+from .hub import HubPlayer, Offer
 from .images import ImageFactory
 from .observe import FrameLog
 from .world import Scene
@@ -55,6 +56,7 @@ class InterruptKind(enum.Enum):
     POWER_CYCLE = "a power cycle of the device"
     HUB_SILENT = "the hub falling silent"
     HUB_RESTART = "a restart of the hub"
+    NEWER_OFFER = "the hub offering a newer image"
 
 
 @dataclass(frozen=True)
@@ -63,21 +65,26 @@ class Interrupt:
 
     kind: InterruptKind
     outage: Duration | None = None  # a hub restart: how long the hub is away
+    label: str | None = None  # a newer offer: the image the hub offers instead
 
 
 _RESTART = re.compile(r'^a restart of the hub lasting "([^"]+)"$')
-_INTERRUPT_EXPECTED = (f"'{InterruptKind.POWER_CYCLE.value}', '{InterruptKind.HUB_SILENT.value}' or "
-                       """'a restart of the hub lasting "<duration>"'""")
+_NEWER = re.compile(r'^the hub offering image "([^"]+)"$')
+_INTERRUPT_EXPECTED = (f"'{InterruptKind.POWER_CYCLE.value}', '{InterruptKind.HUB_SILENT.value}', "
+                       """'a restart of the hub lasting "<duration>"' or """
+                       """'the hub offering image "<label>"'""")
 
 
 def parse_interruption(text: str) -> Interrupt:
     """'a power cycle of the device', 'the hub falling silent', 'a restart of the hub lasting "10
-    seconds"' (the hub comes back that long after it fell silent, without the download)."""
-    for kind in InterruptKind:
-        if text == kind.value and kind is not InterruptKind.HUB_RESTART:
-            return Interrupt(kind)
+    seconds"' (the hub comes back that long after it fell silent, without the download), 'the hub
+    offering image "newer"' (from then on the hub offers that image instead)."""
+    if text in (InterruptKind.POWER_CYCLE.value, InterruptKind.HUB_SILENT.value):
+        return Interrupt(InterruptKind(text))
     if m := _RESTART.match(text):
         return Interrupt(InterruptKind.HUB_RESTART, parse_duration(m[1]))
+    if m := _NEWER.match(text):
+        return Interrupt(InterruptKind.NEWER_OFFER, label=m[1])
     raise HarnessUsageError(f"interruption {text!r} is not understood; expected {_INTERRUPT_EXPECTED}")
 
 
@@ -108,6 +115,8 @@ class HubTap:
         #: (time, command id) of each request the hub left unanswered
         self.unanswered: list[tuple[int, int]] = []
         self.on_silence: Callable[[], None] | None = None
+        #: the offer a newer one replaced: the hub still serves its blocks and ends its download
+        self.replaced: Offer | None = None
         self._out: deque[HanFrame] = deque()
 
     def next_frame(self) -> HanFrame | None:
@@ -143,7 +152,45 @@ class HubTap:
                 return
             if peek.command_id == oc.CommandId.QUERY_NEXT_IMAGE_REQUEST:
                 self.forgetting = False
+        if self.replaced is not None and peek.command_id in _DOWNLOAD and self._serve_replaced(frame):
+            return
         self.player.receive(frame)
+
+    def _serve_replaced(self, frame: HanFrame) -> bool:
+        """A request for the image a newer offer replaced, answered as a hub that still holds the
+        file: its blocks, and the end of its download (upgrade now), after which the hub announces
+        the newer image again. False: not a request for that image."""
+        old = self.replaced
+        assert old is not None
+        try:
+            header, cmd = oc.decode_command(frame.payload)
+        except ProtocolError:
+            return False
+        info = old.info
+        if not isinstance(cmd, (oc.ImageBlockRequest, oc.UpgradeEndRequest)) or \
+                (cmd.manufacturer_code, cmd.image_type, cmd.file_version) != \
+                (info.manufacturer_code, info.image_type, info.file_version):
+            return False
+        answer: oc.Command
+        if isinstance(cmd, oc.ImageBlockRequest):
+            data = old.part[cmd.file_offset:cmd.file_offset + min(cmd.maximum_data_size, oc.MAX_IMAGE_DATA)]
+            answer = oc.ImageBlockResponse(
+                status=Status.SUCCESS, manufacturer_code=info.manufacturer_code, image_type=info.image_type,
+                file_version=info.file_version, file_offset=cmd.file_offset, image_data=data) \
+                if data else oc.ImageBlockResponse(status=Status.ABORT)
+        elif Status(cmd.status) == Status.SUCCESS:
+            utc = UTC_EPOCH_OFFSET_S + self.clock.now_ms // 1000
+            answer = oc.UpgradeEndResponse(manufacturer_code=info.manufacturer_code,
+                                           image_type=info.image_type, file_version=info.file_version,
+                                           current_time=utc, upgrade_time=utc)
+        else:
+            answer = DefaultResponse(command_id=oc.CommandId.UPGRADE_END_REQUEST, status=Status.SUCCESS,
+                                     direction=Direction.SERVER_TO_CLIENT)
+        self._out.append(HanFrame(self.eui64, frame.src, OTA_ENDPOINT, frame.src_endpoint, SE_PROFILE_ID,
+                                  OTA_CLUSTER_ID, oc.encode_command(answer, tsn=header.tsn)))
+        if isinstance(cmd, oc.UpgradeEndRequest):
+            self.player.notify()  # the image it holds for the device now: the newer one
+        return True
 
 
 class Resilience:
@@ -219,6 +266,16 @@ class Resilience:
         elif what.kind is InterruptKind.HUB_RESTART:
             assert what.outage is not None
             self._restart(mark, self._config.ms(what.outage))
+        elif what.kind is InterruptKind.NEWER_OFFER:
+            assert what.label is not None
+            # The hub has a newer image for the device: it offers (and notifies) that one from now
+            # on, and still serves the one being downloaded to a device that asks for it.
+            player, tap = self._scene.player_(), self.tap()
+            tap.replaced = player.require_offer()
+            info = self._images.image(what.label)
+            player.start(Offer(what.label, [info.data], info))
+            tap.silent = False
+            self._clock.pump()
 
     def power_cycle(self) -> None:
         """Switch the device off and on: the bridge's POWER_CYCLE control (a device without it:
@@ -274,6 +331,39 @@ class Resilience:
             return (f"expected the device to take the download up after the power cycle from an offset "
                     f"within the {cycled.received} bytes it had received (or from 0), but it asked for "
                     f"{command_text(first.command)}")
+        return None
+
+    def check_no_mix(self) -> str | None:
+        """Every Image Block Request names an image the hub offered and asks for no offset beyond
+        the data the device received of that image (the blocks the hub sent for it, in order)."""
+        player = self._scene.player_()
+        offered = {(o.info.manufacturer_code, o.info.image_type, o.info.file_version): o.label
+                   for o in (self.tap().replaced if self._tap else None, player.offer) if o is not None}
+        received: dict[tuple[int, int, int], int] = {}
+        count = 0
+        for seen in self._log.frames(sent_by_dut=None, kinds=(oc.ImageBlockRequest, oc.ImageBlockResponse)):
+            cmd = seen.command
+            if isinstance(cmd, oc.ImageBlockResponse):
+                if cmd.status == Status.SUCCESS and cmd.image_data and seen.frame.src == player.eui64:
+                    key = (cmd.manufacturer_code or 0, cmd.image_type or 0, cmd.file_version or 0)
+                    if cmd.file_offset == received.get(key, 0):
+                        received[key] = received.get(key, 0) + len(cmd.image_data)
+                continue
+            if not isinstance(cmd, oc.ImageBlockRequest):
+                continue
+            count += 1
+            key = (cmd.manufacturer_code, cmd.image_type, cmd.file_version)
+            if key not in offered:
+                return (f"expected every Image Block Request to name an image the hub offered "
+                        f"({', '.join(offered.values())}), but request {count} at t={seen.time_ms} ms was "
+                        f"{command_text(cmd)}")
+            if cmd.file_offset > received.get(key, 0):
+                return (f"expected every Image Block Request to continue from the data received of the "
+                        f"image it names, but request {count} at t={seen.time_ms} ms asks for image "
+                        f"{offered[key]!r} at offset {cmd.file_offset} when the device had "
+                        f"{received.get(key, 0)} bytes of it: {command_text(cmd)}")
+        if count == 0:
+            return f"expected Image Block Requests, but the device sent none; {self._log.last_frames()}"
         return None
 
     def check_gave_up(self, label: str) -> str | None:

@@ -142,7 +142,8 @@ class Scene:
         premises = world.add_premises(
             electricity_supplier=self.suppliers[0], gas_supplier=self.suppliers[1], devices=(kind,),
             device_faults=config.device_faults, supports_fragmentation=pics.supports("fragmentation"),
-            consumer_refusal=pics.supports("consumer_refusal"), device_options=_pics_options(pics),
+            consumer_refusal=pics.supports("consumer_refusal"),
+            device_options=_pics_options(pics, periodic=config.side == "device"),
             hub_faults=config.hub_faults)
         self._device_key = kind
         hub = premises.hub
@@ -252,11 +253,16 @@ class Scene:
             close()
 
 
-def _pics_options(pics: Pics) -> dict[str, Any]:
-    """The reference device as the PICS declares it: without an optional feature, it lacks it."""
+def _pics_options(pics: Pics, *, periodic: bool = False) -> dict[str, Any]:
+    """The reference device as the PICS declares it: without an optional feature, it lacks it.
+    The periodic query only on the device side: a DCC-side world runs until idle, which a
+    device querying forever never is."""
     out: dict[str, Any] = {"supports_resume": pics.supports("resume"),
                            "resume_after_power_cycle": pics.supports("resume_after_power_cycle"),
-                           "device_specific_files": pics.supports("device_specific_files")}
+                           "device_specific_files": pics.supports("device_specific_files"),
+                           "page_requests": pics.supports("image_page_requests")}
+    if periodic and pics.supports("periodic_query") and pics.timing.query_interval_ms:
+        out["query_interval_ms"] = pics.timing.query_interval_ms
     if not pics.supports("zigbee_ota_images"):
         out["expected_format"] = ota_image.ImageFormat.GBCS
     return out

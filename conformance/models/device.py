@@ -45,6 +45,8 @@ from hanota.protocol.zcl import (
 
 from .clock import VirtualClock, _Timer
 from .device_checks import ImageChecks, Offer
+from .device_notify import NotifyHandling
+from .device_pages import DataRequests
 from .device_power import PowerCycle
 from .device_table import (
     TRANSITIONS,
@@ -55,7 +57,7 @@ from .device_table import (
     transitions_markdown,
 )
 from .device_zcl import ZclGate
-from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
+from .han import BROADCAST, OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
 
 __all__ = [
     "TRANSITIONS",
@@ -94,7 +96,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(ImageChecks, ZclGate, PowerCycle):
+class OtaDevice(NotifyHandling, ImageChecks, DataRequests, ZclGate, PowerCycle):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -129,6 +131,8 @@ class OtaDevice(ImageChecks, ZclGate, PowerCycle):
         supports_resume: bool = True,
         resume_after_power_cycle: bool = True,
         device_specific_files: bool = True,
+        page_requests: bool = False,
+        query_interval_ms: int | None = None,
         endpoint: int = OTA_ENDPOINT,
     ) -> None:
         if kind not in ("ihd", "ppmid", "hcalcs"):
@@ -161,6 +165,8 @@ class OtaDevice(ImageChecks, ZclGate, PowerCycle):
         self.supports_resume = supports_resume
         self.keeps_download_over_power_cycle = resume_after_power_cycle  # PICS, .device_power
         self.device_specific_files = device_specific_files
+        self.page_requests = page_requests  # PICS image_page_requests (.device_pages)
+        self.query_interval_ms = query_interval_ms  # PICS periodic_query (.device_notify)
         self.endpoint = endpoint
 
         self.state = DeviceState.IDLE
@@ -184,6 +190,7 @@ class OtaDevice(ImageChecks, ZclGate, PowerCycle):
         self.violations: list[Violation] = []
         self.last_verification: str | None = None
         self.activations: list[tuple[int, int]] = []  # (time_ms, new file version)
+        self._start_periodic_query()
 
     # ---------------------------------------------------------------- HanNode side
     def next_frame(self) -> HanFrame | None:
@@ -214,6 +221,7 @@ class OtaDevice(ImageChecks, ZclGate, PowerCycle):
                 self._answer_read(frame, header.tsn, cmd)
                 return
             if isinstance(cmd, DefaultResponse):
+                self._on_default_response(frame.src, cmd)
                 return
             raise IllegalEventError(f"{type(cmd).__name__} is not a command an OTA client takes")
         if event is I.QUERY_RESPONSE_SUCCESS and cmd.status != Status.SUCCESS:
@@ -225,6 +233,7 @@ class OtaDevice(ImageChecks, ZclGate, PowerCycle):
                 event = I.BLOCK_RESPONSE_ABORT
         if not self._from_server(frame.src, event):
             self._refuse_source(frame, header.tsn, header.command_id, cmd)
+        self._notify_broadcast = frame.dst == BROADCAST
         self._dispatch(event, cmd, frame.src)
 
     # ---------------------------------------------------------------- hooks (faults override them)
@@ -290,22 +299,6 @@ class OtaDevice(ImageChecks, ZclGate, PowerCycle):
             return S.QUERYING
         return self.state
 
-    def _on_image_notify(self, cmd: oc.ImageNotify) -> DeviceState:
-        if self.state is not S.IDLE:
-            return self.state
-        payload_type = int(cmd.payload_type)
-        if payload_type >= 1 and cmd.manufacturer_code not in (self.manufacturer_code, _WILDCARD_16):
-            return S.IDLE
-        if payload_type >= 2 and cmd.image_type not in (self.image_type, _WILDCARD_16):
-            return S.IDLE
-        if payload_type >= 3 and cmd.new_file_version == self.firmware_version:
-            return S.IDLE  # 095264: the same version is not queried
-        if self.rng.randint(1, 100) > cmd.query_jitter:
-            return S.IDLE
-        delay = self.rng.randint(0, self.max_query_delay_ms)
-        self._set_timer(delay, I.QUERY_TIMER)
-        return S.QUERY_SCHEDULED
-
     def _on_query_timer(self, _cmd: None) -> DeviceState:
         self._send_query()
         return S.QUERYING
@@ -353,6 +346,8 @@ class OtaDevice(ImageChecks, ZclGate, PowerCycle):
         if len(self._buffer) >= offer.image_size:
             self._cancel_timer()
             return self._complete()
+        if self._page_continues():
+            return S.BLOCK_REQUESTED
         return self._next_block()  # re-arms the timer (as cancel + schedule: VirtualClock.rearm)
 
     def _on_block_wait(self, cmd: oc.ImageBlockResponse) -> DeviceState:
@@ -564,19 +559,6 @@ class OtaDevice(ImageChecks, ZclGate, PowerCycle):
         self._send(oc.QueryNextImageRequest(
             manufacturer_code=manufacturer, image_type=self.image_type,
             current_file_version=version, hardware_version=self.hardware_version))
-        self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
-
-    def _send_block_request(self) -> None:
-        offer = self._offer
-        assert offer is not None
-        offset = len(self._buffer)
-        self._requested = (offset, self.max_data_size)
-        self._last_block_request_ms = self.clock.now_ms
-        self._send(oc.ImageBlockRequest(
-            manufacturer_code=offer.manufacturer_code, image_type=offer.image_type,
-            file_version=offer.file_version, file_offset=offset,
-            maximum_data_size=self.max_data_size, request_node_address=None,
-            minimum_block_period=self.minimum_block_period_ms))
         self._set_timer(self.response_timeout_ms, I.RESPONSE_TIMEOUT)
 
     def _send_upgrade_end(self, status: Status, offer: Offer, *, await_response: bool = False) -> None:

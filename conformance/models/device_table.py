@@ -62,13 +62,16 @@ S, I = DeviceState, DeviceInput  # noqa: E741 - table shorthand
 _IGNORE_BUSY = "ignored: an upgrade is already under way"
 
 #: Every transition of the device. Read Attributes and Default Response are answered/accepted in
-#: every state and change nothing, so they are not rows. A (state, input) pair absent here is
-#: illegal: IllegalEventError, state unchanged.
+#: every state and change no state, so they are not rows (a Default Response UNSUP_CLUSTER_COMMAND
+#: to an Image Page Request makes the device ask by Image Block Requests instead: .device_pages).
+#: A (state, input) pair absent here is illegal: IllegalEventError, state unchanged.
 TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
     (S.IDLE, I.QUERY_NOW): _t("send Query Next Image Request", S.QUERYING),
     (S.IDLE, I.IMAGE_NOTIFY): _t(
-        "check payload type fields; draw 1..100, answer only if <= query jitter: "
-        "schedule Query Next Image after a random delay", S.QUERY_SCHEDULED, S.IDLE),
+        "broadcast: check the payload type's fields (own value or wildcard; type 3: not the "
+        "version running or downloaded), draw 1..100, answer only if <= query jitter; unicast: "
+        "always answer; answering: schedule Query Next Image after a random delay",
+        S.QUERY_SCHEDULED, S.IDLE),
     (S.QUERY_SCHEDULED, I.QUERY_TIMER): _t("send Query Next Image Request", S.QUERYING),
     (S.QUERY_SCHEDULED, I.QUERY_NOW): _t("send Query Next Image Request now", S.QUERYING),
     (S.QUERY_SCHEDULED, I.IMAGE_NOTIFY): _t("ignored: a query is already scheduled",
@@ -86,7 +89,8 @@ TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
     (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_SUCCESS): _t(
         "refuse a block at another offset, larger than asked or past the image (state kept; the "
         "timeout re-requests); else store it, advance FileOffset; when complete verify and send "
-        "Upgrade End Request; else request the next block, waiting MinimumBlockPeriod",
+        "Upgrade End Request; within a page asked by Image Page Request await its next block; else "
+        "request the next block (or page), waiting MinimumBlockPeriod",
         S.BLOCK_REQUESTED, S.BLOCK_WAIT, S.END_REQUESTED, S.IDLE),
     (S.BLOCK_REQUESTED, I.BLOCK_RESPONSE_WAIT): _t(
         "take MinimumBlockPeriod from the response; retry the same offset after "

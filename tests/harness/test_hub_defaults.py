@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hanota.conformance import params as p
 from hanota.conformance.harness import Harness
@@ -176,3 +178,15 @@ def test_octet_count_lists_are_parsed_once() -> None:
         p.parse_count_list("1, -2")
     with pytest.raises(HarnessUsageError, match="upgrade time"):
         p.parse_upgrade_time("wait for a further command, sent soon later")
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(st.lists(st.integers(0, 80), min_size=1, max_size=6))
+def test_the_reference_device_installs_whatever_legal_block_sizes_it_is_served(shortfalls: list[int]) -> None:
+    h = _harness()
+    h.short_blocks(tuple(shortfalls))
+    h.offer("new")
+    h.run_download_to_end()
+    h.advance(60_000)
+    assert h.check_block_requests("new") is None
+    assert h.current_file_version() == h.version_of("new")

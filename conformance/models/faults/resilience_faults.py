@@ -8,6 +8,7 @@ from __future__ import annotations
 from hanota.protocol import ota_commands as oc
 
 from ..device import DeviceState, OtaDevice
+from ..device_checks import Offer
 from .device_faults import REGISTRY
 from .device_faults import DeviceFault as F
 
@@ -83,3 +84,29 @@ class StuckAfterRefusal(_DeafToNotify):
             self._deaf = True
         return state
 
+
+@implements(F.SWITCH_VERSION_KEEPING_DATA)
+class SwitchVersionKeepingData(OtaDevice):
+    """on an Image Notify naming a newer version of its image mid-download, goes on downloading
+    under that version from its FileOffset, without a Query Next Image (it mixes two images)"""
+
+    def _on_image_notify(self, cmd: oc.ImageNotify) -> DeviceState:
+        offer = self._offer
+        if self.state in (S.BLOCK_REQUESTED, S.BLOCK_WAIT) and offer is not None \
+                and int(cmd.payload_type) >= 3 and cmd.new_file_version is not None \
+                and cmd.new_file_version > offer.file_version:
+            self._offer = Offer(offer.manufacturer_code, offer.image_type, cmd.new_file_version,
+                                offer.image_size)
+            return self.state
+        return super()._on_image_notify(cmd)
+
+
+@implements(F.CORRUPT_TAIL_ON_POWER_CYCLE)
+class CorruptTailOnPowerCycle(OtaDevice):
+    """keeps its FileOffset over a power cycle but not the last block written before it (the offset
+    was saved before the data): the image it completes has a hole"""
+
+    def _power_up(self) -> None:
+        if self._offer is not None and self._buffer and not self._verified:
+            tail = min(len(self._buffer), self.max_data_size)
+            self._buffer[-tail:] = bytes(tail)

@@ -1,0 +1,41 @@
+Feature: Image Page Request and device-specific files
+  ZigBee document 095264 (OTA Upgrade cluster) lets a client ask for the image a page at a time:
+  one Image Page Request (0x04) names a file offset, a page size and a response spacing, and the
+  server answers with Image Block Responses of that page, that far apart (domain.md section 3).
+  It is optional for client and server alike: the hub the suite plays answers it Default
+  Response UNSUP_CLUSTER_COMMAND unless the scenario has it serve pages. Image types 0xFFC0 to
+  0xFFFE are reserved for device-specific files (security credentials, configuration, logs,
+  pictures), never firmware.
+
+  Background:
+    Given a premises whose electricity meter is supplied by "Supplier A" and whose gas meter is supplied by "Supplier B"
+    And the device is paired with the hub and every meter at the premises
+    And the device runs image "original"
+    And a signed image "new" of "4 kB" with a newer file version
+
+  Rule: SECMP7-XFER-001 A device that asks by pages takes each page and asks on from the data received
+    095264, Image Page Request (0x04): file offset, maximum data size, page size, response
+    spacing; the answers are Image Block Responses (0x05).
+
+    @SECMP7-XFER-001 @side-device @pics-image-page-requests
+    Scenario: The device downloads and installs an image by Image Page Requests
+      Given the hub serves Image Page Requests
+      And the hub will set the upgrade time to "now"
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      And "1 minute" pass
+      Then every Image Page Request names image "new" and continues from the data received
+      And the device asks for no page while the hub is still sending the one before
+      And the device runs image "new"
+
+    @SECMP7-XFER-001 @side-device @pics-image-page-requests
+    Scenario: The device asks again from the data received when a page comes short
+      The hub sends only the first three blocks of each page, as when the others are lost: the
+      device must ask for the rest from where its data ends, not skip it.
+      Given the hub serves Image Page Requests with only the first 3 blocks of each page
+      And the hub will set the upgrade time to "now"
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      And "1 minute" pass
+      Then every Image Page Request names image "new" and continues from the data received
+      And the device runs image "new"
