@@ -94,6 +94,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "retry-forever", ("SECMP7-RES-005",)),
     Mutant("device", "stuck-after-refusal", ("SECMP7-RES-006",)),
     Mutant("device", "switch-version-keeping-data", ("SECMP7-RES-007",)),
+    Mutant("device", "corrupt-tail-on-power-cycle", ("SECMP7-RES-001",)),
     # what a GB hub may legally do (issue 16): the played hub's default notify and activation,
     # blocks shorter than asked and of varying sizes, answers at the edge of the response timeout
     Mutant("device", "notify-type-0-only", ("SECMP7-OTA-001",)),

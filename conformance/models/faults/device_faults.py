@@ -99,6 +99,7 @@ class DeviceFault(enum.StrEnum):
     RETRY_FOREVER = "retry-forever"
     STUCK_AFTER_REFUSAL = "stuck-after-refusal"
     SWITCH_VERSION_KEEPING_DATA = "switch-version-keeping-data"
+    CORRUPT_TAIL_ON_POWER_CYCLE = "corrupt-tail-on-power-cycle"
     STATUS_NORMAL_WHILE_DOWNLOADING = "status-normal-while-downloading"
     NO_DOWNLOAD_COMPLETE_STATUS = "no-download-complete-status"
     FILE_OFFSET_BEHIND = "file-offset-behind"
