@@ -75,6 +75,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-requests", action=argparse.BooleanOptionalAction, default=True,
                         help="ask for the image by Image Page Requests while the hub serves them (PICS "
                         "image_page_requests; default on)")
+    parser.add_argument("--wait-poll-minutes", type=int_arg, default=60, metavar="N",
+                        help="told to wait for the hub's command to upgrade, send Upgrade End Request "
+                        "again every N minutes (0: never; default 60, as ZigBee 095264 recommends)")
     parser.add_argument("--wall-clock", action="store_true",
                         help="run on wall time with no ADVANCE control, like a real device (the "
                         "suite then waits in wall time, bounded by the PICS timing)")
@@ -99,7 +102,8 @@ def build_config(args: argparse.Namespace) -> ReferenceDeviceConfig:
         public_key=public_key, seed=args.seed, faults=frozenset(args.fault),
         options={"max_data_size": args.max_data_size, "max_image_bytes": args.max_image_bytes,
                  "supports_fragmentation": args.fragmentation,
-                 "consumer_refusal": args.consumer_refusal, "page_requests": args.page_requests})
+                 "consumer_refusal": args.consumer_refusal, "page_requests": args.page_requests,
+                 "wait_poll_ms": args.wait_poll_minutes * 60_000})
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from hanota.protocol.errors import HarnessUsageError
 from ..adapters import DutAdapter, DutLink, open_dut
 from ..models.clock import VirtualClock
 from ..models.comms_hub import CommsHub
+from ..models.device_requests import WAIT_POLL_MS
 from ..models.han import HanNetwork, HanNode
 from ..models.premises import DeviceSpec, Premises, World
 from ..params import UpgradeTime
@@ -142,7 +143,8 @@ class Scene:
         premises = world.add_premises(
             electricity_supplier=self.suppliers[0], gas_supplier=self.suppliers[1], devices=(kind,),
             device_faults=config.device_faults, supports_fragmentation=pics.supports("fragmentation"),
-            consumer_refusal=pics.supports("consumer_refusal"), device_options=_pics_options(pics),
+            consumer_refusal=pics.supports("consumer_refusal"),
+            device_options=_pics_options(pics, under_test=config.side == "device"),
             hub_faults=config.hub_faults)
         self._device_key = kind
         hub = premises.hub
@@ -252,12 +254,16 @@ class Scene:
             close()
 
 
-def _pics_options(pics: Pics) -> dict[str, Any]:
-    """The reference device as the PICS declares it: without an optional feature, it lacks it."""
+def _pics_options(pics: Pics, *, under_test: bool) -> dict[str, Any]:
+    """The reference device as the PICS declares it: without an optional feature, it lacks it.
+    Under test, it asks its hub again while it waits to upgrade, as 095264 recommends (not on the
+    DCC side, whose world runs until idle)."""
     out: dict[str, Any] = {"supports_resume": pics.supports("resume"),
                            "resume_after_power_cycle": pics.supports("resume_after_power_cycle"),
                            "device_specific_files": pics.supports("device_specific_files"),
                            "page_requests": pics.supports("image_page_requests")}
     if not pics.supports("zigbee_ota_images"):
         out["expected_format"] = ota_image.ImageFormat.GBCS
+    if under_test:
+        out["wait_poll_ms"] = WAIT_POLL_MS
     return out

@@ -45,8 +45,8 @@ from hanota.protocol.zcl import (
 
 from .clock import VirtualClock, _Timer
 from .device_checks import ImageChecks, Offer
-from .device_pages import DataRequests
 from .device_power import PowerCycle
+from .device_requests import ServerRequests
 from .device_table import (
     TRANSITIONS,
     UPGRADE_STATUS,
@@ -95,7 +95,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
+class OtaDevice(ImageChecks, ServerRequests, ZclGate, PowerCycle):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -131,6 +131,7 @@ class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
         resume_after_power_cycle: bool = True,
         device_specific_files: bool = True,
         page_requests: bool = False,
+        wait_poll_ms: int = 0,
         endpoint: int = OTA_ENDPOINT,
     ) -> None:
         if kind not in ("ihd", "ppmid", "hcalcs"):
@@ -163,7 +164,8 @@ class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
         self.supports_resume = supports_resume
         self.keeps_download_over_power_cycle = resume_after_power_cycle  # PICS, .device_power
         self.device_specific_files = device_specific_files
-        self.page_requests = page_requests  # PICS image_page_requests (.device_pages)
+        self.page_requests = page_requests  # PICS image_page_requests (.device_requests)
+        self.wait_poll_ms = wait_poll_ms  # waiting to upgrade: ask again this often (0: never)
         self.endpoint = endpoint
 
         self.state = DeviceState.IDLE
@@ -418,7 +420,7 @@ class OtaDevice(ImageChecks, DataRequests, ZclGate, PowerCycle):
         self._cancel_timer()
         delay_s = self._activation_delay_s(cmd)
         if delay_s is None:
-            return S.WAITING_TO_UPGRADE
+            return self._wait_for_command()
         if delay_s == 0:
             self._activate()
             return S.IDLE
@@ -666,4 +668,5 @@ _HANDLERS: dict[DeviceInput, str] = {
     I.BLOCK_TIMER: "_on_block_timer",
     I.RESPONSE_TIMEOUT: "_on_timeout",
     I.ACTIVATION_TIMER: "_on_activation_timer",
+    I.WAIT_POLL_TIMER: "_on_wait_poll",
 }

@@ -108,6 +108,7 @@ class DeviceFault(enum.StrEnum):
     REFUSE_WILDCARD_END_RESPONSE = "refuse-wildcard-end-response"
     PAGE_REQUEST_PER_BLOCK = "page-request-per-block"
     PAGE_SKIPS_MISSING_BLOCKS = "page-skips-missing-blocks"
+    NO_ASKING_AGAIN_WHILE_WAITING = "no-asking-again-while-waiting"
 
 
 F = DeviceFault

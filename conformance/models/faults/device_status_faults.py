@@ -117,3 +117,12 @@ class PageSkipsMissingBlocks(OtaDevice):
         if self.state is S.BLOCK_REQUESTED and end is not None and len(self._buffer) < end:
             self._buffer += bytes(end - len(self._buffer))
         return super()._on_timeout(cmd)
+
+
+@implements(F.NO_ASKING_AGAIN_WHILE_WAITING)
+class NoAskingAgainWhileWaiting(OtaDevice):
+    """told to wait for the hub's command (upgrade time 0xFFFFFFFF), waits silently: it never
+    sends its Upgrade End Request again"""
+
+    def _wait_for_command(self) -> DeviceState:
+        return S.WAITING_TO_UPGRADE
