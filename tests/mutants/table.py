@@ -131,6 +131,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "page-request-per-block", ("SECMP7-XFER-001",)),
     Mutant("device", "page-skips-missing-blocks", ("SECMP7-XFER-001",)),
     Mutant("device", "no-asking-again-while-waiting", ("SECMP7-STAT-005",)),
+    Mutant("device", "reserved-type-as-firmware", ("SECMP7-XFER-002",)),
     # -- the Communications Hub (HubFault, conformance/models/faults/hub_faults.py) --------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),
     Mutant("hub", "send-oversize-block", ("SECMP7-SUP-001",)),

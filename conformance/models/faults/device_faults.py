@@ -109,6 +109,7 @@ class DeviceFault(enum.StrEnum):
     PAGE_REQUEST_PER_BLOCK = "page-request-per-block"
     PAGE_SKIPS_MISSING_BLOCKS = "page-skips-missing-blocks"
     NO_ASKING_AGAIN_WHILE_WAITING = "no-asking-again-while-waiting"
+    RESERVED_TYPE_AS_FIRMWARE = "reserved-type-as-firmware"
 
 
 F = DeviceFault

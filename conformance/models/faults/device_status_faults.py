@@ -126,3 +126,14 @@ class NoAskingAgainWhileWaiting(OtaDevice):
 
     def _wait_for_command(self) -> DeviceState:
         return S.WAITING_TO_UPGRADE
+
+
+@implements(F.RESERVED_TYPE_AS_FIRMWARE)
+class ReservedTypeAsFirmware(OtaDevice):
+    """takes a file of an image type reserved for device-specific files (0xFFC0-0xFFFE) from its
+    own manufacturer as firmware for any device"""
+
+    def _identity_refusal(self, what: str, manufacturer_code: int, image_type: int) -> str | None:
+        if manufacturer_code == self.manufacturer_code and 0xFFC0 <= image_type <= 0xFFFE:
+            return None
+        return super()._identity_refusal(what, manufacturer_code, image_type)
