@@ -15,6 +15,7 @@ import enum
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from hanota.protocol.errors import HarnessUsageError
 from hanota.protocol.ota_commands import CommandId
@@ -66,6 +67,14 @@ __all__ = [
     "parse_irregularity",
     "parse_rejection_reason",
     "parse_result",
+    # Image Notify (SECMP7-NTFY)
+    "NotifyField",
+    "NotifyFields",
+    "NotifyShare",
+    "NotifyVersion",
+    "parse_addressing",
+    "parse_notify_fields",
+    "parse_notify_share",
 ]
 
 
@@ -441,6 +450,10 @@ class DefectKind(enum.Enum):
     RESERVED_IMAGE_TYPE = "the image type is 0xNNNN, reserved for device-specific files"
     HARDWARE_ABOVE = "the hardware version range is entirely above the device's"
     HARDWARE_BELOW = "the hardware version range is entirely below the device's"
+    # the edges of the range, and no range (SECMP7-NTFY-006): the image stays one to install
+    HARDWARE_STARTS_AT = "the hardware version range starts at the device's"
+    HARDWARE_ENDS_AT = "the hardware version range ends at the device's"
+    HARDWARE_ABSENT = "the image declares no hardware version range"
     # bytes the signature does not cover (total image size left as signed unless it says so)
     BYTES_AFTER_SIGNATURE = "bytes are appended after the signature"
     BYTES_AFTER_SIGNATURE_COUNTED = ("bytes are appended after the signature and the total image size "
@@ -583,3 +596,87 @@ def parse_rejection_reason(text: str) -> RejectionReason:
 
 def parse_image_hash(text: str) -> ImageHash:
     return ImageHash(_choice(ImageHash, "image hash", text).value)
+
+
+# ------------------------------------------------------------------- Image Notify (SECMP7-NTFY)
+class NotifyField(enum.Enum):
+    """A manufacturer code or image type in an Image Notify, relative to the device's own."""
+
+    OWN = "the device's"
+    OTHER = "another"
+    WILDCARD = "the wildcard"
+
+
+class NotifyVersion(enum.Enum):
+    """The new file version of an Image Notify of payload type 3, relative to the running one."""
+
+    RUNNING = "the running"
+    NEWER = "a newer"
+    OLDER = "an older"
+    WILDCARD = "the wildcard"
+
+
+@dataclass(frozen=True)
+class NotifyFields:
+    """The fields an Image Notify names after its query jitter (None: not named)."""
+
+    manufacturer_code: NotifyField | None = None
+    image_type: NotifyField | None = None
+    file_version: NotifyVersion | None = None
+
+    @property
+    def payload_type(self) -> int:
+        """The payload type that carries exactly these fields."""
+        return sum(f is not None for f in (self.manufacturer_code, self.image_type, self.file_version))
+
+
+class NotifyShare(enum.Enum):
+    """How many of the Image Notify commands the device answers."""
+
+    EACH = "each Image Notify"
+    NONE = "no Image Notify"
+    JITTER = "a share of the Image Notify consistent with the query jitter"
+
+
+_NOTIFY_ITEM = re.compile(r"^(.+) (manufacturer code|image type|file version)$")
+_NOTIFY_ORDER = ("manufacturer code", "image type", "file version")
+
+
+def parse_notify_fields(text: str) -> NotifyFields:
+    """'nothing', or the fields in their order: "the device's manufacturer code, another image
+    type, a newer file version" (values: the device's, another, the wildcard; for the file
+    version: the running, a newer, an older, the wildcard)."""
+    expected = ("'nothing' or, in this order, '<value> manufacturer code', '<value> image type', "
+                "'<version> file version' separated by ', '")
+    if text == "nothing":
+        return NotifyFields()
+    values: dict[str, str] = {}
+    for item in text.split(", "):
+        m = _NOTIFY_ITEM.match(item)
+        if m is None or m[2] in values:
+            raise _bad("Image Notify fields", text, expected)
+        values[m[2]] = m[1]
+    if tuple(values) != _NOTIFY_ORDER[:len(values)]:
+        raise _bad("Image Notify fields", text, expected)
+    manufacturer = values.get("manufacturer code")
+    image_type = values.get("image type")
+    version = values.get("file version")
+    return NotifyFields(
+        None if manufacturer is None else _notify_field("manufacturer code", manufacturer),
+        None if image_type is None else _notify_field("image type", image_type),
+        None if version is None else cast(NotifyVersion, _choice(NotifyVersion, "file version", version)))
+
+
+def _notify_field(what: str, text: str) -> NotifyField:
+    return cast(NotifyField, _choice(NotifyField, what, text))
+
+
+def parse_addressing(text: str) -> bool:
+    """'broadcasts' (True) or 'unicasts' (False)."""
+    if text not in ("broadcasts", "unicasts"):
+        raise _bad("addressing", text, "'broadcasts' or 'unicasts'")
+    return text == "broadcasts"
+
+
+def parse_notify_share(text: str) -> NotifyShare:
+    return cast(NotifyShare, _choice(NotifyShare, "share of the Image Notify", text))

@@ -23,7 +23,8 @@ __all__ = ["OPTIONAL_FEATURES", "DccPixit", "Pics", "PicsError", "SuppliedImage"
 
 #: Optional features a device may declare; each is a ``@pics-<name>`` tag with ``_`` as ``-``.
 OPTIONAL_FEATURES = ("fragmentation", "resume", "consumer_refusal", "device_specific_files",
-                     "zigbee_ota_images", "resume_after_power_cycle", "image_page_requests")
+                     "zigbee_ota_images", "resume_after_power_cycle", "image_page_requests",
+                     "periodic_query")
 DEVICE_KINDS = ("ihd", "ppmid")
 
 
@@ -48,6 +49,9 @@ class Timing:
     #: before it gives up (its retries and their timeouts); None: not declared (SECMP7-RES-005
     #: is then not applicable). Read only to judge, never sent to the device.
     retry_give_up_ms: int | None = None
+    #: PICS periodic_query: the device asks its server at least this often without an Image
+    #: Notify (0: not declared). Only the suite's judgement reads it; nothing tells the device.
+    query_interval_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,11 @@ REFERENCE_IMAGE_TYPES = {"ihd": 0x0101, "ppmid": 0x0102}
 
 
 def reference_pics(kind: str = "ppmid") -> Pics:
-    """The PICS of the built-in reference device: every optional feature implemented."""
-    return Pics(kind=kind, image_type=REFERENCE_IMAGE_TYPES[kind], features=frozenset(OPTIONAL_FEATURES),
+    """The PICS of the built-in reference device: every optional feature implemented, except the
+    periodic query, which it makes only with a declared interval (a PICS file declaring
+    periodic_query and [timing] query_interval_ms; tests/test_image_notify.py)."""
+    return Pics(kind=kind, image_type=REFERENCE_IMAGE_TYPES[kind],
+                features=frozenset(OPTIONAL_FEATURES) - {"periodic_query"},
                 image_capacity_bytes=DEFAULT_MAX_IMAGE_BYTES,
                 timing=Timing(retry_give_up_ms=REFERENCE_RETRY_GIVE_UP_MS))
 

@@ -106,7 +106,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 #: The step definitions the scenarios bind to (pytest-bdd finds steps among registered plugins).
 STEP_MODULES = ("hanota.steps.common", "hanota.steps.device_steps", "hanota.steps.dcc_steps",
-                "hanota.steps.resilience_steps", "hanota.steps.lifecycle_steps")
+                "hanota.steps.resilience_steps", "hanota.steps.lifecycle_steps",
+                "hanota.steps.notify_steps")
 
 
 def pytest_configure(config: pytest.Config) -> None:

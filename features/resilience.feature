@@ -73,6 +73,22 @@ Feature: Resilience of the download: power loss, a hub restart, a silent hub, to
       Then the device sends an Upgrade End Request with status "SUCCESS"
       And the device runs image "new"
 
+    @SECMP7-RES-003 @side-device
+    Scenario: The device is switched off and on while it waits for the hub's activation command
+      Given the hub will set the upgrade time to "wait for a further command"
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      Then the device reports ImageUpgradeStatus "waiting to upgrade"
+      When the device is switched off and on
+      Then the device runs image "original"
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      And "10 minutes" pass
+      Then the device runs image "original"
+      When the hub sends a further Upgrade End Response with upgrade time "now"
+      And "1 minute" pass
+      Then the device runs image "new"
+
   Rule: SECMP7-RES-004 After the hub restarts mid-download the device recovers by querying again
     The hub comes back without the download's state: it answers the device's Image Block
     Requests with ABORT and announces the image again with Image Notify. The device takes the

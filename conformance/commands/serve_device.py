@@ -27,7 +27,7 @@ from ..adapters.reference import (
     WallClockAdapter,
 )
 from ..adapters.server import BridgeServer
-from ._args import int_arg, parse_listen
+from ._args import count_arg, int_arg, parse_listen
 
 NAME = "serve-device"
 HELP = "serve the reference IHD/PPMID over the DUT bridge protocol (TCP)"
@@ -78,6 +78,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wait-poll-minutes", type=int_arg, default=60, metavar="N",
                         help="told to wait for the hub's command to upgrade, send Upgrade End Request "
                         "again every N minutes (0: never; default 60, as ZigBee 095264 recommends)")
+    parser.add_argument("--query-interval-ms", type=count_arg, default=None, metavar="MS",
+                        help="ask the hub for an image on its own every MS milliseconds (PICS "
+                        "periodic_query with [timing] query_interval_ms; default: only when notified)")
     parser.add_argument("--wall-clock", action="store_true",
                         help="run on wall time with no ADVANCE control, like a real device (the "
                         "suite then waits in wall time, bounded by the PICS timing)")
@@ -103,7 +106,8 @@ def build_config(args: argparse.Namespace) -> ReferenceDeviceConfig:
         options={"max_data_size": args.max_data_size, "max_image_bytes": args.max_image_bytes,
                  "supports_fragmentation": args.fragmentation,
                  "consumer_refusal": args.consumer_refusal, "page_requests": args.page_requests,
-                 "wait_poll_ms": args.wait_poll_minutes * 60_000})
+                 "wait_poll_ms": args.wait_poll_minutes * 60_000,
+                 "query_interval_ms": args.query_interval_ms})
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,6 +34,7 @@ from .hub import HubPlayer, HubScript, Offer
 from .hub_checks import check_patience
 from .images import ImageFactory
 from .lifecycle import UpgradeLifecycle
+from .notify import ImageNotifies
 from .observe import C, FrameLog, SeenFrame
 from .offers import Offers
 from .records import DutHandle, ImageInfo
@@ -74,6 +75,8 @@ class Harness:
         self.transfer = TransferChecks(self.scene, self.log, self.images_)
         #: every frame the device sends, checked as it passes (Then steps fail on what it finds)
         self.frame_audit = FrameAudit(self.scene)
+        #: scripted Image Notify commands and their checks (steps/notify_steps.py)
+        self.notifies = ImageNotifies(config, self.scene, self.time, self.log)
         #: the DCC side's acts and checks (steps/dcc_steps.py)
         self.dcc = DccObserver(config, self.scene, self.images_)
         #: interruptions of a download and their checks (steps/resilience_steps.py)

@@ -36,7 +36,7 @@ from hanota.protocol.zcl import (
 
 from ..models.clock import _Timer
 from ..models.comms_hub import UTC_EPOCH_OFFSET_S
-from ..models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork, HanNode
+from ..models.han import BROADCAST, OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNetwork, HanNode
 from ..params import Duration, UpgradeTime, UpgradeTimeKind
 from .describe import frame_key
 from .hub_pages import PageServer
@@ -245,6 +245,14 @@ class HubPlayer:
         self._tsn = _TSN_BASE + (self._tsn + 1 - _TSN_BASE) % (0x100 - _TSN_BASE)
         self.reads[self._tsn] = None
         self._send(oc.ReadAttributes(attribute_ids=tuple(int(a) for a in attributes)), tsn=self._tsn)
+        return self._tsn
+
+    def send_image_notify(self, notify: oc.ImageNotify, *, broadcast: bool) -> int:
+        """A scripted Image Notify (:mod:`.notify`), to the device or broadcast; returns its TSN."""
+        self._tsn = _TSN_BASE + (self._tsn + 1 - _TSN_BASE) % (0x100 - _TSN_BASE)
+        self._out.append(HanFrame(self.eui64, BROADCAST if broadcast else self.dut, OTA_ENDPOINT,
+                                  OTA_ENDPOINT, SE_PROFILE_ID, OTA_CLUSTER_ID,
+                                  oc.encode_command(notify, tsn=self._tsn)))
         return self._tsn
 
     def require_offer(self) -> Offer:

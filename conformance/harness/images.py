@@ -183,9 +183,13 @@ class ImageFactory:
             itype = defect.image_type if defect.image_type is not None else dut.image_type ^ 0x00F0
             new = dataclasses.replace(info, image_type=itype,
                                       data=remake(image_type=itype))
+        elif kind is DefectKind.HARDWARE_ABSENT:
+            new = dataclasses.replace(info, hardware_versions=None, data=remake(hardware_versions=None))
         else:
             hw = dut.hardware_version
-            span = (hw + 1, hw + 5) if kind is DefectKind.HARDWARE_ABOVE else (0, hw - 1)
+            span = {DefectKind.HARDWARE_ABOVE: (hw + 1, hw + 5), DefectKind.HARDWARE_BELOW: (0, hw - 1),
+                    DefectKind.HARDWARE_STARTS_AT: (hw, min(hw + 4, 0xFFFF)),
+                    DefectKind.HARDWARE_ENDS_AT: (max(hw - 4, 0), hw)}[kind]
             if span[1] < span[0]:
                 raise HarnessUsageError(f"no hardware version lies below the device's ({hw})")
             new = dataclasses.replace(info, hardware_versions=span, data=remake(hardware_versions=span))

@@ -254,14 +254,17 @@ class Scene:
             close()
 
 
-def _pics_options(pics: Pics, *, under_test: bool) -> dict[str, Any]:
+def _pics_options(pics: Pics, *, under_test: bool = False) -> dict[str, Any]:
     """The reference device as the PICS declares it: without an optional feature, it lacks it.
-    Under test, it asks its hub again while it waits to upgrade, as 095264 recommends (not on the
-    DCC side, whose world runs until idle)."""
+    Under test (device side) it queries on its own at its declared interval, and asks its hub
+    again while it waits to upgrade, as 095264 recommends; not on the DCC side, whose world runs
+    until idle, which a device asking forever never is."""
     out: dict[str, Any] = {"supports_resume": pics.supports("resume"),
                            "resume_after_power_cycle": pics.supports("resume_after_power_cycle"),
                            "device_specific_files": pics.supports("device_specific_files"),
                            "page_requests": pics.supports("image_page_requests")}
+    if under_test and pics.supports("periodic_query") and pics.timing.query_interval_ms:
+        out["query_interval_ms"] = pics.timing.query_interval_ms
     if not pics.supports("zigbee_ota_images"):
         out["expected_format"] = ota_image.ImageFormat.GBCS
     if under_test:

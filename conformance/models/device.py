@@ -45,6 +45,7 @@ from hanota.protocol.zcl import (
 
 from .clock import VirtualClock, _Timer
 from .device_checks import ImageChecks, Offer
+from .device_notify import NotifyHandling
 from .device_power import PowerCycle
 from .device_requests import ServerRequests
 from .device_table import (
@@ -56,7 +57,7 @@ from .device_table import (
     transitions_markdown,
 )
 from .device_zcl import ZclGate
-from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
+from .han import BROADCAST, OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
 
 __all__ = [
     "TRANSITIONS",
@@ -95,7 +96,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(ImageChecks, ServerRequests, ZclGate, PowerCycle):
+class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -132,6 +133,7 @@ class OtaDevice(ImageChecks, ServerRequests, ZclGate, PowerCycle):
         device_specific_files: bool = True,
         page_requests: bool = False,
         wait_poll_ms: int = 0,
+        query_interval_ms: int | None = None,
         endpoint: int = OTA_ENDPOINT,
     ) -> None:
         if kind not in ("ihd", "ppmid", "hcalcs"):
@@ -166,6 +168,7 @@ class OtaDevice(ImageChecks, ServerRequests, ZclGate, PowerCycle):
         self.device_specific_files = device_specific_files
         self.page_requests = page_requests  # PICS image_page_requests (.device_requests)
         self.wait_poll_ms = wait_poll_ms  # waiting to upgrade: ask again this often (0: never)
+        self.query_interval_ms = query_interval_ms  # PICS periodic_query (.device_notify)
         self.endpoint = endpoint
 
         self.state = DeviceState.IDLE
@@ -189,6 +192,7 @@ class OtaDevice(ImageChecks, ServerRequests, ZclGate, PowerCycle):
         self.violations: list[Violation] = []
         self.last_verification: str | None = None
         self.activations: list[tuple[int, int]] = []  # (time_ms, new file version)
+        self._start_periodic_query()
 
     # ---------------------------------------------------------------- HanNode side
     def next_frame(self) -> HanFrame | None:
@@ -231,6 +235,7 @@ class OtaDevice(ImageChecks, ServerRequests, ZclGate, PowerCycle):
                 event = I.BLOCK_RESPONSE_ABORT
         if not self._from_server(frame.src, event):
             self._refuse_source(frame, header.tsn, header.command_id, cmd)
+        self._notify_broadcast = frame.dst == BROADCAST
         self._dispatch(event, cmd, frame.src)
 
     # ---------------------------------------------------------------- hooks (faults override them)
@@ -295,22 +300,6 @@ class OtaDevice(ImageChecks, ServerRequests, ZclGate, PowerCycle):
             self._send_query()
             return S.QUERYING
         return self.state
-
-    def _on_image_notify(self, cmd: oc.ImageNotify) -> DeviceState:
-        if self.state is not S.IDLE:
-            return self.state
-        payload_type = int(cmd.payload_type)
-        if payload_type >= 1 and cmd.manufacturer_code not in (self.manufacturer_code, _WILDCARD_16):
-            return S.IDLE
-        if payload_type >= 2 and cmd.image_type not in (self.image_type, _WILDCARD_16):
-            return S.IDLE
-        if payload_type >= 3 and cmd.new_file_version == self.firmware_version:
-            return S.IDLE  # 095264: the same version is not queried
-        if self.rng.randint(1, 100) > cmd.query_jitter:
-            return S.IDLE
-        delay = self.rng.randint(0, self.max_query_delay_ms)
-        self._set_timer(delay, I.QUERY_TIMER)
-        return S.QUERY_SCHEDULED
 
     def _on_query_timer(self, _cmd: None) -> DeviceState:
         self._send_query()

@@ -69,8 +69,10 @@ _IGNORE_BUSY = "ignored: an upgrade is already under way"
 TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
     (S.IDLE, I.QUERY_NOW): _t("send Query Next Image Request", S.QUERYING),
     (S.IDLE, I.IMAGE_NOTIFY): _t(
-        "check payload type fields; draw 1..100, answer only if <= query jitter: "
-        "schedule Query Next Image after a random delay", S.QUERY_SCHEDULED, S.IDLE),
+        "broadcast: check the payload type's fields (own value or wildcard; type 3: not the "
+        "version running or downloaded), draw 1..100, answer only if <= query jitter; unicast: "
+        "always answer; answering: schedule Query Next Image after a random delay",
+        S.QUERY_SCHEDULED, S.IDLE),
     (S.QUERY_SCHEDULED, I.QUERY_TIMER): _t("send Query Next Image Request", S.QUERYING),
     (S.QUERY_SCHEDULED, I.QUERY_NOW): _t("send Query Next Image Request now", S.QUERYING),
     (S.QUERY_SCHEDULED, I.IMAGE_NOTIFY): _t("ignored: a query is already scheduled",

@@ -17,7 +17,7 @@ from hanota.conformance.models.device import (
     OtaDevice,
 )
 from hanota.conformance.models.faults.device_faults import FAULTS, device_class
-from hanota.conformance.models.han import HanFrame
+from hanota.conformance.models.han import BROADCAST, HanFrame
 from hanota.protocol import ota_commands as oc
 from hanota.protocol import ota_image, signatures
 from hanota.protocol.errors import HarnessUsageError
@@ -61,8 +61,8 @@ def make(**kw: Any) -> tuple[VirtualClock, OtaDevice]:
     return clock, device_class(args.pop("faults", ()))(clock, **args)
 
 
-def send(dev: OtaDevice, cmd: Any, *, src: int = HUB, tsn: int = 9) -> None:
-    dev.receive(HanFrame(src, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID,
+def send(dev: OtaDevice, cmd: Any, *, src: int = HUB, tsn: int = 9, dst: int = DEV) -> None:
+    dev.receive(HanFrame(src, dst, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID,
                          oc.encode_command(cmd, tsn=tsn)))
 
 
@@ -174,13 +174,13 @@ def test_query_jitter_is_drawn_from_the_seeded_rng():
     answered = []
     for seed in range(200):
         _, dev = make(rng=random.Random(seed))
-        send(dev, notify(jitter=10))
+        send(dev, notify(jitter=10), dst=BROADCAST)
         answered.append(dev.state is DeviceState.QUERY_SCHEDULED)
     assert 5 <= sum(answered) <= 40  # about 10 %
     again = []
     for seed in range(200):
         _, dev = make(rng=random.Random(seed))
-        send(dev, notify(jitter=10))
+        send(dev, notify(jitter=10), dst=BROADCAST)
         again.append(dev.state is DeviceState.QUERY_SCHEDULED)
     assert again == answered
 
@@ -193,10 +193,53 @@ def test_query_jitter_is_drawn_from_the_seeded_rng():
     oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.NEW_FILE_VERSION, query_jitter=100,
                    manufacturer_code=MFR, image_type=TYPE, new_file_version=OLD),
 ])
-def test_notify_not_for_this_device_is_ignored(cmd):
+def test_broadcast_notify_not_for_this_device_is_ignored(cmd):
     _, dev = make()
-    send(dev, cmd)
+    send(dev, cmd, dst=BROADCAST)
     assert dev.state is DeviceState.IDLE and sent(dev) == []
+
+
+@pytest.mark.parametrize("cmd", [
+    oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.QUERY_JITTER, query_jitter=1),
+    oc.ImageNotify(payload_type=oc.ImageNotifyPayloadType.NEW_FILE_VERSION, query_jitter=1,
+                   manufacturer_code=MFR, image_type=TYPE, new_file_version=OLD),
+])
+def test_unicast_notify_is_always_answered(cmd):
+    # 095264r22 6.10.3.4: whatever the jitter, even naming the running version (a re-install)
+    for seed in range(20):
+        clock, dev = make(rng=random.Random(seed))
+        send(dev, cmd)
+        clock.advance(dev.max_query_delay_ms)
+        assert [type(c) for c in sent(dev)] == [oc.QueryNextImageRequest]
+
+
+def test_broadcast_type_3_naming_the_downloaded_version_is_ignored():
+    clock, dev = make()
+    dev.query_now()
+    send(dev, offer())
+    sent(dev)
+    clock.advance(dev.response_timeout_ms * (dev.max_retries + 1))  # gives up, keeps the download
+    assert dev.state is DeviceState.IDLE and dev.file_offset == 0 and dev._offer is not None
+    send(dev, notify(), dst=BROADCAST)
+    assert dev.state is DeviceState.IDLE
+    send(dev, notify(version=OLD - 1), dst=BROADCAST)  # a downgrade the server asks for: queried
+    assert dev.state is DeviceState.QUERY_SCHEDULED
+
+
+def test_periodic_query_every_interval_while_idle():
+    clock, dev = make(query_interval_ms=60_000)
+    clock.advance(59_999)
+    assert sent(dev) == []
+    clock.advance(1)
+    for _ in range(3):
+        got = sent(dev)
+        assert [type(c) for c in got] == [oc.QueryNextImageRequest]
+        send(dev, oc.QueryNextImageResponse(status=Status.NO_IMAGE_AVAILABLE))
+        assert dev.state is DeviceState.IDLE
+        clock.advance(60_000)
+    clock, quiet = make()  # without a declared interval: only when notified
+    clock.advance(10 * 86_400_000)
+    assert sent(quiet) == []
 
 
 def test_notify_wildcards_are_honoured():

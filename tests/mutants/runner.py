@@ -91,13 +91,13 @@ def run_mutant(mutant: Mutant) -> Run:
     # One failing scenario proves the variant caught: stop there (the run stays short).
     return run_scenarios(pytest_args(rules=mutant.rules, requirements=mutant.requirements,
                                      markers=mutant.markers, keyword=mutant.keyword,
-                                     faults=[(mutant.layer, mutant.fault)], maxfail=1))
+                                     faults=[(mutant.layer, mutant.fault)], maxfail=1, pics=mutant.pics))
 
 
 def run_reference(mutant: Mutant, nodeids: Sequence[str]) -> Run:
     """The scenarios ``nodeids`` against the faultless reference world, under the mutant's rule
     set: the baseline a caught variant's failing scenarios must pass in."""
-    return run_scenarios(pytest_args(rules=mutant.rules, markers=None, targets=nodeids))
+    return run_scenarios(pytest_args(rules=mutant.rules, markers=None, targets=nodeids, pics=mutant.pics))
 
 
 def selected(mutant: Mutant, run: Run) -> list[str]:

@@ -35,6 +35,7 @@ class Mutant:
     rules: str = "wg-2016"
     markers: str = QUICK  # pytest -m expression selecting the scenarios to run
     keyword: str | None = None  # optional pytest -k expression, to pick an Examples row
+    pics: str | None = None  # a PICS file (from the project root) the row and its baseline run with
 
     def __post_init__(self) -> None:  # every row names a real fault of its layer's enum
         if self.fault not in _FAULTS_OF.get(self.layer, {}):
@@ -93,6 +94,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "retry-forever", ("SECMP7-RES-005",)),
     Mutant("device", "stuck-after-refusal", ("SECMP7-RES-006",)),
     Mutant("device", "switch-version-keeping-data", ("SECMP7-RES-007",)),
+    Mutant("device", "corrupt-tail-on-power-cycle", ("SECMP7-RES-001",)),
     # what a GB hub may legally do (issue 16): the played hub's default notify and activation,
     # blocks shorter than asked and of varying sizes, answers at the edge of the response timeout
     Mutant("device", "notify-type-0-only", ("SECMP7-OTA-001",)),
@@ -130,6 +132,19 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "refuse-wildcard-end-response", ("SECMP7-STAT-004",)),
     Mutant("device", "page-request-per-block", ("SECMP7-XFER-001",)),
     Mutant("device", "page-skips-missing-blocks", ("SECMP7-XFER-001",)),
+    # Image Notify, query jitter, periodic query and the hardware range (issue 16)
+    Mutant("device", "notify-ignores-manufacturer", ("SECMP7-NTFY-001",), keyword="ignores"),
+    Mutant("device", "notify-ignores-image-type", ("SECMP7-NTFY-001",), keyword="ignores"),
+    Mutant("device", "notify-no-wildcard", ("SECMP7-NTFY-001", "SECMP7-NTFY-002"), keyword="wildcard"),
+    Mutant("device", "notify-same-version", ("SECMP7-NTFY-002",), keyword="running"),
+    Mutant("device", "notify-only-newer", ("SECMP7-NTFY-002",), keyword="older"),
+    Mutant("device", "ignore-query-jitter", ("SECMP7-NTFY-003",), keyword="50"),
+    Mutant("device", "no-broadcast-notify", ("SECMP7-NTFY-001",), keyword="nothing"),
+    Mutant("device", "jitter-on-unicast", ("SECMP7-NTFY-004",), keyword="10"),
+    Mutant("device", "slow-periodic-query", ("SECMP7-NTFY-005",), pics="tests/mutants/periodic_query.toml"),
+    Mutant("device", "hardware-range-exclusive", ("SECMP7-NTFY-006",), keyword="starts"),
+    Mutant("device", "hardware-range-widened", ("SECMP7-NTFY-006",), keyword="above"),
+    Mutant("device", "refuse-without-hardware-range", ("SECMP7-NTFY-006",), keyword="declares"),
     Mutant("device", "no-asking-again-while-waiting", ("SECMP7-STAT-005",)),
     Mutant("device", "reserved-type-as-firmware", ("SECMP7-XFER-002",)),
     # -- the Communications Hub (HubFault, conformance/models/faults/hub_faults.py) --------------------

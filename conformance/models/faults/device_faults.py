@@ -99,6 +99,7 @@ class DeviceFault(enum.StrEnum):
     RETRY_FOREVER = "retry-forever"
     STUCK_AFTER_REFUSAL = "stuck-after-refusal"
     SWITCH_VERSION_KEEPING_DATA = "switch-version-keeping-data"
+    CORRUPT_TAIL_ON_POWER_CYCLE = "corrupt-tail-on-power-cycle"
     STATUS_NORMAL_WHILE_DOWNLOADING = "status-normal-while-downloading"
     NO_DOWNLOAD_COMPLETE_STATUS = "no-download-complete-status"
     FILE_OFFSET_BEHIND = "file-offset-behind"
@@ -108,6 +109,19 @@ class DeviceFault(enum.StrEnum):
     REFUSE_WILDCARD_END_RESPONSE = "refuse-wildcard-end-response"
     PAGE_REQUEST_PER_BLOCK = "page-request-per-block"
     PAGE_SKIPS_MISSING_BLOCKS = "page-skips-missing-blocks"
+    # Image Notify, query jitter, periodic query and hardware range (SECMP7-NTFY)
+    NOTIFY_IGNORES_MANUFACTURER = "notify-ignores-manufacturer"
+    NOTIFY_IGNORES_IMAGE_TYPE = "notify-ignores-image-type"
+    NOTIFY_NO_WILDCARD = "notify-no-wildcard"
+    NOTIFY_SAME_VERSION = "notify-same-version"
+    NOTIFY_ONLY_NEWER = "notify-only-newer"
+    IGNORE_QUERY_JITTER = "ignore-query-jitter"
+    NO_BROADCAST_NOTIFY = "no-broadcast-notify"
+    JITTER_ON_UNICAST = "jitter-on-unicast"
+    SLOW_PERIODIC_QUERY = "slow-periodic-query"
+    HARDWARE_RANGE_EXCLUSIVE = "hardware-range-exclusive"
+    HARDWARE_RANGE_WIDENED = "hardware-range-widened"
+    REFUSE_WITHOUT_HARDWARE_RANGE = "refuse-without-hardware-range"
     NO_ASKING_AGAIN_WHILE_WAITING = "no-asking-again-while-waiting"
     RESERVED_TYPE_AS_FIRMWARE = "reserved-type-as-firmware"
 
@@ -659,9 +673,9 @@ class ContraryReadAnswer(OtaDevice):
 
 
 # The faults of the resilience (SECMP7-RES), of the client attributes and of page requests
-# (SECMP7-STAT, XFER) are in modules of their own; importing them registers them (they need
-# REGISTRY and F, defined above).
-from . import device_status_faults, resilience_faults  # noqa: E402, F401
+# (SECMP7-STAT, XFER), and of Image Notify, periodic query and hardware range (SECMP7-NTFY) are
+# in modules of their own; importing them registers them (they need REGISTRY and F, defined above).
+from . import device_notify_faults, device_status_faults, resilience_faults  # noqa: E402, F401
 
 REGISTRY.complete()
 

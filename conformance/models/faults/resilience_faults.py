@@ -99,3 +99,14 @@ class SwitchVersionKeepingData(OtaDevice):
                                 offer.image_size)
             return self.state
         return super()._on_image_notify(cmd)
+
+
+@implements(F.CORRUPT_TAIL_ON_POWER_CYCLE)
+class CorruptTailOnPowerCycle(OtaDevice):
+    """keeps its FileOffset over a power cycle but not the last block written before it (the offset
+    was saved before the data): the image it completes has a hole"""
+
+    def _power_up(self) -> None:
+        if self._offer is not None and self._buffer and not self._verified:
+            tail = min(len(self._buffer), self.max_data_size)
+            self._buffer[-tail:] = bytes(tail)
