@@ -53,7 +53,8 @@ class Invariant:
 INVARIANTS: dict[str, Invariant] = {i.id: i for i in (
     Invariant("frame-addressing", "ZigBee 095264 §6.1 (Smart Energy profile 0x0109, OTA cluster 0x0019)",
               "every OTA cluster frame the device sends is on the Smart Energy profile, from its own "
-              "address (frames of other clusters are not judged)"),
+              "address, to the endpoint the hub's frames come from (frames of other clusters are not "
+              "judged; SECMP7-ZCL-003)"),
     Invariant("decodable", "ZCL r7 §2.4 (general frame format)",
               "every frame the device sends decodes as the ZCL command it claims to be"),
     Invariant("answers-match", "ZCL r7 §2.4.1.3 (transaction sequence number), §2.5.12 (Default Response)",
@@ -78,6 +79,9 @@ INVARIANTS: dict[str, Invariant] = {i.id: i for i in (
     Invariant("block-within-image", "SECMP7-OTA-002",
               "each Image Block Request names an image the hub offered, an offset inside it that "
               "continues from the data the hub served at the offsets asked"),
+    Invariant("block-request-fields", "SECMP7-ZCL-002",
+              "an Image Block Request's request node address, when present, is the device's own, and "
+              "its minimum block period, when present, the one the hub set with WAIT_FOR_DATA"),
     Invariant("min-block-period", "SECMP7-OTA-003",
               "Image Block Requests of one download are no closer together than the MinimumBlockPeriod "
               "the hub set"),
@@ -156,6 +160,10 @@ class Checker:
     stopped: bool = False
     wait_until: dict[tuple[int, int, int], int] = field(default_factory=dict)
     mbp_ms: int = 0
+    #: The hub set a MinimumBlockPeriod (WAIT_FOR_DATA) that an Image Block Request's field echoes.
+    mbp_set: bool = False
+    #: The endpoint the hub's frames come from (the device's frames to it go there).
+    hub_endpoint: int | None = None
     #: The first Image Block Request after the hub set the period was seen: from then on the
     #: period binds (the one before may have been sent under the old period).
     mbp_armed: bool = False
@@ -183,6 +191,8 @@ class Checker:
                 self.trailing.add(peek.tsn)
             elif frame.src == self.hub:
                 self.trailing.discard(peek.tsn)
+        if frame.src == self.hub:
+            self.hub_endpoint = frame.src_endpoint
         if frame.src != self.hub or cmd is None:
             return
         if isinstance(cmd, ReadAttributes):
@@ -223,7 +233,7 @@ class Checker:
             for key in self.open_request:
                 self.wait_until[key] = now + max(0, delay_s) * 1000
             if cmd.minimum_block_period is not None:
-                self.mbp_ms, self.mbp_armed = int(cmd.minimum_block_period), False
+                self.mbp_ms, self.mbp_armed, self.mbp_set = int(cmd.minimum_block_period), False, True
             self.open_request.clear()
             return
         if cmd.status != Status.SUCCESS:
@@ -274,7 +284,7 @@ class Checker:
         self.last_request.clear()
         self.wait_until.clear()
         self.last_block_ms = None
-        self.mbp_ms, self.mbp_armed = 0, False
+        self.mbp_ms, self.mbp_armed, self.mbp_set = 0, False, False
 
     # ================================================================ what the device does
     def device_frame(self, now: int, frame: HanFrame) -> None:
@@ -286,6 +296,10 @@ class Checker:
         if frame.profile_id != SMART_ENERGY_PROFILE_ID or frame.src != self.device:
             raise InvariantViolation("frame-addressing", f"OTA frame from 0x{frame.src:016x} on profile "
                                      f"0x{frame.profile_id:04x}")
+        if frame.dst == self.hub and frame.dst_endpoint != (self.hub_endpoint or frame.dst_endpoint):
+            raise InvariantViolation("frame-addressing", f"OTA frame to the hub's endpoint "
+                                     f"{frame.dst_endpoint}; the hub's frames come from endpoint "
+                                     f"{self.hub_endpoint}")
         peek = peek_header(frame.payload)
         if peek is not None and peek.manufacturer_code is not None:
             return  # a manufacturer-specific command (ZCL 2.4.1.1.3): its format is not ours to judge
@@ -428,7 +442,7 @@ class Checker:
         # A device that queries is in no download: an answer to an old block request can no
         # longer bind it, and a period set in one it gave up does not reach the next one.
         self.open_request.clear()
-        self.mbp_ms, self.mbp_armed = 0, False
+        self.mbp_ms, self.mbp_armed, self.mbp_set = 0, False, False
 
     def _newer_than_running(self, version: int) -> bool | None:
         """True/False when sure, None when the running version is not known."""
@@ -463,6 +477,12 @@ class Checker:
         if until is not None and now < until:
             raise InvariantViolation("wait-for-data", f"Image Block Request at {now} ms; WAIT_FOR_DATA "
                                      f"asked it to wait until {until} ms")
+        if cmd.request_node_address is not None and cmd.request_node_address != self.device:
+            raise InvariantViolation("block-request-fields", f"Image Block Request with request node "
+                                     f"address 0x{cmd.request_node_address:016x}, not the device's own")
+        if cmd.minimum_block_period is not None and self.mbp_set and cmd.minimum_block_period != self.mbp_ms:
+            raise InvariantViolation("block-request-fields", f"Image Block Request with minimum block "
+                                     f"period {cmd.minimum_block_period} ms; the hub set {self.mbp_ms} ms")
         if self.mbp_armed and self.last_block_ms is not None and now - self.last_block_ms < self.mbp_ms:
             raise InvariantViolation("min-block-period", f"Image Block Requests {now - self.last_block_ms}"
                                      f" ms apart; the MinimumBlockPeriod set is {self.mbp_ms} ms")

@@ -290,7 +290,13 @@ class Session:
         try:
             oc.decode_command(cut)
         except ProtocolError:
-            self.send(cmd, raw=cut, malformed=True, tsn=self.tsn)
+            try:  # what a receiver reads of it, octets after the fields ignored (ZCL; OTA-009)
+                _, read = oc.decode_command(cut, ignore_trailing=True)
+            except ProtocolError:
+                self.send(cmd, raw=cut, malformed=True, tsn=self.tsn)
+                return
+            # Read Attributes cut inside its last id: the whole ids are read, the odd octet ignored
+            self.send(read, raw=cut, tsn=self.tsn)
             return
         self.note("(that cut still decodes: not malformed, not sent)")
 

@@ -96,6 +96,11 @@ CASES: list[tuple[str, Any]] = [
         hub_sends(c, oc.ImageBlockResponse(Status.WAIT_FOR_DATA, current_time=100, request_time=105,
                                            minimum_block_period=0)),
         device_sends(c, block_request(image, 0), now=4_999))),
+    ("block-request-fields", lambda c: (
+        device_sends(c, block_request(image := offer(c), 0)),
+        hub_sends(c, oc.ImageBlockResponse(Status.WAIT_FOR_DATA, current_time=100, request_time=100,
+                                           minimum_block_period=250)),
+        device_sends(c, oc.ImageBlockRequest(*image.key, 0, 64, None, 0), now=5_000))),
     ("resume", lambda c: (
         device_sends(c, block_request(image := offer(c), 0)),
         hub_sends(c, oc.ImageBlockResponse(Status.SUCCESS, *image.key, 0, image.data[:64])),
