@@ -12,6 +12,7 @@ outside of with a probability below 2e-9 (so the verdict of a fixed seed is the 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ __all__ = ["ALPHA", "ImageNotifies", "SentNotify", "binomial_bounds"]
 ALPHA = 1e-9
 _WILDCARD_16 = 0xFFFF
 _WILDCARD_32 = 0xFFFF_FFFF
+#: On wall time, how often the suite looks for the answer to a notify while it waits.
+_WALL_STEP_MS = 250
 
 
 @dataclass(frozen=True)
@@ -99,25 +102,39 @@ class ImageNotifies:
             sent_at = self._clock.clock.now_ms
             tsn = player.send_image_notify(notify, broadcast=broadcast)
             self.sent.append(SentNotify(sent_at, tsn, broadcast, notify, window))
-            self._clock.advance(window)
+            if not self._scene.wall_time:
+                self._clock.advance(window)
+                continue
+            # A real device: the next notify goes as soon as this one is answered (the window is
+            # the most it may take), or a run of 200 would take 200 windows of wall time.
+            end = sent_at + window
+            while self._clock.clock.now_ms < end and not self._answered(self.sent[-1], end):
+                self._clock.advance(min(_WALL_STEP_MS, end - self._clock.clock.now_ms))
 
     # ---------------------------------------------------------------- judging
     def answered(self) -> list[bool]:
-        """For each notify sent: whether the device answered it in its window, with a Query Next
-        Image Request, or (a unicast one) a Default Response MALFORMED_COMMAND to it, as 095264
-        revision 19 had a unicast notify whose jitter is not 100 answered."""
-        queries = [f.time_ms for f in self._log.frames_of(oc.QueryNextImageRequest)]
-        refusals = [(f.time_ms, frame_tsn(f.frame.payload)) for f in self._log.frames_of(DefaultResponse)
-                    if f.command.command_id == oc.CommandId.IMAGE_NOTIFY
-                    and Status(f.command.status) == Status.MALFORMED_COMMAND]
-        out = []
-        for notify in self.sent:
-            end = notify.time_ms + notify.window_ms
-            query = any(notify.time_ms <= t < end for t in queries)
-            refused = not notify.broadcast and any(notify.time_ms <= t < end and tsn == notify.tsn
-                                                   for t, tsn in refusals)
-            out.append(query or refused)
-        return out
+        """For each notify sent: whether the device answered it in its window (up to the next
+        notify), with a Query Next Image Request, or (a unicast one) a Default Response
+        MALFORMED_COMMAND to it, as 095264 revision 19 had a unicast notify whose jitter is not
+        100 answered."""
+        ends = [min(s.time_ms + s.window_ms, after.time_ms) for s, after in itertools.pairwise(self.sent)]
+        if self.sent:
+            ends.append(self.sent[-1].time_ms + self.sent[-1].window_ms)
+        return [self._answered(notify, end) for notify, end in zip(self.sent, ends, strict=True)]
+
+    def _answered(self, notify: SentNotify, end: int) -> bool:
+        for seen in self._log.frames(kinds=(oc.QueryNextImageRequest, DefaultResponse)):
+            if not notify.time_ms <= seen.time_ms < end:
+                continue
+            cmd = seen.command
+            if isinstance(cmd, oc.QueryNextImageRequest):
+                return True
+            if not notify.broadcast and isinstance(cmd, DefaultResponse) \
+                    and cmd.command_id == oc.CommandId.IMAGE_NOTIFY \
+                    and Status(cmd.status) == Status.MALFORMED_COMMAND \
+                    and frame_tsn(seen.frame.payload) == notify.tsn:
+                return True
+        return False
 
     def check(self, share: NotifyShare) -> str | None:
         if not self.sent:
