@@ -205,7 +205,8 @@ def load_pics(path: str | Path) -> Pics:
     timing_names = {f.name for f in fields(Timing)}
     if extra := set(timing_in) - timing_names:
         raise PicsError(f"{p}: [timing] unknown key(s) {sorted(extra)}; known: {sorted(timing_names)}")
-    timing = Timing(**{k: _int(f"{p}: [timing] {k}", v, lo=0, hi=86_400_000) for k, v in timing_in.items()})
+    timing = Timing(**{k: _int(f"{p}: [timing] {k}", v, lo=0, hi=_TIMING_MAX.get(k, 86_400_000))
+                       for k, v in timing_in.items()})
     for key in ("response_timeout_ms", "max_wall_wait_ms", "max_download_ms"):
         if getattr(timing, key) == 0:
             raise PicsError(f"{p}: [timing] {key} must be at least 1 ms")
@@ -238,6 +239,9 @@ def load_pics(path: str | Path) -> Pics:
         **signing,
     )
 
+
+#: [timing] keys whose bound is not one day: a device may query its server as seldom as weekly.
+_TIMING_MAX = {"query_interval_ms": 31 * 86_400_000}
 
 #: The [pixit] keys a PICS file may set.
 PIXIT_KEYS = frozenset({"max_image_bytes", "image_capacity_bytes", "signing_key", "signing_command",

@@ -14,6 +14,7 @@ import pytest
 
 from hanota.conformance import params as p
 from hanota.conformance.harness.notify import ALPHA, binomial_bounds
+from hanota.conformance.pics import PicsError, load_pics, reference_pics
 from hanota.protocol.errors import HarnessUsageError
 from tests.test_suite_over_tcp import run_suite, serve_device, verdicts
 
@@ -63,6 +64,18 @@ def test_notify_fields_parse_in_order_and_say_what_is_wrong() -> None:
     assert p.parse_addressing("unicasts") is False
     with pytest.raises(HarnessUsageError, match="'broadcasts' or 'unicasts'"):
         p.parse_addressing("multicasts")
+
+
+def test_the_query_interval_is_declared_in_the_pics_up_to_a_month(tmp_path: Path) -> None:
+    path = tmp_path / "pics.toml"
+    path.write_text(PICS.replace(str(DAY_MS), str(7 * DAY_MS)), encoding="utf-8")
+    pics = load_pics(path)
+    assert pics.supports("periodic_query") and pics.timing.query_interval_ms == 7 * DAY_MS
+    path.write_text(PICS.replace(str(DAY_MS), str(32 * DAY_MS)), encoding="utf-8")
+    with pytest.raises(PicsError, match=r"\[timing\] query_interval_ms: 2764800000 is outside"):
+        load_pics(path)
+    # the built-in reference device queries only when notified: it declares no periodic query
+    assert not reference_pics().supports("periodic_query")
 
 
 @pytest.mark.slow
