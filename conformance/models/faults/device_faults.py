@@ -122,6 +122,7 @@ class DeviceFault(enum.StrEnum):
     HARDWARE_RANGE_EXCLUSIVE = "hardware-range-exclusive"
     HARDWARE_RANGE_WIDENED = "hardware-range-widened"
     REFUSE_WITHOUT_HARDWARE_RANGE = "refuse-without-hardware-range"
+    FILTER_UNICAST_NOTIFY = "filter-unicast-notify"
 
 
 F = DeviceFault
