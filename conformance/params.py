@@ -447,6 +447,7 @@ class DefectKind(enum.Enum):
     SIGNATURE_TRUNCATED = "the signature is truncated"
     OTHER_MANUFACTURER = "the manufacturer code is another manufacturer's"
     OTHER_IMAGE_TYPE = "the image type is another image type"
+    RESERVED_IMAGE_TYPE = "the image type is 0xNNNN, reserved for device-specific files"
     HARDWARE_ABOVE = "the hardware version range is entirely above the device's"
     HARDWARE_BELOW = "the hardware version range is entirely below the device's"
     # the edges of the range, and no range (SECMP7-NTFY-006): the image stays one to install
@@ -477,6 +478,8 @@ class Defect:
     kind: DefectKind
     #: 1-based, for FRAGMENT_BYTE, FRAGMENT_FORGED_DIGEST and COUNT_DIFFERS
     fragment: int | None = None
+    #: the image type, for RESERVED_IMAGE_TYPE (0xFFC0-0xFFFE)
+    image_type: int | None = None
 
 
 _FRAGMENT_BYTE = re.compile(r"^a byte of fragment (\d+) is changed after signing"
@@ -485,7 +488,15 @@ _COUNT_DIFFERS = re.compile(r"^fragment (\d+) declares one fragment more than th
 _NUMBERED = (DefectKind.FRAGMENT_BYTE, DefectKind.FRAGMENT_FORGED_DIGEST, DefectKind.COUNT_DIFFERS)
 
 
+_RESERVED_TYPE = re.compile(r"^the image type is 0x([0-9A-Fa-f]{4}), reserved for device-specific files$")
+
+
 def parse_defect(text: str) -> Defect:
+    if m := _RESERVED_TYPE.match(text):
+        if not 0xFFC0 <= int(m[1], 16) <= 0xFFFE:
+            raise _bad("image defect", text, "an image type from 0xFFC0 to 0xFFFE (ZigBee 095264's "
+                       "range for device-specific files)")
+        return Defect(DefectKind.RESERVED_IMAGE_TYPE, image_type=int(m[1], 16))
     if m := _FRAGMENT_BYTE.match(text):
         if int(m[1]) < 1:
             raise _bad("image defect", text, "a fragment number from 1")
@@ -496,7 +507,7 @@ def parse_defect(text: str) -> Defect:
             raise _bad("image defect", text, "a fragment number from 1")
         return Defect(DefectKind.COUNT_DIFFERS, int(m[1]))
     for kind in DefectKind:
-        if kind not in _NUMBERED and kind.value == text:
+        if kind not in _NUMBERED and kind is not DefectKind.RESERVED_IMAGE_TYPE and kind.value == text:
             return Defect(kind)
     raise _bad("image defect", text, "one of the defects listed in features/README.md")
 

@@ -39,3 +39,29 @@ Feature: Image Page Request and device-specific files
       And "1 minute" pass
       Then every Image Page Request names image "new" and continues from the data received
       And the device runs image "new"
+
+  Rule: SECMP7-XFER-002 An image type reserved for device-specific files is never firmware
+    095264, image types: 0x0000-0xFFBF are the manufacturer's; 0xFFC0 client security
+    credentials, 0xFFC1 client configuration, 0xFFC2 server log, 0xFFC3 picture, up to 0xFFFE
+    reserved for such files.
+
+    @SECMP7-XFER-002 @side-device
+    Scenario Outline: The device does not run a file of image type <type> as its firmware
+      The file is the image "new" in every other respect: the device's manufacturer code, a
+      newer file version, signed with the manufacturer's key. The Image Notify names no image
+      (payload type 0), so the device decides on the Query Next Image Response and the file.
+      Given the hub notifies with payload type 0 and query jitter 100
+      And the hub will set the upgrade time to "now"
+      And image "new" is altered so that "the image type is <type>, reserved for device-specific files"
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      And "1 minute" pass
+      Then the device runs image "original"
+      And the device reports ImageUpgradeStatus "normal"
+
+      Examples:
+        | type   |
+        | 0xFFC0 |
+        | 0xFFC1 |
+        | 0xFFC3 |
+        | 0xFFFE |

@@ -60,6 +60,21 @@ Feature: ImageUpgradeStatus and the OTA client attributes through an upgrade
       Then the device runs image "new"
       And the device reports ImageUpgradeStatus "normal"
 
+  Rule: SECMP7-STAT-005 Told to wait, the device asks again
+    095264, Upgrade End Response with upgrade time 0xFFFFFFFF: the client waits for a further
+    command and should meanwhile ask the server again with its Upgrade End Request, at least
+    hourly, in case the server has lost its state.
+
+    @SECMP7-STAT-005 @side-device
+    Scenario: The device asks again every hour while it waits for the hub's command
+      Given the hub will set the upgrade time to "wait for a further command"
+      When the hub offers image "new" to the device
+      And the download runs to its end
+      And "4 hours" pass
+      Then while it waits, the device asks again for image "new" at least every "60 minutes"
+      And the device runs image "original"
+      And the device reports ImageUpgradeStatus "waiting to upgrade"
+
   Rule: SECMP7-STAT-003 An upgrade time already past means upgrade now
     095264, Upgrade End Response: the client upgrades when the upgrade time comes, reckoned from
     the current time the server gives; a time already past has come.

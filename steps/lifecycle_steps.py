@@ -65,6 +65,13 @@ def reports_stage(harness: Harness, status: ImageUpgradeStatus, label: str) -> N
     assert problem is None, problem
 
 
+@then(parsers.parse('while it waits, the device asks again for image "{label}" at least every "{period}"'),
+      converters={"label": p.parse_label, "period": p.parse_duration})
+def asks_again(harness: Harness, label: str, period: p.Duration) -> None:
+    problem = harness.lifecycle.check_repolls(label, harness.ms(period))
+    assert problem is None, problem
+
+
 # ------------------------------------------------------------------------------ Image Page Request
 @given("the hub serves Image Page Requests")
 def serves_pages(harness: Harness) -> None:

@@ -75,6 +75,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-requests", action=argparse.BooleanOptionalAction, default=True,
                         help="ask for the image by Image Page Requests while the hub serves them (PICS "
                         "image_page_requests; default on)")
+    parser.add_argument("--wait-poll-minutes", type=int_arg, default=60, metavar="N",
+                        help="told to wait for the hub's command to upgrade, send Upgrade End Request "
+                        "again every N minutes (0: never; default 60, as ZigBee 095264 recommends)")
     parser.add_argument("--query-interval-ms", type=count_arg, default=None, metavar="MS",
                         help="ask the hub for an image on its own every MS milliseconds (PICS "
                         "periodic_query with [timing] query_interval_ms; default: only when notified)")
@@ -103,6 +106,7 @@ def build_config(args: argparse.Namespace) -> ReferenceDeviceConfig:
         options={"max_data_size": args.max_data_size, "max_image_bytes": args.max_image_bytes,
                  "supports_fragmentation": args.fragmentation,
                  "consumer_refusal": args.consumer_refusal, "page_requests": args.page_requests,
+                 "wait_poll_ms": args.wait_poll_minutes * 60_000,
                  "query_interval_ms": args.query_interval_ms})
 
 

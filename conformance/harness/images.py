@@ -179,8 +179,8 @@ class ImageFactory:
             code = dut.manufacturer_code ^ 0x0F0F
             new = dataclasses.replace(info, manufacturer_code=code,
                                       data=remake(manufacturer_code=code))
-        elif kind is DefectKind.OTHER_IMAGE_TYPE:
-            itype = dut.image_type ^ 0x00F0
+        elif kind in (DefectKind.OTHER_IMAGE_TYPE, DefectKind.RESERVED_IMAGE_TYPE):
+            itype = defect.image_type if defect.image_type is not None else dut.image_type ^ 0x00F0
             new = dataclasses.replace(info, image_type=itype,
                                       data=remake(image_type=itype))
         elif kind is DefectKind.HARDWARE_ABSENT:

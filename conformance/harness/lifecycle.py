@@ -118,6 +118,26 @@ class UpgradeLifecycle:
                     f"{'; '.join(wrong)}{note}; {self._log.last_frames()}")
         return None
 
+    def check_repolls(self, label: str, period_ms: int) -> str | None:
+        """Told to wait for the hub's command, the device asked again (Upgrade End Request SUCCESS
+        for image ``label``) at least every ``period_ms`` until now."""
+        info = self._images.image(label)
+        identity = (info.manufacturer_code, info.image_type, info.file_version)
+        now = self._scene.clock.now_ms
+        gaps = _wait_gaps(self._log, identity, now)
+        if gaps is None:
+            raise HarnessUsageError("the hub never told the device to wait for a further command")
+        if gaps[-1][1] - gaps[0][0] < 2 * period_ms:
+            raise HarnessUsageError(f"the device waited {gaps[-1][1] - gaps[0][0]} ms: too short to "
+                                    f"judge asking again every {period_ms} ms")
+        for since, until in gaps:
+            if until - since > period_ms:
+                return (f"expected the device, told to wait for the hub's command, to ask again with an "
+                        f"Upgrade End Request SUCCESS for image {label!r} at least every {period_ms} ms, "
+                        f"but it sent none from t={since} ms to t={until} ms; "
+                        f"{self._log.last_frames(sent_by_dut=True)}")
+        return None
+
     def _read(self) -> tuple[dict[OtaAttribute, int | None], int]:
         """Read :data:`STAGE_ATTRIBUTES` from the hub: value per attribute (None where the device
         answered UNSUPPORTED_ATTRIBUTE for an optional one) and the log index of the request."""
@@ -182,3 +202,27 @@ def _show(attr: OtaAttribute, value: int) -> str:
         return f"0x{value:08x}"
     return str(value)
 
+
+def _wait_gaps(log: FrameLog, identity: tuple[int, int, int], until_ms: int) -> list[tuple[int, int]] | None:
+    """While the device waited for the hub's command (from the first Upgrade End Response with
+    upgrade time 0xFFFFFFFF to one with another, or ``until_ms``): the (from, to) times between
+    which it did not ask again with an Upgrade End Request SUCCESS for the image. None: it was
+    never told to wait."""
+    start: int | None = None
+    asked: list[int] = []
+    end = until_ms
+    for seen in log.frames(sent_by_dut=None, kinds=(oc.UpgradeEndRequest, oc.UpgradeEndResponse)):
+        cmd = seen.command
+        if isinstance(cmd, oc.UpgradeEndResponse):
+            if cmd.upgrade_time == oc.UPGRADE_TIME_WAIT_FOR_COMMAND:
+                start = seen.time_ms if start is None else start
+            elif start is not None:
+                end = seen.time_ms
+                break
+        elif isinstance(cmd, oc.UpgradeEndRequest) and start is not None and cmd.status == Status.SUCCESS \
+                and (cmd.manufacturer_code, cmd.image_type, cmd.file_version) == identity:
+            asked.append(seen.time_ms)
+    if start is None:
+        return None
+    times = [start, *asked, end]
+    return list(itertools.pairwise(times))

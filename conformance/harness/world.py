@@ -17,6 +17,7 @@ from hanota.protocol.errors import HarnessUsageError
 from ..adapters import DutAdapter, DutLink, open_dut
 from ..models.clock import VirtualClock
 from ..models.comms_hub import CommsHub
+from ..models.device_requests import WAIT_POLL_MS
 from ..models.han import HanNetwork, HanNode
 from ..models.premises import DeviceSpec, Premises, World
 from ..params import UpgradeTime
@@ -143,7 +144,7 @@ class Scene:
             electricity_supplier=self.suppliers[0], gas_supplier=self.suppliers[1], devices=(kind,),
             device_faults=config.device_faults, supports_fragmentation=pics.supports("fragmentation"),
             consumer_refusal=pics.supports("consumer_refusal"),
-            device_options=_pics_options(pics, periodic=config.side == "device"),
+            device_options=_pics_options(pics, under_test=config.side == "device"),
             hub_faults=config.hub_faults)
         self._device_key = kind
         hub = premises.hub
@@ -253,16 +254,19 @@ class Scene:
             close()
 
 
-def _pics_options(pics: Pics, *, periodic: bool = False) -> dict[str, Any]:
+def _pics_options(pics: Pics, *, under_test: bool = False) -> dict[str, Any]:
     """The reference device as the PICS declares it: without an optional feature, it lacks it.
-    The periodic query only on the device side: a DCC-side world runs until idle, which a
-    device querying forever never is."""
+    Under test (device side) it queries on its own at its declared interval, and asks its hub
+    again while it waits to upgrade, as 095264 recommends; not on the DCC side, whose world runs
+    until idle, which a device asking forever never is."""
     out: dict[str, Any] = {"supports_resume": pics.supports("resume"),
                            "resume_after_power_cycle": pics.supports("resume_after_power_cycle"),
                            "device_specific_files": pics.supports("device_specific_files"),
                            "page_requests": pics.supports("image_page_requests")}
-    if periodic and pics.supports("periodic_query") and pics.timing.query_interval_ms:
+    if under_test and pics.supports("periodic_query") and pics.timing.query_interval_ms:
         out["query_interval_ms"] = pics.timing.query_interval_ms
     if not pics.supports("zigbee_ota_images"):
         out["expected_format"] = ota_image.ImageFormat.GBCS
+    if under_test:
+        out["wait_poll_ms"] = WAIT_POLL_MS
     return out

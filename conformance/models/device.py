@@ -46,8 +46,8 @@ from hanota.protocol.zcl import (
 from .clock import VirtualClock, _Timer
 from .device_checks import ImageChecks, Offer
 from .device_notify import NotifyHandling
-from .device_pages import DataRequests
 from .device_power import PowerCycle
+from .device_requests import ServerRequests
 from .device_table import (
     TRANSITIONS,
     UPGRADE_STATUS,
@@ -96,7 +96,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(NotifyHandling, ImageChecks, DataRequests, ZclGate, PowerCycle):
+class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -132,6 +132,7 @@ class OtaDevice(NotifyHandling, ImageChecks, DataRequests, ZclGate, PowerCycle):
         resume_after_power_cycle: bool = True,
         device_specific_files: bool = True,
         page_requests: bool = False,
+        wait_poll_ms: int = 0,
         query_interval_ms: int | None = None,
         endpoint: int = OTA_ENDPOINT,
     ) -> None:
@@ -165,7 +166,8 @@ class OtaDevice(NotifyHandling, ImageChecks, DataRequests, ZclGate, PowerCycle):
         self.supports_resume = supports_resume
         self.keeps_download_over_power_cycle = resume_after_power_cycle  # PICS, .device_power
         self.device_specific_files = device_specific_files
-        self.page_requests = page_requests  # PICS image_page_requests (.device_pages)
+        self.page_requests = page_requests  # PICS image_page_requests (.device_requests)
+        self.wait_poll_ms = wait_poll_ms  # waiting to upgrade: ask again this often (0: never)
         self.query_interval_ms = query_interval_ms  # PICS periodic_query (.device_notify)
         self.endpoint = endpoint
 
@@ -407,7 +409,7 @@ class OtaDevice(NotifyHandling, ImageChecks, DataRequests, ZclGate, PowerCycle):
         self._cancel_timer()
         delay_s = self._activation_delay_s(cmd)
         if delay_s is None:
-            return S.WAITING_TO_UPGRADE
+            return self._wait_for_command()
         if delay_s == 0:
             self._activate()
             return S.IDLE
@@ -655,4 +657,5 @@ _HANDLERS: dict[DeviceInput, str] = {
     I.BLOCK_TIMER: "_on_block_timer",
     I.RESPONSE_TIMEOUT: "_on_timeout",
     I.ACTIVATION_TIMER: "_on_activation_timer",
+    I.WAIT_POLL_TIMER: "_on_wait_poll",
 }

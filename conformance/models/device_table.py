@@ -45,6 +45,7 @@ class DeviceInput(enum.Enum):
     BLOCK_TIMER = "block wait elapsed (timer)"
     RESPONSE_TIMEOUT = "response timeout (timer)"
     ACTIVATION_TIMER = "upgrade time reached (timer)"
+    WAIT_POLL_TIMER = "waiting to upgrade: time to ask the hub again (timer)"
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ _IGNORE_BUSY = "ignored: an upgrade is already under way"
 
 #: Every transition of the device. Read Attributes and Default Response are answered/accepted in
 #: every state and change no state, so they are not rows (a Default Response UNSUP_CLUSTER_COMMAND
-#: to an Image Page Request makes the device ask by Image Block Requests instead: .device_pages).
+#: to an Image Page Request makes the device ask by Image Block Requests instead: .device_requests).
 #: A (state, input) pair absent here is illegal: IllegalEventError, state unchanged.
 TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
     (S.IDLE, I.QUERY_NOW): _t("send Query Next Image Request", S.QUERYING),
@@ -117,6 +118,9 @@ TRANSITIONS: dict[tuple[DeviceState, DeviceInput], Transition] = {
     (S.WAITING_TO_UPGRADE, I.UPGRADE_END_RESPONSE): _t(
         "the hub's activating command: count down to the upgrade time, or keep waiting on "
         "0xFFFFFFFF", S.WAITING_TO_UPGRADE, S.COUNTDOWN, S.IDLE),
+    (S.WAITING_TO_UPGRADE, I.WAIT_POLL_TIMER): _t(
+        "ask the hub again: Upgrade End Request SUCCESS for the image held; again after the wait "
+        "poll interval (095264 recommends at least hourly)", S.WAITING_TO_UPGRADE),
     (S.WAITING_TO_UPGRADE, I.IMAGE_NOTIFY): _t(_IGNORE_BUSY, S.WAITING_TO_UPGRADE),
     (S.WAITING_TO_UPGRADE, I.QUERY_NOW): _t(_IGNORE_BUSY, S.WAITING_TO_UPGRADE),
     (S.COUNTDOWN, I.ACTIVATION_TIMER): _t("activate the verified image", S.IDLE),

@@ -104,7 +104,9 @@ def test_wait_with_no_activation_holds_until_the_further_command() -> None:
     h.offer("new")
     h.run_download_to_end()
     h.advance(3_600_000)
-    assert len(_to_device(h, oc.UpgradeEndResponse)) == 1
+    # the "wait" answer, and "wait" again to the device's hourly Upgrade End Request (STAT-005)
+    answers = _to_device(h, oc.UpgradeEndResponse)
+    assert answers and all(a.upgrade_time == oc.UPGRADE_TIME_WAIT_FOR_COMMAND for a in answers)
     h.further_upgrade_end_response(p.parse_upgrade_time("now"))
     h.advance(1_000)
     assert h.current_file_version() == h.version_of("new")
@@ -117,7 +119,9 @@ def test_a_further_response_cancels_the_planned_activation() -> None:
     h.run_download_to_end()
     h.further_upgrade_end_response(p.parse_upgrade_time("wait for a further command"))
     h.advance(3_600_000)
-    assert len(_to_device(h, oc.UpgradeEndResponse)) == 2  # the "wait" answer and the further one
+    # the "wait" answer, the further one, and "wait" to the device's hourly Upgrade End Request
+    answers = _to_device(h, oc.UpgradeEndResponse)
+    assert len(answers) >= 2 and all(a.upgrade_time == oc.UPGRADE_TIME_WAIT_FOR_COMMAND for a in answers)
     assert h.current_file_version() == h.version_of("original")
 
 

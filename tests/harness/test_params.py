@@ -147,8 +147,12 @@ def test_names_and_choices() -> None:
 def test_defects() -> None:
     for kind in p.DefectKind:
         if kind not in (p.DefectKind.FRAGMENT_BYTE, p.DefectKind.FRAGMENT_FORGED_DIGEST,
-                        p.DefectKind.COUNT_DIFFERS):
+                        p.DefectKind.COUNT_DIFFERS, p.DefectKind.RESERVED_IMAGE_TYPE):
             assert p.parse_defect(kind.value) == p.Defect(kind)
+    assert p.parse_defect("the image type is 0xFFC1, reserved for device-specific files") == \
+        p.Defect(p.DefectKind.RESERVED_IMAGE_TYPE, image_type=0xFFC1)
+    with pytest.raises(HarnessUsageError, match="0xFFC0 to 0xFFFE"):
+        p.parse_defect("the image type is 0xFFFF, reserved for device-specific files")
     assert p.parse_defect("fragment 2 declares one fragment more than the others") == \
         p.Defect(p.DefectKind.COUNT_DIFFERS, 2)
     with pytest.raises(HarnessUsageError, match="fragment number from 1"):

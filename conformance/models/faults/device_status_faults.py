@@ -117,3 +117,23 @@ class PageSkipsMissingBlocks(OtaDevice):
         if self.state is S.BLOCK_REQUESTED and end is not None and len(self._buffer) < end:
             self._buffer += bytes(end - len(self._buffer))
         return super()._on_timeout(cmd)
+
+
+@implements(F.NO_ASKING_AGAIN_WHILE_WAITING)
+class NoAskingAgainWhileWaiting(OtaDevice):
+    """told to wait for the hub's command (upgrade time 0xFFFFFFFF), waits silently: it never
+    sends its Upgrade End Request again"""
+
+    def _wait_for_command(self) -> DeviceState:
+        return S.WAITING_TO_UPGRADE
+
+
+@implements(F.RESERVED_TYPE_AS_FIRMWARE)
+class ReservedTypeAsFirmware(OtaDevice):
+    """takes a file of an image type reserved for device-specific files (0xFFC0-0xFFFE) from its
+    own manufacturer as firmware for any device"""
+
+    def _identity_refusal(self, what: str, manufacturer_code: int, image_type: int) -> str | None:
+        if manufacturer_code == self.manufacturer_code and 0xFFC0 <= image_type <= 0xFFFE:
+            return None
+        return super()._identity_refusal(what, manufacturer_code, image_type)
