@@ -229,6 +229,10 @@ class Resilience:
         tap = self.tap()
         if tap.silent or tap.silent_after is not None:
             raise HarnessUsageError("the download has already been interrupted in this scenario")
+        size = len(self._scene.player_().require_offer().part)
+        if not 0 <= after < size:
+            raise HarnessUsageError(f"the download cannot be interrupted after {after} bytes of an "
+                                    f"image of {size} bytes")
         marks: list[Interruption] = []
         tap.silent_after = after
         tap.on_silence = lambda: marks.append(self._mark())

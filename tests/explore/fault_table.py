@@ -28,8 +28,9 @@ UNREACHABLE: dict[str, str] = {
                      "no-broadcast-notify"),
                     "explore's hub notifies by unicast only, and a device examines the fields and the "
                     "jitter of broadcast notifies alone (SECMP7-NTFY)"),
-    "jitter-on-unicast": "no invariant of explore says a notify must be answered: a unicast notify "
-                         "left unanswered breaks none",
+    **dict.fromkeys(("jitter-on-unicast", "filter-unicast-notify"),
+                    "no invariant of explore says a notify must be answered: a unicast notify left "
+                    "unanswered breaks none"),
     "slow-periodic-query": "explore declares no query interval, so the device never queries on its own",
     "hardware-range-exclusive": "explore's images carry a hardware range only to exclude the device "
                                 "(wrong-hardware), never one that ends at its version",
@@ -51,6 +52,12 @@ KNOWN_MISSES: dict[str, str] = {
                                  "explore has no invariant that a notify is followed by a query",
     "stuck-after-refusal": "a device may leave an Image Notify unanswered (query jitter), so explore "
                            "has no invariant that a notify is followed by a query",
+    "switch-version-keeping-data": "no counterexample within the budget: it needs a newer image "
+                                   "announced mid-download and served at the old offset, which "
+                                   "SECMP7-RES-007's scenario sets up",
+    "corrupt-tail-on-power-cycle": "the image it completes after a power cycle fails verification and "
+                                   "it says so (INVALID_IMAGE, truthful); no invariant of explore says "
+                                   "a download taken up after a power cycle must succeed",
     "notify-type-0-only": "no invariant of explore requires an answer to an Image Notify (it judges "
                           "what the device does, not that it queries); SECMP7-OTA-001 catches it "
                           "under the played hub's default payload type 3",
