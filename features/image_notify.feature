@@ -24,17 +24,17 @@ Feature: Image Notify, query jitter, periodic queries and the image's hardware r
       Then the device answers <share>
 
       Examples:
-        | outcome | type | fields                                                                     | share             |
-        | answers | 0    | nothing                                                                    | each Image Notify |
-        | answers | 1    | the device's manufacturer code                                             | each Image Notify |
-        | ignores | 1    | another manufacturer code                                                  | no Image Notify   |
-        | answers | 2    | the device's manufacturer code, the device's image type                    | each Image Notify |
-        | answers | 2    | the device's manufacturer code, the wildcard image type                    | each Image Notify |
-        | ignores | 2    | the device's manufacturer code, another image type                         | no Image Notify   |
-        | ignores | 2    | another manufacturer code, the device's image type                         | no Image Notify   |
+        | outcome | type | fields                                                                        | share             |
+        | answers | 0    | nothing                                                                       | each Image Notify |
+        | answers | 1    | the device's manufacturer code                                                | each Image Notify |
+        | ignores | 1    | another manufacturer code                                                     | no Image Notify   |
+        | answers | 2    | the device's manufacturer code, the device's image type                       | each Image Notify |
+        | answers | 2    | the device's manufacturer code, the wildcard image type                       | each Image Notify |
+        | ignores | 2    | the device's manufacturer code, another image type                            | no Image Notify   |
+        | ignores | 2    | another manufacturer code, the device's image type                            | no Image Notify   |
         | answers | 3    | the device's manufacturer code, the device's image type, a newer file version | each Image Notify |
-        | ignores | 3    | another manufacturer code, the device's image type, a newer file version   | no Image Notify   |
-        | ignores | 3    | the device's manufacturer code, another image type, a newer file version   | no Image Notify   |
+        | ignores | 3    | another manufacturer code, the device's image type, a newer file version      | no Image Notify   |
+        | ignores | 3    | the device's manufacturer code, another image type, a newer file version      | no Image Notify   |
 
   Rule: SECMP7-NTFY-002 Payload type 3 is answered for any version but the one the device already has
     A broadcast notify of payload type 3 naming the version the device runs is discarded: the
@@ -84,6 +84,19 @@ Feature: Image Notify, query jitter, periodic queries and the image's hardware r
         | 100    |
         | 10     |
 
+    @SECMP7-NTFY-004 @side-device
+    Scenario Outline: The device answers a unicast Image Notify of payload type 3 naming <fields>
+      Sent to the device alone, a notify naming the version it runs is how a server forces a
+      re-install (revision 22); revision 19 answers a unicast notify of payload type 3 with
+      MALFORMED_COMMAND, which counts as an answer too.
+      When the hub unicasts 1 Image Notify of payload type 3 with query jitter 100 naming "<fields>"
+      Then the device answers each Image Notify
+
+      Examples:
+        | fields                                                                            |
+        | the device's manufacturer code, the device's image type, the running file version |
+        | another manufacturer code, the device's image type, a newer file version          |
+
   Rule: SECMP7-NTFY-005 The device queries its server on its own at the interval it declares
     A device that does not wait for notifies (PICS periodic_query) declares how often it asks
     ([timing] query_interval_ms); the suite only watches, and tells the device nothing.
@@ -108,10 +121,10 @@ Feature: Image Notify, query jitter, periodic queries and the image's hardware r
       And the device runs image "new"
 
       Examples:
-        | range                                              |
-        | the hardware version range starts at the device's  |
-        | the hardware version range ends at the device's    |
-        | the image declares no hardware version range       |
+        | range                                             |
+        | the hardware version range starts at the device's |
+        | the hardware version range ends at the device's   |
+        | the image declares no hardware version range      |
 
     @SECMP7-NTFY-006 @side-device
     Scenario Outline: The device does not install an image when <range> by one version

@@ -89,6 +89,6 @@ def test_every_notify_scenario_passes_in_process_and_over_tcp_alike(tmp_path: Pa
         in_process = pool.submit(run_suite, tmp_path, "in-process", *select)
         tcp, ref = over_tcp.result(), in_process.result()
     want, got = verdicts(ref), verdicts(tcp)
-    assert len(want) == 24, ref["_output"]
+    assert len(want) == 26, ref["_output"]
     assert set(want.values()) == {"pass"}, f"{want}\n{ref['_output']}"
     assert got == want, f"over TCP: {got}\n{tcp['_output']}"

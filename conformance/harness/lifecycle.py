@@ -60,9 +60,12 @@ class UpgradeLifecycle:
         offer = self._scene.player_().require_offer()
         if size >= sum(len(part) for part in offer.parts):
             raise HarnessUsageError(f"{size} bytes is not part of image {offer.label!r}: it is the whole")
+        bound = self._bound_ms()
         if not self._clock.run_until(lambda: offer.served_total >= size or offer.state is OfferState.ENDED,
-                                     MAX_DOWNLOAD_MS):
-            raise HarnessUsageError(f"the download did not reach {size} bytes in {MAX_DOWNLOAD_MS} ms")
+                                     bound):
+            raise DeviceViolationError(f"expected the device to download {size} bytes of image "
+                                       f"{offer.label!r} within {bound} ms, but the hub served "
+                                       f"{offer.served_total}; {self._log.last_frames()}")
         if offer.served_total < size:
             raise DeviceViolationError(
                 f"expected the device to download image {offer.label!r} past {size} bytes, but the "
@@ -73,13 +76,17 @@ class UpgradeLifecycle:
         """Let the download run until the device sends its Upgrade End Request SUCCESS (which the
         hub holds, :meth:`hold_end_response`)."""
         offer = self._scene.player_().require_offer()
-        bound = MAX_DOWNLOAD_MS if not self._scene.wall_time else self._config.pics.timing.max_download_ms
-        self._clock.run_until(lambda: offer.held_end is not None or offer.state is OfferState.ENDED, bound)
+        self._clock.run_until(lambda: offer.held_end is not None or offer.state is OfferState.ENDED,
+                              self._bound_ms())
         if offer.held_end is None:
             raise DeviceViolationError(
                 f"expected an Upgrade End Request with status SUCCESS for image {offer.label!r}, but "
                 f"the transfer ended without one ({offer.ended_because or 'no answer'}); "
                 f"{self._log.last_frames()}")
+
+    def _bound_ms(self) -> int:
+        """How long a stage may take: the suite's bound, or a wall-time device's max_download_ms."""
+        return self._config.pics.timing.max_download_ms if self._scene.wall_time else MAX_DOWNLOAD_MS
 
     def answer_end_request(self) -> None:
         self._scene.player_().answer_held_end()

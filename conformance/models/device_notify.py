@@ -65,7 +65,7 @@ class NotifyHandling:
         if self.state is not S.IDLE:
             return self.state
         broadcast = self._notify_broadcast
-        if broadcast and not self._notify_matches(cmd):
+        if self._examines_notify(broadcast=broadcast) and not self._notify_matches(cmd):
             return S.IDLE
         # Drawn for every notify taken, so the delay drawn next does not depend on the addressing.
         draw = self.rng.randint(1, 100)
@@ -74,6 +74,10 @@ class NotifyHandling:
         delay = self.rng.randint(0, self.max_query_delay_ms)
         self._set_timer(delay, I.QUERY_TIMER)
         return S.QUERY_SCHEDULED
+
+    def _examines_notify(self, *, broadcast: bool) -> bool:
+        """Only a broadcast notify's fields are examined: a unicast one is always answered."""
+        return broadcast
 
     def _notify_matches(self, cmd: oc.ImageNotify) -> bool:
         """A broadcast notify's fields, as far as its payload type carries them, name this device."""

@@ -68,7 +68,10 @@ def test_download_over_tcp_equals_in_process_frame_for_frame(server: BridgeServe
 
 def test_serve_device_subprocess_on_port_0(in_process_log: bytes) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hanota", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid"],
+        # Block requests only, as the in-process adapter's default (serve-device asks by pages
+        # first by default, and falls back to blocks when the hub does not serve them).
+        [sys.executable, "-m", "hanota", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid",
+         "--no-page-requests"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None

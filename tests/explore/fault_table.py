@@ -28,8 +28,9 @@ UNREACHABLE: dict[str, str] = {
                      "no-broadcast-notify"),
                     "explore's hub notifies by unicast only, and a device examines the fields and the "
                     "jitter of broadcast notifies alone (SECMP7-NTFY)"),
-    "jitter-on-unicast": "no invariant of explore says a notify must be answered: a unicast notify "
-                         "left unanswered breaks none",
+    **dict.fromkeys(("jitter-on-unicast", "filter-unicast-notify"),
+                    "no invariant of explore says a notify must be answered: a unicast notify left "
+                    "unanswered breaks none"),
     "slow-periodic-query": "explore declares no query interval, so the device never queries on its own",
     "hardware-range-exclusive": "explore's images carry a hardware range only to exclude the device "
                                 "(wrong-hardware), never one that ends at its version",

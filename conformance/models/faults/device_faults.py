@@ -124,6 +124,7 @@ class DeviceFault(enum.StrEnum):
     REFUSE_WITHOUT_HARDWARE_RANGE = "refuse-without-hardware-range"
     NO_ASKING_AGAIN_WHILE_WAITING = "no-asking-again-while-waiting"
     RESERVED_TYPE_AS_FIRMWARE = "reserved-type-as-firmware"
+    FILTER_UNICAST_NOTIFY = "filter-unicast-notify"
 
 
 F = DeviceFault

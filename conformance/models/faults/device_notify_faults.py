@@ -127,3 +127,12 @@ class RefuseWithoutHardwareRange(OtaDevice):
         if getattr(h, "minimum_hardware_version", None) is None:
             return "image: no hardware version range"
         return super()._hardware_refusal(h)
+
+
+@implements(F.FILTER_UNICAST_NOTIFY)
+class FilterUnicastNotify(OtaDevice):
+    """examines the fields of a unicast Image Notify as of a broadcast one: leaves unanswered one
+    that names the version it runs (a server's forced re-install) or another manufacturer"""
+
+    def _examines_notify(self, *, broadcast: bool) -> bool:
+        return True
