@@ -136,7 +136,7 @@ def test_consumer_refusal_is_not_applicable_without_the_consumer_control(tmp_pat
 
 # ------------------------------------------------------------------ a device on wall time
 WALL_SCENARIOS = ("image_notify_with_a_query_next or block_by_block_from_start or "
-                  "not_running_before_its_upgrade or waits_for_the_hubs_command")
+                  "not_running_before_its_upgrade or waits_for_the_hubs_command_before_activating")
 
 
 @pytest.mark.slow
@@ -150,7 +150,7 @@ def test_a_wall_time_device_is_driven_on_wall_time_within_the_pics_bounds(tmp_pa
     for name in ("image_notify_with_a_query_next", "block_by_block_from_start",
                  "not_running_before_its_upgrade"):
         assert result(data, name)["verdict"] == "pass", (name, data["_output"])
-    waits = result(data, "waits_for_the_hubs_command")  # "24 hours" pass
+    waits = result(data, "waits_for_the_hubs_command_before_activating")  # "24 hours" pass
     assert waits["verdict"] == "not-applicable", waits
     assert "86400000 ms" in waits["reason"] and "max_wall_wait_ms" in waits["reason"]
     assert data["_wall_s"] < 60
