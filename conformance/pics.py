@@ -94,12 +94,17 @@ class Pics:
     older_image: SuppliedImage | None = None
     #: The [device] keys the file spells out (those the handshake identity is compared on).
     declared: frozenset[str] = frozenset()
+    #: [device] device_file_query: the image type (0xFFC0-0xFFFE) of the device-specific file the
+    #: device asks its hub for as it starts, by Query Device Specific File (None: it does not ask).
+    device_file_query: int | None = None
 
     def supports(self, item: str) -> bool:
         """True when ``item`` (tag spelling, ``-`` or ``_``) is declared by the device."""
         name = item.replace("-", "_")
         if name in DEVICE_KINDS:
             return self.kind == name
+        if name == "device_file_query":
+            return self.device_file_query is not None
         return name in self.features
 
     def summary(self) -> dict[str, Any]:
@@ -137,6 +142,9 @@ REFERENCE_RETRY_GIVE_UP_MS = 4 * 5_000
 #: The image types of the reference world's devices (conformance.models.premises).
 REFERENCE_IMAGE_TYPES = {"ihd": 0x0101, "ppmid": 0x0102}
 
+#: The reference device asks for its client configuration file (image type 0xFFC1) as it starts.
+REFERENCE_DEVICE_FILE_QUERY = 0xFFC1
+
 
 def reference_pics(kind: str = "ppmid") -> Pics:
     """The PICS of the built-in reference device: every optional feature implemented, except the
@@ -145,7 +153,8 @@ def reference_pics(kind: str = "ppmid") -> Pics:
     return Pics(kind=kind, image_type=REFERENCE_IMAGE_TYPES[kind],
                 features=frozenset(OPTIONAL_FEATURES) - {"periodic_query"},
                 image_capacity_bytes=DEFAULT_MAX_IMAGE_BYTES,
-                timing=Timing(retry_give_up_ms=REFERENCE_RETRY_GIVE_UP_MS))
+                timing=Timing(retry_give_up_ms=REFERENCE_RETRY_GIVE_UP_MS),
+                device_file_query=REFERENCE_DEVICE_FILE_QUERY)
 
 
 def _int(where: str, value: object, *, lo: int, hi: int) -> int:
@@ -176,7 +185,7 @@ def load_pics(path: str | Path) -> Pics:
     if not isinstance(dev, dict):
         raise PicsError(f"{p}: missing [device] table")
     known_dev = {"kind", "manufacturer_code", "image_type", "file_version", "hardware_version", "eui64",
-                 "public_key", "local_upgrade_interfaces"}
+                 "public_key", "local_upgrade_interfaces", "device_file_query"}
     if extra := set(dev) - known_dev:
         raise PicsError(f"{p}: [device] unknown key(s) {sorted(extra)}")
     for key in ("kind", "manufacturer_code", "image_type", "file_version"):
@@ -236,6 +245,8 @@ def load_pics(path: str | Path) -> Pics:
             hi=DEFAULT_MAX_WHOLE_IMAGE_BYTES),
         source=str(p),
         declared=frozenset(dev),
+        device_file_query=None if "device_file_query" not in dev else _int(
+            f"{p}: [device] device_file_query", dev["device_file_query"], lo=0xFFC0, hi=0xFFFE),
         **signing,
     )
 

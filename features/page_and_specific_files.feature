@@ -65,3 +65,31 @@ Feature: Image Page Request and device-specific files
         | 0xFFC1 |
         | 0xFFC3 |
         | 0xFFFE |
+
+  Rule: SECMP7-XFER-003 A device that asks for its device-specific file names itself and takes only what it is offered
+    095264, Query Device Specific File Request (0x08: request node address, manufacturer code,
+    image type, file version, ZigBee stack version) and Response (0x09: status, and on SUCCESS
+    the file's manufacturer code, image type, file version and size). The device sends it on its
+    own initiative: it declares in its PICS (device_file_query) that it asks as it starts, and
+    for which image type; the suite switches it off and on (the bridge's POWER_CYCLE control).
+
+    @SECMP7-XFER-003 @side-device @pics-device-file-query
+    Scenario: The device asks for its device-specific file and, told there is none, downloads nothing
+      The hub the suite plays holds no device-specific file: it answers NO_IMAGE_AVAILABLE.
+      When the device is switched off and on
+      And "1 minute" pass
+      Then every Query Device Specific File Request names the device, its manufacturer code, the image type it declares and a ZigBee stack version
+      And the device asks for no image block or page
+      And the device runs image "original"
+
+    @SECMP7-XFER-003 @side-device @pics-device-file-query
+    Scenario: The device downloads the device-specific file it is offered and does not run it
+      The hub answers the file's Upgrade End Request with an upgrade time of now: a device that
+      took the file for firmware would run it at once.
+      Given the hub holds a device-specific file "config" of "2 kB" for the device
+      When the device is switched off and on
+      And "1 minute" pass
+      Then every Query Device Specific File Request names the device, its manufacturer code, the image type it declares and a ZigBee stack version
+      And the device downloads file "config" by Image Block Requests naming it and ends with Upgrade End Request SUCCESS
+      And the device runs image "original"
+      And the device reports ImageUpgradeStatus "normal"

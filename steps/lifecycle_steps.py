@@ -94,3 +94,30 @@ def page_requests_continue(harness: Harness, label: str) -> None:
 def no_page_overlap(harness: Harness) -> None:
     problem = harness.transfer.check_no_page_overlap()
     assert problem is None, problem
+
+
+# ------------------------------------------------------------------------------ device-specific files
+@given(parsers.parse('the hub holds a device-specific file "{label}" of "{size}" for the device'),
+       converters={"label": p.parse_label, "size": p.parse_size})
+def hub_holds_specific_file(harness: Harness, label: str, size: p.Size) -> None:
+    harness.transfer.give_specific_file(label, harness.size_bytes(size))
+
+
+@then("every Query Device Specific File Request names the device, its manufacturer code, the image "
+      "type it declares and a ZigBee stack version")
+def specific_query_names_device(harness: Harness) -> None:
+    problem = harness.transfer.check_specific_query()
+    assert problem is None, problem
+
+
+@then("the device asks for no image block or page")
+def nothing_downloaded(harness: Harness) -> None:
+    problem = harness.transfer.check_nothing_downloaded()
+    assert problem is None, problem
+
+
+@then(parsers.parse('the device downloads file "{label}" by Image Block Requests naming it and ends with '
+                    'Upgrade End Request SUCCESS'), converters={"label": p.parse_label})
+def specific_file_downloaded(harness: Harness, label: str) -> None:
+    problem = harness.transfer.check_specific_downloaded(label)
+    assert problem is None, problem

@@ -40,6 +40,7 @@ from ..models.han import BROADCAST, OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, HanNe
 from ..params import Duration, UpgradeTime, UpgradeTimeKind
 from .describe import frame_key
 from .hub_pages import PageServer
+from .hub_specific import SpecificFileServer
 from .records import ImageInfo
 
 __all__ = ["EDGE_MARGIN_MS", "GB_ACTIVATION_DELAY_MS", "GB_NOTIFY_PAYLOAD_TYPE", "GB_QUERY_JITTER",
@@ -155,6 +156,8 @@ class HubPlayer:
         self._activation: _Timer | None = None
         #: Image Page Requests: UNSUP_CLUSTER_COMMAND, or pages once a scenario serves them
         self.pages = PageServer(self.clock, lambda cmd, tsn: self._send(cmd, tsn=tsn))
+        #: Query Device Specific File: NO_IMAGE_AVAILABLE, or the file a scenario gives the hub
+        self.specific = SpecificFileServer(lambda cmd, tsn: self._send(cmd, tsn=tsn), self._utc)
 
     # ---------------------------------------------------------------- HanNode
     def next_frame(self) -> HanFrame | None:
@@ -176,6 +179,8 @@ class HubPlayer:
             return
         if isinstance(cmd, oc.ReadAttributesResponse) and header.tsn in self.reads:
             self.reads[header.tsn] = cmd
+            return
+        if self.specific.takes(header.tsn, cmd):  # the device-specific file (hub_specific)
             return
         offer = self.offer
         if offer is None or isinstance(cmd, (oc.ReadAttributesResponse, DefaultResponse)):

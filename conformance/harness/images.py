@@ -233,6 +233,23 @@ class ImageFactory:
         self._store(label, new)
         return new
 
+    def specific_file(self, label: str, size: int, image_type: int) -> ImageInfo:
+        """A device-specific file ``label`` of about ``size`` bytes for the device under test: image
+        type ``image_type`` (0xFFC0-0xFFFE), Upgrade File Destination its EUI-64, a file version
+        newer than any image of the scenario, signed by the manufacturer."""
+        if self._config.supplied:
+            raise ImageUnavailableError("a device-specific file signed by the manufacturer", self._config.pics)
+        dut = self._scene.dut
+        version = max([*self.image_versions.values(), dut.file_version]) + 1
+        overhead = len(self._build(payload_size=1, file_version=version, image_type=image_type,
+                                   destination=dut.eui64)) - 1
+        payload = max(1, size - overhead)
+        data = self._build(payload_size=payload, file_version=version, image_type=image_type,
+                           destination=dut.eui64)
+        info = ImageInfo(data, dut.manufacturer_code, image_type, version, payload, destination=dut.eui64)
+        self._store(label, info)
+        return info
+
     def _smuggle(self, info: ImageInfo, kind: DefectKind) -> bytes:
         """Image ``info`` with bytes its signature does not cover (docs/hostile-inputs.md). The
         header's total image size stays as signed unless the defect says it counts them; the hub

@@ -262,7 +262,8 @@ def _pics_options(pics: Pics, *, under_test: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {"supports_resume": pics.supports("resume"),
                            "resume_after_power_cycle": pics.supports("resume_after_power_cycle"),
                            "device_specific_files": pics.supports("device_specific_files"),
-                           "page_requests": pics.supports("image_page_requests")}
+                           "page_requests": pics.supports("image_page_requests"),
+                           "device_file_query": pics.device_file_query}
     if under_test and pics.supports("periodic_query") and pics.timing.query_interval_ms:
         out["query_interval_ms"] = pics.timing.query_interval_ms
     if not pics.supports("zigbee_ota_images"):

@@ -48,6 +48,7 @@ from .device_checks import ImageChecks, Offer
 from .device_notify import NotifyHandling
 from .device_power import PowerCycle
 from .device_requests import ServerRequests
+from .device_specific import SpecificFileQuery
 from .device_table import (
     TRANSITIONS,
     UPGRADE_STATUS,
@@ -96,7 +97,7 @@ class Violation:
     reason: str
 
 
-class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle):
+class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle, SpecificFileQuery):
     """The reference IHD / PPMID OTA client (the specification; its faulty variants override the
     hook methods, see :mod:`.faults.device_faults`). ``consumer_refusal`` enables the optional
     consumer prompt (an open question of the minutes): when enabled and ``consumer_accepts`` is
@@ -132,6 +133,7 @@ class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle
         resume_after_power_cycle: bool = True,
         device_specific_files: bool = True,
         page_requests: bool = False,
+        device_file_query: int | None = None,
         wait_poll_ms: int = 0,
         query_interval_ms: int | None = None,
         endpoint: int = OTA_ENDPOINT,
@@ -167,6 +169,7 @@ class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle
         self.keeps_download_over_power_cycle = resume_after_power_cycle  # PICS, .device_power
         self.device_specific_files = device_specific_files
         self.page_requests = page_requests  # PICS image_page_requests (.device_requests)
+        self.specific_file_type, self.specific_files = device_file_query, []  # (.device_specific)
         self.wait_poll_ms = wait_poll_ms  # waiting to upgrade: ask again this often (0: never)
         self.query_interval_ms = query_interval_ms  # PICS periodic_query (.device_notify)
         self.endpoint = endpoint
@@ -217,6 +220,8 @@ class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle
             self._answer_malformed(frame)
             raise DeviceViolationError(f"malformed frame: {err}") from None
         cmd: Any = decoded
+        if self._take_specific(frame.src, cmd):  # the device-specific file exchange (.device_specific)
+            return
         event = _INPUT_OF.get(type(cmd))
         if event is None:
             if isinstance(cmd, ReadAttributes):

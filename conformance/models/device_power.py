@@ -45,6 +45,7 @@ class PowerCycle:
     if TYPE_CHECKING:
         def _cancel_timer(self) -> None: ...
         def _drop_download(self) -> None: ...
+        def _query_specific_file(self) -> None: ...
 
     def power_cycle(self) -> None:
         """Off and on: the volatile state is lost; the device wakes up idle on its firmware."""
@@ -58,6 +59,7 @@ class PowerCycle:
             self._drop_download()
             self._reassembler.reset()
         self._power_up()
+        self._query_specific_file()  # PICS device_file_query (.device_specific)
 
     def _power_up(self) -> None:
         """What the device does as it wakes up: it runs the firmware it ran (nothing to do)."""

@@ -147,6 +147,11 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("device", "refuse-without-hardware-range", ("SECMP7-NTFY-006",), keyword="declares"),
     Mutant("device", "no-asking-again-while-waiting", ("SECMP7-STAT-005",)),
     Mutant("device", "reserved-type-as-firmware", ("SECMP7-XFER-002",)),
+    Mutant("device", "specific-query-other-address", ("SECMP7-XFER-003",)),
+    Mutant("device", "specific-query-firmware-type", ("SECMP7-XFER-003",)),
+    Mutant("device", "specific-query-reserved-stack", ("SECMP7-XFER-003",)),
+    Mutant("device", "download-without-specific-file", ("SECMP7-XFER-003",)),
+    Mutant("device", "run-specific-file", ("SECMP7-XFER-003",)),
     Mutant("device", "filter-unicast-notify", ("SECMP7-NTFY-004",), keyword="payload_type_3"),
     # -- the Communications Hub (HubFault, conformance/models/faults/hub_faults.py) --------------------
     Mutant("hub", "send-misplaced-block", ("SECMP7-SUP-001",)),

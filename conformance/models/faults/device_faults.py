@@ -108,6 +108,11 @@ class DeviceFault(enum.StrEnum):
     PAST_UPGRADE_TIME_WRAPS = "past-upgrade-time-wraps"
     REFUSE_WILDCARD_END_RESPONSE = "refuse-wildcard-end-response"
     PAGE_REQUEST_PER_BLOCK = "page-request-per-block"
+    SPECIFIC_QUERY_OTHER_ADDRESS = "specific-query-other-address"
+    SPECIFIC_QUERY_FIRMWARE_TYPE = "specific-query-firmware-type"
+    SPECIFIC_QUERY_RESERVED_STACK = "specific-query-reserved-stack"
+    DOWNLOAD_WITHOUT_SPECIFIC_FILE = "download-without-specific-file"
+    RUN_SPECIFIC_FILE = "run-specific-file"
     PAGE_SKIPS_MISSING_BLOCKS = "page-skips-missing-blocks"
     # Image Notify, query jitter, periodic query and hardware range (SECMP7-NTFY)
     NOTIFY_IGNORES_MANUFACTURER = "notify-ignores-manufacturer"
@@ -676,7 +681,8 @@ class ContraryReadAnswer(OtaDevice):
 # The faults of the resilience (SECMP7-RES), of the client attributes and of page requests
 # (SECMP7-STAT, XFER), and of Image Notify, periodic query and hardware range (SECMP7-NTFY) are
 # in modules of their own; importing them registers them (they need REGISTRY and F, defined above).
-from . import device_notify_faults, device_status_faults, resilience_faults  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    device_notify_faults, device_status_faults, resilience_faults, specific_file_faults)
 
 REGISTRY.complete()
 
