@@ -243,7 +243,10 @@ class TcpAdapter:
         self._optional(b.ControlOp.RESET, self.identity.can_reset, "reset")
 
     def power_cycle(self) -> None:
-        self._optional(b.ControlOp.POWER_CYCLE, self.identity.can_power_cycle, "power-cycle")
+        # What the device sends as it starts again (a Query Device Specific File Request) is
+        # sent before the reply: kept, unlike a reset's history.
+        self._optional(b.ControlOp.POWER_CYCLE, self.identity.can_power_cycle, "power-cycle",
+                       keep_inbox=True)
 
     def set_consumer(self, accepts: bool) -> None:
         self._optional(b.ControlOp.CONSUMER, self.identity.can_set_consumer, "consumer",

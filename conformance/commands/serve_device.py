@@ -27,6 +27,7 @@ from ..adapters.reference import (
     WallClockAdapter,
 )
 from ..adapters.server import BridgeServer
+from ..pics import REFERENCE_DEVICE_FILE_QUERY
 from ._args import count_arg, int_arg, parse_listen
 
 NAME = "serve-device"
@@ -42,6 +43,19 @@ def _hex64(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an EUI-64: {text!r}") from None
     if len(digits) > 16:
         raise argparse.ArgumentTypeError(f"an EUI-64 has 16 hex digits: {text!r}")
+    return value
+
+
+def _file_query(text: str) -> int | None:
+    """PICS device_file_query: an image type 0xFFC0-0xFFFE, or "off"."""
+    if text.lower() == "off":
+        return None
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an image type or 'off': {text!r}") from None
+    if not 0xFFC0 <= value <= 0xFFFE:
+        raise argparse.ArgumentTypeError(f"a device-specific file's image type is 0xFFC0-0xFFFE: {text!r}")
     return value
 
 
@@ -75,6 +89,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--page-requests", action=argparse.BooleanOptionalAction, default=True,
                         help="ask for the image by Image Page Requests while the hub serves them (PICS "
                         "image_page_requests; default on)")
+    parser.add_argument("--device-file-query", type=_file_query, default=REFERENCE_DEVICE_FILE_QUERY,
+                        metavar="TYPE", help="after each POWER_CYCLE, ask the hub for the device-specific "
+                        "file of image type TYPE (0xFFC0-0xFFFE) by Query Device Specific File, or 'off' "
+                        "(PICS [device] device_file_query; default 0xFFC1)")
     parser.add_argument("--wait-poll-minutes", type=int_arg, default=60, metavar="N",
                         help="told to wait for the hub's command to upgrade, send Upgrade End Request "
                         "again every N minutes (0: never; default 60, as ZigBee 095264 recommends)")
@@ -106,6 +124,7 @@ def build_config(args: argparse.Namespace) -> ReferenceDeviceConfig:
         options={"max_data_size": args.max_data_size, "max_image_bytes": args.max_image_bytes,
                  "supports_fragmentation": args.fragmentation,
                  "consumer_refusal": args.consumer_refusal, "page_requests": args.page_requests,
+                 "device_file_query": args.device_file_query,
                  "wait_poll_ms": args.wait_poll_minutes * 60_000,
                  "query_interval_ms": args.query_interval_ms})
 
