@@ -46,13 +46,15 @@ class SpecificFileServer:
             self._answer_query(tsn, cmd)
             return True
         identity, f = self.identity(), self.file
-        if identity is None or f is None or not isinstance(cmd, (oc.ImageBlockRequest, oc.UpgradeEndRequest)) \
-                or (cmd.manufacturer_code, cmd.image_type, cmd.file_version) != identity:
+        if identity is None or f is None or not isinstance(cmd, (oc.ImageBlockRequest, oc.UpgradeEndRequest)):
+            return False
+        if (cmd.manufacturer_code, cmd.image_type, cmd.file_version) != identity:
             return False
         if isinstance(cmd, oc.UpgradeEndRequest):
             now = self.utc()
             self.send(oc.UpgradeEndResponse(manufacturer_code=identity[0], image_type=identity[1],
-                                            file_version=identity[2], current_time=now, upgrade_time=now), tsn)
+                                            file_version=identity[2], current_time=now,
+                                            upgrade_time=now), tsn)
             return True
         if cmd.file_offset >= len(f.data):
             self.send(oc.ImageBlockResponse(status=Status.ABORT), tsn)

@@ -238,7 +238,8 @@ class ImageFactory:
         type ``image_type`` (0xFFC0-0xFFFE), Upgrade File Destination its EUI-64, a file version
         newer than any image of the scenario, signed by the manufacturer."""
         if self._config.supplied:
-            raise ImageUnavailableError("a device-specific file signed by the manufacturer", self._config.pics)
+            raise ImageUnavailableError("a device-specific file signed by the manufacturer",
+                                        self._config.pics)
         dut = self._scene.dut
         version = max([*self.image_versions.values(), dut.file_version]) + 1
         overhead = len(self._build(payload_size=1, file_version=version, image_type=image_type,

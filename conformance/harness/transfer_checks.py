@@ -9,9 +9,8 @@ that says the expectation and shows the decoded evidence against it.
 from __future__ import annotations
 
 from hanota.protocol import ota_commands as oc
-from hanota.protocol.zcl import Status
-
 from hanota.protocol.errors import HarnessUsageError
+from hanota.protocol.zcl import Status
 
 from .describe import command_text
 from .images import ImageFactory

@@ -118,7 +118,7 @@ class SpecificFileQuery:
             self._specific = None
             self._on_specific_no_file(cmd)
             return
-        assert cmd.file_version is not None
+        assert cmd.file_version is not None and cmd.image_type is not None
         self._specific = _Download(cmd.manufacturer_code, cmd.image_type, cmd.file_version, cmd.image_size)
         self._ask_specific_block(self._specific)
 

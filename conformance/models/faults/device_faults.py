@@ -681,8 +681,7 @@ class ContraryReadAnswer(OtaDevice):
 # The faults of the resilience (SECMP7-RES), of the client attributes and of page requests
 # (SECMP7-STAT, XFER), and of Image Notify, periodic query and hardware range (SECMP7-NTFY) are
 # in modules of their own; importing them registers them (they need REGISTRY and F, defined above).
-from . import (  # noqa: E402, F401
-    device_notify_faults, device_status_faults, resilience_faults, specific_file_faults)
+from . import device_notify_faults, device_status_faults, file_faults, resilience_faults  # noqa: E402, F401
 
 REGISTRY.complete()
 
