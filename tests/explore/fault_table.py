@@ -36,6 +36,10 @@ UNREACHABLE: dict[str, str] = {
                                 "(wrong-hardware), never one that ends at its version",
     "refuse-without-hardware-range": "no invariant of explore says a valid image must be installed: "
                                      "refusing one breaks none",
+    **dict.fromkeys(("specific-query-other-address", "specific-query-firmware-type",
+                     "specific-query-reserved-stack", "download-without-specific-file", "run-specific-file"),
+                    "explore's device declares no device_file_query, so it never sends Query Device "
+                    "Specific File (SECMP7-XFER-003's scenarios catch these)"),
 }
 
 #: Faults explore cannot find, and why (each an xfail(strict=True) in the slow tier).
