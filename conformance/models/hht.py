@@ -11,7 +11,7 @@ from hanota.protocol import ota_commands as oc
 from hanota.protocol import ota_image
 from hanota.protocol.errors import ProtocolError
 from hanota.protocol.limits import DEFAULT_MAX_WHOLE_IMAGE_BYTES
-from hanota.protocol.zcl import OTA_CLUSTER_ID, Status
+from hanota.protocol.zcl import OTA_CLUSTER_ID, DefaultResponse, Direction, Status
 
 from .clock import VirtualClock
 from .han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame, make_frame
@@ -88,6 +88,12 @@ class HandHeldTerminal:
                 self._send(frame.src, header.tsn, oc.UpgradeEndResponse(
                     manufacturer_code=h.manufacturer_code, image_type=h.image_type,
                     file_version=h.file_version, current_time=0, upgrade_time=0))
+        elif isinstance(cmd, oc.ImagePageRequest):
+            # It serves blocks only, and says so as an OTA server must (ZCL: UNSUP_CLUSTER_COMMAND),
+            # so a device that asks by pages falls back to blocks as it would with the hub.
+            self._send(frame.src, header.tsn, DefaultResponse(
+                command_id=header.command_id, status=Status.UNSUP_CLUSTER_COMMAND,
+                direction=Direction.SERVER_TO_CLIENT))
 
     def _next_tsn(self) -> int:
         self._tsn = (self._tsn + 1) & 0xFF
