@@ -244,10 +244,10 @@ def _machine(config: ExploreConfig, result: ExploreResult, last: list[Session],
 
 def explore(config: ExploreConfig, *, seed_value: int = 0, examples: int | None = 100,
             seconds: float | None = None, steps: int = STEPS,
-            progress: Callable[[str], None] | None = None) -> ExploreResult:
+            progress: Callable[[str], None] | None = None, shrink: bool = True) -> ExploreResult:
     """Run the machine for ``examples`` examples (or batches until ``seconds`` have gone), stop
-    at the first counterexample, shrink it and replay it. Raises what the adapter raises when
-    the device cannot be reached (DutDisconnectedError)."""
+    at the first counterexample, shrink it (unless ``shrink`` is false) and replay it. Raises
+    what the adapter raises when the device cannot be reached (DutDisconnectedError)."""
     result = ExploreResult()
     last: list[Session] = []
     wall = not config.dut.identity.virtual_time
@@ -262,7 +262,8 @@ def explore(config: ExploreConfig, *, seed_value: int = 0, examples: int | None 
                 run_state_machine_as_test(seeded, settings=settings(
                     max_examples=batch or 1, stateful_step_count=steps, deadline=None, database=None,
                     derandomize=False, verbosity=Verbosity.quiet, report_multiple_bugs=False,
-                    phases=[Phase.generate, Phase.shrink], backend="hypothesis",
+                    phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
+                    backend="hypothesis",
                     suppress_health_check=list(HealthCheck)))
         except (InvariantViolation, Flaky, FlakyFailure):
             # Flaky: a wall-time device did not do the same twice; the replay below says so

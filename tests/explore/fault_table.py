@@ -46,9 +46,11 @@ UNREACHABLE: dict[str, str] = {
                      "status-normal-while-downloading", "upgrade-server-id-unset"),
                     "no invariant of explore compares an attribute read back with what its hub served "
                     "(SECMP7-STAT-001/002's scenarios catch these)"),
-    **dict.fromkeys(("past-upgrade-time-wraps", "refuse-wildcard-end-response", "no-asking-again-while-waiting"),
+    **dict.fromkeys(("past-upgrade-time-wraps", "refuse-wildcard-end-response",
+                     "no-asking-again-while-waiting"),
                     "explore's hub sends no upgrade time in the past, no wildcard Upgrade End Response "
-                    "fields and judges no asking again while told to wait (SECMP7-STAT-003..005 catch these)"),
+                    "fields and judges no asking again while told to wait (SECMP7-STAT-003..005 "
+                    "catch these)"),
     # Image Page Request and device-specific image types (SECMP7-XFER)
     **dict.fromkeys(("page-request-per-block", "page-skips-missing-blocks"),
                     "explore's device does not declare image_page_requests, so it asks by blocks "
@@ -66,10 +68,7 @@ UNREACHABLE: dict[str, str] = {
     **dict.fromkeys(("impatient", "block-period-as-timeout"),
                     "explore's hub answers every request at once, never late within the device's "
                     "response timeout; SECMP7-HUB-003 catches it"),
-}
-
-#: Faults explore cannot find, and why (each an xfail(strict=True) in the slow tier).
-KNOWN_MISSES: dict[str, str] = {
+    # resilience, notify and frame faults whose property no invariant of explore judges
     # resilience faults (SECMP7-RES): what they break is a liveness property, a declared figure or
     # a PICS declaration, none of which explore's invariants judge; their scenarios catch them
     "lose-download-on-power-cycle": "explore allows a download to survive a power cycle or not; it "
@@ -80,9 +79,6 @@ KNOWN_MISSES: dict[str, str] = {
                                  "explore has no invariant that a notify is followed by a query",
     "stuck-after-refusal": "a device may leave an Image Notify unanswered (query jitter), so explore "
                            "has no invariant that a notify is followed by a query",
-    "switch-version-keeping-data": "no counterexample within the budget: it needs a newer image "
-                                   "announced mid-download and served at the old offset, which "
-                                   "SECMP7-RES-007's scenario sets up",
     "corrupt-tail-on-power-cycle": "the image it completes after a power cycle fails verification and "
                                    "it says so (INVALID_IMAGE, truthful); no invariant of explore says "
                                    "a download taken up after a power cycle must succeed",
@@ -93,6 +89,13 @@ KNOWN_MISSES: dict[str, str] = {
     # undefined command id, and judges no second answer to one frame; their scenarios catch them
     "contrary-refusal": "explore checks that a Default Response names a frame the node sent, not "
                         "that the frame gets no second, contrary answer; SECMP7-ZCL-005 catches it",
+}
+
+#: Faults explore cannot find, and why (each an xfail(strict=True) in the slow tier).
+KNOWN_MISSES: dict[str, str] = {
+    "switch-version-keeping-data": "no counterexample within the budget: it needs a newer image "
+                                   "announced mid-download and served at the old offset, which "
+                                   "SECMP7-RES-007's scenario sets up",
 }
 
 
