@@ -33,6 +33,7 @@ from hanota.protocol.zcl import (
     OTA_ATTRIBUTE_TYPES,
     OTA_CLUSTER_ID,
     AttributeRecord,
+    DataType,
     DefaultResponse,
     Direction,
     ImageUpgradeStatus,
@@ -591,6 +592,10 @@ class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle
         if self.han_notify is not None:
             self.han_notify()
 
+    def _attribute_type(self, attr: OtaAttribute) -> DataType:
+        """The ZCL data type an attribute is reported with: the one the cluster defines."""
+        return OTA_ATTRIBUTE_TYPES[attr]
+
     def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
         values = self._attributes()
         records = []
@@ -600,7 +605,7 @@ class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle
             except ValueError:
                 records.append(AttributeRecord(attr_id, Status.UNSUPPORTED_ATTRIBUTE))
                 continue
-            records.append(AttributeRecord(attr_id, Status.SUCCESS, OTA_ATTRIBUTE_TYPES[attr],
+            records.append(AttributeRecord(attr_id, Status.SUCCESS, self._attribute_type(attr),
                                            values[attr]))
         self._reply(frame, ReadAttributesResponse(records=tuple(records),
                                                   direction=Direction.CLIENT_TO_SERVER), tsn=tsn)

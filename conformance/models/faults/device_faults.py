@@ -568,19 +568,8 @@ class WrongServerEndpoint(OtaDevice):
 class StatusAsUint8(OtaDevice):
     """reports ImageUpgradeStatus with data type uint8 (0x20) instead of enum8 (0x30)"""
 
-    def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
-        values = self._attributes()
-        records = []
-        for attr_id in cmd.attribute_ids:
-            try:
-                attr = OtaAttribute(attr_id)
-            except ValueError:
-                records.append(AttributeRecord(attr_id, Status.UNSUPPORTED_ATTRIBUTE))
-                continue
-            kind = DataType.UINT8 if attr is OtaAttribute.IMAGE_UPGRADE_STATUS else OTA_ATTRIBUTE_TYPES[attr]
-            records.append(AttributeRecord(attr_id, Status.SUCCESS, kind, values[attr]))
-        self._reply(frame, ReadAttributesResponse(records=tuple(records),
-                                                  direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
+    def _attribute_type(self, attr: OtaAttribute) -> DataType:
+        return DataType.UINT8 if attr is OtaAttribute.IMAGE_UPGRADE_STATUS else super()._attribute_type(attr)
 
 
 @implements(F.REFUSAL_WITH_OWN_TSN)
