@@ -14,26 +14,15 @@ from hanota.protocol.errors import DeviceViolationError, HarnessUsageError
 from hanota.protocol.zcl import DefaultResponse, ImageUpgradeStatus, OtaAttribute, Status
 
 from ..params import Duration
-from .clock import ClockDriver
-from .config import RunConfig
 from .describe import command_text, frame_key, frame_tsn
-from .images import ImageFactory
-from .observe import C, FrameLog, SeenFrame
-from .world import Scene
+from .observe import C, SeenFrame
+from .part import HarnessPart
 
 __all__ = ["DeviceObserver"]
 
 
-class DeviceObserver:
+class DeviceObserver(HarnessPart):
     """What the device under test reports and sends, read and judged as the requirements say."""
-
-    def __init__(self, config: RunConfig, scene: Scene, clock: ClockDriver, log: FrameLog,
-                 images: ImageFactory) -> None:
-        self._config = config
-        self._scene = scene
-        self._clock = clock
-        self._log = log
-        self._images = images
 
     def read_attributes(self, *attributes: OtaAttribute) -> dict[OtaAttribute, int]:
         """Read the device's OTA attributes with ZCL Read Attributes from the hub."""

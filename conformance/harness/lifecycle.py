@@ -16,12 +16,10 @@ from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import DeviceViolationError, HarnessUsageError
 from hanota.protocol.zcl import ImageUpgradeStatus, OtaAttribute, Status
 
-from .clock import MAX_DOWNLOAD_MS, ClockDriver
-from .config import RunConfig
+from .clock import MAX_DOWNLOAD_MS
 from .hub import Offer, OfferState
-from .images import ImageFactory
 from .observe import FrameLog
-from .world import Scene
+from .part import HarnessPart
 
 __all__ = ["STAGE_ATTRIBUTES", "UpgradeLifecycle"]
 
@@ -36,16 +34,8 @@ _HOLDING = (ImageUpgradeStatus.DOWNLOAD_IN_PROGRESS, ImageUpgradeStatus.DOWNLOAD
             ImageUpgradeStatus.WAITING_TO_UPGRADE, ImageUpgradeStatus.COUNT_DOWN)
 
 
-class UpgradeLifecycle:
+class UpgradeLifecycle(HarnessPart):
     """Acts that bring the download to a stage, and the check of the attributes at that stage."""
-
-    def __init__(self, config: RunConfig, scene: Scene, clock: ClockDriver, log: FrameLog,
-                 images: ImageFactory) -> None:
-        self._config = config
-        self._scene = scene
-        self._clock = clock
-        self._log = log
-        self._images = images
 
     # ------------------------------------------------------------------ the hub's script
     def hold_end_response(self) -> None:

@@ -35,6 +35,7 @@ from .describe import command_text
 from .hub import HubPlayer, Offer
 from .images import ImageFactory
 from .observe import FrameLog
+from .part import HarnessPart
 from .world import Scene
 
 __all__ = ["HubTap", "Interrupt", "Interruption", "Resilience", "parse_interruption"]
@@ -193,16 +194,12 @@ class HubTap:
         return True
 
 
-class Resilience:
+class Resilience(HarnessPart):
     """The interruptions the steps ask for, and the checks of what the device did through them."""
 
     def __init__(self, config: RunConfig, scene: Scene, clock: ClockDriver, log: FrameLog,
                  images: ImageFactory) -> None:
-        self._config = config
-        self._scene = scene
-        self._clock = clock
-        self._log = log
-        self._images = images
+        super().__init__(config, scene, clock, log, images)
         self._tap: HubTap | None = None
         self.kind: InterruptKind | None = None
         self.interruption: Interruption | None = None
