@@ -597,7 +597,12 @@ class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle
         return OTA_ATTRIBUTE_TYPES[attr]
 
     def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
-        values = self._attributes()
+        self._reply(frame, ReadAttributesResponse(records=self._read_records(cmd, self._attributes()),
+                                                  direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
+
+    def _read_records(self, cmd: ReadAttributes,
+                      values: dict[OtaAttribute, int]) -> tuple[AttributeRecord, ...]:
+        """One record per id asked for: its value, or UNSUPPORTED_ATTRIBUTE for an id it lacks."""
         records = []
         for attr_id in cmd.attribute_ids:
             try:
@@ -607,8 +612,7 @@ class OtaDevice(NotifyHandling, ImageChecks, ServerRequests, ZclGate, PowerCycle
                 continue
             records.append(AttributeRecord(attr_id, Status.SUCCESS, self._attribute_type(attr),
                                            values[attr]))
-        self._reply(frame, ReadAttributesResponse(records=tuple(records),
-                                                  direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
+        return tuple(records)
 
     def _attributes(self) -> dict[OtaAttribute, int]:
         offer = self._offer

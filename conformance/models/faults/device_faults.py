@@ -16,8 +16,6 @@ from hanota.protocol import fragments, ota_image
 from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import ProtocolError
 from hanota.protocol.zcl import (
-    OTA_ATTRIBUTE_TYPES,
-    AttributeRecord,
     DataType,
     DefaultResponse,
     Direction,
@@ -653,17 +651,8 @@ class ContraryReadAnswer(OtaDevice):
 
     def _answer_read(self, frame: HanFrame, tsn: int, cmd: ReadAttributes) -> None:
         super()._answer_read(frame, tsn, cmd)
-        stale = {OtaAttribute.CURRENT_FILE_VERSION: 0}
-        records = []
-        for attr_id in cmd.attribute_ids:
-            try:
-                attr = OtaAttribute(attr_id)
-            except ValueError:
-                records.append(AttributeRecord(attr_id, Status.UNSUPPORTED_ATTRIBUTE))
-                continue
-            records.append(AttributeRecord(attr_id, Status.SUCCESS, OTA_ATTRIBUTE_TYPES[attr],
-                                           stale.get(attr, self._attributes()[attr])))
-        self._reply(frame, ReadAttributesResponse(records=tuple(records),
+        stale = {**self._attributes(), OtaAttribute.CURRENT_FILE_VERSION: 0}
+        self._reply(frame, ReadAttributesResponse(records=self._read_records(cmd, stale),
                                                   direction=Direction.CLIENT_TO_SERVER), tsn=tsn)
 
 
