@@ -347,11 +347,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if out_of_scope and "device" in sides and "dcc" not in sides:
         pytest.skip(f"{NOT_APPLICABLE}{out_of_scope}")
     pics: Pics = item.config.hanota_pics  # type: ignore[attr-defined]
-    for mark in item.iter_markers("pics"):
-        needed = str(mark.args[0])
-        if not pics.supports(needed):
-            key = needed.replace("-", "_")  # as the PICS file spells it
-            pytest.skip(f"{NOT_APPLICABLE}the device does not declare PICS item '{key}' ({pics.source})")
+    # Every missing item is named, not just the first (a scenario may need two, e.g. resume and
+    # resume_after_power_cycle); the PICS file spells items with "_".
+    missing = [f"PICS item '{key}'" for key in dict.fromkeys(
+        str(m.args[0]).replace("-", "_") for m in item.iter_markers("pics"))
+        if not pics.supports(key)]
+    if missing:
+        pytest.skip(f"{NOT_APPLICABLE}the device does not declare {' nor '.join(missing)} ({pics.source})")
     rules = item.config.getoption("--hanota-rules")
     wanted = {str(m.args[0]) for m in item.iter_markers("rules")}
     if wanted and rules not in wanted:
