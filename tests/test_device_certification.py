@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from hanota.conformance.pics import OPTIONAL_FEATURES
 from hanota.protocol.ota_image import build_gbcs_image
+from tests.mutants.runner import pytest_args, run_scenarios, short
 from tests.test_suite_over_tcp import ROOT, _env, run_suite, serve_device, verdicts
 
 DEVICE = ('[device]\nkind = "ppmid"\nmanufacturer_code = 0x1234\nimage_type = 0x0101\n'
@@ -135,21 +136,24 @@ def _features(off: set[str]) -> str:
 @pytest.mark.parametrize("off", ["minimal", *OPTIONAL_FEATURES])
 def test_a_device_without_an_optional_feature_gets_not_applicable_never_fail(tmp_path: Path,
                                                                             off: str) -> None:
+    """The minimal device runs every scenario; a device without one item runs the scenarios that
+    need some item (``@pics-*``): with the full reference run, each scenario meets a device that
+    lacks every item, one that lacks just the one, and one that has them all."""
     missing = set(OPTIONAL_FEATURES) if off == "minimal" else {off}
     text = DEVICE if off == "minimal" else DEVICE + _features(missing)
     pics = _pics(tmp_path, text)
-    data = run_suite(tmp_path, off, f"--hanota-pics={pics}", "-m", "not load")
-    got = verdicts(data)
-    assert len(got) >= 100, data["_output"]
-    bad = {n: v for n, v in got.items() if v not in ("pass", "not-applicable")}
-    assert not bad, f"{bad}\n{data['_output']}"
+    markers = "not load" if off == "minimal" else "pics and not load"
+    run = run_scenarios(pytest_args(pics=str(pics), markers=markers))
+    assert len(run.verdicts) >= (100 if off == "minimal" else 20), run.output
+    bad = {short(n): v for n, v in run.verdicts.items() if v not in ("pass", "not-applicable")}
+    assert not bad, f"{bad}\n{run.output}"
     for name in missing:
         spelled = f"PICS item '{name}'"
-        assert any(r["reason"].startswith("the device does not declare ") and spelled in r["reason"]
-                   for r in data["scenarios"]), (name, data["_output"])
+        assert any(r.startswith("the device does not declare ") and spelled in r
+                   for r in run.reasons.values()), (name, run.output)
     if "fragmentation" in missing:
-        frag = [r for r in data["scenarios"] if "SECMP7-FRAG-001" in r["requirements"]]
-        assert frag and {r["verdict"] for r in frag} == {"not-applicable"}, frag
+        frag = [n for n, reqs in run.requirements.items() if "SECMP7-FRAG-001" in reqs]
+        assert frag and {run.verdicts[n] for n in frag} == {"not-applicable"}, frag
 
 
 # ------------------------------------------------------------------ the device's identity
