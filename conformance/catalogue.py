@@ -97,6 +97,10 @@ class CatalogueError(HarnessUsageError):
 
 # ------------------------------------------------------------------------- loading
 
+#: libyaml's safe loader when PyYAML has it: the catalogue loads in a tenth of the time, which
+#: every scenario run pays at start-up.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def load_catalogue(
     path: Path | str | None = None, *, features_dir: Path | str | None = FEATURES_DIR
@@ -112,7 +116,7 @@ def load_catalogue(
     except OSError as exc:
         raise CatalogueError(path, [f"cannot read the file: {exc.strerror or exc}"]) from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader, libyaml's when built)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""

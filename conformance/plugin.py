@@ -487,7 +487,7 @@ def _catalogue_ids(results: list[ScenarioResult]) -> list[str]:
     """Every catalogue requirement (so unexercised ones show as not tested), then any extra tags."""
     from .catalogue import load_catalogue
 
-    ids = [r.id for r in load_catalogue()]
+    ids = [r.id for r in load_catalogue(features_dir=None)]
     extra = sorted({req for r in results for req in r.requirements} - set(ids))
     return ids + extra
 

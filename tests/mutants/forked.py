@@ -15,6 +15,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from pathlib import Path
 PRELOAD = ["pytest", "pytest_bdd", "construct", "cryptography.hazmat.primitives.asymmetric.ec",
            "yaml", "hanota.protocol.ota_commands", "hanota.protocol.ota_image",
            "hanota.conformance.harness", "hanota.conformance.catalogue", "hanota.conformance.verdicts"]
+
+#: Where the runs cache bytecode: a folder of the temporary directory, never the checkout.
+PYCACHE = str(Path(tempfile.gettempdir()) / "hanota-scenario-pycache")
 
 _context: multiprocessing.context.ForkServerContext | None = None
 
@@ -48,6 +52,10 @@ def _server() -> multiprocessing.context.ForkServerContext:
 
 def _child(args: Sequence[str], cwd: str, output: str) -> None:
     os.chdir(cwd)
+    # The step modules' rewritten code is cached outside the checkout (pytest writes it
+    # atomically), not rewritten and compiled again by each of some 200 runs.
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = PYCACHE
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
