@@ -7,6 +7,7 @@ runtime dependency fails here), then ``hanota run`` from a directory outside the
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -19,7 +20,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.slow
+# one worker runs the three (.ci/run distributes by group): the wheel is built once, not waited for
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
 
 def _run(argv: list[str], cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
@@ -28,18 +30,30 @@ def _run(argv: list[str], cwd: Path, timeout: float = 900) -> subprocess.Complet
                           check=False)
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(the wheel, the fresh environment's bin directory) with the wheel installed."""
-    base = tmp_path_factory.mktemp("wheel")
+def _build_and_install(base: Path) -> None:
     built = _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(base / "dist"),
                   str(ROOT)], cwd=base)
     assert built.returncode == 0, built.stderr[-2000:]
-    (wheel,) = (base / "dist").glob("*.whl")
     venv.create(base / "env", with_pip=True)
-    bin_dir = base / "env" / "bin"
-    install = _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=base)
+    (wheel,) = (base / "dist").glob("*.whl")
+    install = _run([str(base / "env" / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=base)
     assert install.returncode == 0, install.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple[Path, Path]:
+    """(the wheel, the fresh environment's bin directory) with the wheel installed: built once
+    per run, the xdist workers sharing it (the first builds it under a lock)."""
+    own = tmp_path_factory.getbasetemp()
+    base = own / "wheel" if worker_id == "master" else own.parent / "wheel"
+    base.mkdir(exist_ok=True)
+    bin_dir = base / "env" / "bin"
+    with (base / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (base / "ready").exists():
+            _build_and_install(base)
+            (base / "ready").touch()
+    (wheel,) = (base / "dist").glob("*.whl")
     return wheel, bin_dir
 
 
