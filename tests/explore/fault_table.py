@@ -121,9 +121,9 @@ def scenario_catches(fault: str) -> bool:
         f"device:{fault}" not in KNOWN_SURVIVORS
 
 
-def run_row(fault: str, budget: int = BUDGET, seed: int = 0) -> Row:
+def run_row(fault: str, budget: int = BUDGET, seed: int = 0, *, shrink: bool = True) -> Row:
     start = time.perf_counter()
-    result = explore(reference(fault), seed_value=seed, examples=budget)
+    result = explore(reference(fault), seed_value=seed, examples=budget, shrink=shrink)
     clean = True
     if result.actions:
         clean = replay_actions(reference(), result.actions)[0] is None
