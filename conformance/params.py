@@ -279,31 +279,39 @@ def parse_ota_command(text: str) -> CommandId:
 # ---------------------------------------------------------------------------- hex frames
 _HEX_PAIR = re.compile(r"^[0-9A-Fa-f]{2}$")
 _IDENTITY_TOKEN = re.compile(r"^\{identity of ([A-Za-z0-9_-]+)\}$")
+#: ``{another manufacturer}``: 2 octets, a manufacturer code that is not the device's, for a
+#: manufacturer-specific frame the device must not take for one of its own commands.
+ANOTHER_MANUFACTURER = "{another manufacturer}"
 
 
 @dataclass(frozen=True)
 class HexFrame:
-    """A frame written in a feature: hex octets, and ``{identity of LABEL}`` where the frame names
+    """A frame written in a feature: hex octets, ``{identity of LABEL}`` where the frame names
     an image of the scenario (its manufacturer code, image type and file version, 8 octets as
-    every OTA command carries them), so the frame means the same on any device."""
+    every OTA command carries them) and ``{another manufacturer}`` (2 octets), so the frame
+    means the same on any device."""
 
     parts: tuple[bytes | str, ...]
 
     @property
     def images(self) -> tuple[str, ...]:
-        return tuple(part for part in self.parts if isinstance(part, str))
+        return tuple(part for part in self.parts if isinstance(part, str) and part != ANOTHER_MANUFACTURER)
 
-    def render(self, identity: Callable[[str], bytes]) -> bytes:
-        """The octets, with each image's identity from ``identity(label)``."""
-        return b"".join(identity(part) if isinstance(part, str) else part for part in self.parts)
+    def render(self, identity: Callable[[str], bytes], device_manufacturer: int = 0) -> bytes:
+        """The octets, with each image's identity from ``identity(label)`` and another
+        manufacturer's code than ``device_manufacturer``."""
+        other = (0x7E57 if device_manufacturer != 0x7E57 else 0x7E58).to_bytes(2, "little")
+        return b"".join(other if part == ANOTHER_MANUFACTURER else identity(part) if isinstance(part, str)
+                        else part for part in self.parts)
 
 
 def parse_hex_frame(text: str) -> HexFrame:
     """'19 00 02 00 {identity of new}' -> a HexFrame; hex pairs and identity tokens separated by
     single spaces, the 3 octets of a ZCL header at least."""
-    expected = ("hex byte pairs separated by single spaces, e.g. '19 00 05 00', and "
-                "'{identity of LABEL}' for the 8 octets naming an image")
-    tokens = re.split(r" (?![^{]*\})", text)  # a space inside {identity of X} does not split
+    expected = ("hex byte pairs separated by single spaces, e.g. '19 00 05 00', "
+                "'{identity of LABEL}' for the 8 octets naming an image and '{another manufacturer}' "
+                "for 2 octets of a manufacturer code that is not the device's")
+    tokens = re.split(r" (?![^{]*\})", text)  # a space inside {...} does not split
     parts: list[bytes | str] = []
     octets = 0
     for token in tokens:
@@ -313,6 +321,9 @@ def parse_hex_frame(text: str) -> HexFrame:
         elif match := _IDENTITY_TOKEN.match(token):
             parts.append(match.group(1))
             octets += 8
+        elif token == ANOTHER_MANUFACTURER:
+            parts.append(token)
+            octets += 2
         else:
             raise _bad("hex frame", text, expected)
     if octets < 3:

@@ -115,7 +115,7 @@ Feature: Every field of every frame the device sends, and its answers to frames 
     answers UNSUP_MANUF_CLUSTER_COMMAND (0x83) or UNSUP_MANUF_GENERAL_COMMAND (0x84), or
     UNSUP_COMMAND (0x81) as ZCL revision 8 names both (the check takes either), with the frame's
     transaction sequence number and command id, and does not obey them. The manufacturer code
-    0x7e57 is one no device under test is expected to declare.
+    is another than the device's own (0x7e57, or 0x7e58 for a device that declares 0x7e57).
 
     @SECMP7-ZCL-007 @side-device
     Scenario Outline: The device refuses a manufacturer-specific <kind> command that carries a standard command's id
@@ -127,9 +127,9 @@ Feature: Every field of every frame the device sends, and its answers to frames 
       And the device runs image "original"
 
       Examples:
-        | kind             | frame                                               | status                      |
-        | cluster-specific | 1d 57 7e 00 02 00 {identity of new} 00 50 00 00     | UNSUP_MANUF_CLUSTER_COMMAND |
-        | general          | 0c 57 7e 00 00 02 00                                | UNSUP_MANUF_GENERAL_COMMAND |
+        | kind             | frame                                                            | status                      |
+        | cluster-specific | 1d {another manufacturer} 00 02 00 {identity of new} 00 50 00 00 | UNSUP_MANUF_CLUSTER_COMMAND |
+        | general          | 0c {another manufacturer} 00 00 02 00                            | UNSUP_MANUF_GENERAL_COMMAND |
 
   Rule: SECMP7-ZCL-008 An OTA command id the cluster does not define is answered UNSUP_CLUSTER_COMMAND
     The OTA client takes server-to-client commands 0x00, 0x02, 0x05, 0x07 and 0x09; any other id

@@ -40,7 +40,7 @@ def answer_with_frame(harness: Harness, command: int, frame: p.HexFrame) -> None
         info = harness.image(label)
         return encode_image_identity(info.manufacturer_code, info.image_type, info.file_version)
 
-    harness.answer_next(command, frame.render(identity))
+    harness.answer_next(command, frame.render(identity, harness.dut.manufacturer_code))
 
 
 @given(parsers.parse("the hub appends {count:d} octets to every frame it sends"))

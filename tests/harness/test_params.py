@@ -195,3 +195,14 @@ def test_dcc_side_choices(parse: object, text: str, expected: object) -> None:
 def test_dcc_side_choices_refuse_typos_naming_the_type(parse: object, text: str, named: str) -> None:
     with pytest.raises(HarnessUsageError, match=re.escape(f"{named} {text!r} is not understood")):
         assert callable(parse) and parse(text)
+
+
+def test_hex_frames_name_another_manufacturer_than_the_device() -> None:
+    """SECMP7-ZCL-007's manufacturer-specific frames must not carry the device's own code."""
+    frame = p.parse_hex_frame("0c {another manufacturer} 00 00 02 00")
+    assert frame.images == ()
+    never = lambda label: pytest.fail(label)  # noqa: E731
+    assert frame.render(never, 0x1234) == bytes.fromhex("0c 57 7e 00 00 02 00")
+    assert frame.render(never, 0x7E57) == bytes.fromhex("0c 58 7e 00 00 02 00")
+    with pytest.raises(HarnessUsageError, match="hex frame"):
+        p.parse_hex_frame("0c {another} 00 00 02 00")
