@@ -5,12 +5,15 @@
 3. The device is the one the PICS declares: kind, manufacturer code, image type and firmware
    (and hardware version and EUI-64 when the PICS states them) as the handshake says. Without a
    PICS, the run's PICS takes the identity the device states, so the report shows what it runs.
-4. The DCC test system is there (``--dcc``): it answers ``GET /info``.
+4. The DCC test system is there (``--dcc``): the HTTP binding answers ``GET /info``; a DUIS
+   address accepts a connection.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import socket
+from urllib.parse import urlsplit
 
 from hanota.protocol.errors import HarnessUsageError, ProtocolError
 
@@ -45,8 +48,7 @@ def run_checks(pics: Pics, urls: list[str], dcc: str | None, *, declared: bool,
                      f"type 0x{ident.image_type:04x}, firmware 0x{ident.file_version:08x}"
                      f"{'' if ident.virtual_time else ', on wall time'}")
     if dcc is not None:
-        check_dcc(dcc)
-        lines.append(f"DCC test system at {dcc}: answering")
+        lines.append(f"DCC test system at {dcc}: {check_dcc(dcc)}")
     return lines, run_pics
 
 
@@ -98,16 +100,25 @@ def pics_from_identity(ident: DutIdentity) -> Pics:
         source="the device's handshake (no PICS given; optional features and timing as the built-in PICS)")
 
 
-def check_dcc(url: str) -> None:
-    """The DCC test system answers ``GET /info`` (only http:// and https:// bindings are probed)."""
-    if not url.startswith(("http://", "https://")):
-        return
+def check_dcc(url: str) -> str:
+    """The DCC test system is there: an HTTP-binding DCC answers ``GET /info``; a DUIS one
+    accepts a connection at its address (every DUIS request is a Service Request with effects,
+    so none is sent before the run). What was proven, for the pre-flight line."""
+    if url.startswith("duis+"):
+        parts = urlsplit(url.removeprefix("duis+"))
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            socket.create_connection((parts.hostname or "", port), timeout=10.0).close()
+        except OSError as err:
+            raise PreflightError(f"pre-flight: no DCC test system at {url}: {_one_line(err)}") from None
+        return "accepts connections (DUIS: no request sent before the run)"
     from .dcc_http.client import HttpDccSide
 
     try:
         HttpDccSide(url, timeout_s=10.0).info()
     except (HarnessUsageError, OSError, ValueError) as err:
         raise PreflightError(f"pre-flight: no DCC test system at {url}: {_one_line(err)}") from None
+    return "answering"
 
 
 def _one_line(err: BaseException) -> str:
