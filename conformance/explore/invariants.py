@@ -59,9 +59,15 @@ INVARIANTS: dict[str, Invariant] = {i.id: i for i in (
               "every frame the device sends decodes as the ZCL command it claims to be"),
     Invariant("answers-match", "ZCL r7 §2.4.1.3 (transaction sequence number), §2.5.12 (Default Response)",
               "every answer (Default Response, Read Attributes Response) carries the TSN of a frame "
-              "it answers, and a Default Response the command id of that frame"),
+              "it answers, and a Default Response the command id of that frame; a second Default "
+              "Response to one frame does not contradict the first (SECMP7-ZCL-005)"),
     Invariant("malformed-answered", "SECMP7-OTA-008; ZCL r7 §2.5.12.3",
               "a malformed OTA command is answered with Default Response MALFORMED_COMMAND"),
+    Invariant("unsupported-answered", "SECMP7-ZCL-007, SECMP7-ZCL-008; ZCL r7 §2.5.12.3",
+              "an OTA command id the client does not take is answered with Default Response "
+              "UNSUP_CLUSTER_COMMAND, a manufacturer-specific command of a manufacturer it does not "
+              "implement with UNSUP_MANUF_CLUSTER_COMMAND / UNSUP_MANUF_GENERAL_COMMAND (or 0x81, as "
+              "ZCL revision 8 folds them), and never obeyed as the standard command with its id"),
     Invariant("trailing-octets-ignored", "SECMP7-OTA-009; ZCL 07-5123 §2.2.1.2",
               "a command with octets after its fields is not answered MALFORMED_COMMAND (the device acts "
               "on it as without them)"),
@@ -157,6 +163,10 @@ class Checker:
     read_tsn: dict[int, tuple[int, ...]] = field(default_factory=dict)
     malformed: dict[int, int] = field(default_factory=dict)
     trailing: set[int] = field(default_factory=set)  # TSNs of frames sent with trailing octets
+    #: TSN -> (command id, the refusals allowed) of commands the client does not take
+    unsupported: dict[int, tuple[int, frozenset[Status]]] = field(default_factory=dict)
+    #: (node, TSN) -> the status of the device's first Default Response to that node's frame
+    refused: dict[tuple[int, int], int] = field(default_factory=dict)
     stopped: bool = False
     wait_until: dict[tuple[int, int, int], int] = field(default_factory=dict)
     mbp_ms: int = 0
@@ -179,12 +189,18 @@ class Checker:
 
     # ================================================================ what the hub does
     def hub_frame(self, now: int, frame: HanFrame, cmd: oc.Command | None, *, malformed: bool = False,
-                  trailing: bool = False) -> None:
+                  trailing: bool = False, refusals: frozenset[Status] = frozenset()) -> None:
         """The hub (or another node it plays) sent ``frame``; ``cmd`` is what it encodes, or None.
-        ``trailing``: octets follow the command's fields, which the device ignores (OTA-009)."""
+        ``trailing``: octets follow the command's fields, which the device ignores (OTA-009);
+        ``refusals``: a command the client does not take, to be answered with one of these."""
         peek = peek_header(frame.payload)  # the TSN and command id follow any manufacturer code
         if peek is not None:
             self.sent_tsn[(frame.src, peek.tsn)] = peek.command_id
+            self.refused.pop((frame.src, peek.tsn), None)  # a new frame: a new answer
+            if frame.src == self.hub:
+                self.unsupported.pop(peek.tsn, None)  # a new frame with that TSN
+                if refusals:
+                    self.unsupported[peek.tsn] = (peek.command_id, refusals)
             if malformed and frame.src == self.hub:
                 self.malformed[peek.tsn] = peek.command_id
             if trailing and frame.src == self.hub:
@@ -309,12 +325,24 @@ class Checker:
             raise InvariantViolation("decodable", f"{frame.payload.hex()}: {err}") from None
         if isinstance(cmd, DefaultResponse):
             self._answer(frame, header.tsn, cmd.command_id, "Default Response")
+            first = self.refused.setdefault((frame.dst, header.tsn), cmd.status)
+            if first != cmd.status:
+                raise InvariantViolation("answers-match", f"a second Default Response to the frame with TSN "
+                                         f"{header.tsn} says {_status(cmd.status)}, the first said "
+                                         f"{_status(first)}")
             if cmd.status == Status.MALFORMED_COMMAND and frame.dst == self.hub:
                 if header.tsn in self.trailing:
                     raise InvariantViolation("trailing-octets-ignored", f"command 0x{cmd.command_id:02x} "
                                              f"(TSN {header.tsn}) with octets after its fields answered "
                                              "MALFORMED_COMMAND")
                 self.malformed.pop(header.tsn, None)
+            refused = self.unsupported.get(header.tsn) if frame.dst == self.hub else None
+            if refused is not None and refused[0] == cmd.command_id:
+                if cmd.status not in refused[1]:
+                    raise InvariantViolation("unsupported-answered", f"command 0x{cmd.command_id:02x} "
+                                             f"(TSN {header.tsn}), which the client does not take, answered "
+                                             f"{_status(cmd.status)}, not {_statuses(refused[1])}")
+                del self.unsupported[header.tsn]
             return
         if isinstance(cmd, ReadAttributesResponse):
             self._answer(frame, header.tsn, 0x00, "Read Attributes Response")
@@ -338,6 +366,12 @@ class Checker:
             self.malformed.clear()
             raise InvariantViolation("malformed-answered", f"the malformed command 0x{command_id:02x} "
                                      f"(TSN {tsn}) got no Default Response MALFORMED_COMMAND")
+        if self.unsupported:
+            tsn, (command_id, allowed) = next(iter(self.unsupported.items()))
+            self.unsupported.clear()
+            raise InvariantViolation("unsupported-answered", f"command 0x{command_id:02x} (TSN {tsn}), "
+                                     f"which the client does not take, got no Default Response "
+                                     f"{_statuses(allowed)}")
 
     def tick(self, now: int) -> None:
         aw = self.awaiting
@@ -547,3 +581,7 @@ def _status(value: int) -> str:
         return Status(value).name
     except ValueError:
         return f"0x{value:02x}"
+
+
+def _statuses(values: frozenset[Status]) -> str:
+    return " or ".join(sorted(_status(v) for v in values))

@@ -221,6 +221,14 @@ def _machine(config: ExploreConfig, result: ExploreResult, last: list[Session],
         def malformed(self, command: str, cut: int) -> None:
             self.do({"do": "malformed", "command": command, "cut": cut})
 
+        @rule(kind=st.sampled_from(["undefined-command", "manufacturer-cluster", "manufacturer-general"]),
+              command_id=st.sampled_from([0x0A, 0x01, 0x08, 0x1F]))
+        def unsupported(self, kind: str, command_id: int) -> None:
+            action: dict[str, Any] = {"do": "unsupported", "kind": kind}
+            if kind == "undefined-command":
+                action["command_id"] = command_id
+            self.do(action)
+
         @rule(command=st.sampled_from(["image-notify", "query-response", "end-response"]),
               extra=st.integers(1, 4))
         def trailing(self, command: str, extra: int) -> None:

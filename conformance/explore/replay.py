@@ -88,6 +88,8 @@ _ACTIONS: dict[str, dict[str, Any]] = {
     "read": {"attributes?": lambda v: isinstance(v, list) and all(_int(0, 0xFFFF)(x) for x in v)},
     "malformed": {"command": _one_of(_COMMANDS), "cut": _int(1, 64)},
     "trailing": {"command": _one_of(_COMMANDS), "extra": _int(1, 64)},
+    "unsupported": {"kind": _one_of(("undefined-command", "manufacturer-cluster", "manufacturer-general")),
+                    "command_id?": _int(0, 0xFF)},
     "time": {"ms": _TIME},
     "link-loss": {"ms": _TIME},
     "power-cycle": {},
@@ -126,6 +128,9 @@ def validate_action(action: object, where: str) -> Action:
         raise HarnessUsageError(f"{where} ({kind}): {why}")
     if kind == "answer-query" and action["with"] == "offer" and "image" not in action:
         raise HarnessUsageError(f"{where} (answer-query): field 'image' is missing")
+    if kind == "unsupported" and (action["kind"] == "undefined-command") != ("command_id" in action):
+        raise HarnessUsageError(f"{where} (unsupported): field 'command_id' goes with kind "
+                                "'undefined-command' only")
     return action
 
 

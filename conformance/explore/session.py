@@ -20,7 +20,16 @@ from typing import Any, TypeVar
 
 from hanota.protocol import ota_commands as oc
 from hanota.protocol.errors import HarnessUsageError, ProtocolError
-from hanota.protocol.zcl import OTA_CLUSTER_ID, OtaAttribute, ReadAttributes, Status
+from hanota.protocol.zcl import (
+    OTA_CLUSTER_ID,
+    ZCL_HEADER,
+    Direction,
+    FrameType,
+    OtaAttribute,
+    ReadAttributes,
+    Status,
+    ZclHeader,
+)
 
 from ..adapters.base import DutAdapter
 from ..models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame
@@ -120,6 +129,15 @@ class Session:
         # malformed one
         self.checker.hub_frame(self.now(), frame, None if malformed else cmd, malformed=malformed,
                                trailing=raw is not None and not malformed)
+        self.dut.send(frame)
+        self.collect()
+
+    def send_raw(self, payload: bytes, text: str, refusals: frozenset[Status]) -> None:
+        """Send octets that are no command the client takes, to be refused with ``refusals``."""
+        frame = HanFrame(self.hub, self.device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID, OTA_CLUSTER_ID,
+                         payload)
+        self.transcript.append(Entry(self.now(), "hub", text, payload.hex()))
+        self.checker.hub_frame(self.now(), frame, None, refusals=refusals)
         self.dut.send(frame)
         self.collect()
 
@@ -299,6 +317,29 @@ class Session:
             self.send(read, raw=cut, tsn=self.tsn)
             return
         self.note("(that cut still decodes: not malformed, not sent)")
+
+    def _do_unsupported(self, a: Action) -> None:
+        """A command the client does not take: an OTA command id it does not define (or one a
+        server takes), or a manufacturer's own command with a standard command's id and fields
+        (an offer of the valid image, a read), of a manufacturer that is not the device's."""
+        self.tsn = (self.tsn + 1) & 0xFF
+        kind = a["kind"]
+        maker = 0x7E57 if self.catalogue.identity.manufacturer_code != 0x7E57 else 0x7E58
+        if kind == "undefined-command":
+            raw = ZCL_HEADER.build(ZclHeader(FrameType.CLUSTER_SPECIFIC, Direction.SERVER_TO_CLIENT, True,
+                                             None, self.tsn, a["command_id"]))
+            text, refusals = f"OTA command 0x{a['command_id']:02x}", {Status.UNSUP_CLUSTER_COMMAND}
+        elif kind == "manufacturer-cluster":
+            raw = oc.encode_command(self._offer("valid"), tsn=self.tsn, manufacturer_code=maker)
+            text, refusals = "Query Next Image Response", {Status.UNSUP_MANUF_CLUSTER_COMMAND}
+        else:
+            raw = oc.encode_command(ReadAttributes(attribute_ids=(int(OtaAttribute.CURRENT_FILE_VERSION),)),
+                                    tsn=self.tsn, manufacturer_code=maker)
+            text, refusals = "Read Attributes", {Status.UNSUP_MANUF_GENERAL_COMMAND}
+        if kind != "undefined-command":
+            text = f"manufacturer 0x{maker:04x}'s own {text}"
+        # ZCL revision 8 names each refusal UNSUP_COMMAND (0x81, the former UNSUP_CLUSTER_COMMAND)
+        self.send_raw(bytes(raw), text, frozenset({*refusals, Status.UNSUP_CLUSTER_COMMAND}))
 
     def _do_trailing(self, a: Action) -> None:
         cmd = self._sample(a["command"])

@@ -61,10 +61,6 @@ UNREACHABLE: dict[str, str] = {
     # of explore judges the property): not run, so the slow tier does not spend a budget on each
     "ignore-fragment-count": "explore offers no fragmented images (docs/fragments.md), so a forged "
                              "fragment count never reaches the device",
-    "manufacturer-specific-as-standard": "explore's hub sends no manufacturer-specific command; "
-                                         "SECMP7-ZCL-007 catches it",
-    "unknown-command-malformed": "explore's hub sends no command id the OTA cluster does not define; "
-                                 "SECMP7-ZCL-008 catches it",
     **dict.fromkeys(("impatient", "block-period-as-timeout"),
                     "explore's hub answers every request at once, never late within the device's "
                     "response timeout; SECMP7-HUB-003 catches it"),
@@ -85,10 +81,6 @@ UNREACHABLE: dict[str, str] = {
     "notify-type-0-only": "no invariant of explore requires an answer to an Image Notify (it judges "
                           "what the device does, not that it queries); SECMP7-OTA-001 catches it "
                           "under the played hub's default payload type 3",
-    # frame faults (SECMP7-ZCL): explore's hub sends no manufacturer-specific command and no
-    # undefined command id, and judges no second answer to one frame; their scenarios catch them
-    "contrary-refusal": "explore checks that a Default Response names a frame the node sent, not "
-                        "that the frame gets no second, contrary answer; SECMP7-ZCL-005 catches it",
 }
 
 #: Faults explore cannot find, and why (each an xfail(strict=True) in the slow tier).

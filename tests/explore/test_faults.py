@@ -62,6 +62,7 @@ SHRUNK_PER_INVARIANT = {
     "refuse-at-limit": "valid-offer-downloaded",
     "activate-immediately": "version-only-at-activation",
     "ignore-wait-for-data": "wait-for-data",
+    "unknown-command-malformed": "unsupported-answered",
 }
 
 

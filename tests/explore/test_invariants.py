@@ -72,6 +72,11 @@ CASES: list[tuple[str, Any]] = [
     ("malformed-answered", lambda c: (c.hub_frame(0, HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID,
                                                                OTA_CLUSTER_ID, b"\x09\x05\x00"), None,
                                                   malformed=True), c.step_done(0))),
+    ("unsupported-answered", lambda c: (c.hub_frame(0, HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID,
+                                                                 OTA_CLUSTER_ID, b"\x19\x05\x0a"), None,
+                                                    refusals=frozenset({Status.UNSUP_CLUSTER_COMMAND})),
+                                        device_sends(c, DefaultResponse(0x0a, Status.MALFORMED_COMMAND),
+                                                     tsn=5))),
     ("attribute-types", lambda c: (hub_sends(c, ReadAttributes((0x0002,)), tsn=9), device_sends(
         c, read_response(AttributeRecord(0x0002, Status.SUCCESS, DataType.UINT16, 0x100)), tsn=9))),
     ("trailing-octets-ignored", lambda c: (
@@ -163,3 +168,29 @@ def test_other_clusters_and_manufacturer_specific_commands_are_not_judged():
     device_sends(c, read_response(AttributeRecord(0x0006, Status.SUCCESS, DataType.ENUM8, 0),
                                   AttributeRecord(0x0002, Status.SUCCESS, DataType.UINT32,
                                                   IDENT.file_version)), tsn=9)
+
+
+def test_an_unsupported_command_left_unanswered_fails_at_the_end_of_the_step():
+    c = checker()
+    c.hub_frame(0, HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID, b"\x1d\x57\x7e\x05\x02"),
+                None, refusals=frozenset({Status.UNSUP_MANUF_CLUSTER_COMMAND, Status.UNSUP_CLUSTER_COMMAND}))
+    with pytest.raises(InvariantViolation, match="got no Default Response UNSUP_CLUSTER_COMMAND or "
+                                                 "UNSUP_MANUF_CLUSTER_COMMAND") as err:
+        c.step_done(0)
+    assert err.value.invariant == "unsupported-answered"
+    c.hub_frame(0, HanFrame(HUB, DEV, 1, 1, SMART_ENERGY_PROFILE_ID, OTA_CLUSTER_ID, b"\x1d\x57\x7e\x06\x02"),
+                None, refusals=frozenset({Status.UNSUP_MANUF_CLUSTER_COMMAND, Status.UNSUP_CLUSTER_COMMAND}))
+    device_sends(c, DefaultResponse(0x02, Status.UNSUP_CLUSTER_COMMAND), tsn=6)  # 0x81, as ZCL r8 names it
+    c.step_done(0)
+
+
+def test_a_second_contrary_default_response_to_one_frame_breaks_answers_match():
+    c = checker()
+    hub_sends(c, oc.ImageNotify(oc.ImageNotifyPayloadType.QUERY_JITTER, 100), tsn=3)
+    device_sends(c, DefaultResponse(0x00, Status.NOT_AUTHORIZED), tsn=3)
+    device_sends(c, DefaultResponse(0x00, Status.NOT_AUTHORIZED), tsn=3)  # the same answer again: fine
+    with pytest.raises(InvariantViolation, match="the first said NOT_AUTHORIZED") as err:
+        device_sends(c, DefaultResponse(0x00, Status.SUCCESS), tsn=3)
+    assert err.value.invariant == "answers-match"
+    hub_sends(c, oc.ImageNotify(oc.ImageNotifyPayloadType.QUERY_JITTER, 100), tsn=3)  # a new frame
+    device_sends(c, DefaultResponse(0x00, Status.SUCCESS), tsn=3)
