@@ -37,8 +37,8 @@ __all__ = ["ExploreConfig", "ExploreResult", "explore", "new_session"]
 
 #: Steps per example (hypothesis's stateful_step_count).
 STEPS = 30
-_WHEN = st.sampled_from(["0", "wait", "5", "1", "60"])
-_FORM = st.sampled_from(["offset", "utc"])
+_WHEN = st.sampled_from(["0", "wait", "5", "1", "60", "past"])
+_FORM = st.sampled_from(["offset", "utc", "wildcard"])
 _TIMES = st.sampled_from([1_000, 100, 5_000, 20_000, 60_000, 3_600_000])
 #: Link outages: mostly long enough for a device to give up on its download (resume, OTA-005).
 _OUTAGES = st.sampled_from([60_000, 20_000, 5_000, 1_000])

@@ -32,8 +32,8 @@ FORMAT = "hanota-explore-replay/1"
 MAX_REPLAY_BYTES = 4 * 1024 * 1024
 MAX_ACTIONS = 10_000
 
-_WHEN = {"0", "1", "5", "60", "wait"}
-_FORM = {"offset", "utc"}
+_WHEN = {"0", "1", "5", "60", "wait", "past"}
+_FORM = {"offset", "utc", "wildcard"}
 _COMMANDS = {"image-notify", "query-response", "block-response", "end-response", "read-attributes"}
 _BLOCK_WITH = {"block", "wait", "abort", "misplaced", "oversize", "other-image", "silence"}
 

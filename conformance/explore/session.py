@@ -270,13 +270,20 @@ class Session:
             self.send(self._end_response(req.manufacturer_code, req.image_type, req.file_version, a))
 
     def _end_response(self, mfr: int, itype: int, version: int, a: Action) -> oc.UpgradeEndResponse:
-        when = a["when"]
+        """``when``: seconds from now, ``wait`` or ``past`` (an hour ago, in UTC: upgrade now);
+        ``form``: ``offset`` (current time 0), ``utc``, or ``wildcard`` (offset, the image named
+        by the wildcard values, which the device matches against any)."""
+        when, form = a["when"], a["form"]
+        if form == "wildcard":
+            mfr, itype, version = 0xFFFF, 0xFFFF, 0xFFFF_FFFF
         if when == "wait":
-            current, upgrade = (0 if a["form"] == "offset" else self.utc()), oc.UPGRADE_TIME_WAIT_FOR_COMMAND
-        elif a["form"] == "offset":
-            current, upgrade = 0, int(when)
-        else:
+            current, upgrade = (self.utc() if form == "utc" else 0), oc.UPGRADE_TIME_WAIT_FOR_COMMAND
+        elif when == "past":
+            current, upgrade = self.utc(), self.utc() - 3_600
+        elif form == "utc":
             current, upgrade = self.utc(), self.utc() + int(when)
+        else:
+            current, upgrade = 0, int(when)
         return oc.UpgradeEndResponse(mfr, itype, version, current, upgrade)
 
     def _do_await(self, a: Action) -> None:
