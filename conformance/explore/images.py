@@ -33,8 +33,10 @@ PAYLOAD = 120
 IMAGE_NAMES = (
     "valid", "newer-still", "older", "same-version", "other-manufacturer", "other-image-type",
     "wrong-hardware", "tampered", "other-key", "empty", "trailing-bytes", "for-other-device",
-    "for-this-device", "at-limit", "oversize",
+    "for-this-device", "at-limit", "oversize", "reserved-type",
 )
+#: An image type ZigBee 095264 reserves for device-specific files (0xFFC0-0xFFFE): never firmware.
+RESERVED_IMAGE_TYPE = 0xFFC1
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Catalogue:
             "other-manufacturer": fw + 3, "other-image-type": fw + 4, "wrong-hardware": fw + 5,
             "tampered": fw + 6, "other-key": fw + 7, "empty": fw + 8, "trailing-bytes": fw + 9,
             "for-other-device": fw + 10, "for-this-device": fw + 11, "at-limit": fw + 12,
-            "oversize": fw + 13,
+            "oversize": fw + 13, "reserved-type": fw + 14,
         }
 
     def __getitem__(self, name: str) -> Image:
@@ -155,12 +157,17 @@ class Catalogue:
             "at-limit": lambda: (self._sized(version, self.size_limit), None),
             "oversize": lambda: (self._sized(version, self.size_limit + 1),
                                  ("SECMP7-IMG-004", "it is larger than the capacity declared")),
+            "reserved-type": lambda: (self._gbcs(version, image_type=RESERVED_IMAGE_TYPE),
+                                      ("SECMP7-XFER-002", "an image type reserved for device-specific "
+                                                          "files, never firmware")),
         }
         data, defect = builders[name]()
         if name == "oversize" and self.capacity is None:
             defect = None
         if name in ("other-manufacturer", "other-image-type"):
             mfr, itype = (mfr ^ 0x5A5A, itype) if name == "other-manufacturer" else (mfr, itype ^ 0x0F0F)
+        elif name == "reserved-type":
+            itype = RESERVED_IMAGE_TYPE
         if defect is None and not self.key_matches:
             defect = ("SECMP7-AUTH-002", "signed with the test key, which the device does not hold")
         optional = (name == "for-this-device" and not self.device_specific_files) or \

@@ -79,7 +79,7 @@ INVARIANTS: dict[str, Invariant] = {i.id: i for i in (
               "version and a file version it may be running"),
     Invariant("requests-to-paired-hub", "SECMP7-AUTH-006",
               "OTA client requests go to the paired hub only, and UpgradeServerID never names another node"),
-    Invariant("no-download-of-refusable-offer", "SECMP7-AUTH-003, SECMP7-AUTH-005",
+    Invariant("no-download-of-refusable-offer", "SECMP7-AUTH-003, SECMP7-AUTH-005, SECMP7-XFER-002",
               "no Image Block Request for an offer of another manufacturer or image type, or of a "
               "version not newer than the one running"),
     Invariant("block-within-image", "SECMP7-OTA-002",

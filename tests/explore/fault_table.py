@@ -52,8 +52,6 @@ UNREACHABLE: dict[str, str] = {
     **dict.fromkeys(("page-request-per-block", "page-skips-missing-blocks"),
                     "explore's device does not declare image_page_requests, so it asks by blocks "
                     "only (SECMP7-XFER-001's scenarios catch these)"),
-    "reserved-type-as-firmware": "explore offers no image of a type reserved for device-specific files "
-                                 "(SECMP7-XFER-002's scenario catches it)",
     # faults explore cannot reach by construction (its hub never makes the move, or no invariant
     # of explore judges the property): not run, so the slow tier does not spend a budget on each
     "ignore-fragment-count": "explore offers no fragmented images (docs/fragments.md), so a forged "
