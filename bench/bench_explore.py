@@ -10,15 +10,16 @@ in-process time, the in-run baseline).
 
 from __future__ import annotations
 
+import argparse
 import select
 import subprocess
 import sys
 from pathlib import Path
 
-from hanota.conformance.adapters import ReferenceAdapter, ReferenceDeviceConfig, TcpAdapter
+from hanota.conformance.adapters import ReferenceAdapter, TcpAdapter
+from hanota.conformance.commands import serve_device
 from hanota.conformance.explore.images import Catalogue
 from hanota.conformance.explore.machine import ExploreConfig, ExploreResult, explore
-from hanota.conformance.models.premises import deterministic_key
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = 100
@@ -35,13 +36,18 @@ def _run(dut: object) -> ExploreResult:
     return result
 
 
+#: ``hanota serve-device``'s options; the in-process device is built from the same ones, so the
+#: two are one device (its defaults included: Image Page Requests, a device-specific file query).
+SERVE_ARGS = ["--listen", "127.0.0.1:0", "--kind", "ppmid", "--max-image-bytes", str(CAPACITY),
+              "--no-consumer-refusal", "--no-fragmentation"]
+
+
 def main(emit) -> None:  # type: ignore[no-untyped-def]
-    ref = ReferenceAdapter(ReferenceDeviceConfig(public_key=deterministic_key(0).public_key(),
-                                                 options={"max_image_bytes": CAPACITY}))
-    inprocess = _run(ref)
+    parser = argparse.ArgumentParser()
+    serve_device.add_arguments(parser)
+    inprocess = _run(ReferenceAdapter(serve_device.build_config(parser.parse_args(SERVE_ARGS))))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hanota", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid",
-         "--max-image-bytes", str(CAPACITY), "--no-consumer-refusal", "--no-fragmentation"],
+        [sys.executable, "-m", "hanota", "serve-device", *SERVE_ARGS],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None

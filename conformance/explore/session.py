@@ -23,12 +23,14 @@ from hanota.protocol.errors import HarnessUsageError, ProtocolError
 from hanota.protocol.zcl import (
     OTA_CLUSTER_ID,
     ZCL_HEADER,
+    DefaultResponse,
     Direction,
     FrameType,
     OtaAttribute,
     ReadAttributes,
     Status,
     ZclHeader,
+    peek_header,
 )
 
 from ..adapters.base import DutAdapter
@@ -93,6 +95,7 @@ class Session:
         self.tsn = 0
         self.frames_seen = 0
         self._last_read: int | None = catalogue.identity.file_version
+        self._page_refusals: list[int] = []  # TSNs of Image Page Requests to refuse
 
     # ================================================================ running actions
     def apply(self, action: Action) -> None:
@@ -142,7 +145,16 @@ class Session:
         self.collect()
 
     def collect(self) -> None:
-        """Take every frame the device has sent so far (wall time: what comes within settle_ms)."""
+        """Take every frame the device has sent so far (wall time: what comes within settle_ms),
+        and refuse each Image Page Request among them."""
+        self._collect()
+        while self._page_refusals:
+            tsn = self._page_refusals.pop(0)
+            self.send(DefaultResponse(command_id=oc.CommandId.IMAGE_PAGE_REQUEST,
+                                      status=Status.UNSUP_CLUSTER_COMMAND,
+                                      direction=Direction.SERVER_TO_CLIENT), tsn=tsn)
+
+    def _collect(self) -> None:
         wait = 0 if self.virtual else self.settle_ms
         for _ in range(10_000):
             while (frame := self.dut.receive(wait)) is not None:
@@ -170,6 +182,12 @@ class Session:
                 cmd, oc.QueryNextImageRequest | oc.ImageBlockRequest | oc.UpgradeEndRequest):
             self.pending.append((now, cmd))
             del self.pending[:-MAX_PENDING]
+        elif self.link_up and frame.dst == self.hub and isinstance(cmd, oc.ImagePageRequest):
+            # This hub serves no pages: it refuses at once, and the device asks by blocks
+            # (095264 §6.10.8), as a hub without Image Page Request support does.
+            peek = peek_header(frame.payload)
+            if peek is not None:
+                self._page_refusals.append(peek.tsn)
 
     def advance(self, ms: int, *, stop_on_frame: bool = False) -> None:
         """Let ``ms`` of device time pass, seeing each frame at the time it is sent (with

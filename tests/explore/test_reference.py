@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from hanota.conformance.adapters import ReferenceAdapter, TcpAdapter
+from hanota.conformance.adapters import ReferenceAdapter, ReferenceDeviceConfig, TcpAdapter
 from hanota.conformance.adapters.server import BridgeServer
 from hanota.conformance.explore.machine import explore, replay_actions
+from hanota.conformance.models.premises import deterministic_key
 
-from .helpers import explore_config, reference, reference_config
+from .helpers import LIMIT, explore_config, reference, reference_config
 
 
 def test_reference_device_one_seed_100_examples_no_counterexample():
@@ -64,6 +65,24 @@ def test_over_the_bridge_same_run_as_in_process():
     assert bridged.actions == []
     assert (bridged.steps, bridged.frames_checked, bridged.digest) == \
         (in_process.steps, in_process.frames_checked, in_process.digest)
+
+
+def test_a_device_that_asks_by_pages_is_refused_and_downloads_by_blocks():
+    """Explore's hub serves no pages (like ``hanota serve-device``'s default device, which asks
+    by pages first): it refuses each Image Page Request at once, and the download goes on by
+    blocks to activation."""
+    config = ReferenceDeviceConfig(public_key=deterministic_key(0).public_key(),
+                                   options={"max_image_bytes": LIMIT, "page_requests": True})
+    serve = [{"do": "serve", "image": "valid", "when": "0", "form": "offset"}]
+    violation, session = replay_actions(explore_config(ReferenceAdapter(config)), serve)
+    assert violation is None
+    texts = [e.text for e in session.transcript]
+    page = next(i for i, t in enumerate(texts) if t.startswith("ImagePageRequest("))
+    assert texts[page + 1] == "DefaultResponse(command_id=IMAGE_PAGE_REQUEST, status=UNSUP_CLUSTER_COMMAND)"
+    assert any(t.startswith("ImageBlockRequest(") for t in texts[page:])
+    assert any(t.startswith("UpgradeEndRequest(status=SUCCESS") for t in texts[page:]), texts
+    result = explore(explore_config(ReferenceAdapter(config)), seed_value=0, examples=30)
+    assert result.actions == [], result.violation
 
 
 def test_over_the_bridge_a_faulty_device_is_caught():
