@@ -15,6 +15,7 @@ round trip over the bridge costs against it.
 
 from __future__ import annotations
 
+import argparse
 import random
 import select
 import socket
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 from hanota.conformance.adapters import DutAdapter, DutLink, ReferenceAdapter, TcpAdapter
+from hanota.conformance.commands import serve_device
 from hanota.conformance.models.clock import VirtualClock
 from hanota.conformance.models.comms_hub import CommsHub
 from hanota.conformance.models.han import HanNetwork
@@ -93,15 +95,23 @@ def loopback_rtt_s(rounds: int = 5000) -> float:
         proc.wait(10)
 
 
+#: ``hanota serve-device``'s options; the in-process device is built from the same ones. It asks
+#: by blocks and sends no device-specific file query: the figure is a block download's.
+SERVE_ARGS = ["--listen", "127.0.0.1:0", "--kind", "ppmid", "--no-page-requests",
+              "--device-file-query", "off"]
+
+
 def main(emit) -> None:  # type: ignore[no-untyped-def]
     image = _image()
     assert len(image) == SIZE
-    ref = ReferenceAdapter()
+    parser = argparse.ArgumentParser()
+    serve_device.add_arguments(parser)
+    ref = ReferenceAdapter(serve_device.build_config(parser.parse_args(SERVE_ARGS)))
     inprocess, log = _download(ref, image)
     assert ref.device.activations, "the in-process download did not complete"
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hanota", "serve-device", "--listen", "127.0.0.1:0", "--kind", "ppmid"],
+        [sys.executable, "-m", "hanota", "serve-device", *SERVE_ARGS],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
