@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from hanota.protocol.errors import HarnessUsageError, ProtocolError
+from hanota.protocol.ota_messages import entry_by_id
+from hanota.protocol.zcl import Direction, FrameType
 
 from ..commands._io import read_bounded
 from .images import IMAGE_NAMES
@@ -64,6 +66,15 @@ def _answers(value: object) -> bool:
     return isinstance(value, list) and len(value) <= 8 and all(_block_answer(v) for v in value)
 
 
+def _not_taken(value: object) -> bool:
+    """an OTA command id 0..255 the client does not take (not 0x00, 0x02, 0x05, 0x07 or 0x09)"""
+    if not _int(0, 0xFF)(value):
+        return False
+    assert isinstance(value, int)
+    entry = entry_by_id(FrameType.CLUSTER_SPECIFIC, value)
+    return entry is None or entry.direction is not Direction.SERVER_TO_CLIENT
+
+
 _IMAGE = _one_of(IMAGE_NAMES)
 _BLOCK_FIELDS: dict[Any, dict[str, Any]] = {
     "block": {"with": _one_of(_BLOCK_WITH), "size": _int(1, 255)},
@@ -89,7 +100,7 @@ _ACTIONS: dict[str, dict[str, Any]] = {
     "malformed": {"command": _one_of(_COMMANDS), "cut": _int(1, 64)},
     "trailing": {"command": _one_of(_COMMANDS), "extra": _int(1, 64)},
     "unsupported": {"kind": _one_of(("undefined-command", "manufacturer-cluster", "manufacturer-general")),
-                    "command_id?": _int(0, 0xFF)},
+                    "command_id?": _not_taken},
     "time": {"ms": _TIME},
     "link-loss": {"ms": _TIME},
     "power-cycle": {},

@@ -93,6 +93,13 @@ def test_usage_errors_exit_2_one_line(tmp_path, capsys, argv, needle):
       "actions": [{"do": "start", "image": "valid", "blocks": 1, "answers": [{"with": "boom"}]}]}, "answers"),
     ({"format": "hanota-explore-replay/1", "image_capacity_bytes": 10, "actions": []},
      "image_capacity_bytes"),
+    # 0x02 is Query Next Image Response, which the client takes: not a command to be refused
+    ({"format": "hanota-explore-replay/1",
+      "actions": [{"do": "unsupported", "kind": "undefined-command", "command_id": 2}]},
+     "(unsupported): field 'command_id': expected an OTA command id 0..255 the client does not take"),
+    ({"format": "hanota-explore-replay/1",
+      "actions": [{"do": "unsupported", "kind": "manufacturer-cluster", "command_id": 10}]},
+     "field 'command_id' goes with kind 'undefined-command' only"),
 ])
 def test_bad_replay_file_exit_2_naming_the_element(tmp_path, capsys, doc, needle):
     path = tmp_path / "bad.json"
