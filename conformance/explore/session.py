@@ -30,7 +30,6 @@ from hanota.protocol.zcl import (
     ReadAttributes,
     Status,
     ZclHeader,
-    peek_header,
 )
 
 from ..adapters.base import DutAdapter
@@ -123,24 +122,24 @@ class Session:
             self.tsn = (self.tsn + 1) & 0xFF
             tsn = self.tsn
         payload = raw if raw is not None else oc.encode_command(cmd, tsn=tsn)
-        src = self.hub if src is None else src
-        frame = HanFrame(src, self.device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID, OTA_CLUSTER_ID, payload)
         text = describe(cmd) if raw is None else f"{describe(cmd)} as {len(payload)} octets"
-        self.transcript.append(Entry(self.now(), "hub" if src == self.hub else "other node", text,
-                                     payload.hex()))
         # a device acts on a frame with trailing octets as without them (OTA-009), never on a
         # malformed one
-        self.checker.hub_frame(self.now(), frame, None if malformed else cmd, malformed=malformed,
-                               trailing=raw is not None and not malformed)
-        self.dut.send(frame)
-        self.collect()
+        self._transmit(payload, text, self.hub if src is None else src, None if malformed else cmd,
+                       malformed=malformed, trailing=raw is not None and not malformed)
 
     def send_raw(self, payload: bytes, text: str, refusals: frozenset[Status]) -> None:
         """Send octets that are no command the client takes, to be refused with ``refusals``."""
-        frame = HanFrame(self.hub, self.device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID, OTA_CLUSTER_ID,
-                         payload)
-        self.transcript.append(Entry(self.now(), "hub", text, payload.hex()))
-        self.checker.hub_frame(self.now(), frame, None, refusals=refusals)
+        self._transmit(payload, text, self.hub, None, refusals=refusals)
+
+    def _transmit(self, payload: bytes, text: str, src: int, cmd: oc.Command | None, *,
+                  malformed: bool = False, trailing: bool = False,
+                  refusals: frozenset[Status] = frozenset()) -> None:
+        frame = HanFrame(src, self.device, OTA_ENDPOINT, OTA_ENDPOINT, SE_PROFILE_ID, OTA_CLUSTER_ID, payload)
+        self.transcript.append(Entry(self.now(), "hub" if src == self.hub else "other node", text,
+                                     payload.hex()))
+        self.checker.hub_frame(self.now(), frame, cmd, malformed=malformed, trailing=trailing,
+                               refusals=refusals)
         self.dut.send(frame)
         self.collect()
 
@@ -171,9 +170,9 @@ class Session:
         now = self.now()
         self.frames_seen += 1
         try:
-            cmd: Any = oc.decode_command(frame.payload)[1]
+            header, cmd = oc.decode_command(frame.payload)
         except ProtocolError:
-            cmd = None
+            header, cmd = None, None
         lost = "" if self.link_up else " (lost: the link is down)"
         to = "" if frame.dst == self.hub else f" to 0x{frame.dst:016x}"
         self.transcript.append(Entry(now, "device", describe(cmd) + to + lost, frame.payload.hex()))
@@ -185,9 +184,8 @@ class Session:
         elif self.link_up and frame.dst == self.hub and isinstance(cmd, oc.ImagePageRequest):
             # This hub serves no pages: it refuses at once, and the device asks by blocks
             # (095264 §6.10.8), as a hub without Image Page Request support does.
-            peek = peek_header(frame.payload)
-            if peek is not None:
-                self._page_refusals.append(peek.tsn)
+            assert header is not None  # it decoded
+            self._page_refusals.append(header.tsn)
 
     def advance(self, ms: int, *, stop_on_frame: bool = False) -> None:
         """Let ``ms`` of device time pass, seeing each frame at the time it is sent (with
