@@ -21,6 +21,8 @@ from hanota.protocol.errors import HarnessUsageError
 from hanota.protocol.ota_commands import CommandId
 from hanota.protocol.zcl import ImageUpgradeStatus, Status
 
+from .models.device_zcl import another_manufacturer
+
 __all__ = [
     "PIXIT_DURATIONS",
     "Alert",
@@ -300,7 +302,7 @@ class HexFrame:
     def render(self, identity: Callable[[str], bytes], device_manufacturer: int = 0) -> bytes:
         """The octets, with each image's identity from ``identity(label)`` and another
         manufacturer's code than ``device_manufacturer``."""
-        other = (0x7E57 if device_manufacturer != 0x7E57 else 0x7E58).to_bytes(2, "little")
+        other = another_manufacturer(device_manufacturer).to_bytes(2, "little")
         return b"".join(other if part == ANOTHER_MANUFACTURER else identity(part) if isinstance(part, str)
                         else part for part in self.parts)
 

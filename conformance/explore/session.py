@@ -33,6 +33,7 @@ from hanota.protocol.zcl import (
 )
 
 from ..adapters.base import DutAdapter
+from ..models.device_zcl import another_manufacturer
 from ..models.han import OTA_ENDPOINT, SE_PROFILE_ID, HanFrame
 from .images import Catalogue
 from .invariants import Checker
@@ -347,7 +348,7 @@ class Session:
         (an offer of the valid image, a read), of a manufacturer that is not the device's."""
         self.tsn = (self.tsn + 1) & 0xFF
         kind = a["kind"]
-        maker = 0x7E57 if self.catalogue.identity.manufacturer_code != 0x7E57 else 0x7E58
+        maker = another_manufacturer(self.catalogue.identity.manufacturer_code)
         if kind == "undefined-command":
             raw = ZCL_HEADER.build(ZclHeader(FrameType.CLUSTER_SPECIFIC, Direction.SERVER_TO_CLIENT, True,
                                              None, self.tsn, a["command_id"]))

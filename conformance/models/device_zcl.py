@@ -24,10 +24,16 @@ from hanota.protocol.zcl import DefaultResponse, Direction, FrameType, HeaderPee
 
 from .han import HanFrame
 
-__all__ = ["ZclGate", "unsupported_status"]
+__all__ = ["ZclGate", "another_manufacturer", "unsupported_status"]
 
 #: The general commands an OTA client takes: Read Attributes and Default Response.
 _GENERAL_TAKEN = frozenset({0x00, 0x0B})
+
+
+def another_manufacturer(own: int) -> int:
+    """A manufacturer code that is not ``own``: the maker of a manufacturer-specific command the
+    device must refuse (it implements no other manufacturer's commands)."""
+    return 0x7E57 if own != 0x7E57 else 0x7E58
 
 
 def unsupported_status(peek: HeaderPeek) -> Status | None:
