@@ -225,8 +225,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"hanota run: {_stopped(report_dir)}", file=sys.stderr)
         return 1
     if code == pytest.ExitCode.INTERRUPTED:
-        print("hanota run: interrupted; the report holds the scenarios finished before and says so",
-              file=sys.stderr)
+        held = ("the report holds the scenarios finished before and says so"
+                if (report_dir / "results.json").is_file() else "no scenario had finished")
+        print(f"hanota run: interrupted; {held}", file=sys.stderr)
         return 130
     if code == pytest.ExitCode.OK:
         return 0
